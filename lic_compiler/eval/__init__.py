@@ -1,0 +1,1 @@
+"""Rate-distortion evaluation: bitstreams, metrics, BD-rate, plots."""

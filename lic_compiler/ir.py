@@ -1,0 +1,158 @@
+"""IR services shared by every level: the context, parsing, printing, weights.
+
+Weights are constants in the IR: inline ``dense<…>`` for small tensors (tests)
+and ``dense_resource<…>`` blobs for real models. xDSL keeps resource blobs in
+one process-wide store keyed by handle, so handles here are content hashes:
+two tensors share a handle only if they share their bytes, and the same model
+always prints the same text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialect_interfaces.op_asm import OpAsmDialectInterface
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    DenseResourceAttr,
+    Float32Type,
+    Float64Type,
+    IntegerType,
+    ModuleOp,
+    Signedness,
+    TensorType,
+)
+from xdsl.ir import Attribute
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import ParseError
+
+from lic_compiler.errors import LiccError
+
+# Tensors with at most this many elements are printed inline as dense<…>.
+INLINE_LIMIT = 64
+
+
+def make_context() -> Context:
+    """A context with every dialect licc knows, loaded on first use."""
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.func import Func
+
+    from lic_compiler.dialects import registered_dialects
+
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(Func)
+    for name, loader in registered_dialects().items():
+        ctx.register_dialect(name, loader)
+    return ctx
+
+
+def parse_module(text: str, source: str = "<input>", ctx: Context | None = None) -> ModuleOp:
+    """Parse IR text; syntax errors become a `LiccError` naming the location."""
+    try:
+        module = Parser(ctx or make_context(), text, source).parse_module()
+    except ParseError as e:
+        raise LiccError(f"malformed IR in {source}: {_first_line(e)}") from None
+    return module
+
+
+def print_module(module: ModuleOp) -> str:
+    """Print IR text, resource blobs included, ending in a newline."""
+    import io
+
+    out = io.StringIO()
+    printer = Printer(stream=out)
+    printer.print_op(module)
+    printer.print_metadata(_dialects_with_resources())
+    out.write("\n")
+    return out.getvalue()
+
+
+def _dialects_with_resources():
+    from xdsl.dialects.builtin import Builtin
+
+    return [Builtin]
+
+
+def _first_line(e: Exception) -> str:
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    # xDSL puts the message after the caret line; keep location and message.
+    msg = next((ln for ln in reversed(lines) if not set(ln) <= set("^~ ")), "parse error")
+    loc = next((ln for ln in lines if ln.count(":") >= 2 and "<" not in ln[:1]), "")
+    return f"{loc.split(' ')[0]} {msg}".strip() if loc else msg
+
+
+# --- weights -----------------------------------------------------------------
+
+_NUMPY_OF_FLOAT = {Float32Type: np.float32, Float64Type: np.float64}
+
+
+def numpy_dtype(element_type: Attribute) -> np.dtype:
+    """The numpy dtype that stores one element of an IR element type."""
+    for cls, dt in _NUMPY_OF_FLOAT.items():
+        if isinstance(element_type, cls):
+            return np.dtype(dt)
+    if isinstance(element_type, IntegerType):
+        width = element_type.width.data
+        bits = next(b for b in (8, 16, 32, 64) if width <= b)
+        signed = element_type.signedness.data != Signedness.UNSIGNED
+        return np.dtype(f"{'i' if signed else 'u'}{bits // 8}")
+    raise LiccError(f"weights of element type {element_type} are not supported")
+
+
+def _builtin_blobs() -> OpAsmDialectInterface:
+    from xdsl.dialects.builtin import Builtin
+
+    interface = Builtin.get_interface(OpAsmDialectInterface)
+    assert interface is not None
+    return interface
+
+
+@lru_cache(maxsize=512)
+def _decode_blob(handle: str, hexblob: str, dtype: str) -> np.ndarray:
+    # MLIR blob: 4-byte little-endian alignment, then the raw little-endian data.
+    raw = bytes.fromhex(hexblob[2:])
+    arr = np.frombuffer(raw[4:], dtype=np.dtype(dtype).newbyteorder("<"))
+    arr.flags.writeable = False
+    return arr
+
+
+def to_numpy(attr: Attribute) -> np.ndarray:
+    """Read a weight constant (inline dense or dense_resource) as a numpy array."""
+    if isinstance(attr, DenseIntOrFPElementsAttr):
+        dtype = numpy_dtype(attr.get_element_type())
+        shape = attr.get_shape()
+        flat = np.frombuffer(attr.data.data, dtype=dtype)
+        return np.broadcast_to(flat, shape) if flat.size == 1 else flat.reshape(shape)
+    if isinstance(attr, DenseResourceAttr):
+        handle = attr.resource_handle.data
+        blob = _builtin_blobs().lookup(handle)
+        if not blob:
+            raise LiccError(f"dense_resource<{handle}> has no blob in the IR's resources")
+        assert isinstance(attr.type, TensorType)
+        dtype = numpy_dtype(attr.type.get_element_type())
+        return _decode_blob(handle, blob, dtype.str).reshape(attr.type.get_shape())
+    raise LiccError(f"expected a dense weight constant, got {attr}")
+
+
+def from_numpy(array: np.ndarray, element_type: Attribute, name: str = "w") -> Attribute:
+    """A weight constant holding `array`: inline when small, else a resource blob."""
+    dtype = numpy_dtype(element_type)
+    array = np.ascontiguousarray(array, dtype=dtype.newbyteorder("<"))
+    ttype = TensorType(element_type, array.shape)
+    if array.size <= INLINE_LIMIT:
+        return DenseIntOrFPElementsAttr(ttype, BytesAttr(array.tobytes()))
+    data = array.tobytes()
+    digest = hashlib.sha256(data + str(array.shape).encode() + str(element_type).encode())
+    handle = f"{name}_{digest.hexdigest()[:16]}"
+    alignment = max(dtype.itemsize, 4).to_bytes(4, "little")
+    blobs = _builtin_blobs()
+    if blobs.lookup(handle) is None:
+        blobs.declare_resource(handle)
+        blobs.parse_resource(handle, "0x" + (alignment + data).hex().upper())
+    return DenseResourceAttr.from_params(handle, ttype)
