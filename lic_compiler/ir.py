@@ -57,7 +57,7 @@ def parse_module(text: str, source: str = "<input>", ctx: Context | None = None)
     try:
         module = Parser(ctx or make_context(), text, source).parse_module()
     except ParseError as e:
-        raise LiccError(f"malformed IR in {source}: {_first_line(e)}") from None
+        raise LiccError(f"malformed IR: {describe_parse_error(e)}") from None
     return module
 
 
@@ -79,12 +79,9 @@ def _dialects_with_resources():
     return [Builtin]
 
 
-def _first_line(e: Exception) -> str:
-    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-    # xDSL puts the message after the caret line; keep location and message.
-    msg = next((ln for ln in reversed(lines) if not set(ln) <= set("^~ ")), "parse error")
-    loc = next((ln for ln in lines if ln.count(":") >= 2 and "<" not in ln[:1]), "")
-    return f"{loc.split(' ')[0]} {msg}".strip() if loc else msg
+def describe_parse_error(e: ParseError) -> str:
+    """``file:line:col: message`` — a parse error on one line."""
+    return f"{e.span.get_location()}: {e.msg}"
 
 
 # --- weights -----------------------------------------------------------------
