@@ -6,8 +6,6 @@ and returns its results as numpy arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.interpreter import Interpreter
@@ -38,7 +36,3 @@ def function_names(module: ModuleOp) -> list[str]:
 
     return [op.sym_name.data for op in module.ops if isinstance(op, FuncOp)]
 
-
-def run_all(module: ModuleOp, inputs: Sequence[np.ndarray]) -> dict[str, tuple[np.ndarray, ...]]:
-    """Call every function of `module` on the matching input (same order)."""
-    return {name: run(module, name, x) for name, x in zip(function_names(module), inputs)}

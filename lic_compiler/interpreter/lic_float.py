@@ -20,7 +20,9 @@ def _torch():
 
 
 def _t(array: np.ndarray):
-    return _torch().from_numpy(np.ascontiguousarray(array))
+    # Weights read from the IR are read-only views; torch wants its own buffer.
+    writable = array.flags.writeable and array.flags.c_contiguous
+    return _torch().from_numpy(array if writable else np.array(array, order="C"))
 
 
 def _np(tensor) -> np.ndarray:

@@ -1,0 +1,48 @@
+"""`licc MODEL -o BUILD/`: compile a learned image codec into a dataflow design."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from lic_compiler.cli.common import user_errors
+from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model
+
+
+def _frame(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+    from lic_compiler.frontend import parse_frame
+
+    return parse_frame(value)
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("build"),
+              show_default=True, help="build folder (replaced atomically)")
+@click.option("--part", "parts", default="all", show_default=True,
+              help="comma-separated parts: encoder, decoder, hyper_encoder, hyper_decoder, or all")
+@click.option("--frame", default="1280x720", show_default=True, callback=_frame,
+              help="static frame size WxH")
+@click.option("--arch", default=None, help="architecture, when the checkpoint does not say")
+@click.option("--allow-pickle", is_flag=True,
+              help="accept a fully pickled nn.Module (unpickling can run arbitrary code)")
+@click.option("-p", "--pipeline", default=DEFAULT_PIPELINE, show_default=True,
+              help="pass pipeline, as for licc-opt -p")
+@click.option("--dump-ir", is_flag=True, help="write the IR after every pass into BUILD/ir/")
+@user_errors("licc")
+def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int], arch: str | None,
+         allow_pickle: bool, pipeline: str, dump_ir: bool) -> None:
+    """Compile MODEL (a checkpoint .pt or a torch.export program .pt2)."""
+    start = time.perf_counter()
+    options = BuildOptions(
+        parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
+        frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,
+    )
+    result = compile_model(model, out_dir, options)
+    for name, total in result.summary["functions"].items():
+        click.echo(f"  @{name:14s} {total['layers']:3d} layers  {total['params']:>10,} params  "
+                   f"{total['macs'] / 1e9:8.2f} GMAC/frame")
+    click.echo(f"licc: wrote {out_dir}/ in {time.perf_counter() - start:.1f} s "
+               f"(report: {out_dir}/report.md)")

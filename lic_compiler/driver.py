@@ -1,0 +1,100 @@
+"""The whole flow behind `licc`: import, the default pipeline, the build folder.
+
+Researchers call `compile_model` directly; the CLI only parses options.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from lic_compiler.analysis import summary
+from lic_compiler.buildfs import atomic_dir
+from lic_compiler.ir import make_context, print_module
+from lic_compiler.registry import parse_pipeline
+
+DEFAULT_PIPELINE = "convert-torch-to-lic"
+
+
+@dataclass
+class BuildOptions:
+    parts: Sequence[str] | None = None
+    frame: tuple[int, int] = (1280, 720)
+    arch: str | None = None
+    allow_pickle: bool = False
+    pipeline: str = DEFAULT_PIPELINE
+    dump_ir: bool = False
+
+
+@dataclass
+class BuildResult:
+    module: ModuleOp
+    info: dict
+    summary: dict
+    ir_files: list[str] = field(default_factory=list)
+
+
+def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions) -> BuildResult:
+    """Compile `source` into the build folder `out_dir` (written atomically)."""
+    from lic_compiler.frontend import import_model
+
+    imported = import_model(
+        source,
+        parts=options.parts,
+        frame=options.frame,
+        arch=options.arch,
+        allow_pickle=options.allow_pickle,
+    )
+    module = imported.module
+    texts = {"00-import.mlir": print_module(module)}
+
+    def dump(previous: ModulePass | None, mod: ModuleOp, _next: ModulePass | None) -> None:
+        mod.verify()
+        if previous is not None and options.dump_ir:
+            texts[f"{len(texts):02d}-{previous.name}.mlir"] = print_module(mod)
+
+    parse_pipeline(options.pipeline, dump).apply(make_context(), module)
+    texts["final.mlir"] = print_module(module)
+    report = {"model": imported.info, **summary(module)}
+    with atomic_dir(Path(out_dir)) as scratch:
+        (scratch / "ir").mkdir()
+        for name, text in texts.items():
+            (scratch / "ir" / name).write_text(text)
+        (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        (scratch / "report.md").write_text(render_report(report))
+    return BuildResult(module, imported.info, report, sorted(texts))
+
+
+def render_report(report: dict) -> str:
+    """A person-readable Markdown report of the build."""
+    info = report["model"]
+    lines = [
+        "# licc build report",
+        "",
+        f"Model: `{info.get('source', '?')}` — {info.get('arch', 'custom')}"
+        + (f", N={info['N']}, M={info['M']}" if "N" in info else ""),
+        f"Frame: {info['frame'][0]}×{info['frame'][1]}",
+        "",
+        "| function | layers | parameters | MACs per frame |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, total in report["functions"].items():
+        lines.append(
+            f"| {name} | {total['layers']} | {total['params']:,} | {total['macs'] / 1e9:.2f} G |"
+        )
+    lines += ["", "| function | # | op | input | output | parameters | MACs |", "|---|---:|---|---|---|---:|---:|"]
+    for row in report["layers"]:
+        lines.append(
+            f"| {row['function']} | {row['layer']} | `{row['op']}` | {_shape(row['input'])} "
+            f"| {_shape(row['output'])} | {row['params']:,} | {row['macs'] / 1e6:,.1f} M |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "×".join(str(d) for d in shape)
