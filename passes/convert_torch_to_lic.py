@@ -65,7 +65,7 @@ def lic_type(t: Attribute) -> Attribute:
 
 
 def _op_name(op: Operation) -> str:
-    return op.name.data if isinstance(op, tt.OperatorOp) else op.name
+    return op.op_name.data if isinstance(op, tt.OperatorOp) else op.name
 
 
 @dataclass

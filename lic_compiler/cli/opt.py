@@ -17,7 +17,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from lic_compiler import __version__
 from lic_compiler.errors import LiccError
-from lic_compiler.ir import describe_parse_error, make_context
+from lic_compiler.ir import describe_parse_error, make_context, parse_module
 from lic_compiler.registry import all_passes, one_line, parse_pipeline
 
 
@@ -26,6 +26,12 @@ class LiccOptMain(xDSLOptMain):
 
     def register_all_dialects(self) -> None:
         self.ctx = make_context()
+
+    def register_all_frontends(self) -> None:
+        def parse_mlir(io):
+            return parse_module(io.read().decode(), self.get_input_name(), self.ctx)
+
+        self.available_frontends["mlir"] = parse_mlir
 
     def register_all_passes(self) -> None:
         for name, factory in all_passes().items():
