@@ -291,9 +291,8 @@ class GdnOp(IRDLOperation):
         inverse: bool = False,
         form: str = "standard",
     ):
-        props: dict[str, Attribute] = {"form": StringAttr(form)}
-        if inverse:
-            props["inverse"] = UnitAttr()
+        props: dict[str, Attribute] = {"inverse": UnitAttr()} if inverse else {}
+        props["form"] = StringAttr(form)
         super().__init__(
             operands=[input, beta, gamma], result_types=[input.type], properties=props
         )

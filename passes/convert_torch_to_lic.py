@@ -54,7 +54,8 @@ _FOLDED = (
 
 
 def supported_ops() -> list[str]:
-    return sorted(_CONVERTERS)
+    """The torch ops this pass converts (besides literals and the return)."""
+    return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal"})
 
 
 def lic_type(t: Attribute) -> Attribute:
@@ -94,6 +95,7 @@ class _FunctionConverter:
         for op in self.source.body.ops:
             for new in self._convert_op(op):
                 block.add_op(new)
+        _name_values(block)
         out_types = [lic_type(t) for t in self.source.function_type.outputs.data]
         return func.FuncOp(
             self.source.sym_name.data, (in_types, out_types), Region(block)
@@ -114,6 +116,32 @@ class _FunctionConverter:
         for old, new in zip(op.results, new_ops[-1].results if new_ops else ()):
             self.values[old] = new
         return new_ops
+
+
+_RESULT_NAMES = {
+    lic.Conv2dOp: "conv",
+    lic.ConvTranspose2dOp: "deconv",
+    lic.GdnOp: "gdn",
+    lic.ReluOp: "relu",
+    lic.LeakyReluOp: "lrelu",
+    lic.AbsOp: "abs",
+    lic.AddOp: "add",
+    lic.MulOp: "mul",
+}
+_OPERAND_NAMES = {"weight": "w", "bias": "b", "beta": "beta", "gamma": "gamma"}
+
+
+def _name_values(block: Block) -> None:
+    """Readable SSA names: %x, %conv, %w, %gdn, %beta, … (xDSL numbers repeats)."""
+    for arg in block.args:
+        arg.name_hint = "x"
+    for op in block.ops:
+        if (name := _RESULT_NAMES.get(type(op))) is not None:
+            op.results[0].name_hint = "igdn" if name == "gdn" and op.is_inverse else name
+        for field, hint in _OPERAND_NAMES.items():
+            value = getattr(op, field, None)
+            if isinstance(value, SSAValue) and isinstance(value.owner, lic.ConstantOp):
+                value.name_hint = hint
 
 
 def _unary(cls: type[lic._UnaryOp]) -> _Converter:

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.exceptions import DiagnosticException, ParseError, PassFailedException
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from lic_compiler import __version__
@@ -47,6 +47,14 @@ class LiccOptMain(xDSLOptMain):
         arg_parser.add_argument(
             "--list-passes", action="store_true", help="list the available passes and exit"
         )
+
+    def apply_passes(self, prog) -> None:
+        # A pass's LiccError becomes a diagnostic, so --split-input-file goes on
+        # to the next chunk and --verify-diagnostics prints it.
+        try:
+            super().apply_passes(prog)
+        except LiccError as e:
+            raise PassFailedException(str(e)) from None
 
     def setup_pipeline(self) -> None:
         def verify(_prev, module, _next) -> None:
