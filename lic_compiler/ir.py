@@ -10,6 +10,9 @@ always prints the same text.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import fields
 from functools import lru_cache
 
 import numpy as np
@@ -37,6 +40,26 @@ from lic_compiler.errors import LiccError
 INLINE_LIMIT = 64
 
 
+class LiccContext(Context):
+    """A context that also parses `torch.aten.*` ops the torch dialect does not define.
+
+    They become generic `AtenOp`s carrying their name, so a model with an
+    unsupported layer stops in conversion with a diagnostic, not in the parser.
+    """
+
+    def get_optional_op(self, name: str, *, dialect_stack: Sequence[str] = ()):
+        if name.startswith("torch.") and self._get_known_op(name) is None:
+            from lic_compiler.dialects.torch import generic_op
+
+            if (op := generic_op(name)) is not None:
+                self.load_op(op)
+        return super().get_optional_op(name, dialect_stack=dialect_stack)
+
+    def clone(self) -> LiccContext:
+        base = super().clone()
+        return LiccContext(**{f.name: getattr(base, f.name) for f in fields(base)})
+
+
 def make_context() -> Context:
     """A context with every dialect licc knows, loaded on first use."""
     from xdsl.dialects.builtin import Builtin
@@ -44,7 +67,7 @@ def make_context() -> Context:
 
     from lic_compiler.dialects import registered_dialects
 
-    ctx = Context()
+    ctx = LiccContext()
     ctx.load_dialect(Builtin)
     ctx.load_dialect(Func)
     for name, loader in registered_dialects().items():
@@ -54,11 +77,35 @@ def make_context() -> Context:
 
 def parse_module(text: str, source: str = "<input>", ctx: Context | None = None) -> ModuleOp:
     """Parse IR text; syntax errors become a `LiccError` naming the location."""
+    parser = Parser(ctx or make_context(), text, source)
+    parser.dialect_resources.update(_stored_resources(text))
     try:
-        module = Parser(ctx or make_context(), text, source).parse_module()
+        module = parser.parse_module()
     except ParseError as e:
         raise LiccError(f"malformed IR: {describe_parse_error(e)}") from None
     return module
+
+
+_RESOURCE_ENTRY = re.compile(r'([\w.$-]+): "(0x[0-9A-Fa-f]*)"')
+
+
+def _stored_resources(text: str) -> set[tuple[str, str]]:
+    """Handles in `text` already stored with the same blob.
+
+    xDSL renames a parsed handle that is already stored (`w` → `w_0`), so the
+    same text parsed twice would print differently. Telling the parser these
+    handles are known makes it reuse them; a handle with different bytes is
+    still renamed, never overwritten.
+    """
+    start = text.rfind("{-#")
+    if start < 0:
+        return set()
+    blobs = _builtin_blobs()
+    return {
+        ("builtin", handle)
+        for handle, blob in _RESOURCE_ENTRY.findall(text, start)
+        if blobs.lookup(handle) == blob
+    }
 
 
 def print_module(module: ModuleOp) -> str:
