@@ -1,0 +1,149 @@
+"""licc-train: train codecs, distil students, fine-tune checkpoints, run whole recipes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from lic_compiler.cli.common import user_errors
+from lic_compiler.errors import LiccError
+from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
+from lic_compiler.models.losses import KDWeights
+
+existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
+existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def run_options(fn: Callable) -> Callable:
+    """Options every training command shares: data, run folder, optimisation, schedule."""
+    options = [
+        click.option("--data", multiple=True, required=True, type=existing_dir, help="training image folder (repeatable)"),
+        click.option("--val", type=existing_dir, help="validation image folder (center crops)"),
+        click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="run folder: state, log and the finished model.pt; rerun to resume"),
+        click.option("--steps", type=int, required=True, help="optimiser steps in total"),
+        click.option("--batch", type=int, default=8, show_default=True),
+        click.option("--crop", type=int, default=128, show_default=True, help="random crop size"),
+        click.option("--lr", type=float, default=1e-4, show_default=True),
+        click.option("--aux-lr", type=float, default=1e-3, show_default=True),
+        click.option("--lr-decay-at", type=float, default=0.85, show_default=True,
+                     help="fraction of the steps after which the learning rate drops 10×"),
+        click.option("--clip", type=float, default=1.0, show_default=True, help="gradient-norm clip (0: none)"),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--val-every", type=int, default=1000, show_default=True),
+        click.option("--val-crop", type=int, default=256, show_default=True),
+        click.option("--save-every", type=int, default=200, show_default=True),
+        click.option("--threads", type=int, help="torch threads per process [default: cores / processes]"),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _run(config: dict, data: tuple[Path, ...], val: Path | None, out: Path, threads: int | None) -> None:
+    from lic_compiler.models.train import TrainConfig, train
+
+    if config["steps"] < 1:
+        raise LiccError("--steps must be at least 1")
+    train(TrainConfig(**config), list(data), val, out, threads)
+
+
+def _split(kwargs: dict) -> tuple[dict, tuple, Path | None, Path, int | None]:
+    return kwargs, kwargs.pop("data"), kwargs.pop("val"), kwargs.pop("out"), kwargs.pop("threads")
+
+
+@click.group()
+def cli() -> None:
+    """Train learned image codecs for licc (rate-distortion with MSE, CompressAI λ)."""
+
+
+@cli.command("train")
+@click.option("--arch", type=click.Choice(ARCHITECTURES), default=ARCHITECTURES[0], show_default=True)
+@click.option("--N", "N", type=int, required=True, help="hidden channels")
+@click.option("--M", "M", type=int, required=True, help="latent channels")
+@click.option("--gdn", type=click.Choice(GDN_VARIANTS), default="standard", show_default=True)
+@click.option("--lmbda", type=float, required=True, help="rate-distortion trade-off (CompressAI's λ)")
+@click.option("--init", type=existing_file, help="warm-start from this checkpoint (same family and widths)")
+@run_options
+def train_cmd(**kwargs: object) -> None:
+    """Train a codec from scratch (or warm-started) on image folders."""
+    config, data, val, out, threads = _split(kwargs)
+    config["init"] = str(config["init"]) if config["init"] else None
+    _run(config, data, val, out, threads)
+
+
+@cli.command("distill")
+@click.option("--teacher", type=existing_file, required=True, help="teacher checkpoint")
+@click.option("--arch", type=click.Choice(ARCHITECTURES), help="student family [default: the teacher's]")
+@click.option("--N", "N", type=int, required=True, help="student hidden channels")
+@click.option("--M", "M", type=int, required=True, help="student latent channels")
+@click.option("--gdn", type=click.Choice(GDN_VARIANTS), default="standard", show_default=True)
+@click.option("--lmbda", type=float, help="rate-distortion trade-off [default: the teacher's]")
+@click.option("--init", type=existing_file, help="warm-start the student from this checkpoint")
+@click.option("--kd", multiple=True, metavar="NAME=WEIGHT",
+              help=f"distillation weight, repeatable; names and defaults: {KDWeights()}")
+@click.option("--align-steps", type=int, default=0, show_default=True,
+              help="first steps train the distillation terms alone (feature alignment)")
+@run_options
+def distill_cmd(**kwargs: object) -> None:
+    """Distil a student of any width from a teacher checkpoint."""
+    from dataclasses import asdict
+
+    from lic_compiler.models.checkpoint import load_checkpoint
+
+    config, data, val, out, threads = _split(kwargs)
+    _, meta = load_checkpoint(config["teacher"], arch=config["arch"])
+    config["arch"] = meta["arch"]
+    if config["lmbda"] is None:
+        config["lmbda"] = _checkpoint_lmbda(meta, "--lmbda")
+    config["kd"] = asdict(KDWeights.parse(config["kd"]))
+    config["teacher"] = str(config["teacher"])
+    config["init"] = str(config["init"]) if config["init"] else None
+    _run(config, data, val, out, threads)
+
+
+@cli.command("finetune")
+@click.argument("checkpoint", type=existing_file)
+@click.option("--lmbda", type=float, help="rate-distortion trade-off [default: the checkpoint's]")
+@click.option("--gdn", type=click.Choice(GDN_VARIANTS), help="switch the GDN form [default: the checkpoint's]")
+@run_options
+def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
+    """Continue training an existing checkpoint, e.g. after changing its GDN form."""
+    from lic_compiler.models.checkpoint import load_checkpoint
+
+    config, data, val, out, threads = _split(kwargs)
+    _, meta = load_checkpoint(checkpoint)
+    cfg = meta["config"]
+    config |= {"arch": meta["arch"], "N": cfg["N"], "M": cfg["M"], "init": str(checkpoint)}
+    config["gdn"] = config["gdn"] or cfg.get("gdn", "standard")
+    if config["lmbda"] is None:
+        config["lmbda"] = _checkpoint_lmbda(meta, "--lmbda")
+    _run(config, data, val, out, threads)
+
+
+@cli.command("recipe")
+@click.argument("recipe", type=existing_file)
+@click.option("--data", required=True, type=existing_dir, help="data root the recipe's folders are relative to")
+@click.option("--runs", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder of run folders")
+@click.option("--zoo", type=click.Path(file_okay=False, path_type=Path),
+              help="where finished checkpoints are copied [default: the package's models/zoo]")
+def recipe_cmd(recipe: Path, data: Path, runs: Path, zoo: Path | None) -> None:
+    """Run a recipe's stages in order; finished stages are skipped, an interrupted one resumes."""
+    from lic_compiler.models.recipe import ZOO, run_recipe
+
+    run_recipe(recipe, data, runs, zoo or ZOO)
+
+
+def _checkpoint_lmbda(meta: dict, option: str) -> float:
+    if "lmbda" not in meta["config"]:
+        raise LiccError(f"the checkpoint does not record its λ; pass {option}")
+    return float(meta["config"]["lmbda"])
+
+
+main = user_errors("licc-train")(cli)
+
+
+if __name__ == "__main__":
+    main()
