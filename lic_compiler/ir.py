@@ -86,7 +86,7 @@ def parse_module(text: str, source: str = "<input>", ctx: Context | None = None)
     return module
 
 
-_RESOURCE_ENTRY = re.compile(r'([\w.$-]+): "(0x[0-9A-Fa-f]*)"')
+_RESOURCE_ENTRY = re.compile(r'(?<![\w.$-])([\w.$-]+): "(0x[0-9A-Fa-f]*)"')
 
 
 def _stored_resources(text: str) -> set[tuple[str, str]]:

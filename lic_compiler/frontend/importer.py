@@ -52,7 +52,8 @@ class ImportResult:
     """The eval-mode model as loaded (GDNs not swapped), or the loaded program."""
     references: dict[str, nn.Module] = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds spent in "export" (torch.export), "torch_mlir" and "parse" (xDSL)."""
+    """Seconds in "export" (torch.export), "torch_mlir" (import and printing),
+    "rewrite" (location and resource-handle rewriting) and "parse" (xDSL)."""
 
     def reference(self, part: str) -> nn.Module:
         """The PyTorch callable that function `@part` computes (GDNs not swapped)."""
@@ -211,7 +212,7 @@ def _to_ir(programs: dict[str, ExportedProgram], source: str, timings: dict[str,
     start = time.perf_counter()
     context = mlir.Context()
     torch_d.register_dialect(context)
-    importer = FxImporter(context=context)
+    importer = FxImporter(context=context, hooks=_weight_hooks())
     for name, program in programs.items():
         fx.export_and_import(program, output_type="raw", fx_importer=importer, func_name=name)
     # Debug info keeps each op's Python source location for conversion's diagnostics.
@@ -219,9 +220,41 @@ def _to_ir(programs: dict[str, ExportedProgram], source: str, timings: dict[str,
     timings["torch_mlir"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    module = parse_module(hash_resources(inline_locations(text)), f"<import of {source}>")
+    text = hash_resources(inline_locations(text))
+    timings["rewrite"] = time.perf_counter() - start
+    start = time.perf_counter()
+    module = parse_module(text, f"<import of {source}>")
     timings["parse"] = time.perf_counter() - start
     return module
+
+
+def _weight_hooks():
+    """torch-mlir hooks that turn float32 weights into blobs straight from numpy.
+
+    torch-mlir's default goes through `tensor.tolist()` (it must cope with fake
+    tensors), which took 40 % of a 720p import; frozen weights are real tensors.
+    The bytes are identical.
+    """
+    from torch_mlir import ir as mlir
+    from torch_mlir.extras.fx_importer import FxImporterHooks
+
+    class WeightHooks(FxImporterHooks):
+        def resolve_literal(self, gni: Any, literal: Any, info: Any) -> Any:
+            if not isinstance(literal, torch.Tensor) or literal.dtype != torch.float32:
+                return None
+            if literal.numel() <= 1 or isinstance(literal, torch._subclasses.FakeTensor):
+                return None  # splats and fake tensors: torch-mlir's own path
+            shape = list(literal.shape)
+            array = literal.detach().contiguous().numpy()
+            ttype = mlir.RankedTensorType.get(shape, mlir.F32Type.get())
+            blob = mlir.DenseResourceElementsAttr.get_from_buffer(array, "torch_tensor", ttype)
+            vtype = mlir.Type.parse(f"!torch.vtensor<[{','.join(map(str, shape))}],f32>")
+            literal_op = mlir.Operation.create(
+                "torch.vtensor.literal", results=[vtype], attributes={"value": blob}
+            )
+            return literal_op.result
+
+    return WeightHooks()
 
 
 _LOC_ALIAS_DEF = re.compile(r"^(#loc\d*) = loc\((.*)\)$", re.MULTILINE)
@@ -246,7 +279,7 @@ def inline_locations(text: str) -> str:
     return _LOC_ALIAS_USE.sub(lambda m: value(m[0]), body) + "\n" + sep + resources
 
 
-_RESOURCE_ENTRY = re.compile(r'([\w.$-]+): "(0x[0-9A-Fa-f]*)"')
+_RESOURCE_ENTRY = re.compile(r'(?<![\w.$-])([\w.$-]+): "(0x[0-9A-Fa-f]*)"')
 _RESOURCE_USE = re.compile(r"dense_resource<([\w.$-]+)>")
 
 
