@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+import torch
 
 from lic_compiler.cli.common import user_errors
 from lic_compiler.errors import LiccError
@@ -33,8 +34,15 @@ QUALITIES = click.option(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=None,
+    help="torch CPU threads (default: torch's choice). 1 is much faster when other jobs "
+    "keep the cores busy: multi-threaded small ops then wait on descheduled threads.",
+)
+def cli(threads: int | None) -> None:
     """Rate-distortion evaluation of LIC checkpoints against each other and JPEG."""
+    if threads is not None:
+        torch.set_num_threads(threads)
 
 
 @cli.command()

@@ -15,7 +15,7 @@ bitstream a decoder needs:
     uint8 n, n × uint16                     the latent shape passed to decompress
     uint8 k, k × (uint32 length, bytes)     the entropy-coded strings
 
-All fields are big-endian. The header costs 5 + 2n + 4k bytes (14 for the
+All fields are big-endian. The header costs 6 + 2n + 4k bytes (14 for the
 factorized prior, 18 for the hyperpriors); CompressAI's own evaluation
 counts the strings only.
 """
