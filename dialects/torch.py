@@ -114,6 +114,13 @@ class StringType(_TorchType):
 
 
 @irdl_attr_definition
+class DeviceType(_TorchType):
+    """`!torch.Device`, e.g. the `device=x.device` of a tensor factory."""
+
+    name = "torch.Device"
+
+
+@irdl_attr_definition
 class ValueTensorType(_TorchType, ShapedType, ContainerType[Attribute]):
     """`!torch.vtensor<[d0,d1,…],dtype>`: a tensor with value semantics.
 
@@ -199,6 +206,30 @@ class ListType(_TorchType, ContainerType[Attribute]):
             self.element_type.print_nested(printer)
 
 
+@irdl_attr_definition
+class OptionalType(_TorchType, ContainerType[Attribute]):
+    """`!torch.optional<T>`: T or None, e.g. the indices in `!torch.list<optional<vtensor>>`."""
+
+    name = "torch.optional"
+
+    element_type: _TorchType
+
+    def __init__(self, element_type: _TorchType) -> None:
+        super().__init__(element_type)
+
+    def get_element_type(self) -> _TorchType:
+        return self.element_type
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            return (_parse_nested(parser),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            self.element_type.print_nested(printer)
+
+
 def _parse_nested(parser: AttrParser) -> _TorchType:
     """A torch type written inside another one: `int`, `vtensor<[2],f32>`, …"""
     pos = parser.pos
@@ -215,8 +246,10 @@ _TYPES: tuple[type[_TorchType], ...] = (
     BoolType,
     NoneType,
     StringType,
+    DeviceType,
     ValueTensorType,
     ListType,
+    OptionalType,
 )
 _TYPES_BY_MNEMONIC = {t.name.removeprefix("torch."): t for t in _TYPES}
 
@@ -241,11 +274,11 @@ class VtensorLiteralOp(IRDLOperation):
         super().__init__(properties={"value": value}, result_types=[rtype])
 
     def verify_(self) -> None:
-        vtype = self.value.type
-        assert isinstance(vtype, TensorType) and isinstance(self.result.type, ValueTensorType)
-        if vtype != self.result.type.to_tensor_type():
+        result = self.result.type
+        assert isinstance(result, ValueTensorType)
+        if not result.has_sizes or self.value.type != result.to_tensor_type():
             raise VerifyException(
-                f"literal of type {vtype} does not match its result type {self.result.type}"
+                f"literal of type {self.value.type} does not match its result type {result}"
             )
 
 
@@ -311,6 +344,21 @@ class ConstantStrOp(IRDLOperation):
 
 
 @irdl_op_definition
+class ConstantDeviceOp(IRDLOperation):
+    """`torch.constant.device "cpu"`."""
+
+    name = "torch.constant.device"
+
+    value = prop_def(StringAttr)
+    result = result_def(DeviceType)
+
+    assembly_format = "$value attr-dict"
+
+    def __init__(self, value: str) -> None:
+        super().__init__(properties={"value": StringAttr(value)}, result_types=[DeviceType()])
+
+
+@irdl_op_definition
 class ConstantNoneOp(IRDLOperation):
     """`torch.constant.none`: an omitted optional argument (e.g. a missing bias)."""
 
@@ -340,12 +388,13 @@ class PrimListConstructOp(IRDLOperation):
 
     def verify_(self) -> None:
         assert isinstance(self.result.type, ListType)
-        expected = type(self.result.type.element_type)
+        expected = self.result.type.element_type
+        allowed: tuple[type[Attribute], ...] = (type(expected),)
+        if isinstance(expected, OptionalType):
+            allowed = (type(expected.element_type), NoneType)
         for element in self.elements:
-            if not isinstance(element.type, expected):
-                raise VerifyException(
-                    f"element of type {element.type} in {self.result.type}"
-                )
+            if not isinstance(element.type, allowed):
+                raise VerifyException(f"element of type {element.type} in {self.result.type}")
 
 
 # --- custom operators ----------------------------------------------------------
@@ -540,7 +589,7 @@ def constant_value(value: SSAValue) -> Constant:
             return op.value.value.data
         case ConstantBoolOp():
             return bool(op.value.value.data)
-        case ConstantStrOp():
+        case ConstantStrOp() | ConstantDeviceOp():
             return op.value.data
         case ConstantNoneOp():
             return None
@@ -560,6 +609,7 @@ Torch = Dialect(
         ConstantFloatOp,
         ConstantBoolOp,
         ConstantStrOp,
+        ConstantDeviceOp,
         ConstantNoneOp,
         PrimListConstructOp,
         OperatorOp,

@@ -206,6 +206,24 @@ def test_unsupported_layer_parses_as_a_generic_aten_op():
     assert "upsampling.py" in str(generic[0].location)
 
 
+class ManyUnsupported(torch.nn.Module):
+    """Tensor factories on a device, advanced indexing, bilinear resizing, pixel shuffle."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = x[:, torch.arange(3, device=x.device)] + torch.zeros(1, 3, 4, 4, device=x.device)
+        up = torch.nn.functional.interpolate(y, scale_factor=2, mode="bilinear")
+        return up + torch.nn.functional.pixel_shuffle(torch.cat([y] * 4, 1), 2)
+
+
+def test_any_aten_graph_parses_so_conversion_can_name_the_op():
+    result = import_model(ManyUnsupported(), frame=(4, 4))
+    result.module.verify()
+    names = {op.name for op in result.module.walk()}
+    assert {"torch.aten.index.Tensor", "torch.aten.arange.start_step", "torch.constant.device"} <= names
+    text = print_module(result.module)
+    assert print_module(parse_module(text)) == text
+
+
 class TwoParts(torch.nn.Module):
     """A user's own codec split like CompressAI's: g_a and g_s."""
 

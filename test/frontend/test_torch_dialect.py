@@ -56,10 +56,10 @@ def test_generic_op_classes_are_shared_between_contexts():
 
 def test_generic_ops_cover_only_aten_and_prims():
     assert tt.generic_op("torch.prims.squeeze") is not None
-    assert tt.generic_op("torch.constant.device") is None
+    assert tt.generic_op("torch.prim.TupleConstruct") is None
     assert tt.generic_op("arith.addf") is None
-    with pytest.raises(LiccError, match="torch.constant.device"):
-        parse_module('%0 = torch.constant.device "cpu"')
+    with pytest.raises(LiccError, match="torch.prim.TupleConstruct is not registered"):
+        parse_module("%0 = torch.prim.TupleConstruct : () -> !torch.none")
 
 
 def test_cloned_context_still_parses_unknown_aten_ops():
@@ -83,6 +83,7 @@ def test_constant_value_folds_scalars_and_lists():
           %b = torch.constant.bool true
           %s = torch.constant.str "nearest"
           %n = torch.constant.none
+          %d = torch.constant.device "cpu"
           %l = torch.prim.ListConstruct %i, %i : (!torch.int, !torch.int) -> !torch.list<int>
           %e = torch.prim.ListConstruct : () -> !torch.list<int>
           return
@@ -90,7 +91,7 @@ def test_constant_value_folds_scalars_and_lists():
         """
     )
     values = [tt.constant_value(op.results[0]) for op in ops_of(module) if op.results]
-    assert values == [-3, 0.25, True, "nearest", None, [-3, -3], []]
+    assert values == [-3, 0.25, True, "nearest", None, "cpu", [-3, -3], []]
     assert type(values[2]) is bool
 
 
@@ -124,6 +125,19 @@ def test_built_ops_print_in_torch_mlir_syntax_and_parse_back():
     assert call.op_name.data == "torch.lic.gdn"
 
 
+def test_optional_list_takes_values_and_none():
+    module = parse_module(
+        """
+        func.func @f(%x: !torch.vtensor<[3],si64>) -> !torch.list<optional<vtensor>> {
+          %n = torch.constant.none
+          %l = torch.prim.ListConstruct %n, %x : (!torch.none, !torch.vtensor<[3],si64>) -> !torch.list<optional<vtensor>>
+          return %l : !torch.list<optional<vtensor>>
+        }
+        """
+    )
+    module.verify()
+
+
 def test_value_tensor_type():
     vt = tt.ValueTensorType([1, 3, 720, 1280], f32)
     assert vt.get_shape() == (1, 3, 720, 1280)
@@ -138,9 +152,12 @@ def test_value_tensor_type():
 def test_nested_list_types_print_without_prefix():
     module = parse_module(
         "func.func @f(%a: !torch.list<vtensor>, %b: !torch.list<vtensor<[2],f32>>, "
-        "%c: !torch.list<list<int>>) { return }"
+        "%c: !torch.list<list<int>>, %d: !torch.list<optional<vtensor>>) { return }"
     )
     text = print_module(module)
-    assert "(%a: !torch.list<vtensor>, %b: !torch.list<vtensor<[2],f32>>, %c: !torch.list<list<int>>)" in text
+    assert (
+        "(%a: !torch.list<vtensor>, %b: !torch.list<vtensor<[2],f32>>, %c: !torch.list<list<int>>, "
+        "%d: !torch.list<optional<vtensor>>)"
+    ) in text
     with pytest.raises(LiccError, match="unknown torch type 'tensor'"):
         parse_module("func.func @f(%a: !torch.list<tensor>) { return }")

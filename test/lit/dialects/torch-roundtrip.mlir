@@ -63,5 +63,12 @@ func.func @unsupported(%arg0: !torch.vtensor<[1,3,4,4],f32>) -> !torch.vtensor<[
   %3 = torch.aten.cat %2, %int1 : !torch.list<vtensor>, !torch.int -> !torch.vtensor<[1,6,8,8],f32>
   // CHECK: torch.constant.str "nearest"
   %str = torch.constant.str "nearest"
+  // CHECK-NEXT: torch.constant.device "cpu"
+  %cpu = torch.constant.device "cpu"
+  %idx = torch.vtensor.literal(dense<[0, 2]> : tensor<2xsi64>) : !torch.vtensor<[2],si64>
+  // CHECK: torch.prim.ListConstruct %[[NONE]], %{{.*}} : (!torch.none, !torch.vtensor<[2],si64>) -> !torch.list<optional<vtensor>>
+  %4 = torch.prim.ListConstruct %none, %idx : (!torch.none, !torch.vtensor<[2],si64>) -> !torch.list<optional<vtensor>>
+  // CHECK-NEXT: torch.aten.index.Tensor %{{.*}}, %{{.*}} : !torch.vtensor<[1,6,8,8],f32>, !torch.list<optional<vtensor>> -> !torch.vtensor<[1,2,8,8],f32>
+  %5 = torch.aten.index.Tensor %3, %4 : !torch.vtensor<[1,6,8,8],f32>, !torch.list<optional<vtensor>> -> !torch.vtensor<[1,2,8,8],f32>
   return %3 : !torch.vtensor<[1,6,8,8],f32>
 }
