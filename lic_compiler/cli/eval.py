@@ -27,6 +27,9 @@ IMAGES = click.option(
     "--images", "image_dir", required=True, type=click.Path(path_type=Path),
     help="Folder of evaluation images (PNG, JPEG, …; other files are skipped).",
 )
+ALLOW_PICKLE = click.option(
+    "--allow-pickle", is_flag=True, help="Load pickled nn.Module checkpoints (runs code from the file).",
+)
 QUALITIES = click.option(
     "--quality", "qualities", type=int, multiple=True, default=DEFAULT_QUALITIES, show_default=True,
     help="JPEG quality; repeat for several rate points.",
@@ -51,11 +54,15 @@ def cli(threads: int | None) -> None:
 @click.option("--name", required=True, help="Curve name, e.g. the model family.")
 @click.option("--description", default="", help="Free text stored in the results file.")
 @click.option("--arch", default=None, help="Require checkpoints of this architecture.")
+@ALLOW_PICKLE
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Results JSON to write.")
-def rd(checkpoints: tuple[Path, ...], image_dir: Path, name: str, description: str, arch: str | None, output: Path) -> None:
+def rd(
+    checkpoints: tuple[Path, ...], image_dir: Path, name: str, description: str,
+    arch: str | None, allow_pickle: bool, output: Path,
+) -> None:
     """Evaluate CHECKPOINTS (one per rate point) with real bitstreams."""
     images = load_test_images(image_dir)
-    codecs = [codec_from_checkpoint(p, arch=arch) for p in checkpoints]
+    codecs = [codec_from_checkpoint(p, arch=arch, allow_pickle=allow_pickle) for p in checkpoints]
     description = description or f"real bitstreams: {', '.join(c.label for c in codecs)}"
     _finish(evaluate_curve(codecs, images, name=name, description=description, progress=True), output)
 
@@ -118,10 +125,11 @@ def plot(results: tuple[Path, ...], output: Path, title: str | None, metric: str
 @click.option("--with", "extra", multiple=True, type=click.Path(path_type=Path), help="A results JSON evaluated earlier; joins as an anchor.")
 @click.option("--jpeg/--no-jpeg", default=True, show_default=True, help="Evaluate the JPEG curve (the first anchor).")
 @QUALITIES
+@ALLOW_PICKLE
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Folder for all outputs.")
 def compare_cmd(
     image_dir: Path, families: tuple[tuple[str, str], ...], extra: tuple[Path, ...],
-    jpeg: bool, qualities: tuple[int, ...], output: Path,
+    jpeg: bool, qualities: tuple[int, ...], allow_pickle: bool, output: Path,
 ) -> None:
     """Evaluate families and JPEG; write their JSONs, BD tables (summary.md, bd.json) and rd.png."""
     previous = [load_results(p) for p in extra]
@@ -130,7 +138,8 @@ def compare_cmd(
     for name, spec in families:
         if check_curve_name(name) in codecs:
             raise LiccError(f"curve name {name!r} is used twice")
-        codecs[name] = [codec_from_checkpoint(p) for p in _expand(spec)]  # load all first: fail early
+        # Load every checkpoint before evaluating any: a bad file fails in seconds, not hours.
+        codecs[name] = [codec_from_checkpoint(p, allow_pickle=allow_pickle) for p in _expand(spec)]
     if len(codecs) + len(previous) < 2:
         raise LiccError("compare needs at least two curves (families, JPEG, or --with results)")
     command = shlex.join(["licc-eval", *sys.argv[1:]])

@@ -137,8 +137,8 @@ class ModelCodec:
         return F.pad(x_hat, unpad).clamp(0, 1)
 
 
-def codec_from_checkpoint(path: str | Path, *, arch: str | None = None) -> ModelCodec:
-    """A `ModelCodec` for a licc checkpoint; labelled by the file's stem."""
-    model, meta = load_checkpoint(path, arch=arch)
+def codec_from_checkpoint(path: str | Path, *, arch: str | None = None, allow_pickle: bool = False) -> ModelCodec:
+    """A `ModelCodec` for a checkpoint (see `load_checkpoint`); labelled by the file's stem."""
+    model, meta = load_checkpoint(path, arch=arch, allow_pickle=allow_pickle)
     config = {"checkpoint": str(path), "arch": meta["arch"], **meta["config"]}
     return ModelCodec(model, label=Path(path).stem, config=config)

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from lic_compiler.cli.eval import main
+from lic_compiler.models import build
 
 from .conftest import write_images
 
@@ -122,3 +124,14 @@ def test_console_script_error(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "licc-eval"
     proc = subprocess.run([script, "bd", tmp_path / "a.json", tmp_path / "b.json"], capture_output=True, text=True)
     one_line_error(proc.returncode, proc.stderr, "a.json does not exist")
+
+
+def test_pickled_module_needs_allow_pickle(monkeypatch, capsys, tmp_path: Path, rd_images: Path) -> None:
+    model = build("bmshj2018-factorized", 8, 12)
+    model.update(force=True)
+    pickled = tmp_path / "pickled.pt"
+    torch.save(model, pickled)
+    args = ["rd", pickled, "--images", rd_images, "--name", "p", "-o", tmp_path / "p.json"]
+    code, _, err = run(monkeypatch, capsys, *args)
+    one_line_error(code, err, "pickled.pt", "--allow-pickle")
+    assert run(monkeypatch, capsys, *args, "--allow-pickle")[0] == 0
