@@ -68,6 +68,8 @@ def load_results(path: str | Path) -> dict[str, Any]:
         doc = json.loads(src.read_text())
     except FileNotFoundError:
         raise LiccError(f"results file {src} does not exist") from None
+    except OSError as e:
+        raise LiccError(f"cannot read results file {src}: {e.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise LiccError(f"results file {src} is not valid JSON ({e})") from None
     _check(doc, src)

@@ -142,6 +142,7 @@ def test_compressai_results_file_is_accepted(tmp_path: Path) -> None:
     ("text", "match"),
     [
         ("{not json", "not valid JSON"),
+        ("\xff\xfe", "not valid JSON"),
         ("[1, 2]", "top level is not an object"),
         ('{"results": {"bpp": [1]}}', 'no "name"'),
         ('{"name": "a", "results": {"psnr-rgb": [1]}}', '"bpp" list'),
@@ -176,3 +177,8 @@ def test_companion_files_are_skipped(tmp_path: Path) -> None:
     folder = write_images(tmp_path / "set", 2, 168, 168)
     (folder / "SHA256SUMS").write_text("…\n")
     assert [i.name for i in load_test_images(folder)] == ["img00.png", "img01.png"]
+
+
+def test_results_path_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(LiccError, match="cannot read results file"):
+        load_results(tmp_path)
