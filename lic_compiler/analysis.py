@@ -19,6 +19,15 @@ def _params(op: Operation) -> int:
     )
 
 
+def _deconv_taps(n_in: int, n_out: int, k: int, stride: int, pad: int) -> int:
+    """Input-pixel × kernel-tap pairs along one axis that land inside the output.
+
+    A polyphase transposed conv computes exactly these: no multiply touches an
+    inserted zero or an output cropped away by the padding.
+    """
+    return sum(1 for i in range(n_in) for t in range(k) if 0 <= i * stride + t - pad < n_out)
+
+
 def macs(op: Operation) -> int:
     """Multiply-accumulates per frame; transposed convs skip the inserted zeros."""
     match op:
@@ -26,8 +35,10 @@ def macs(op: Operation) -> int:
             _, _, h, w = lic.tensor_shape(op.output)
             return prod(lic.tensor_shape(op.weight)) * h * w
         case lic.ConvTranspose2dOp():
-            _, _, h, w = lic.tensor_shape(op.input)
-            return prod(lic.tensor_shape(op.weight)) * h * w
+            cin, cout, kh, kw = lic.tensor_shape(op.weight)
+            (_, _, hi, wi), (_, _, ho, wo) = lic.tensor_shape(op.input), lic.tensor_shape(op.output)
+            (sh, sw), (ph, pw) = op.strides(), op.paddings()
+            return cin * cout * _deconv_taps(hi, ho, kh, sh, ph) * _deconv_taps(wi, wo, kw, sw, pw)
         case lic.GdnOp():
             _, c, h, w = lic.tensor_shape(op.input)
             return c * c * h * w

@@ -24,7 +24,7 @@ DEFAULT_PIPELINE = "convert-torch-to-lic"
 @dataclass
 class BuildOptions:
     parts: Sequence[str] | None = None
-    frame: tuple[int, int] = (1280, 720)
+    frame: tuple[int, int] | None = None  # None: 1280x720, or a .pt2 program's own
     arch: str | None = None
     allow_pickle: bool = False
     pipeline: str = DEFAULT_PIPELINE

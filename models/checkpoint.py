@@ -56,15 +56,23 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> None:
 
 
 def load_checkpoint(
-    path: str | os.PathLike, *, arch: str | None = None, allow_pickle: bool = False
+    path: str | os.PathLike,
+    *,
+    arch: str | None = None,
+    allow_pickle: bool = False,
+    allow_custom: bool = False,
 ) -> tuple[nn.Module, dict]:
     """The eval-mode model in `path` and its metadata ``{"arch", "config"}``.
 
     `arch`, when given, is the architecture the caller needs: a checkpoint of
-    another one is an error.
+    another one is an error. `allow_custom` accepts a pickled module of any
+    class (the compiler imports a user's own network built from supported
+    layers) as ``{"arch": "custom", "config": {}}``.
     """
     obj = _read(Path(path), allow_pickle)
     name = Path(path).name
+    if isinstance(obj, nn.Module) and allow_custom and arch is None and not _is_known(obj):
+        return _unwrap(obj).eval(), {"arch": "custom", "config": {}}
     if isinstance(obj, nn.Module):
         state, meta = _unwrap(obj).state_dict(), _meta_of_module(_unwrap(obj), name)
     elif isinstance(obj, dict) and obj.get("format") == FORMAT:
@@ -174,6 +182,10 @@ def _instantiate(state: dict, meta: dict, name: str) -> nn.Module:
         ) from None
     model.update()  # only fills CDF tables that are missing (a state_dict saved before update())
     return model
+
+
+def _is_known(model: nn.Module) -> bool:
+    return type(_unwrap(model)) in MODEL_CLASSES.values()
 
 
 def _meta_of_module(model: nn.Module, name: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -20,6 +21,8 @@ def user_errors(tool: str) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def run(*args: object, **kwargs: object) -> object:
+            # CompressAI scripts functions at import; torch warns about it each run.
+            warnings.filterwarnings("ignore", r".*torch\.jit\.script.*deprecated", FutureWarning)
             try:
                 return fn(*args, **kwargs)
             except LiccError as e:

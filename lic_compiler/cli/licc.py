@@ -11,10 +11,10 @@ from lic_compiler.cli.common import user_errors
 from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model
 
 
-def _frame(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
     from lic_compiler.frontend import parse_frame
 
-    return parse_frame(value)
+    return None if value is None else parse_frame(value)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,8 +23,8 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
               show_default=True, help="build folder (replaced atomically)")
 @click.option("--part", "parts", default="all", show_default=True,
               help="comma-separated parts: encoder, decoder, hyper_encoder, hyper_decoder, or all")
-@click.option("--frame", default="1280x720", show_default=True, callback=_frame,
-              help="static frame size WxH")
+@click.option("--frame", default=None, callback=_frame,
+              help="static frame size WxH  [default: 1280x720, or a .pt2 program's own]")
 @click.option("--arch", default=None, help="architecture, when the checkpoint does not say")
 @click.option("--allow-pickle", is_flag=True,
               help="accept a fully pickled nn.Module (unpickling can run arbitrary code)")
@@ -32,7 +32,7 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
               help="pass pipeline, as for licc-opt -p")
 @click.option("--dump-ir", is_flag=True, help="write the IR after every pass into BUILD/ir/")
 @user_errors("licc")
-def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int], arch: str | None,
+def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, dump_ir: bool) -> None:
     """Compile MODEL (a checkpoint .pt or a torch.export program .pt2)."""
     start = time.perf_counter()

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.export import ExportedProgram
+from torch.export.graph_signature import InputKind
 from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
@@ -80,7 +81,7 @@ def import_model(
     path = Path(source)
     if path.suffix == ".pt2":
         return _import_program(path, parts, frame)
-    model, _meta = load_checkpoint(path, arch=arch, allow_pickle=allow_pickle)
+    model, _meta = load_checkpoint(path, arch=arch, allow_pickle=allow_pickle, allow_custom=True)
     return _import_module(model, str(path), parts, frame, arch)
 
 
@@ -103,12 +104,9 @@ def _import_module(
     available = part_modules(model, family)
     wanted = _select_parts(parts, available, info["arch"])
     shapes = input_shapes(available, wanted, frame)
-    timings = {"export": 0.0}
-    programs = {}
-    for part in wanted:
-        start = time.perf_counter()
-        programs[part] = _export(available[part], shapes[part], part)
-        timings["export"] += time.perf_counter() - start
+    start = time.perf_counter()
+    programs = {part: _export(available[part], shapes[part], part) for part in wanted}
+    timings = {"export": time.perf_counter() - start}
     module = _to_ir(programs, source, timings)
     info |= {"parts": wanted, "frame": list(frame)}
     references = {part: available[part] for part in wanted}
@@ -188,7 +186,8 @@ def _load_program(path: Path) -> ExportedProgram:
 
 def _program_frame(program: ExportedProgram, path: Path) -> tuple[int, int]:
     """(width, height) of the program's first input, which must be static NCHW."""
-    inputs = [s.arg.name for s in program.graph_signature.input_specs if s.kind.name == "USER_INPUT"]
+    specs = program.graph_signature.input_specs
+    inputs = [s.arg.name for s in specs if s.kind == InputKind.USER_INPUT]
     nodes = {n.name: n for n in program.graph.nodes}
     shape = nodes[inputs[0]].meta["val"].shape if inputs else ()
     if len(shape) != 4 or not all(isinstance(d, int) for d in shape):
@@ -214,7 +213,13 @@ def _to_ir(programs: dict[str, ExportedProgram], source: str, timings: dict[str,
     torch_d.register_dialect(context)
     importer = FxImporter(context=context, hooks=_weight_hooks())
     for name, program in programs.items():
-        fx.export_and_import(program, output_type="raw", fx_importer=importer, func_name=name)
+        try:
+            fx.export_and_import(program, output_type="raw", fx_importer=importer, func_name=name)
+        except Exception as e:  # torch-mlir's importer raises many kinds of errors
+            raise LiccError(
+                f"torch-mlir cannot import the {name} ({type(e).__name__}: {_first_line(e)}); "
+                "replace the layer that produces it"
+            ) from None
     # Debug info keeps each op's Python source location for conversion's diagnostics.
     text = importer.module.operation.get_asm(enable_debug_info=True)
     timings["torch_mlir"] = time.perf_counter() - start

@@ -1,0 +1,125 @@
+"""`licc` end to end: the build folder, and one-line errors for bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+from torch import nn
+
+from lic_compiler.cli.licc import main
+from lic_compiler.models import build, save_checkpoint
+
+BIN = Path(sys.executable).parent
+
+
+def licc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "licc"), *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    save_checkpoint(path, build("bmshj2018-factorized", 8, 12), "bmshj2018-factorized",
+                    {"N": 8, "M": 12, "gdn": "standard"})
+    return path
+
+
+def test_error_from_a_real_process(tmp_path):
+    out = licc(tmp_path / "nope.pt", "-o", tmp_path / "build")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        f"licc: error: checkpoint {tmp_path / 'nope.pt'} does not exist; check the path"]
+    assert not (tmp_path / "build").exists()
+
+
+def test_build_folder(checkpoint, tmp_path):
+    out = licc(checkpoint, "-o", tmp_path / "build", "--frame", "64x48", "--dump-ir")
+    assert out.returncode == 0, out.stderr
+    build_dir = tmp_path / "build"
+    assert sorted(p.name for p in (build_dir / "ir").iterdir()) == [
+        "00-import.mlir", "01-convert-torch-to-lic.mlir", "final.mlir"]
+    report = json.loads((build_dir / "report.json").read_text())
+    assert set(report["functions"]) == {"encoder", "decoder"}
+    assert report["model"]["frame"] == [64, 48]
+    # 5x5 convs: 3·8·25 MACs per pixel of the 32x24 output of the first layer, and so on.
+    assert report["layers"][0]["macs"] == 8 * 3 * 25 * 32 * 24
+    assert "| encoder | 0 | `lic.conv2d` | 1×3×48×64 | 1×8×24×32 |" in (build_dir / "report.md").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch left
+
+
+def test_build_is_deterministic(checkpoint, tmp_path):
+    for name in ("a", "b"):
+        assert licc(checkpoint, "-o", tmp_path / name, "--frame", "32x32").returncode == 0
+    for f in ("ir/00-import.mlir", "ir/final.mlir", "report.json", "report.md"):
+        a, b = (tmp_path / n / f for n in ("a", "b"))
+        assert a.read_bytes() == b.read_bytes().replace(b"/b", b"/a"), f
+
+
+class WithUpsample(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.up(self.conv(x))
+
+
+class WithAttention(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        seq = x.flatten(2).transpose(1, 2)
+        return self.attn(seq, seq, seq)[0]
+
+
+def _bad_inputs(tmp: Path, checkpoint: Path) -> dict[str, tuple[list, str]]:
+    truncated = tmp / "truncated.pt"
+    truncated.write_bytes(checkpoint.read_bytes()[:2000])
+    random = tmp / "random.pt"
+    random.write_bytes(bytes(range(256)) * 40)
+    unknown = tmp / "unknown.pt"
+    torch.save({"features.0.weight": torch.zeros(4, 3, 3, 3)}, unknown)
+    upsample = tmp / "upsample.pt2"
+    torch.export.save(torch.export.export(WithUpsample(), (torch.zeros(1, 3, 8, 8),)), upsample)
+    attention = tmp / "attention.pt2"
+    torch.export.save(torch.export.export(WithAttention(), (torch.zeros(1, 8, 4, 4),)), attention)
+    pickled = tmp / "pickled.pt"  # built from torch.nn classes, so it unpickles anywhere
+    torch.save(nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(scale_factor=2)), pickled)
+    return {
+        "missing": ([tmp / "nope.pt"], "nope.pt"),
+        "truncated": ([truncated], "truncated.pt"),
+        "random": ([random], "random.pt"),
+        "unknown-arch": ([unknown], "architecture"),
+        "upsample": ([upsample], "torch.aten.upsample"),
+        "attention": ([attention], "unsupported op"),
+        "pickled": ([pickled], "--allow-pickle"),
+        "pickled-allowed-unsupported": ([pickled, "--allow-pickle", "--frame", "16x16"],
+                                        "torch.aten.upsample"),
+        "frame": ([checkpoint, "--frame", "1280x700"], "1280x704"),
+        "part": ([checkpoint, "--part", "hyper_decoder"], "hyper_decoder"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "random", "unknown-arch", "upsample",
+                                  "attention", "pickled", "pickled-allowed-unsupported", "frame",
+                                  "part"])
+def test_bad_input_is_one_line_exit_2_no_build(case, checkpoint, tmp_path):
+    args, needle = _bad_inputs(tmp_path, checkpoint)[case]
+    out_dir = tmp_path / "build"
+    # In-process (the same click entry point as the console script), to keep it fast.
+    out = CliRunner().invoke(main, [*map(str, args), "-o", str(out_dir)])
+    assert out.exit_code == 2, out.output
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("licc: error:"), out.stderr
+    assert needle in lines[0]
+    assert not out_dir.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build")]
