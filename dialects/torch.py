@@ -427,7 +427,7 @@ class AtenOp(IRDLOperation, ABC):
     """Base of every `torch.aten.*` / `torch.prims.*` op, known or not.
 
     Syntax (torch-mlir's default): ``%r = torch.aten.NAME %a, %b {attrs} :
-    type(a), type(b) -> type(r)``.
+    type(a), type(b) -> type(r)``; without results, the arrow is left out.
     """
 
     @classmethod
@@ -442,8 +442,9 @@ class AtenOp(IRDLOperation, ABC):
         parser.parse_punctuation(":")
         operand_types = _parse_type_list(parser, len(operands))
         resolved = parser.resolve_operands(operands, operand_types, types_pos)
-        parser.parse_punctuation("->")
-        result_types = _parse_type_list(parser, None)
+        result_types = []  # ops without results, like `_assert_tensor_metadata`, omit `->`
+        if parser.parse_optional_punctuation("->") is not None:
+            result_types = _parse_type_list(parser, None)
         return cls.create(operands=resolved, result_types=result_types, attributes=attributes)
 
     def print(self, printer: Printer) -> None:
@@ -453,8 +454,9 @@ class AtenOp(IRDLOperation, ABC):
         printer.print_op_attributes(self.attributes)
         printer.print_string(" : ")
         printer.print_list((o.type for o in self.operands), printer.print_attribute)
-        printer.print_string(" -> ")
-        printer.print_list(self.result_types, printer.print_attribute)
+        if self.results:
+            printer.print_string(" -> ")
+            printer.print_list(self.result_types, printer.print_attribute)
 
 
 def _parse_type_list(parser: Parser, count: int | None) -> list[Attribute]:
@@ -488,14 +490,11 @@ def generic_op(name: str) -> type[AtenOp] | None:
     return irdl_op_definition(op)
 
 
-_Tensor: TypeAlias = ValueTensorType
-
-
 class _UnaryAtenOp(AtenOp, ABC):
     """An elementwise aten op on one tensor."""
 
-    input = operand_def(_Tensor)
-    result = result_def(_Tensor)
+    input = operand_def(ValueTensorType)
+    result = result_def(ValueTensorType)
 
     def verify_(self) -> None:
         _verify_same_shape(self.input.type, self.result.type)
@@ -514,16 +513,16 @@ class AtenConvolutionOp(AtenOp):
 
     name = "torch.aten.convolution"
 
-    input = operand_def(_Tensor)
-    weight = operand_def(_Tensor)
-    bias = operand_def(_Tensor | NoneType)
+    input = operand_def(ValueTensorType)
+    weight = operand_def(ValueTensorType)
+    bias = operand_def(ValueTensorType | NoneType)
     stride = operand_def(ListType)
     padding = operand_def(ListType)
     dilation = operand_def(ListType)
     transposed = operand_def(BoolType)
     output_padding = operand_def(ListType)
     groups = operand_def(IntType)
-    result = result_def(_Tensor)
+    result = result_def(ValueTensorType)
 
 
 @irdl_op_definition
@@ -542,9 +541,9 @@ class AtenLeakyReluOp(AtenOp):
 
     name = "torch.aten.leaky_relu"
 
-    input = operand_def(_Tensor)
+    input = operand_def(ValueTensorType)
     negative_slope = operand_def(FloatType | IntType)
-    result = result_def(_Tensor)
+    result = result_def(ValueTensorType)
 
     def verify_(self) -> None:
         _verify_same_shape(self.input.type, self.result.type)
@@ -556,10 +555,10 @@ class AtenAddTensorOp(AtenOp):
 
     name = "torch.aten.add.Tensor"
 
-    input = operand_def(_Tensor)
-    other = operand_def(_Tensor)
+    input = operand_def(ValueTensorType)
+    other = operand_def(ValueTensorType)
     alpha = operand_def(IntType | FloatType)
-    result = result_def(_Tensor)
+    result = result_def(ValueTensorType)
 
 
 @irdl_op_definition
@@ -568,9 +567,9 @@ class AtenMulTensorOp(AtenOp):
 
     name = "torch.aten.mul.Tensor"
 
-    input = operand_def(_Tensor)
-    other = operand_def(_Tensor)
-    result = result_def(_Tensor)
+    input = operand_def(ValueTensorType)
+    other = operand_def(ValueTensorType)
+    result = result_def(ValueTensorType)
 
 
 # --- constant folding ------------------------------------------------------------

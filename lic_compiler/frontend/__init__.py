@@ -18,9 +18,7 @@ from lic_compiler.frontend.frame import parse_frame
 if TYPE_CHECKING:
     from lic_compiler.frontend.importer import ImportResult, import_model
 
-PARTS = ("encoder", "decoder", "hyper_encoder", "hyper_decoder")
-
-__all__ = ["PARTS", "ImportResult", "import_model", "parse_frame"]
+__all__ = ["ImportResult", "import_model", "parse_frame"]
 
 
 def __getattr__(name: str) -> Any:

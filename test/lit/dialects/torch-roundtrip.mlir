@@ -63,8 +63,11 @@ func.func @unsupported(%arg0: !torch.vtensor<[1,3,4,4],f32>) -> !torch.vtensor<[
   %3 = torch.aten.cat %2, %int1 : !torch.list<vtensor>, !torch.int -> !torch.vtensor<[1,6,8,8],f32>
   // CHECK: torch.constant.str "nearest"
   %str = torch.constant.str "nearest"
-  // CHECK-NEXT: torch.constant.device "cpu"
+  // CHECK-NEXT: %[[CPU:.*]] = torch.constant.device "cpu"
   %cpu = torch.constant.device "cpu"
+  // An op without results prints no arrow.
+  // CHECK-NEXT: torch.aten._assert_tensor_metadata %{{.*}}, %[[NONE]], %[[CPU]] : !torch.vtensor<[1,6,8,8],f32>, !torch.none, !torch.Device{{$}}
+  torch.aten._assert_tensor_metadata %3, %none, %cpu : !torch.vtensor<[1,6,8,8],f32>, !torch.none, !torch.Device
   %idx = torch.vtensor.literal(dense<[0, 2]> : tensor<2xsi64>) : !torch.vtensor<[2],si64>
   // CHECK: torch.prim.ListConstruct %[[NONE]], %{{.*}} : (!torch.none, !torch.vtensor<[2],si64>) -> !torch.list<optional<vtensor>>
   %4 = torch.prim.ListConstruct %none, %idx : (!torch.none, !torch.vtensor<[2],si64>) -> !torch.list<optional<vtensor>>
