@@ -4,7 +4,8 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
-MODEL  ?= models/zoo/default.pt
+# The bundled distilled student; an untrained one of its shape until it is trained.
+MODEL  ?= $(or $(wildcard models/zoo/default.pt),bmshj2018-factorized:64x96)
 BUILD  ?= build
 
 .PHONY: demo test install install-test lit pytest bench clean

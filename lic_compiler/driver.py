@@ -6,6 +6,7 @@ Researchers call `compile_model` directly; the CLI only parses options.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
     from lic_compiler.frontend import import_model
 
     imported = import_model(
-        source,
+        resolve_source(source),
         parts=options.parts,
         frame=options.frame,
         arch=options.arch,
@@ -68,6 +69,28 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
         (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         (scratch / "report.md").write_text(render_report(report))
     return BuildResult(module, imported.info, report, sorted(texts))
+
+
+_SPEC = re.compile(r"^(?P<arch>[a-z0-9-]+):(?P<N>\d+)x(?P<M>\d+)$")
+
+
+def resolve_source(source: str | Path):
+    """A model path, or ``ARCH:NxM`` for an untrained network of that shape.
+
+    Untrained networks (seeded, so builds stay deterministic) serve hardware
+    exploration: the cost model needs shapes, not trained weights.
+    """
+    match = _SPEC.match(str(source))
+    if match is None or Path(source).exists():
+        return source
+    import torch
+
+    from lic_compiler.models import build
+
+    torch.manual_seed(0)
+    model = build(match["arch"], int(match["N"]), int(match["M"]))
+    model.update(force=True)
+    return model
 
 
 def render_report(report: dict) -> str:

@@ -34,7 +34,9 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, dump_ir: bool) -> None:
-    """Compile MODEL (a checkpoint .pt or a torch.export program .pt2)."""
+    """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
+    ARCH:NxM (e.g. bmshj2018-factorized:64x96) for an untrained network of that
+    shape, for hardware exploration."""
     start = time.perf_counter()
     options = BuildOptions(
         parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
