@@ -206,6 +206,15 @@ def test_unsupported_layer_parses_as_a_generic_aten_op():
     assert "upsampling.py" in str(generic[0].location)
 
 
+def test_pickled_module_needs_the_opt_in(tmp_path: Path):
+    path = tmp_path / "pickled.pt"
+    torch.save(Upsampler(), path)
+    with pytest.raises(LiccError, match="--allow-pickle"):
+        import_model(path, frame=(8, 8))
+    result = import_model(path, frame=(8, 8), allow_pickle=True)
+    assert result.info["parts"] == ["model"]
+
+
 class ManyUnsupported(torch.nn.Module):
     """Tensor factories on a device, advanced indexing, dtype casts, resizing, pixel shuffle."""
 
