@@ -75,6 +75,7 @@ def import_model(
 
     `parts=None` imports every part the model has; `frame` (width, height)
     defaults to 1280×720, or to the input size a `.pt2` program was exported at.
+    An `nn.Module` source is put in eval mode.
     """
     if isinstance(source, nn.Module):
         return _import_module(source.eval(), f"<{type(source).__name__}>", parts, frame, arch)
