@@ -22,8 +22,10 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
-    FloatAttr,
+    Float32Type,
     Float64Type,
+    FloatAttr,
+    IntegerAttr,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -376,7 +378,175 @@ class MulOp(_BinaryOp):
     name = "lic.mul"
 
 
+# --- GDN's decomposition: root and reciprocal with hardware approximations ---
+
+APPROX_FUNCTIONS = ("rsqrt", "sqrt", "reciprocal")
+APPROX_MODES = ("exact", "table", "pwl", "newton")
+APPROX_PARAMS = ("table_bits", "segments", "newton_steps")
+_MODE_PARAMS = {
+    "exact": (),
+    "table": ("table_bits",),
+    "pwl": ("segments",),
+    "newton": ("table_bits", "newton_steps"),
+}
+# Limits of the fixed-point definitions (16 fractional bits in the mantissa).
+TABLE_BITS_RANGE = (1, 16)
+SEGMENTS_RANGE = (2, 4096)
+NEWTON_STEPS_RANGE = (1, 3)
+
+
+def approx_problem(
+    mode: str, table_bits: int | None, segments: int | None, newton_steps: int | None
+) -> str | None:
+    """Why a mode and its parameters are not a valid approximation, or None."""
+    if mode not in APPROX_MODES:
+        return f"mode must be one of {', '.join(APPROX_MODES)}, got '{mode}'"
+    given = {"table_bits": table_bits, "segments": segments, "newton_steps": newton_steps}
+    wanted = _MODE_PARAMS[mode]
+    if (extra := [n for n, v in given.items() if v is not None and n not in wanted]):
+        return f"mode {mode} takes {', '.join(wanted) or 'no parameters'}, not {', '.join(extra)}"
+    if (missing := [n for n in wanted if given[n] is None]):
+        return f"mode {mode} needs {', '.join(missing)}"
+    limits = {"table_bits": TABLE_BITS_RANGE, "newton_steps": NEWTON_STEPS_RANGE}
+    for name, (lo, hi) in limits.items():
+        value = given[name]
+        if value is not None and not lo <= value <= hi:
+            return f"{name} must be in [{lo}, {hi}], got {value}"
+    lo, hi = SEGMENTS_RANGE
+    if segments is not None and not (lo <= segments <= hi and segments & (segments - 1) == 0):
+        return f"segments must be a power of two in [{lo}, {hi}], got {segments}"
+    return None
+
+
+class _ApproxOp(IRDLOperation, ABC):
+    """An elementwise function of a positive float tensor, exact or approximated.
+
+    ``mode`` selects ``exact`` or a fixed-point approximation with its
+    parameters (``table_bits``, ``segments``, ``newton_steps``). The modes
+    are defined exactly, bit for bit, in `lic_compiler.gdn_approx`:
+    the argument is normalised to a mantissa ``m`` and exponent (``x = m·4^e``,
+    ``m ∈ [1, 4)`` for the roots, ``x = m·2^e``, ``m ∈ [1, 2)`` for the
+    reciprocal), the mantissa is truncated to 16 fractional bits and
+    approximated in fixed point with 16 fractional bits, and the result is
+    shifted back by ``e``:
+
+    - ``table(table_bits = k)``: a 2^k-entry table indexed by the mantissa's
+      top bits (for the roots: the exponent's parity and k−1 fraction bits);
+      each entry is the bin's constant of least maximum relative error.
+    - ``pwl(segments = s)``: s = 2^k segments over the same bins, each a line
+      ``A + B·(m − lo)`` of least maximum error, rounded once.
+    - ``newton(table_bits = k, newton_steps = n)``: the k-bit table as a
+      seed, then n Newton–Raphson steps, each product rounded.
+
+    Zero, negative, infinite and NaN arguments give the exact function's
+    IEEE value. Syntax: ``lic.rsqrt %x pwl(segments = 32) : tensor<…>``; the
+    ``exact`` mode prints no mode.
+    """
+
+    T: ClassVar = VarConstraint("T", base(TensorType))
+    input = operand_def(T)
+    output = result_def(T)
+
+    mode = prop_def(StringAttr, default_value=StringAttr("exact"))
+    table_bits = opt_prop_def(IntegerAttr[I64])
+    segments = opt_prop_def(IntegerAttr[I64])
+    newton_steps = opt_prop_def(IntegerAttr[I64])
+
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, mode: str = "exact", **params: int | None):
+        props: dict[str, Attribute] = {"mode": StringAttr(mode)}
+        props |= {n: IntegerAttr(v, i64) for n, v in params.items() if v is not None}
+        super().__init__(operands=[input], result_types=[input.type], properties=props)
+
+    def approx_params(self) -> dict[str, str | int]:
+        """``mode`` and the parameters it has, as plain values."""
+        params: dict[str, str | int] = {"mode": self.mode.data}
+        for name in APPROX_PARAMS:
+            if (attr := getattr(self, name)) is not None:
+                params[name] = attr.value.data
+        return params
+
+    def verify_(self) -> None:
+        element = _element_type(self.input)
+        if not isinstance(element, Float32Type | Float64Type):
+            raise VerifyException(f"'{self.name}' needs f32 or f64 elements, got {element}")
+        p = self.approx_params()
+        problem = approx_problem(
+            self.mode.data, p.get("table_bits"), p.get("segments"), p.get("newton_steps")
+        )  # type: ignore[arg-type]
+        if problem:
+            raise VerifyException(f"'{self.name}' {problem}")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> _ApproxOp:
+        input = parser.parse_operand()
+        mode = parser.parse_optional_keyword_in(APPROX_MODES) or "exact"
+        params: dict[str, int | None] = {}
+        if mode != "exact":
+
+            def parse_param() -> None:
+                name = parser.parse_keyword_in(APPROX_PARAMS, "approximation parameter")
+                parser.parse_punctuation("=")
+                params[name] = parser.parse_integer(allow_boolean=False, allow_negative=False)
+
+            parser.parse_comma_separated_list(parser.Delimiter.PAREN, parse_param)
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        result_type = parser.parse_type()
+        if result_type != input.type:
+            parser.raise_error(f"expected the operand's type {input.type}, got {result_type}")
+        op = cls(input, mode, **params)
+        op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.input)
+        p = self.approx_params()
+        mode = p.pop("mode")
+        if mode != "exact":
+            printer.print_string(f" {mode}(" + ", ".join(f"{k} = {v}" for k, v in p.items()) + ")")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.output.type)
+
+
+@irdl_op_definition
+class RsqrtOp(_ApproxOp):
+    """``1 / sqrt(x)``: GDN's normalisation factor. See `_ApproxOp` for the modes."""
+
+    name = "lic.rsqrt"
+
+
+@irdl_op_definition
+class SqrtOp(_ApproxOp):
+    """``sqrt(x)``: IGDN's normalisation factor. See `_ApproxOp` for the modes."""
+
+    name = "lic.sqrt"
+
+
+@irdl_op_definition
+class ReciprocalOp(_ApproxOp):
+    """``1 / x``: the L1 (simplified) GDN's normalisation factor. See `_ApproxOp`."""
+
+    name = "lic.reciprocal"
+
+
 Lic = Dialect(
     "lic",
-    [ConstantOp, Conv2dOp, ConvTranspose2dOp, GdnOp, ReluOp, LeakyReluOp, AbsOp, AddOp, MulOp],
+    [
+        ConstantOp,
+        Conv2dOp,
+        ConvTranspose2dOp,
+        GdnOp,
+        ReluOp,
+        LeakyReluOp,
+        AbsOp,
+        AddOp,
+        MulOp,
+        RsqrtOp,
+        SqrtOp,
+        ReciprocalOp,
+    ],
 )

@@ -13,6 +13,7 @@ from xdsl.interpreters.func import FuncFunctions
 
 from lic_compiler.errors import LiccError
 from lic_compiler.interpreter.lic_float import LicFloatFunctions
+from lic_compiler.interpreter.lic_gdn import LicGdnFunctions
 
 
 def make_interpreter(module: ModuleOp) -> Interpreter:
@@ -20,6 +21,7 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter = Interpreter(module)
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(LicFloatFunctions())
+    interpreter.register_implementations(LicGdnFunctions())
     return interpreter
 
 
