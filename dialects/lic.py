@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     DenseResourceAttr,
+    DictionaryAttr,
     Float32Type,
     Float64Type,
     FloatAttr,
@@ -132,7 +133,24 @@ class ConstantOp(IRDLOperation):
         printer.print_op_attributes(self.attributes)
 
 
-class _ConvBase(IRDLOperation, ABC):
+class _FoldedOp(IRDLOperation, ABC):
+    """An op that becomes a hardware stage whose folding `lic-set-parallelism` sets.
+
+    ``pe`` output lanes × ``simd`` reduction lanes × ``mmv`` pixels at once
+    (GDN only; absent means 1), ``ram_style`` (bram, lutram or uram) for the
+    weights, and ``cost``: the cost model's cycles per frame and resources
+    (dsp, bram18, uram, lut, ff) for that folding. Legality and the formulas
+    live in `lic_compiler.hw`.
+    """
+
+    pe = opt_prop_def(IntegerAttr[I64])
+    simd = opt_prop_def(IntegerAttr[I64])
+    mmv = opt_prop_def(IntegerAttr[I64])
+    ram_style = opt_prop_def(StringAttr)
+    cost = opt_prop_def(DictionaryAttr)
+
+
+class _ConvBase(_FoldedOp):
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -259,7 +277,7 @@ class ConvTranspose2dOp(_ConvBase):
 
 
 @irdl_op_definition
-class GdnOp(IRDLOperation):
+class GdnOp(_FoldedOp):
     """Generalized divisive normalization (Ballé et al.), per pixel over channels.
 
     ``standard``: ``y_i = x_i / sqrt(β_i + Σ_j γ_ij x_j²)``;

@@ -22,6 +22,7 @@ ENTRY_POINT_GROUP = "licc.passes"
 # pass name → "module:class" inside lic_compiler.passes
 _BUILTIN = {
     "convert-torch-to-lic": "convert_torch_to_lic:ConvertTorchToLicPass",
+    "lic-set-parallelism": "set_parallelism:SetParallelismPass",
     "lic-rewrite-gdn": "rewrite_gdn:RewriteGdnPass",
 }
 

@@ -1,0 +1,1 @@
+"""The analytical hardware model: devices, stage costs, the parallelism solver, reports."""

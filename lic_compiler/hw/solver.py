@@ -1,0 +1,191 @@
+"""The exact parallelism solver: the fastest (or cheapest) foldings within a budget.
+
+A design's frame time is its slowest stage's cycles T. Every stage has a
+finite set of legal foldings, so the achievable T are finitely many (every
+option's cycle count), and feasibility is monotone in T: a slower target
+only adds options. The max-FPS design is therefore found by binary search on
+the sorted candidates, each step asking whether *some* choice of one option
+per stage, each within T, fits the budget in every resource at once (a
+multiple-choice vector knapsack). That question is answered exactly by a
+depth-first branch and bound over each stage's Pareto-optimal options, with
+per-resource lower bounds of the stages still to choose. Among the designs
+meeting the best T, the one of least cost (the sum over stages and resources
+of the fraction of the budget used) is then returned; `min-resources` is the
+same least-cost search at the T of a target frame rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
+from lic_compiler.hw.stages import Folding, Stage
+
+
+@dataclass
+class _Options:
+    """One stage's legal foldings with their cycles and resource vectors."""
+
+    foldings: list[Folding]
+    cycles: np.ndarray  # (n,)
+    res: np.ndarray  # (n, len(RESOURCES))
+    pareto: dict[int, np.ndarray] = field(default_factory=dict)  # T → option indices
+
+
+def _pareto(res: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The options in `idx` that no other option beats or equals in every resource."""
+    r = res[idx]
+    le = (r[None, :, :] <= r[:, None, :]).all(axis=2)  # le[i, j]: j ≤ i everywhere
+    lt = (r[None, :, :] < r[:, None, :]).any(axis=2)
+    earlier = np.tri(len(idx), k=-1, dtype=bool)  # of equal vectors keep the first
+    dominated = (le & (lt | earlier)).any(axis=1)
+    return idx[~dominated]
+
+
+@dataclass
+class Solution:
+    cycles: int  # the bottleneck target every stage meets
+    foldings: list[Folding]
+
+
+class Infeasible(Exception):
+    """No choice of foldings meets the cycle target within the budget."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Problem:
+    """Stages sharing one budget and one cycle target."""
+
+    def __init__(self, stages: Sequence[Stage], ram_styles: Sequence[str]):
+        self.stages = list(stages)
+        self.options = []
+        for s in self.stages:
+            fs = s.foldings(ram_styles)
+            costs = [s.cost(f) for f in fs]
+            self.options.append(
+                _Options(
+                    fs,
+                    np.array([c.cycles for c in costs], dtype=np.int64),
+                    np.array([c.vector() for c in costs], dtype=np.int64),
+                )
+            )
+
+    def candidates(self) -> np.ndarray:
+        """Every cycle target worth trying, ascending: from the fastest possible bottleneck up."""
+        floor = max(int(o.cycles.min()) for o in self.options)
+        values = np.unique(np.concatenate([o.cycles for o in self.options]))
+        return values[values >= floor]
+
+    def _choices(self, t: int, budget: np.ndarray) -> list[np.ndarray] | None:
+        """Per stage, the Pareto-optimal options meeting `t` that fit the budget alone."""
+        out = []
+        for o in self.options:
+            if t not in o.pareto:
+                o.pareto[t] = _pareto(o.res, np.flatnonzero(o.cycles <= t))
+            idx = o.pareto[t]
+            idx = idx[(o.res[idx] <= budget).all(axis=1)]
+            if len(idx) == 0:
+                return None
+            out.append(idx)
+        return out
+
+    def search(self, t: int, budget: np.ndarray, cheapest: bool) -> list[int] | None:
+        """Option indices meeting `t` within `budget`: any (cheapest=False) or least cost."""
+        choices = self._choices(t, budget)
+        if choices is None:
+            return None
+        weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
+        n = len(choices)
+        res = [self.options[i].res[c] for i, c in enumerate(choices)]
+        cost = [r @ weights for r in res]
+        order = sorted(range(n), key=lambda i: -cost[i].min())  # big stages first: tight bounds early
+        res = [res[i][np.argsort(cost[i], kind="stable")] for i in order]
+        picks = [choices[i][np.argsort(cost[i], kind="stable")] for i in order]
+        cost = [np.sort(cost[i], kind="stable") for i in order]
+        lb_res = np.zeros((n + 1, len(RESOURCES)), dtype=np.int64)
+        lb_cost = np.zeros(n + 1)
+        for d in range(n - 1, -1, -1):
+            lb_res[d] = lb_res[d + 1] + res[d].min(axis=0)
+            lb_cost[d] = lb_cost[d + 1] + cost[d][0]
+        if (lb_res[0] > budget).any():
+            return None
+        best: list = [np.inf, None]
+        chosen = [0] * n
+
+        def dfs(d: int, used: np.ndarray, spent: float) -> bool:
+            if d == n:
+                best[0], best[1] = spent, list(chosen)
+                return not cheapest
+            fits = ((used + res[d] + lb_res[d + 1]) <= budget).all(axis=1)
+            for k in np.flatnonzero(fits):
+                if spent + cost[d][k] + lb_cost[d + 1] >= best[0]:
+                    break  # options are sorted by cost: no later one can do better
+                chosen[d] = k
+                if dfs(d + 1, used + res[d][k], spent + cost[d][k]):
+                    return True
+            return False
+
+        dfs(0, np.zeros(len(RESOURCES), dtype=np.int64), 0.0)
+        if best[1] is None:
+            return None
+        out = [0] * n
+        for d, i in enumerate(order):
+            out[i] = int(picks[d][best[1][d]])
+        return out
+
+    def _solution(self, t: int, picks: list[int]) -> Solution:
+        return Solution(t, [o.foldings[k] for o, k in zip(self.options, picks)])
+
+    def max_fps(self, budget: np.ndarray) -> Solution:
+        """The least-cost design at the smallest feasible bottleneck."""
+        cands = self.candidates()
+        if self.search(int(cands[-1]), budget, cheapest=False) is None:
+            raise Infeasible(self.explain(int(cands[-1]), budget))
+        lo, hi = 0, len(cands) - 1  # cands[hi] is feasible
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.search(int(cands[mid]), budget, cheapest=False) is None:
+                lo = mid + 1
+            else:
+                hi = mid
+        t = int(cands[hi])
+        picks = self.search(t, budget, cheapest=True)
+        assert picks is not None
+        return self._solution(int(max(o.cycles[k] for o, k in zip(self.options, picks))), picks)
+
+    def min_cost(self, t: int, budget: np.ndarray) -> Solution:
+        """The least-cost design whose every stage takes at most `t` cycles."""
+        picks = self.search(t, budget, cheapest=True)
+        if picks is None:
+            raise Infeasible(self.explain(t, budget))
+        return self._solution(t, picks)
+
+    def explain(self, t: int, budget: np.ndarray) -> str:
+        """Why no design meets `t` within `budget`: a stage's limit or the binding resources."""
+        slow = [
+            (s, int(o.cycles.min())) for s, o in zip(self.stages, self.options) if o.cycles.min() > t
+        ]
+        if slow:
+            s, c = max(slow, key=lambda x: x[1])
+            return f"{s.label} needs at least {c:,} cycles per frame even fully parallel"
+        need = np.zeros(len(RESOURCES), dtype=np.int64)
+        for o in self.options:
+            need += o.res[o.cycles <= t].min(axis=0)
+        over = [
+            f"{RESOURCE_LABELS[r]} (needs at least {int(need[i]):,} of {int(budget[i]):,})"
+            for i, r in enumerate(RESOURCES)
+            if need[i] > budget[i]
+        ]
+        if over:
+            return "bound by " + ", ".join(over)
+        frac = need / np.maximum(budget, 1)
+        top = [RESOURCES[i] for i in np.argsort(-frac)[:2]]
+        return "bound by " + " and ".join(
+            f"{RESOURCE_LABELS[r]} ({frac[RESOURCES.index(r)]:.0%} of the budget at least)" for r in top
+        ) + " together"

@@ -1,0 +1,633 @@
+"""Hardware stages of lic ops: their legal foldings, cycles per frame and resources.
+
+One stage per compute op of a function, in program order:
+
+- ``conv`` (`lic.conv2d`): a sliding-window generator feeding a matrix-vector
+  unit (MVAU) of PE × SIMD multipliers;
+- ``deconv`` (`lic.conv_transpose2d`): a polyphase MVAU that computes the
+  s² output phases from the input grid, so no multiply meets an inserted zero;
+- ``gdn`` (`lic.gdn`): a C × C MVAU on x² (or |x|), the reciprocal-(square-)root
+  table and the output multiply, with the x path buffered meanwhile;
+- ``eltwise`` (`lic.relu`, `lic.add`, …): lanes of simple logic fused on a stream.
+
+The formulas and their sources are in docs/cost-model.md.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from math import ceil
+from typing import ClassVar
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+
+from lic_compiler.analysis import macs
+from lic_compiler.dialects import lic
+from lic_compiler.errors import LiccError
+from lic_compiler.hw import primitives as hwp
+from lic_compiler.hw.device import RESOURCES
+from lic_compiler.hw.widths import TABLE_INDEX_BITS, TABLE_OUT_BITS, Widths, op_widths
+
+# FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
+CONTROL_LUTS = 300
+RAM_STYLES = ("bram", "lutram", "uram")
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+# Pixels a GDN stage may take at once: reorder buffers of that many pixels on each side.
+MAX_MMV = 8
+
+
+@dataclass(frozen=True)
+class Folding:
+    """PE (output lanes) × SIMD (reduction lanes) × MMV (pixels at once), and where
+    the weights and tables live."""
+
+    pe: int
+    simd: int = 1
+    ram_style: str = "none"
+    mmv: int = 1
+
+
+@dataclass(frozen=True)
+class Cost:
+    cycles: int  # per frame, at one folded step per cycle (II = 1)
+    dsp: int
+    bram18: int
+    uram: int
+    lut: int
+    ff: int
+    depth: int  # pipeline cycles from a stage's first window to its first output
+
+    def vector(self) -> tuple[int, int, int, int, int]:
+        return (self.dsp, self.bram18, self.uram, self.lut, self.ff)
+
+
+@dataclass(frozen=True)
+class _Window:
+    cycles: int
+    memory: hwp.Memory
+    lut: int
+    ff: int
+    lanes: int  # input elements taken per cycle
+
+
+def _pixels_per_read(cin: int, kh: int, kw: int, simd: int) -> int | None:
+    """Window pixels a SIMD slice spans when slices align with pixels, else None.
+
+    A slice is part of one pixel's channels (SIMD divides Cin), m whole pixels
+    of a window row (m divides kw), or j whole window rows (j divides kh).
+    """
+    if cin % simd == 0:
+        return 1
+    if simd % cin:
+        return None
+    m = simd // cin
+    if kw % m == 0 or (m % kw == 0 and kh % (m // kw) == 0):
+        return m
+    return None
+
+
+def _window(
+    cin: int, h_in: int, w_in: int, kh: int, kw: int, rows: int, simd: int, bits: int, target: int
+) -> _Window:
+    """The sliding-window generator that feeds SIMD window elements per cycle.
+
+    Slices aligned with pixels: FINN's addressable cyclic buffer of `rows`
+    rows plus a window's width, banked by pixel so that the slice's pixels
+    are read in one cycle; one slice enters per cycle too. Otherwise the
+    window sits in (double-buffered) registers and a multiplexer picks any
+    SIMD slice; the rows wait in line buffers whose input width (lanes) is
+    the smallest that keeps ingest within `target` cycles. Either way the
+    window generator never sets the pace of its MVAU (for stride ≤ kernel).
+    """
+    banks = _pixels_per_read(cin, kh, kw, simd)
+    if banks is not None:
+        word = min(simd, cin)
+        bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits)
+        mem = hwp.Memory(bram18=banks * bank.bram18, lut=banks * bank.lut)
+        return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits, simd)
+    choices = divisors(cin) + [cin * m for m in divisors(w_in)[1:]]
+    lanes = next((n for n in choices if h_in * w_in * cin // n <= target), choices[-1])
+    row = hwp.buffer(w_in * cin // lanes, lanes * bits)
+    window = kh * kw * cin
+    mux = ceil((ceil(window / simd) - 1) / 3)  # LUT6s per bit of an n:1 multiplexer
+    return _Window(
+        cycles=h_in * w_in * cin // lanes,
+        memory=hwp.Memory(bram18=rows * row.bram18, lut=rows * row.lut),
+        lut=CONTROL_LUTS + rows * row.lut + simd * bits * mux,
+        ff=2 * window * bits,
+        lanes=lanes,
+    )
+
+
+def _legal(what: str, value: int, choices: Sequence[int], rule: str) -> str | None:
+    if value in choices:
+        return None
+    shown = ", ".join(map(str, choices[:24])) + (", …" if len(choices) > 24 else "")
+    return f"{what}={value} is not legal ({rule}); choose one of {shown}"
+
+
+@dataclass(eq=False)
+class Stage(ABC):
+    """One hardware stage: the op it implements and where it sits."""
+
+    function: str
+    layer: int
+    op: Operation
+    kind: ClassVar[str]
+    # Whether the folding is a user-visible knob (IR properties, parallelism.json).
+    folded: ClassVar[bool] = True
+    # Whether the stage takes several pixels at once (the MMV knob).
+    has_mmv: ClassVar[bool] = False
+    widths: Widths = field(init=False)
+
+    @property
+    def name(self) -> str:
+        return self.op.results[0].name_hint or f"{self.op.name}#{self.layer}"
+
+    @property
+    def label(self) -> str:
+        return f"@{self.function} #{self.layer} %{self.name} ({self.op.name})"
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return lic.tensor_shape(self.op.operands[0])
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return lic.tensor_shape(self.op.results[0])
+
+    @property
+    def macs(self) -> int:
+        return macs(self.op)
+
+    @property
+    def has_weights(self) -> bool:
+        return True
+
+    @abstractmethod
+    def pe_choices(self) -> list[int]: ...
+
+    @abstractmethod
+    def simd_choices(self) -> list[int]: ...
+
+    def mmv_choices(self) -> list[int]:
+        return [1]
+
+    @abstractmethod
+    def cost(self, f: Folding) -> Cost:
+        """Cycles and resources of this stage with folding `f` (assumed legal)."""
+
+    @property
+    def fill_rows(self) -> float:
+        """Input rows that must arrive before the first output (latency model)."""
+        return 0.0
+
+    def foldings(self, ram_styles: Sequence[str]) -> list[Folding]:
+        styles = ram_styles if self.has_weights else ("none",)
+        return [
+            Folding(p, s, r, m)
+            for m in self.mmv_choices()
+            for p in self.pe_choices()
+            for s in self.simd_choices()
+            for r in styles
+        ]
+
+    def illegal(self, f: Folding, ram_styles: Sequence[str] = RAM_STYLES) -> str | None:
+        """Why folding `f` is not legal here, or None."""
+        pe_rule, simd_rule = self.rules
+        styles = ram_styles if self.has_weights else ("none",)
+        if f.ram_style not in styles:
+            return f"ram_style '{f.ram_style}' is not available; choose one of {', '.join(styles)}"
+        return (
+            _legal("pe", f.pe, self.pe_choices(), pe_rule)
+            or _legal("simd", f.simd, self.simd_choices(), simd_rule)
+            or _legal("mmv", f.mmv, self.mmv_choices(), self.mmv_rule)
+        )
+
+    @property
+    def mmv_rule(self) -> str:
+        return "only GDN stages take several pixels at once"
+
+    @property
+    @abstractmethod
+    def rules(self) -> tuple[str, str]:
+        """The legality rules of PE and SIMD, in words."""
+
+
+@dataclass(eq=False)
+class ConvStage(Stage):
+    kind = "conv"
+
+    def __post_init__(self) -> None:
+        op = self.op
+        assert isinstance(op, lic.Conv2dOp)
+        self.widths = op_widths(op.input, op.weight, op.output)
+        _, self.cin, self.h_in, self.w_in = self.input_shape
+        _, self.cout, self.h_out, self.w_out = self.output_shape
+        self.kh, self.kw = op.kernel()
+        self.ph = op.paddings()[0]
+
+    @cached_property
+    def reduction(self) -> int:
+        return self.cin * self.kh * self.kw
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return (
+            f"PE divides the {self.cout} output channels",
+            f"SIMD divides the reduction Cin·kh·kw = {self.reduction}",
+        )
+
+    def pe_choices(self) -> list[int]:
+        return divisors(self.cout)
+
+    def simd_choices(self) -> list[int]:
+        return divisors(self.reduction)
+
+    @property
+    def fill_rows(self) -> float:
+        return max(self.kh - self.ph, 1)
+
+    def cost(self, f: Folding) -> Cost:
+        w = self.widths
+        folds = (self.reduction // f.simd) * (self.cout // f.pe)
+        mvau = self.h_out * self.w_out * folds
+        win = _window(
+            self.cin, self.h_in, self.w_in, self.kh, self.kw, self.kh - 1, f.simd, w.act_in, mvau
+        )
+        return _mvau_cost(
+            f, self.reduction, self.cout, folds, w, w.act_in, max(mvau, win.cycles), win
+        )
+
+
+def _mvau_cost(
+    f: Folding,
+    reduction: int,
+    cout: int,
+    weight_words: int,
+    w: Widths,
+    operand_bits: int,
+    cycles: int,
+    win: _Window,
+) -> Cost:
+    """A PE × SIMD (× MMV pixels) matrix-vector unit with its weight memory, input
+    replay buffer and window; the MMV pixels share each weight read."""
+    acc = w.acc(reduction, operand_bits)
+    lanes = f.pe * f.mmv
+    weights = hwp.memory(weight_words, f.pe * f.simd * w.weight, f.ram_style)
+    # The input vector is replayed once per PE fold (FINN's MVAU input buffer).
+    replay = (
+        hwp.buffer(ceil(reduction / f.simd), f.mmv * f.simd * operand_bits)
+        if f.pe < cout
+        else hwp.Memory()
+    )
+    lut_mapped = hwp.mult_mapping(w.weight, operand_bits) == "lut"
+    ff = 2 * lanes * acc + f.mmv * f.simd * operand_bits + win.ff
+    if lut_mapped:
+        ff += lanes * f.simd * (w.weight + operand_bits)
+    if f.ram_style == "lutram":
+        ff += f.pe * f.simd * w.weight  # distributed RAM reads are registered in fabric
+    return Cost(
+        cycles=cycles,
+        dsp=hwp.array_dsps(lanes, f.simd, w.weight, operand_bits),
+        bram18=weights.bram18 + replay.bram18 + win.memory.bram18,
+        uram=weights.uram,
+        lut=CONTROL_LUTS
+        + hwp.array_luts(lanes, f.simd, w.weight, operand_bits, acc)
+        + weights.lut
+        + replay.lut
+        + win.lut,
+        ff=ff,
+        depth=ceil(reduction / f.simd) + 10,
+    )
+
+
+def _phase_taps(k: int, s: int, p: int, out: int) -> list[tuple[int, int]]:
+    """Per output phase r (o ≡ r mod s): (kernel taps that reach it, outputs in it)."""
+    return [
+        (sum(1 for t in range(k) if (r + p - t) % s == 0), len(range(r, out, s)))
+        for r in range(s)
+    ]
+
+
+@dataclass(eq=False)
+class PolyphaseStage(Stage):
+    """Transposed convolution as s_h·s_w sub-kernel convolutions on the input grid.
+
+    Output rows are produced in raster order: each input row is visited once
+    per row phase, and each visit emits the column phases interleaved, so no
+    reordering buffer is needed. A phase with t taps reduces over Cin·t
+    products; SIMD lanes beyond Cin take several taps at once, and a phase
+    whose reduction is not a multiple of SIMD idles the rest of its last step
+    (the cycle count includes that).
+    """
+
+    kind = "deconv"
+
+    def __post_init__(self) -> None:
+        op = self.op
+        assert isinstance(op, lic.ConvTranspose2dOp)
+        self.widths = op_widths(op.input, op.weight, op.output)
+        _, self.cin, self.h_in, self.w_in = self.input_shape
+        _, self.cout, self.h_out, self.w_out = self.output_shape
+        (kh, kw), (sh, sw), (ph, pw) = op.kernel(), op.strides(), op.paddings()
+        self.ph, self.sh = ph, sh
+        ys, xs = _phase_taps(kh, sh, ph, self.h_out), _phase_taps(kw, sw, pw, self.w_out)
+        # (taps, output pixels) of each 2-D phase
+        self.phases = [(ty * tx, ny * nx) for ty, ny in ys for tx, nx in xs]
+        self.kh_sub, self.kw_sub = max(t for t, _ in ys), max(t for t, _ in xs)
+
+    @property
+    def max_taps(self) -> int:
+        return max(t for t, _ in self.phases)
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return (
+            f"PE divides the {self.cout} output channels",
+            f"SIMD divides Cin = {self.cin} or is Cin × m taps, m ≤ {self.max_taps}",
+        )
+
+    def pe_choices(self) -> list[int]:
+        return divisors(self.cout)
+
+    def simd_choices(self) -> list[int]:
+        return divisors(self.cin) + [self.cin * m for m in range(2, self.max_taps + 1)]
+
+    @property
+    def fill_rows(self) -> float:
+        return self.ph // self.sh + 1
+
+    def steps(self, simd: int) -> list[tuple[int, int]]:
+        """Per phase: (SIMD steps of one output pixel's reduction, output pixels)."""
+        return [(ceil(self.cin * t / simd), n) for t, n in self.phases if t]
+
+    def cost(self, f: Folding) -> Cost:
+        steps = self.steps(f.simd)
+        pe_folds = self.cout // f.pe
+        cycles = pe_folds * sum(s * n for s, n in steps)
+        win = _window(
+            self.cin, self.h_in, self.w_in, self.kh_sub, self.kw_sub, self.kh_sub,
+            f.simd, self.widths.act_in, cycles,
+        )
+        words = pe_folds * sum(s for s, _ in steps)
+        reduction = self.cin * self.max_taps
+        return _mvau_cost(
+            f, reduction, self.cout, words, self.widths, self.widths.act_in,
+            max(cycles, win.cycles), win,
+        )
+
+
+@dataclass(eq=False)
+class GdnStage(Stage):
+    """GDN/IGDN per pixel: norm_i = β_i + Σ_j γ_ij·x_j² (or |x_j|), then y_i = x_i·f(norm_i).
+
+    The C × C MVAU reduces over input channels (SIMD) for PE output channels
+    of MMV pixels at once; f (1/√, √ or 1/·) is a table indexed by the
+    normalised norm, except for inverse L1 GDN whose f is the identity; the x
+    vector waits in a two-pixel buffer meanwhile. With a power-of-two C every
+    PE × SIMD folding of the C² products per pixel is a power of two, so the
+    pixel lanes (MMV dividing W, reorder buffers of MMV pixels on either side)
+    are what gives the cycle counts between them.
+    """
+
+    kind = "gdn"
+    has_mmv = True
+
+    def __post_init__(self) -> None:
+        op = self.op
+        assert isinstance(op, lic.GdnOp)
+        self.widths = op_widths(op.input, op.gamma, op.output)
+        _, self.c, self.h, self.w = self.input_shape
+        self.standard = op.form.data == "standard"
+        self.table = not (op.form.data == "l1" and op.is_inverse)
+
+    @property
+    def norm_bits(self) -> int:
+        """Bits of the MVAU's operand: x² is twice as wide as x; |x| is as wide."""
+        return 2 * self.widths.act_in if self.standard else self.widths.act_in
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return (f"PE divides the {self.c} channels", f"SIMD divides the {self.c} channels")
+
+    def pe_choices(self) -> list[int]:
+        return divisors(self.c)
+
+    def simd_choices(self) -> list[int]:
+        return divisors(self.c)
+
+    def mmv_choices(self) -> list[int]:
+        return [m for m in divisors(self.w) if m <= MAX_MMV]
+
+    @property
+    def mmv_rule(self) -> str:
+        return f"MMV divides the width {self.w} and is at most {MAX_MMV}"
+
+    def cost(self, f: Folding) -> Cost:
+        w, a, m = self.widths, self.widths.act_in, f.mmv
+        lanes = f.pe * m
+        folds = (self.c // f.simd) * (self.c // f.pe)
+        # Squares (or absolute values) of SIMD inputs of MMV pixels per cycle, in LUTs.
+        pre = m * f.simd * (hwp.lut_mult(a, a) if self.standard else a)
+        # The x path (two pixels deep), plus the pixel reorder buffers when MMV > 1.
+        bufs = [hwp.buffer(2 * self.c // f.pe, lanes * a)]
+        if m > 1:
+            bufs += [hwp.buffer(2 * self.c // f.simd, m * f.simd * a), bufs[0]]
+        mem = hwp.Memory(bram18=sum(b.bram18 for b in bufs), lut=sum(b.lut for b in bufs))
+        win = _Window(0, mem, pre + mem.lut, m * f.simd * a, m * f.simd)
+        core = _mvau_cost(
+            f, self.c, self.c, folds, w, self.norm_bits, self.h * self.w // m * folds, win
+        )
+        acc = w.acc(self.c, self.norm_bits)
+        table = hwp.Memory()
+        if self.table:
+            # Dual-port block RAM serves two lanes per table copy; URAM cannot hold a ROM.
+            style = "bram" if f.ram_style == "uram" else f.ram_style
+            copies = ceil(lanes / 2) if style == "bram" else lanes
+            one = hwp.memory(2**TABLE_INDEX_BITS, TABLE_OUT_BITS, style)
+            table = hwp.Memory(bram18=copies * one.bram18, lut=copies * one.lut)
+        scale_bits = TABLE_OUT_BITS if self.table else acc
+        return Cost(
+            cycles=core.cycles,
+            dsp=core.dsp + lanes * hwp.dsp_per_mult(a, scale_bits),
+            bram18=core.bram18 + table.bram18,
+            uram=core.uram,
+            # Normalising the norm to a table index: a leading-zero count and a shift per lane.
+            lut=core.lut + table.lut + lanes * 2 * acc,
+            ff=core.ff + lanes * (scale_bits + a),
+            depth=core.depth + 10,
+        )
+
+
+# Per-lane LUTs of each elementwise op, per output bit (mux, negate, add, shift-add).
+_ELTWISE_LUTS_PER_BIT = {
+    "lic.relu": 1,
+    "lic.abs": 2,
+    "lic.leaky_relu": 2,
+    "lic.add": 1,
+    "lic.mul": 0,
+}
+
+
+@dataclass(eq=False)
+class EltwiseStage(Stage):
+    """Elementwise ops on a stream, `pe` lanes wide; fused next to their producer."""
+
+    kind = "eltwise"
+    folded = False
+
+    def __post_init__(self) -> None:
+        out = self.op.results[0]
+        self.widths = op_widths(self.op.operands[0], None, out)
+        _, self.c, self.h, self.w = self.output_shape
+
+    @property
+    def has_weights(self) -> bool:
+        return False
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return (f"lanes divide the {self.c} channels", "SIMD is 1")
+
+    def pe_choices(self) -> list[int]:
+        return divisors(self.c)
+
+    def simd_choices(self) -> list[int]:
+        return [1]
+
+    def cost(self, f: Folding) -> Cost:
+        a = self.widths.act_out
+        dsp = f.pe * hwp.dsp_per_mult(a, a) if self.op.name == "lic.mul" else 0
+        return Cost(
+            cycles=self.h * self.w * self.c // f.pe,
+            dsp=dsp,
+            bram18=0,
+            uram=0,
+            lut=20 + f.pe * a * _ELTWISE_LUTS_PER_BIT[self.op.name],
+            ff=f.pe * a,
+            depth=2,
+        )
+
+
+# Newton steps' multiplies: y·(3 − x·y²)/2 for the roots, y·(2 − x·y) for the reciprocal.
+_NEWTON_MULTS = {"lic.rsqrt": 3, "lic.sqrt": 3, "lic.reciprocal": 2}
+
+
+@dataclass(eq=False)
+class ApproxStage(Stage):
+    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`).
+
+    Per lane: normalise the argument (leading-zero count and shift), then a
+    table of 2^table_bits entries, or `segments` lines (a coefficient table
+    and one multiply), or a table seed refined by Newton steps. ``exact`` is
+    costed as the default table it would be built as. Tables are ROMs:
+    shallow ones in LUTs, others in dual-port block RAM shared by two lanes.
+    """
+
+    kind = "approx"
+    folded = False
+
+    def __post_init__(self) -> None:
+        self.widths = op_widths(self.op.operands[0], None, self.op.results[0])
+        _, self.c, self.h, self.w = self.output_shape
+
+    def _param(self, name: str) -> int | None:
+        attr = self.op.properties.get(name)
+        return attr.value.data if attr is not None else None  # type: ignore[union-attr]
+
+    @property
+    def has_weights(self) -> bool:
+        return False
+
+    @property
+    def rules(self) -> tuple[str, str]:
+        return (f"lanes divide the {self.c} channels", "SIMD is 1")
+
+    def pe_choices(self) -> list[int]:
+        return divisors(self.c)
+
+    def simd_choices(self) -> list[int]:
+        return [1]
+
+    def cost(self, f: Folding) -> Cost:
+        mode = self.op.properties["mode"].data  # type: ignore[attr-defined]
+        bits = self._param("table_bits") or TABLE_INDEX_BITS
+        entries, width, mults = 2**bits, TABLE_OUT_BITS, 0
+        if mode == "pwl":
+            entries, width, mults = self._param("segments") or 2, 2 * TABLE_OUT_BITS, 1
+        elif mode == "newton":
+            mults = (self._param("newton_steps") or 1) * _NEWTON_MULTS[self.op.name]
+        rom = hwp.buffer(entries, width)
+        copies = ceil(f.pe / 2) if rom.bram18 else f.pe
+        a = self.widths.act_in
+        return Cost(
+            cycles=self.h * self.w * self.c // f.pe,
+            dsp=f.pe * mults * hwp.dsp_per_mult(TABLE_OUT_BITS, TABLE_OUT_BITS),
+            bram18=copies * rom.bram18,
+            uram=0,
+            lut=50 + copies * rom.lut + f.pe * 2 * a,
+            ff=f.pe * (a + TABLE_OUT_BITS * (1 + mults)),
+            depth=5 + 4 * mults,
+        )
+
+
+_STAGES: dict[str, type[Stage]] = {
+    "lic.conv2d": ConvStage,
+    "lic.conv_transpose2d": PolyphaseStage,
+    "lic.gdn": GdnStage,
+    "lic.relu": EltwiseStage,
+    "lic.leaky_relu": EltwiseStage,
+    "lic.abs": EltwiseStage,
+    "lic.add": EltwiseStage,
+    "lic.mul": EltwiseStage,
+    "lic.rsqrt": ApproxStage,
+    "lic.sqrt": ApproxStage,
+    "lic.reciprocal": ApproxStage,
+}
+
+
+def function_stages(f: func.FuncOp) -> list[Stage]:
+    """The stages of one function, numbered like `analysis.layer_table`'s rows."""
+    stages = []
+    index = 0
+    for op in f.body.ops:
+        if isinstance(op, lic.ConstantOp | func.ReturnOp):
+            continue
+        cls = _STAGES.get(op.name)
+        if cls is None:
+            raise LiccError(
+                f"{op.name} in @{f.sym_name.data}: no hardware cost model; lic-set-parallelism "
+                f"models {', '.join(sorted(_STAGES))} (add a Stage in lic_compiler/hw/stages.py)"
+            )
+        stages.append(cls(f.sym_name.data, index, op))
+        index += 1
+    return stages
+
+
+def module_stages(module: ModuleOp) -> dict[str, list[Stage]]:
+    """Stages per function, in module order; functions without stages are left out."""
+    out = {}
+    for f in module.ops:
+        if isinstance(f, func.FuncOp):
+            stages = function_stages(f)
+            if stages:
+                out[f.sym_name.data] = stages
+    if not out:
+        raise LiccError("the module has no lic compute ops to map to hardware")
+    return out
+
+
+def total(costs: Sequence[Cost]) -> dict[str, int]:
+    """Summed resources of some stages."""
+    return {r: sum(c.vector()[i] for c in costs) for i, r in enumerate(RESOURCES)}

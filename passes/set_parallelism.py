@@ -1,0 +1,58 @@
+"""`lic-set-parallelism`: the folding of every stage from the analytical FPS model.
+
+Picks PE × SIMD (and the weight memory) of every conv, transposed conv and
+GDN so that the design is as fast as possible within the device's budget
+(``objective=max-fps``), or meets ``target-fps`` at least cost
+(``objective=min-resources``); or re-applies a hand-edited
+``parallelism-file``. The result is written to the ops' properties and the
+module's ``lic.hw`` attribute (see `lic_compiler.hw.design`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from lic_compiler.hw.design import annotate, apply_parallelism, solve
+from lic_compiler.hw.device import load_device
+
+
+@dataclass(frozen=True)
+class SetParallelismPass(ModulePass):
+    """Choose PE × SIMD per stage for max FPS (or a target FPS at least cost) on a device."""
+
+    name = "lic-set-parallelism"
+
+    device: str = "zcu102"
+    # `int | float`: xDSL does not widen an integer literal (target-fps=30) to float.
+    clock_mhz: int | float | None = None
+    target_fps: int | float | None = None
+    objective: str = "max-fps"
+    util_cap: int | float | None = None
+    scope: str = "joint"
+    ram_styles: tuple[str, ...] = ()
+    parallelism_file: str | None = None
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        device = load_device(self.device)
+        if self.parallelism_file:
+            design = apply_parallelism(
+                op, self.parallelism_file, device, clock_mhz=self.clock_mhz, util_cap=self.util_cap
+            )
+            objective = "file"
+        else:
+            design = solve(
+                op,
+                device,
+                clock_mhz=self.clock_mhz,
+                util_cap=self.util_cap,
+                objective=self.objective,
+                target_fps=self.target_fps,
+                scope=self.scope,
+                ram_styles=self.ram_styles,
+            )
+            objective = self.objective
+        annotate(op, design, objective)
