@@ -1,0 +1,84 @@
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from lic_compiler.errors import LiccError
+from lic_compiler.models import load_checkpoint
+from lic_compiler.models.recipe import ZOO, load_recipe, run_recipe, stage_command
+
+from .conftest import write_images
+
+TINY = {"batch": 2, "crop": 16, "val_crop": 32, "val_every": 2, "save_every": 2, "threads": 1}
+
+
+def _recipe(tmp_path: Path, stages: list[dict]) -> Path:
+    path = tmp_path / "recipe.json"
+    recipe = {"format": "licc-recipe/1", "data": {"train": ["a", "b"], "val": "v"}, "defaults": TINY, "stages": stages}
+    path.write_text(json.dumps(recipe))
+    return path
+
+
+def _data(tmp_path: Path) -> Path:
+    for name, seed in (("a", 0), ("b", 1), ("v", 2)):
+        write_images(tmp_path / "data" / name, 2, size=(40, 32), seed=seed)
+    return tmp_path / "data"
+
+
+STAGES = [
+    {"name": "teacher", "command": "train", "arch": "bmshj2018-factorized", "N": 8, "M": 12, "lmbda": 0.01,
+     "steps": 2, "zoo": ["teacher.pt", "default.pt"]},
+    {"name": "student", "command": "distill", "teacher": "teacher", "N": 4, "M": 6, "steps": 2,
+     "kd": {"recon": 0.5, "entropy": 1}, "zoo": "student.pt"},
+    {"name": "simplified", "command": "finetune", "checkpoint": "student", "gdn": "simplified", "steps": 2},
+]
+
+
+@pytest.mark.slow
+def test_recipe_runs_stages_in_order_and_skips_finished_ones(tmp_path: Path, capsys) -> None:
+    path, data, runs, zoo = _recipe(tmp_path, STAGES), _data(tmp_path), tmp_path / "runs", tmp_path / "zoo"
+    run_recipe(path, data, runs, zoo)
+    assert sorted(p.name for p in zoo.iterdir()) == ["default.pt", "student.pt", "teacher.pt"]
+    _, meta = load_checkpoint(zoo / "student.pt")
+    assert meta["config"]["teacher"] == str(runs / "teacher" / "model.pt")
+    assert meta["config"]["kd"]["recon"] == 0.5
+    assert load_checkpoint(runs / "simplified" / "model.pt")[1]["config"]["gdn"] == "simplified"
+    capsys.readouterr()
+    (zoo / "student.pt").unlink()
+    run_recipe(path, data, runs, zoo)  # nothing to train again; the zoo is made whole again
+    err = capsys.readouterr().err
+    assert err.count(": finished") == 3 and "copied" in err and (zoo / "student.pt").exists()
+
+
+def test_stage_command_lines(tmp_path: Path) -> None:
+    recipe = load_recipe(_recipe(tmp_path, STAGES))
+    cmd = stage_command(recipe["stages"][1], recipe, Path("/d"), Path("/r"))
+    assert cmd[:4] == [sys.executable, "-m", "lic_compiler.cli.train", "distill"]
+    assert " ".join(cmd[4:]) == (
+        "--data /d/a --data /d/b --val /d/v --out /r/student --batch 2 --crop 16 --val-crop 32 --val-every 2 "
+        "--save-every 2 --threads 1 --teacher /r/teacher/model.pt --N 4 --M 6 --steps 2 --kd recon=0.5 --kd entropy=1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        ([{"name": "a", "command": "pretrain"}], "stage a has command 'pretrain'; use one of train, distill, finetune"),
+        ([{"name": "a", "command": "train"}, {"name": "a", "command": "train"}], "every stage needs a unique name"),
+        ([{"name": "s", "command": "distill", "teacher": "later"}, {"name": "later", "command": "train"}],
+         "stage s's teacher 'later' is neither an earlier stage nor a .pt file"),
+    ],
+)
+def test_bad_recipes(tmp_path: Path, stages: list[dict], message: str) -> None:
+    with pytest.raises(LiccError, match=message):
+        load_recipe(_recipe(tmp_path, stages))
+
+
+def test_bundled_recipe_is_valid() -> None:
+    recipe = load_recipe(ZOO / "recipe.json")
+    teachers = [s for s in recipe["stages"] if s["name"].startswith("teacher")]
+    assert {s["lmbda"] for s in teachers} == {0.0018, 0.0035, 0.0067, 0.013}
+    kd = {s["name"].removeprefix("student-kd-"): s for s in recipe["stages"] if s["name"].startswith("student-kd")}
+    scratch = {s["name"].removeprefix("student-scratch-"): s for s in recipe["stages"] if s["name"].startswith("student-scratch")}
+    assert kd.keys() == scratch.keys() and all(kd[q]["steps"] == scratch[q]["steps"] for q in kd)
