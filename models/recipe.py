@@ -1,9 +1,10 @@
 """Recipes: a whole training plan (teachers, students, ablations) as one JSON file.
 
 Each stage runs as a fresh ``licc-train`` process in its own run folder, so a
-stage always runs the code as it is when the stage starts, and stopping and
-restarting the runner is always safe: finished stages (their ``model.pt``
-exists) are skipped and an interrupted one resumes from its last state.
+stage runs the code, and the recipe (re-read before each stage), as they are
+when the stage starts. Stopping and restarting the runner is always safe:
+finished stages (their ``model.pt`` exists) are skipped and an interrupted
+one resumes from its last state.
 Finished checkpoints are copied into the zoo.
 
 Format::
@@ -87,18 +88,24 @@ def stage_command(stage: dict, recipe: dict, data: Path, runs: Path) -> list[str
 
 
 def run_recipe(path: Path, data: Path, runs: Path, zoo: Path = ZOO) -> None:
-    """Run every unfinished stage of the recipe in order, then copy finished ones to `zoo`."""
-    recipe = load_recipe(path)
+    """Run every unfinished stage of the recipe in order, copying finished ones to `zoo`."""
     runs.mkdir(parents=True, exist_ok=True)
     with _runner_lock(runs):
-        for stage in recipe["stages"]:
-            done = runs / stage["name"] / "model.pt"
-            if done.exists():
+        done: set[str] = set()
+        while True:
+            recipe = load_recipe(path)  # re-read before every stage: edits apply without a restart
+            pending = [s for s in recipe["stages"] if s["name"] not in done]
+            if not pending:
+                break
+            stage = pending[0]
+            finished = runs / stage["name"] / "model.pt"
+            if finished.exists():
                 _say(f"stage {stage['name']}: finished")
             else:
                 _run_stage(stage, stage_command(stage, recipe, data, runs))
             for name in _zoo_names(stage):
-                _publish(done, zoo / name)
+                _publish(finished, zoo / name)
+            done.add(stage["name"])
     _say("all stages finished")
 
 
