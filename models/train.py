@@ -69,18 +69,20 @@ class TrainConfig:
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
 
 
-def train(cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threads: int | None = None) -> Path:
-    """Train (or resume) the run in `out`; return the finished checkpoint's path."""
+def train(
+    cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threads: int | None = None, device: str = "cpu"
+) -> Path:
+    """Train (or resume) the run in `out` on `device`; return the finished checkpoint's path."""
     out = Path(out)
     if (out / MODEL).exists():
         _echo(f"{out / MODEL} is already finished; delete it to train again")
         return out / MODEL
-    rank, world = _init_distributed()
+    rank, world, device = _init_distributed(device)
     torch.set_num_threads(threads or max(1, _cores() // int(os.environ.get("LOCAL_WORLD_SIZE", world))))
     train_set = ImageFolder(data, "random", cfg.crop, cache=True)
     val_set = ImageFolder(val, "center", cfg.val_crop, cache=True) if val else None
     torch.manual_seed(cfg.seed)  # identical initial weights in every process
-    objective = _objective(cfg)
+    objective = _objective(cfg).to(device)
     model = objective.model
     net_params = [p for n, p in objective.named_parameters() if p.requires_grad and not n.endswith(".quantiles")]
     aux_params = [p for n, p in objective.named_parameters() if n.endswith(".quantiles")]
@@ -90,7 +92,7 @@ def train(cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threa
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < decay_step else 0.1)
     with _run_lock(out, rank):
         step, elapsed = _resume_or_start(cfg, out, objective, opt, aux_opt, sched, rank, world)
-        wrapped = _ddp(objective) if world > 1 else objective
+        wrapped = _ddp(objective, device) if world > 1 else objective
         stop = _StopRequest()
         bar = tqdm(total=cfg.steps, initial=step, disable=rank != 0, dynamic_ncols=True,
                    mininterval=1 if sys.stderr.isatty() else 30, desc=out.name)
@@ -98,7 +100,7 @@ def train(cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threa
         started = time.monotonic() - elapsed
         try:
             while step < cfg.steps:
-                terms = _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step)
+                terms = _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step, device)
                 step += 1
                 meter.add(terms)
                 bar.update(1)
@@ -107,10 +109,10 @@ def train(cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threa
                 if rank == 0 and step % 50 == 0:
                     _log(out, {"step": step, "seconds": round(elapsed, 1), **meter.summary_numbers()})
                 if val_set is not None and rank == 0 and (step % cfg.val_every == 0 or step == cfg.steps):
-                    record = validate(model, val_set, cfg.lmbda)
+                    record = validate(model, val_set, cfg.lmbda, device)
                     _log(out, {"step": step, "val": record})
                     bar.write(f"{out.name} step {step}: val bpp {record['bpp']:.4f} psnr {record['psnr']:.2f} dB")
-                stopping = stop.agreed(world)
+                stopping = stop.agreed(world, device)
                 if step % cfg.save_every == 0 or step == cfg.steps or stopping:
                     _save_state(out, objective, opt, aux_opt, sched, step, elapsed, rank, world)
                 if stopping:
@@ -128,10 +130,10 @@ def train(cfg: TrainConfig, data: list[Path], val: Path | None, out: Path, threa
     return out / MODEL
 
 
-def _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step: int) -> dict[str, float]:
+def _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step: int, device: torch.device) -> dict[str, float]:
     """One Adam step on the loss and one on CompressAI's auxiliary (quantile) loss."""
     idx = torch.randint(len(train_set), (cfg.batch,)).tolist()
-    x = torch.stack([train_set[i] for i in idx])
+    x = torch.stack([train_set[i] for i in idx]).to(device)
     rd_weight = 0.0 if step < cfg.align_steps else 1.0
     terms = wrapped(x, rd_weight)
     opt.zero_grad(set_to_none=True)
@@ -150,13 +152,15 @@ def _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step: int) -> dic
 
 
 @torch.no_grad()
-def validate(model: nn.Module, images: ImageFolder, lmbda: float, batch: int = 4) -> dict[str, float]:
+def validate(
+    model: nn.Module, images: ImageFolder, lmbda: float, device: torch.device | str = "cpu", batch: int = 4
+) -> dict[str, float]:
     """Mean loss and bpp, and PSNR of the mean MSE, of the quantised (eval-mode) model."""
     was_training = model.training
     model.eval()
     totals = {"loss": 0.0, "bpp": 0.0, "mse": 0.0}
     for start in range(0, len(images), batch):
-        x = torch.stack([images[i] for i in range(start, min(start + batch, len(images)))])
+        x = torch.stack([images[i] for i in range(start, min(start + batch, len(images)))]).to(device)
         terms = rate_distortion(model(x), x, lmbda)
         for k in totals:
             totals[k] += float(terms[k]) * len(x)
@@ -237,19 +241,29 @@ def _save_state(out: Path, objective, opt, aux_opt, sched, step: int, seconds: f
     )
 
 
-def _ddp(objective: Objective) -> nn.Module:
+def _ddp(objective: Objective, device: torch.device) -> nn.Module:
     # Quantiles are trained by the aux loss outside forward; DDP must not wait for their gradients.
     quantiles = [n for n, _ in objective.named_parameters() if n.endswith(".quantiles")]
     nn.parallel.DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(objective, quantiles)
-    return nn.parallel.DistributedDataParallel(objective)
+    device_ids = [device.index] if device.type == "cuda" else None
+    return nn.parallel.DistributedDataParallel(objective, device_ids=device_ids)
 
 
-def _init_distributed() -> tuple[int, int]:
-    """(rank, world size); joins the process group when started by torchrun."""
+def _init_distributed(device: str) -> tuple[int, int, torch.device]:
+    """(rank, world size, this process's device); joins the process group when started by torchrun.
+
+    With several processes, "cuda" means each process's own GPU (LOCAL_RANK)
+    and the backend is NCCL; on CPU it is gloo.
+    """
     world = int(os.environ.get("WORLD_SIZE", "1"))
+    dev = torch.device(device)
+    if dev.type == "cuda" and dev.index is None:
+        dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if dev.type == "cuda":
+        torch.cuda.set_device(dev)
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("gloo")
-    return (dist.get_rank(), world) if world > 1 else (0, 1)
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    return (dist.get_rank() if world > 1 else 0), world, dev
 
 
 def _cores() -> int:
@@ -281,11 +295,11 @@ class _StopRequest:
     def _handle(self, signum: int, _frame: object) -> None:
         self.requested = True
 
-    def agreed(self, world: int) -> bool:
+    def agreed(self, world: int, device: torch.device) -> bool:
         """Whether any process was asked to stop: all processes must save at the same step."""
         if world == 1:
             return self.requested
-        flag = torch.tensor([int(self.requested)])
+        flag = torch.tensor([int(self.requested)], device=device)
         dist.all_reduce(flag, op=dist.ReduceOp.MAX)
         return bool(flag)
 

@@ -36,22 +36,25 @@ def run_options(fn: Callable) -> Callable:
         click.option("--val-crop", type=int, default=256, show_default=True),
         click.option("--save-every", type=int, default=200, show_default=True),
         click.option("--threads", type=int, help="torch threads per process [default: cores / processes]"),
+        click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda (under torchrun: each process's GPU)"),
     ]
     for option in reversed(options):
         fn = option(fn)
     return fn
 
 
-def _run(config: dict, data: tuple[Path, ...], val: Path | None, out: Path, threads: int | None) -> None:
+def _run(config: dict, data: tuple[Path, ...], val: Path | None, out: Path, threads: int | None, device: str) -> None:
     from lic_compiler.models.train import TrainConfig, train
 
     if config["steps"] < 1:
         raise LiccError("--steps must be at least 1")
-    train(TrainConfig(**config), list(data), val, out, threads)
+    train(TrainConfig(**config), list(data), val, out, threads, device)
 
 
-def _split(kwargs: dict) -> tuple[dict, tuple, Path | None, Path, int | None]:
-    return kwargs, kwargs.pop("data"), kwargs.pop("val"), kwargs.pop("out"), kwargs.pop("threads")
+def _split(kwargs: dict) -> tuple[dict, tuple, Path | None, Path, int | None, str]:
+    """(training settings, data folders, validation folder, run folder, threads, device)."""
+    place = kwargs.pop("data"), kwargs.pop("val"), kwargs.pop("out"), kwargs.pop("threads"), kwargs.pop("device")
+    return kwargs, *place
 
 
 @click.group()
@@ -69,9 +72,9 @@ def cli() -> None:
 @run_options
 def train_cmd(**kwargs: object) -> None:
     """Train a codec from scratch (or warm-started) on image folders."""
-    config, data, val, out, threads = _split(kwargs)
+    config, data, val, out, threads, device = _split(kwargs)
     config["init"] = str(config["init"]) if config["init"] else None
-    _run(config, data, val, out, threads)
+    _run(config, data, val, out, threads, device)
 
 
 @cli.command("distill")
@@ -93,7 +96,7 @@ def distill_cmd(**kwargs: object) -> None:
 
     from lic_compiler.models.checkpoint import load_checkpoint
 
-    config, data, val, out, threads = _split(kwargs)
+    config, data, val, out, threads, device = _split(kwargs)
     _, meta = load_checkpoint(config["teacher"], arch=config["arch"])
     config["arch"] = meta["arch"]
     if config["lmbda"] is None:
@@ -101,7 +104,7 @@ def distill_cmd(**kwargs: object) -> None:
     config["kd"] = asdict(KDWeights.parse(config["kd"]))
     config["teacher"] = str(config["teacher"])
     config["init"] = str(config["init"]) if config["init"] else None
-    _run(config, data, val, out, threads)
+    _run(config, data, val, out, threads, device)
 
 
 @cli.command("finetune")
@@ -113,14 +116,14 @@ def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
     """Continue training an existing checkpoint, e.g. after changing its GDN form."""
     from lic_compiler.models.checkpoint import load_checkpoint
 
-    config, data, val, out, threads = _split(kwargs)
+    config, data, val, out, threads, device = _split(kwargs)
     _, meta = load_checkpoint(checkpoint)
     cfg = meta["config"]
     config |= {"arch": meta["arch"], "N": cfg["N"], "M": cfg["M"], "init": str(checkpoint)}
     config["gdn"] = config["gdn"] or cfg.get("gdn", "standard")
     if config["lmbda"] is None:
         config["lmbda"] = _checkpoint_lmbda(meta, "--lmbda")
-    _run(config, data, val, out, threads)
+    _run(config, data, val, out, threads, device)
 
 
 @cli.command("recipe")
