@@ -84,12 +84,7 @@ def train(
     torch.manual_seed(cfg.seed)  # identical initial weights in every process
     objective = _objective(cfg).to(device)
     model = objective.model
-    net_params = [p for n, p in objective.named_parameters() if p.requires_grad and not n.endswith(".quantiles")]
-    aux_params = [p for n, p in objective.named_parameters() if n.endswith(".quantiles")]
-    opt = torch.optim.Adam(net_params, lr=cfg.lr)
-    aux_opt = torch.optim.Adam(aux_params, lr=cfg.aux_lr)
-    decay_step = int(cfg.lr_decay_at * cfg.steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < decay_step else 0.1)
+    opt, aux_opt, sched = _optimizers(cfg, objective)
     with _run_lock(out, rank):
         step, elapsed = _resume_or_start(cfg, out, objective, opt, aux_opt, sched, rank, world)
         wrapped = _ddp(objective, device) if world > 1 else objective
@@ -121,13 +116,24 @@ def train(
             stop.restore()
             bar.close()
         if rank == 0:
-            config = asdict(cfg) | {"distortion": "mse", "train_seconds": round(elapsed), "processes": world}
+            # `steps` is what was trained: a resumed run may have passed a since-lowered target.
+            config = asdict(cfg) | {"steps": step, "distortion": "mse", "train_seconds": round(elapsed), "processes": world}
             save_checkpoint(out / MODEL, copy_model(model), cfg.arch, config)
-            _echo(f"finished {out.name}: {cfg.steps} steps in {elapsed / 3600:.2f} h; wrote {out / MODEL}")
+            _echo(f"finished {out.name}: {step} steps in {elapsed / 3600:.2f} h; wrote {out / MODEL}")
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return out / MODEL
+
+
+def _optimizers(cfg: TrainConfig, objective: Objective) -> tuple:
+    """Adam on the codec (and adapters), Adam on the quantiles (aux loss), and the step-decay schedule."""
+    net = [p for n, p in objective.named_parameters() if p.requires_grad and not n.endswith(".quantiles")]
+    aux = [p for n, p in objective.named_parameters() if n.endswith(".quantiles")]
+    opt = torch.optim.Adam(net, lr=cfg.lr)
+    decay_step = int(cfg.lr_decay_at * cfg.steps)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < decay_step else 0.1)
+    return opt, torch.optim.Adam(aux, lr=cfg.aux_lr), sched
 
 
 def _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step: int, device: torch.device) -> dict[str, float]:
