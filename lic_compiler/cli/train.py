@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -10,7 +11,10 @@ import click
 from lic_compiler.cli.common import user_errors
 from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
+from lic_compiler.models.checkpoint import load_checkpoint
 from lic_compiler.models.losses import KDWeights
+from lic_compiler.models.recipe import ZOO, run_recipe
+from lic_compiler.models.train import TrainConfig, train
 
 existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -23,9 +27,9 @@ def run_options(fn: Callable) -> Callable:
         click.option("--val", type=existing_dir, help="validation image folder (center crops)"),
         click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
                      help="run folder: state, log and the finished model.pt; rerun to resume"),
-        click.option("--steps", type=int, required=True, help="optimiser steps in total"),
-        click.option("--batch", type=int, default=8, show_default=True),
-        click.option("--crop", type=int, default=128, show_default=True, help="random crop size"),
+        click.option("--steps", type=click.IntRange(min=1), required=True, help="optimiser steps in total"),
+        click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True),
+        click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True, help="random crop size"),
         click.option("--lr", type=float, default=1e-4, show_default=True),
         click.option("--aux-lr", type=float, default=1e-3, show_default=True),
         click.option("--lr-decay-at", type=float, default=0.85, show_default=True,
@@ -44,10 +48,6 @@ def run_options(fn: Callable) -> Callable:
 
 
 def _run(config: dict, data: tuple[Path, ...], val: Path | None, out: Path, threads: int | None, device: str) -> None:
-    from lic_compiler.models.train import TrainConfig, train
-
-    if config["steps"] < 1:
-        raise LiccError("--steps must be at least 1")
     train(TrainConfig(**config), list(data), val, out, threads, device)
 
 
@@ -92,10 +92,6 @@ def train_cmd(**kwargs: object) -> None:
 @run_options
 def distill_cmd(**kwargs: object) -> None:
     """Distil a student of any width from a teacher checkpoint."""
-    from dataclasses import asdict
-
-    from lic_compiler.models.checkpoint import load_checkpoint
-
     config, data, val, out, threads, device = _split(kwargs)
     _, meta = load_checkpoint(config["teacher"], arch=config["arch"])
     config["arch"] = meta["arch"]
@@ -114,8 +110,6 @@ def distill_cmd(**kwargs: object) -> None:
 @run_options
 def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
     """Continue training an existing checkpoint, e.g. after changing its GDN form."""
-    from lic_compiler.models.checkpoint import load_checkpoint
-
     config, data, val, out, threads, device = _split(kwargs)
     _, meta = load_checkpoint(checkpoint)
     cfg = meta["config"]
@@ -134,8 +128,6 @@ def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
               help="where finished checkpoints are copied [default: the package's models/zoo]")
 def recipe_cmd(recipe: Path, data: Path, runs: Path, zoo: Path | None) -> None:
     """Run a recipe's stages in order; finished stages are skipped, an interrupted one resumes."""
-    from lic_compiler.models.recipe import ZOO, run_recipe
-
     run_recipe(recipe, data, runs, zoo or ZOO)
 
 
