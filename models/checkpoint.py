@@ -33,9 +33,14 @@ _PICKLE_ADVICE = (
 
 
 def save_checkpoint(path: str | os.PathLike, model: nn.Module, arch: str, config: dict) -> None:
-    """Write `model` as a licc checkpoint, with fresh CDF tables, atomically."""
+    """Write `model` as a licc checkpoint, with fresh CDF tables, atomically.
+
+    The entropy bottleneck's quantiles (its coding range) are solved for by
+    bisection first: the aux loss moves them only ~lr per step, too slowly for
+    short trainings, and a range that is too narrow costs real bits.
+    """
     model = _unwrap(model)
-    model.update(force=True)
+    model.update(force=True, update_quantiles=True)
     config = {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model)} | config
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     atomic_save({"format": FORMAT, "arch": arch, "config": config, "state_dict": state}, path)

@@ -23,6 +23,10 @@ def test_round_trip_keeps_weights_config_and_cdf_tables(tmp_path: Path, arch: st
     assert raw["format"] == "licc-checkpoint/1" and raw["arch"] == arch
     assert raw["config"] == {"N": 8, "M": 12, "gdn": "simplified", "lmbda": 0.0067}
     assert raw["state_dict"]["entropy_bottleneck._quantized_cdf"].numel() > 0
+    # The coding range was solved for: the CDF at the quantiles hits the tail-mass targets.
+    bottleneck = model.entropy_bottleneck
+    logits = bottleneck._logits_cumulative(bottleneck.quantiles.detach(), stop_gradient=True)
+    torch.testing.assert_close(logits, bottleneck.target.expand_as(logits), atol=0.05, rtol=0)
     loaded, meta = load_checkpoint(tmp_path / "m.pt")
     assert meta == {"arch": arch, "config": raw["config"]}
     assert not loaded.training
