@@ -66,9 +66,9 @@ class Objective(nn.Module):
         self.adapters = nn.ModuleDict()
         if teacher is None:
             return
-        for name in self._matched_names():
+        names = self._matched_names()
+        for name in names:
             self.adapters[_key(name)] = adapter(_width(model, name), _width(teacher, name))
-        names = list(self._matched_names())
         self._student_taps, self._teacher_taps = Taps(model, names), Taps(teacher, names)
 
     def _matched_names(self) -> list[str]:
