@@ -50,6 +50,7 @@ class Design:
     scope: str
     stages: dict[str, list[Stage]]
     foldings: dict[tuple[str, int], Folding]
+    ram_styles: tuple[str, ...] = RAM_STYLES  # weight memories the solver may use
     # Per function: the cycle target of its group, which derived stages meet.
     targets: dict[str, int] = field(default_factory=dict)
     _costs: dict[tuple[str, int], Cost] = field(default_factory=dict, repr=False)
@@ -181,7 +182,7 @@ def solve(
     clock, cap = _check_options(device, clock_mhz, util_cap, objective, target_fps, scope)
     styles = _ram_styles(device, ram_styles)
     stages = module_stages(module)
-    design = Design(device, clock, cap, scope, stages, {})
+    design = Design(device, clock, cap, scope, stages, {}, styles)
     budget = _budget_array(design.budget())
     for group in design.groups():
         where = f"@{', @'.join(group)} on {device.name} at {fmt(clock)} MHz within {cap:.0%}"
@@ -258,6 +259,7 @@ def annotate(module: ModuleOp, design: Design, objective: str) -> None:
             "util_cap": FloatAttr(design.util_cap, f64),
             "scope": StringAttr(design.scope),
             "objective": StringAttr(objective),
+            "ram_styles": StringAttr(",".join(design.ram_styles)),
             "target_cycles": DictionaryAttr({f: IntegerAttr(t, i64) for f, t in design.targets.items()}),
             "fps": DictionaryAttr(
                 {f: FloatAttr(round(design.fps(f), 3), f64) for f in design.stages}
@@ -281,6 +283,7 @@ def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
         info["scope"].data,  # type: ignore[attr-defined]
         stages,
         {},
+        tuple(info["ram_styles"].data.split(",")),  # type: ignore[attr-defined]
     )
     for fn, ss in stages.items():
         for s in ss:
@@ -367,7 +370,7 @@ def apply_parallelism(
     chosen_scope = scope or data.get("scope", "joint")
     clock, cap = _check_options(device, clock_mhz, util_cap, "max-fps", None, chosen_scope)
     stages = module_stages(module)
-    design = Design(device, clock, cap, chosen_scope, stages, {})
+    design = Design(device, clock, cap, chosen_scope, stages, {}, _ram_styles(device, None))
     by_key = {(s.function, s.layer): s for ss in stages.values() for s in ss if s.folded}
     for entry in data["layers"]:
         s, f = _entry(entry, by_key, where)
@@ -419,3 +422,34 @@ def _check_budget(design: Design, where: str) -> None:
                     f"{design.device.name} allows {budget[r]:,} ({design.util_cap:.0%} cap); "
                     f"the largest users are {top}"
                 )
+
+
+# --- the solver's Pareto curve --------------------------------------------------
+
+
+def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
+    """Per group of functions sharing a device: the best FPS as the DSP budget grows
+    from the least any design needs to the cap (other resources at the cap)."""
+    budget = _budget_array(design.budget())
+    dsp = RESOURCES.index("dsp")
+    curves = []
+    for group in design.groups():
+        stages = [s for f in group for s in design.stages[f]]
+        problem = Problem(stages, design.ram_styles)
+        least = sum(int(o.res[:, dsp].min()) for o in problem.options)
+        rows: list[dict] = []
+        feasible = None  # a larger budget keeps the previous design feasible
+        for b in np.unique(np.linspace(least, budget[dsp], points).astype(np.int64)):
+            limited = budget.copy()
+            limited[dsp] = b
+            try:
+                sol = problem.max_fps(limited, feasible)
+            except Infeasible:
+                continue
+            feasible = sol.cycles
+            used = sum(s.cost(f).dsp for s, f in zip(stages, sol.foldings))
+            rows.append(
+                {"dsp_budget": int(b), "dsp": used, "fps": design.clock_mhz * 1e6 / sol.cycles}
+            )
+        curves.append({"functions": group, "points": rows})
+    return curves

@@ -118,11 +118,14 @@ class Problem:
         best: list = [np.inf, None]
         chosen = [0] * n
 
+        # An option fits if it and the least the later stages need stay within the budget.
+        need = [res[d] + lb_res[d + 1] for d in range(n)]
+
         def dfs(d: int, used: np.ndarray, spent: float) -> bool:
             if d == n:
                 best[0], best[1] = spent, list(chosen)
                 return not cheapest
-            fits = ((used + res[d] + lb_res[d + 1]) <= budget).all(axis=1)
+            fits = (need[d] <= budget - used).all(axis=1)
             for k in np.flatnonzero(fits):
                 if spent + cost[d][k] + lb_cost[d + 1] >= best[0]:
                     break  # options are sorted by cost: no later one can do better
@@ -142,12 +145,15 @@ class Problem:
     def _solution(self, t: int, picks: list[int]) -> Solution:
         return Solution(t, [o.foldings[k] for o, k in zip(self.options, picks)])
 
-    def max_fps(self, budget: np.ndarray) -> Solution:
-        """The least-cost design at the smallest feasible bottleneck."""
+    def max_fps(self, budget: np.ndarray, feasible: int | None = None) -> Solution:
+        """The least-cost design at the smallest feasible bottleneck; `feasible`, a cycle
+        target known to be feasible within `budget`, narrows the search."""
         cands = self.candidates()
-        if self.search(int(cands[-1]), budget, cheapest=False) is None:
-            raise Infeasible(self.explain(int(cands[-1]), budget))
-        lo, hi = 0, len(cands) - 1  # cands[hi] is feasible
+        if feasible is None:
+            if self.search(int(cands[-1]), budget, cheapest=False) is None:
+                raise Infeasible(self.explain(int(cands[-1]), budget))
+            feasible = int(cands[-1])
+        lo, hi = 0, int(np.searchsorted(cands, feasible))  # cands[hi] is feasible
         while lo < hi:
             mid = (lo + hi) // 2
             if self.search(int(cands[mid]), budget, cheapest=False) is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from math import ceil
 from typing import ClassVar
@@ -31,7 +31,8 @@ from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.hw.widths import TABLE_INDEX_BITS, TABLE_OUT_BITS, Widths, op_widths
+from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
+from lic_compiler.hw.widths import TABLE_INDEX_BITS, Widths, argument_bits, op_widths
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
 CONTROL_LUTS = 300
@@ -80,19 +81,22 @@ class _Window:
     lanes: int  # input elements taken per cycle
 
 
-def _pixels_per_read(cin: int, kh: int, kw: int, simd: int) -> int | None:
-    """Window pixels a SIMD slice spans when slices align with pixels, else None.
+def _aligned_slice(cin: int, kh: int, kw: int, simd: int) -> tuple[int, int] | None:
+    """(pixels, channels) of a SIMD slice of the window when it aligns with pixels.
 
     A slice is part of one pixel's channels (SIMD divides Cin), m whole pixels
-    of a window row (m divides kw), or j whole window rows (j divides kh).
+    of a window row (m divides kw), j whole window rows (j divides kh), or the
+    same channel slice of every window pixel (FINN's parallel window).
     """
     if cin % simd == 0:
-        return 1
+        return 1, simd
+    if simd % (kh * kw) == 0 and cin % (simd // (kh * kw)) == 0:
+        return kh * kw, simd // (kh * kw)
     if simd % cin:
         return None
     m = simd // cin
     if kw % m == 0 or (m % kw == 0 and kh % (m // kw) == 0):
-        return m
+        return m, cin
     return None
 
 
@@ -109,9 +113,9 @@ def _window(
     the smallest that keeps ingest within `target` cycles. Either way the
     window generator never sets the pace of its MVAU (for stride ≤ kernel).
     """
-    banks = _pixels_per_read(cin, kh, kw, simd)
-    if banks is not None:
-        word = min(simd, cin)
+    aligned = _aligned_slice(cin, kh, kw, simd)
+    if aligned is not None:
+        banks, word = aligned
         bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits)
         mem = hwp.Memory(bram18=banks * bank.bram18, lut=banks * bank.lut)
         return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits, simd)
@@ -324,12 +328,16 @@ def _phase_taps(k: int, s: int, p: int, out: int) -> list[tuple[int, int]]:
 class PolyphaseStage(Stage):
     """Transposed convolution as s_h·s_w sub-kernel convolutions on the input grid.
 
-    Output rows are produced in raster order: each input row is visited once
-    per row phase, and each visit emits the column phases interleaved, so no
-    reordering buffer is needed. A phase with t taps reduces over Cin·t
-    products; SIMD lanes beyond Cin take several taps at once, and a phase
+    Two schedules, told apart by SIMD. *Phases in turn*: each input row is
+    visited once per row phase, emitting the column phases interleaved, so
+    rows leave in raster order; a phase with t taps reduces over Cin·t
+    products, SIMD lanes beyond Cin take several taps at once, and a phase
     whose reduction is not a multiple of SIMD idles the rest of its last step
-    (the cycle count includes that).
+    (the cycle count includes that). *Phases at once* (transforming the
+    deconvolution into s² convolutions, TDC): every phase takes e channels of
+    each of its taps per cycle, SIMD = e × all taps, so all phases finish
+    together with no idle lane; the odd output rows wait in a row buffer
+    (counted) while the even ones stream out.
     """
 
     kind = "deconv"
@@ -352,17 +360,33 @@ class PolyphaseStage(Stage):
         return max(t for t, _ in self.phases)
 
     @property
+    def all_taps(self) -> int:
+        """Taps of all phases together (k² when every phase has outputs)."""
+        return sum(t for t, n in self.phases if n)
+
+    @property
     def rules(self) -> tuple[str, str]:
         return (
             f"PE divides the {self.cout} output channels",
-            f"SIMD divides Cin = {self.cin} or is Cin × m taps, m ≤ {self.max_taps}",
+            f"SIMD divides Cin = {self.cin}, or is Cin × m taps with m ≤ {self.max_taps} "
+            f"(phases in turn), or {self.all_taps} taps × a divisor of Cin (phases at once)",
         )
 
     def pe_choices(self) -> list[int]:
         return divisors(self.cout)
 
-    def simd_choices(self) -> list[int]:
+    def _sequential(self) -> list[int]:
         return divisors(self.cin) + [self.cin * m for m in range(2, self.max_taps + 1)]
+
+    def simd_choices(self) -> list[int]:
+        at_once = [self.all_taps * e for e in divisors(self.cin)]
+        return sorted(set(self._sequential()) | set(at_once))
+
+    def channels_at_once(self, simd: int) -> int | None:
+        """With all phases at once, the channels of each tap taken per cycle; else None."""
+        if simd in self._sequential() or simd % self.all_taps:
+            return None
+        return simd // self.all_taps
 
     @property
     def fill_rows(self) -> float:
@@ -373,19 +397,30 @@ class PolyphaseStage(Stage):
         return [(ceil(self.cin * t / simd), n) for t, n in self.phases if t]
 
     def cost(self, f: Folding) -> Cost:
-        steps = self.steps(f.simd)
         pe_folds = self.cout // f.pe
-        cycles = pe_folds * sum(s * n for s, n in steps)
+        e = self.channels_at_once(f.simd)
+        if e is None:
+            steps = self.steps(f.simd)
+            cycles = pe_folds * sum(s * n for s, n in steps)
+            words = pe_folds * sum(s for s, _ in steps)
+            window_simd = f.simd
+        else:
+            # Every phase takes e channels of each of its taps per cycle: balanced, no idle lane.
+            cycles = pe_folds * (self.cin // e) * max(n for _, n in self.phases)
+            words = pe_folds * (self.cin // e)
+            window_simd = self.kh_sub * self.kw_sub * e
         win = _window(
             self.cin, self.h_in, self.w_in, self.kh_sub, self.kw_sub, self.kh_sub,
-            f.simd, self.widths.act_in, cycles,
+            window_simd, self.widths.act_in, cycles,
         )
-        words = pe_folds * sum(s for s, _ in steps)
-        reduction = self.cin * self.max_taps
-        return _mvau_cost(
-            f, reduction, self.cout, words, self.widths, self.widths.act_in,
+        core = _mvau_cost(
+            f, self.cin * self.max_taps, self.cout, words, self.widths, self.widths.act_in,
             max(cycles, win.cycles), win,
         )
+        if e is None:
+            return core
+        rows = hwp.buffer((self.sh - 1) * self.w_out * self.cout // f.pe, f.pe * self.widths.act_out)
+        return replace(core, bram18=core.bram18 + rows.bram18, lut=core.lut + rows.lut)
 
 
 @dataclass(eq=False)
@@ -411,6 +446,8 @@ class GdnStage(Stage):
         _, self.c, self.h, self.w = self.input_shape
         self.standard = op.form.data == "standard"
         self.table = not (op.form.data == "l1" and op.is_inverse)
+        # The norm's function: 1/√ (GDN), √ (IGDN) or 1/· (L1 GDN).
+        self.root = ("sqrt" if op.is_inverse else "rsqrt") if self.standard else "reciprocal"
 
     @property
     def norm_bits(self) -> int:
@@ -450,23 +487,16 @@ class GdnStage(Stage):
             f, self.c, self.c, folds, w, self.norm_bits, self.h * self.w // m * folds, win
         )
         acc = w.acc(self.c, self.norm_bits)
-        table = hwp.Memory()
-        if self.table:
-            # Dual-port block RAM serves two lanes per table copy; URAM cannot hold a ROM.
-            style = "bram" if f.ram_style == "uram" else f.ram_style
-            copies = ceil(lanes / 2) if style == "bram" else lanes
-            one = hwp.memory(2**TABLE_INDEX_BITS, TABLE_OUT_BITS, style)
-            table = hwp.Memory(bram18=copies * one.bram18, lut=copies * one.lut)
-        scale_bits = TABLE_OUT_BITS if self.table else acc
+        root = _lanes_cost(Approx(self.root, "table", table_bits=TABLE_INDEX_BITS), acc, lanes)
+        scale_bits = ENTRY_WIDTH if self.table else acc
         return Cost(
             cycles=core.cycles,
-            dsp=core.dsp + lanes * hwp.dsp_per_mult(a, scale_bits),
-            bram18=core.bram18 + table.bram18,
+            dsp=core.dsp + root.dsp + lanes * hwp.dsp_per_mult(a, scale_bits),
+            bram18=core.bram18 + root.bram18,
             uram=core.uram,
-            # Normalising the norm to a table index: a leading-zero count and a shift per lane.
-            lut=core.lut + table.lut + lanes * 2 * acc,
-            ff=core.ff + lanes * (scale_bits + a),
-            depth=core.depth + 10,
+            lut=core.lut + root.lut,
+            ff=core.ff + root.ff + lanes * (scale_bits + a),
+            depth=core.depth + root.depth + 3,
         )
 
 
@@ -520,20 +550,10 @@ class EltwiseStage(Stage):
         )
 
 
-# Newton steps' multiplies: y·(3 − x·y²)/2 for the roots, y·(2 − x·y) for the reciprocal.
-_NEWTON_MULTS = {"lic.rsqrt": 3, "lic.sqrt": 3, "lic.reciprocal": 2}
-
-
 @dataclass(eq=False)
 class ApproxStage(Stage):
-    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`).
-
-    Per lane: normalise the argument (leading-zero count and shift), then a
-    table of 2^table_bits entries, or `segments` lines (a coefficient table
-    and one multiply), or a table seed refined by Newton steps. ``exact`` is
-    costed as the default table it would be built as. Tables are ROMs:
-    shallow ones in LUTs, others in dual-port block RAM shared by two lanes.
-    """
+    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`),
+    one result per lane per cycle, costed by `lic_compiler.gdn_approx`."""
 
     kind = "approx"
     folded = False
@@ -561,25 +581,30 @@ class ApproxStage(Stage):
         return [1]
 
     def cost(self, f: Folding) -> Cost:
-        mode = self.op.properties["mode"].data  # type: ignore[attr-defined]
-        bits = self._param("table_bits") or TABLE_INDEX_BITS
-        entries, width, mults = 2**bits, TABLE_OUT_BITS, 0
-        if mode == "pwl":
-            entries, width, mults = self._param("segments") or 2, 2 * TABLE_OUT_BITS, 1
-        elif mode == "newton":
-            mults = (self._param("newton_steps") or 1) * _NEWTON_MULTS[self.op.name]
-        rom = hwp.buffer(entries, width)
-        copies = ceil(f.pe / 2) if rom.bram18 else f.pe
-        a = self.widths.act_in
+        root = _lanes_cost(Approx.of(self.op), argument_bits(self.op.operands[0]), f.pe)
         return Cost(
             cycles=self.h * self.w * self.c // f.pe,
-            dsp=f.pe * mults * hwp.dsp_per_mult(TABLE_OUT_BITS, TABLE_OUT_BITS),
-            bram18=copies * rom.bram18,
+            dsp=root.dsp,
+            bram18=root.bram18,
             uram=0,
-            lut=50 + copies * rom.lut + f.pe * 2 * a,
-            ff=f.pe * (a + TABLE_OUT_BITS * (1 + mults)),
-            depth=5 + 4 * mults,
+            lut=50 + root.lut,
+            ff=root.ff,
+            depth=root.depth,
         )
+
+
+def _lanes_cost(approx: Approx, input_bits: int, lanes: int) -> Cost:
+    """`lanes` root/reciprocal units; two lanes share a dual-port block-RAM table."""
+    one = approx.cost(input_bits)
+    return Cost(
+        cycles=0,
+        dsp=lanes * one.dsp,
+        bram18=ceil(lanes / 2) * one.bram18,
+        uram=0,
+        lut=lanes * one.luts,
+        ff=lanes * (input_bits + ENTRY_WIDTH * (1 + one.multipliers)),
+        depth=one.latency_cycles,
+    )
 
 
 _STAGES: dict[str, type[Stage]] = {

@@ -16,9 +16,10 @@ from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import SSAValue
 
 DEFAULT_BITS = 8
-# GDN's reciprocal (square) root: a table indexed by the top bits of the norm.
+# A float argument of a root or reciprocal is an accumulated norm: costed this wide.
+ARGUMENT_BITS = 32
+# GDN's reciprocal (square) root before `lic-rewrite-gdn` picks one: a table this deep.
 TABLE_INDEX_BITS = 10
-TABLE_OUT_BITS = 16
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ def value_bits(value: SSAValue) -> int:
     if isinstance(t, TensorType) and isinstance(t.get_element_type(), IntegerType):
         return t.get_element_type().width.data
     return DEFAULT_BITS
+
+
+def argument_bits(value: SSAValue) -> int:
+    """Bits of a root/reciprocal argument: its integer width, or `ARGUMENT_BITS`."""
+    t = value.type
+    if isinstance(t, TensorType) and isinstance(t.get_element_type(), IntegerType):
+        return t.get_element_type().width.data
+    return ARGUMENT_BITS
 
 
 def op_widths(inputs: SSAValue, weights: SSAValue | None, output: SSAValue) -> Widths:
