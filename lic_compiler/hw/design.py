@@ -153,7 +153,7 @@ def _solve_group(
     if objective == "max-fps" and target_fps is not None and fps < target_fps:
         raise LiccError(
             f"{fmt(target_fps)} FPS is out of reach for {where}: the best within the budget is "
-            f"{fmt(fps)} FPS, {problem.explain(_cycles_for(target_fps, clock_mhz), budget)}"
+            f"{fmt(fps)} FPS: {problem.explain(_cycles_for(target_fps, clock_mhz), budget)}"
         )
     return {(s.function, s.layer): f for s, f in zip(stages, solution.foldings)}, solution.cycles
 
@@ -185,7 +185,7 @@ def solve(
     design = Design(device, clock, cap, scope, stages, {}, styles)
     budget = _budget_array(design.budget())
     for group in design.groups():
-        where = f"@{', @'.join(group)} on {device.name} at {fmt(clock)} MHz within {cap:.0%}"
+        where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
         flat = [s for f in group for s in stages[f]]
         foldings, t = _solve_group(flat, budget, clock, objective, target_fps, styles, where)
         design.foldings |= foldings
@@ -419,7 +419,7 @@ def _check_budget(design: Design, where: str) -> None:
                 )
                 raise LiccError(
                     f"{where}: the folding needs {used[r]:,} {RESOURCE_LABELS[r]} but "
-                    f"{design.device.name} allows {budget[r]:,} ({design.util_cap:.0%} cap); "
+                    f"{design.device.name} allows {budget[r]:,} ({fmt(design.util_cap * 100)}% cap); "
                     f"the largest users are {top}"
                 )
 

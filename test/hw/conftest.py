@@ -29,7 +29,7 @@ def network_text(layers: Sequence[Layer], cin: int, h: int, w: int, name: str = 
                 ho, wo = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
                 wshape, extra, op = f"{cout}x{c}x{k}x{k}", "", "lic.conv2d"
             else:
-                ho, wo = h * s, w * s
+                ho, wo = (h - 1) * s - 2 * p + k + s - 1, (w - 1) * s - 2 * p + k + s - 1
                 wshape, extra, op = f"{c}x{cout}x{k}x{k}", f", output_padding = array<i64: {s - 1}, {s - 1}>", "lic.conv_transpose2d"
             lines.append(f"  %w{i} = lic.constant dense<0.5> : tensor<{wshape}xf32>")
             dst = _t(cout, ho, wo)
@@ -60,6 +60,21 @@ def network() -> Callable:
     """`network(layers, cin, h, w)` → a parsed module with one function @encoder."""
 
     def make(layers: Sequence[Layer], cin: int = 3, h: int = 16, w: int = 16):
-        return parse_module(network_text(layers, cin, h, w))
+        module = parse_module(network_text(layers, cin, h, w))
+        module.verify()
+        return module
 
     return make
+
+
+CODEC = [("conv", 8, 5, 2), ("gdn", False), ("conv", 8, 5, 2), ("gdn", False), ("conv", 12, 5, 2)]
+DECODER = [("deconv", 8, 5, 2), ("gdn", True), ("deconv", 8, 5, 2), ("relu",), ("deconv", 3, 5, 2)]
+
+
+@pytest.fixture
+def codec():
+    """@encoder and @decoder of a small factorized-prior-like codec at 64×64."""
+    text = network_text(CODEC, 3, 64, 64, "encoder") + network_text(DECODER, 12, 8, 8, "decoder")
+    module = parse_module(text)
+    module.verify()
+    return module
