@@ -16,10 +16,12 @@ from xdsl.passes import ModulePass
 
 from lic_compiler.analysis import summary
 from lic_compiler.buildfs import atomic_dir
+from lic_compiler.hw.design import MODULE_ATTR as HW_ATTR
+from lic_compiler.hw.report import render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
 from lic_compiler.registry import parse_pipeline
 
-DEFAULT_PIPELINE = "convert-torch-to-lic"
+DEFAULT_PIPELINE = "convert-torch-to-lic,lic-set-parallelism"
 
 
 @dataclass
@@ -66,6 +68,8 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
         (scratch / "ir").mkdir()
         for name, text in texts.items():
             (scratch / "ir" / name).write_text(text)
+        if HW_ATTR in module.attributes:  # lic-set-parallelism chose a design
+            report["hardware"] = write_hardware_report(module, scratch)
         (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         (scratch / "report.md").write_text(render_report(report))
     return BuildResult(module, imported.info, report, sorted(texts))
@@ -116,6 +120,8 @@ def render_report(report: dict) -> str:
             f"| {row['function']} | {row['layer']} | `{row['op']}` | {_shape(row['input'])} "
             f"| {_shape(row['output'])} | {row['params']:,} | {row['macs'] / 1e6:,.1f} M |"
         )
+    if "hardware" in report:
+        lines += ["", render_markdown(report["hardware"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -43,7 +43,7 @@ def test_build_folder(checkpoint, tmp_path):
     assert out.returncode == 0, out.stderr
     build_dir = tmp_path / "build"
     assert sorted(p.name for p in (build_dir / "ir").iterdir()) == [
-        "00-import.mlir", "01-convert-torch-to-lic.mlir", "final.mlir"]
+        "00-import.mlir", "01-convert-torch-to-lic.mlir", "02-lic-set-parallelism.mlir", "final.mlir"]
     report = json.loads((build_dir / "report.json").read_text())
     assert set(report["functions"]) == {"encoder", "decoder"}
     assert report["model"]["frame"] == [64, 48]
