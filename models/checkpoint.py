@@ -6,6 +6,10 @@ A licc checkpoint is a plain dict, readable with ``torch.load(weights_only=True)
      "config": {"N": 64, "M": 96, "gdn": "standard", "lmbda": 0.0067, ...},
      "state_dict": {... including the entropy models' CDF tables ...}}
 
+A pruned model's config also holds ``widths`` (every convolution's output
+width, see `arch.set_widths`) and, when its latent was pruned,
+``latent_channels`` (the original latent channels it keeps, in order).
+
 `load_checkpoint` also takes a bare CompressAI state_dict (architecture inferred
 from its keys and shapes) and, only on explicit opt-in, a pickled nn.Module.
 """
@@ -176,7 +180,7 @@ def _sample_keys(state: dict, limit: int = 4) -> str:
 
 def _instantiate(state: dict, meta: dict, name: str) -> nn.Module:
     cfg = meta["config"]
-    model = build(meta["arch"], cfg["N"], cfg["M"], cfg.get("gdn", "standard"))
+    model = build(meta["arch"], cfg["N"], cfg["M"], cfg.get("gdn", "standard"), cfg.get("widths"))
     try:
         model.load_state_dict(dict(state))
     except RuntimeError as e:

@@ -64,6 +64,8 @@ class TrainConfig:
     val_every: int = 1000
     val_crop: int = 256
     save_every: int = 200
+    widths: dict | None = None  # a pruned model's per-layer widths (arch.set_widths)
+    latent_channels: list | None = None  # a pruned model's surviving latent channels, carried along
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -176,17 +178,22 @@ def validate(
 
 
 def _objective(cfg: TrainConfig) -> Objective:
-    model = build(cfg.arch, cfg.N, cfg.M, cfg.gdn)
+    model = build(cfg.arch, cfg.N, cfg.M, cfg.gdn, cfg.widths)
     if cfg.init:
         source, meta = load_checkpoint(cfg.init, arch=cfg.arch)
-        if (meta["config"]["N"], meta["config"]["M"]) != (cfg.N, cfg.M):
+        given = meta["config"]
+        if (given["N"], given["M"], given.get("widths")) != (cfg.N, cfg.M, cfg.widths):
             raise LiccError(
-                f"--init {cfg.init} has N={meta['config']['N']}, M={meta['config']['M']}, "
-                f"not N={cfg.N}, M={cfg.M}; warm-start from a checkpoint of the same widths"
+                f"--init {cfg.init} has {_widths(given['N'], given['M'], given.get('widths'))}, "
+                f"not {_widths(cfg.N, cfg.M, cfg.widths)}; warm-start from a checkpoint of the same widths"
             )
         model.load_state_dict(source.state_dict())
     teacher = load_checkpoint(cfg.teacher, arch=cfg.arch)[0] if cfg.teacher else None
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
+
+
+def _widths(N: int, M: int, widths: dict | None) -> str:
+    return f"N={N}, M={M}" + (f", widths={widths}" if widths else "")
 
 
 def _resume_or_start(cfg, out: Path, objective, opt, aux_opt, sched, rank: int, world: int) -> tuple[int, float]:

@@ -114,6 +114,7 @@ def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
     _, meta = load_checkpoint(checkpoint)
     cfg = meta["config"]
     config |= {"arch": meta["arch"], "N": cfg["N"], "M": cfg["M"], "init": str(checkpoint)}
+    config |= {"widths": cfg.get("widths"), "latent_channels": cfg.get("latent_channels")}
     config["gdn"] = config["gdn"] or cfg.get("gdn", "standard")
     if config["lmbda"] is None:
         config["lmbda"] = _checkpoint_lmbda(meta, "--lmbda")
