@@ -322,22 +322,16 @@ def _check_legal(s: Stage, f: Folding, where: str) -> None:
 
 def export_parallelism(design: Design) -> dict:
     """The editable folding file: one entry per conv, transposed conv and GDN."""
-    layers = [
-        {
-            "function": s.function,
-            "layer": s.layer,
-            "name": s.name,
-            "op": s.op.name,
-            "pe": design.folding(s).pe,
-            "simd": design.folding(s).simd,
-            "ram_style": design.folding(s).ram_style,
-            "cycles": design.cost(s).cycles,
-        }
-        | ({"mmv": design.folding(s).mmv} if s.has_mmv else {})
-        for ss in design.stages.values()
-        for s in ss
-        if s.folded
-    ]
+    layers = []
+    for ss in design.stages.values():
+        for s in ss:
+            if not s.folded:
+                continue
+            f = design.folding(s)
+            entry = {"function": s.function, "layer": s.layer, "name": s.name, "op": s.op.name}
+            entry |= {"pe": f.pe, "simd": f.simd} | ({"mmv": f.mmv} if s.has_mmv else {})
+            entry |= {"ram_style": f.ram_style, "cycles": design.cost(s).cycles}
+            layers.append(entry)
     return {
         "device": design.device.name,
         "clock_mhz": design.clock_mhz,
