@@ -24,6 +24,7 @@ _BUILTIN = {
     "convert-torch-to-lic": "convert_torch_to_lic:ConvertTorchToLicPass",
     "lic-set-parallelism": "set_parallelism:SetParallelismPass",
     "lic-rewrite-gdn": "rewrite_gdn:RewriteGdnPass",
+    "lic-prune-channels": "prune_channels:PruneChannelsPass",
 }
 
 
