@@ -274,17 +274,19 @@ def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
     if not isinstance(attr, DictionaryAttr):
         raise LiccError(f"the module has no '{MODULE_ATTR}' attribute; run lic-set-parallelism first")
     info = attr.data
-    dev = device or load_device(info["device"].data)  # type: ignore[attr-defined]
+    try:
+        dev = device or load_device(info["device"].data)  # type: ignore[attr-defined]
+        clock = info["clock_mhz"].value.data  # type: ignore[attr-defined]
+        cap = info["util_cap"].value.data  # type: ignore[attr-defined]
+        scope = info["scope"].data  # type: ignore[attr-defined]
+        styles = tuple(info["ram_styles"].data.split(","))  # type: ignore[attr-defined]
+        targets = {k: v.value.data for k, v in info["target_cycles"].data.items()}  # type: ignore[attr-defined]
+    except (KeyError, AttributeError) as e:
+        raise LiccError(
+            f"the module's '{MODULE_ATTR}' attribute is malformed ({e}); re-run lic-set-parallelism"
+        ) from None
     stages = module_stages(module)
-    design = Design(
-        dev,
-        info["clock_mhz"].value.data,  # type: ignore[attr-defined]
-        info["util_cap"].value.data,  # type: ignore[attr-defined]
-        info["scope"].data,  # type: ignore[attr-defined]
-        stages,
-        {},
-        tuple(info["ram_styles"].data.split(",")),  # type: ignore[attr-defined]
-    )
+    design = Design(dev, clock, cap, scope, stages, {}, styles)
     for fn, ss in stages.items():
         for s in ss:
             if not s.folded:
@@ -297,7 +299,6 @@ def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
             f = Folding(props["pe"].value.data, props["simd"].value.data, props["ram_style"].data, mmv)  # type: ignore[attr-defined]
             _check_legal(s, f, "the IR")
             design.foldings[(fn, s.layer)] = f
-    targets = {k: v.value.data for k, v in info["target_cycles"].data.items()}  # type: ignore[attr-defined]
     _derive(design, targets if set(targets) >= set(stages) else None)
     return design
 

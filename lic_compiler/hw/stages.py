@@ -8,6 +8,8 @@ One stage per compute op of a function, in program order:
   s² output phases from the input grid, so no multiply meets an inserted zero;
 - ``gdn`` (`lic.gdn`): a C × C MVAU on x² (or |x|), the reciprocal-(square-)root
   table and the output multiply, with the x path buffered meanwhile;
+- ``approx`` (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`): lanes of GDN's
+  decomposed root or reciprocal;
 - ``eltwise`` (`lic.relu`, `lic.add`, …): lanes of simple logic fused on a stream.
 
 The formulas and their sources are in docs/cost-model.md.
@@ -29,22 +31,20 @@ from xdsl.ir import Operation
 from lic_compiler.analysis import macs
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
+from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw.widths import TABLE_INDEX_BITS, Widths, argument_bits, op_widths
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
 CONTROL_LUTS = 300
 RAM_STYLES = ("bram", "lutram", "uram")
+# Pixels a GDN stage may take at once: reorder buffers of that many pixels on each side.
+MAX_MMV = 8
 
 
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
-
-
-# Pixels a GDN stage may take at once: reorder buffers of that many pixels on each side.
-MAX_MMV = 8
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,6 @@ class _Window:
     memory: hwp.Memory
     lut: int
     ff: int
-    lanes: int  # input elements taken per cycle
 
 
 def _aligned_slice(cin: int, kh: int, kw: int, simd: int) -> tuple[int, int] | None:
@@ -118,7 +117,7 @@ def _window(
         banks, word = aligned
         bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits)
         mem = hwp.Memory(bram18=banks * bank.bram18, lut=banks * bank.lut)
-        return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits, simd)
+        return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits)
     choices = divisors(cin) + [cin * m for m in divisors(w_in)[1:]]
     lanes = next((n for n in choices if h_in * w_in * cin // n <= target), choices[-1])
     row = hwp.buffer(w_in * cin // lanes, lanes * bits)
@@ -129,7 +128,6 @@ def _window(
         memory=hwp.Memory(bram18=rows * row.bram18, lut=rows * row.lut),
         lut=CONTROL_LUTS + rows * row.lut + simd * bits * mux,
         ff=2 * window * bits,
-        lanes=lanes,
     )
 
 
@@ -446,7 +444,7 @@ class GdnStage(Stage):
         _, self.c, self.h, self.w = self.input_shape
         self.standard = op.form.data == "standard"
         self.table = not (op.form.data == "l1" and op.is_inverse)
-        # The norm's function: 1/√ (GDN), √ (IGDN) or 1/· (L1 GDN).
+        # The norm's function: 1/√ (GDN), √ (IGDN) or 1/· (L1 GDN; none for inverse L1).
         self.root = ("sqrt" if op.is_inverse else "rsqrt") if self.standard else "reciprocal"
 
     @property
@@ -482,12 +480,16 @@ class GdnStage(Stage):
         if m > 1:
             bufs += [hwp.buffer(2 * self.c // f.simd, m * f.simd * a), bufs[0]]
         mem = hwp.Memory(bram18=sum(b.bram18 for b in bufs), lut=sum(b.lut for b in bufs))
-        win = _Window(0, mem, pre + mem.lut, m * f.simd * a, m * f.simd)
+        win = _Window(0, mem, pre + mem.lut, m * f.simd * a)
         core = _mvau_cost(
             f, self.c, self.c, folds, w, self.norm_bits, self.h * self.w // m * folds, win
         )
         acc = w.acc(self.c, self.norm_bits)
-        root = _lanes_cost(Approx(self.root, "table", table_bits=TABLE_INDEX_BITS), acc, lanes)
+        root = (
+            _lanes_cost(Approx(self.root, "table", table_bits=TABLE_INDEX_BITS), acc, lanes)
+            if self.table
+            else Cost(0, 0, 0, 0, 0, 0, 0)
+        )
         scale_bits = ENTRY_WIDTH if self.table else acc
         return Cost(
             cycles=core.cycles,

@@ -188,3 +188,17 @@ def test_ops_without_a_model_are_refused():
 }"""
     with pytest.raises(LiccError, match=r"torch.constant.int in @f: no hardware cost model; lic-set-parallelism models lic.abs, "):
         module_stages(parse_module(text))
+
+
+def test_inverse_l1_gdn_needs_no_table():
+    text = """func.func @f(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %b = lic.constant dense<1.0> : tensor<4xf32>
+  %g = lic.constant dense<0.1> : tensor<4x4xf32>
+  %y = lic.gdn %x, %b, %g {form = "l1"} : (tensor<1x4x4x4xf32>, tensor<4xf32>, tensor<4x4xf32>) -> tensor<1x4x4x4xf32>
+  %z = lic.gdn %y, %b, %g {inverse, form = "l1"} : (tensor<1x4x4x4xf32>, tensor<4xf32>, tensor<4x4xf32>) -> tensor<1x4x4x4xf32>
+  func.return %z : tensor<1x4x4x4xf32>
+}"""
+    forward, inverse = module_stages(parse_module(text))["f"]
+    f = Folding(4, 4, "bram")
+    assert forward.norm_bits == inverse.norm_bits == 8  # |x|: packs two products per DSP
+    assert forward.cost(f).bram18 > inverse.cost(f).bram18  # the reciprocal table
