@@ -138,9 +138,9 @@ class _FoldedOp(IRDLOperation, ABC):
 
     ``pe`` output lanes × ``simd`` reduction lanes × ``mmv`` pixels at once
     (GDN only; absent means 1), ``ram_style`` (bram, lutram or uram) for the
-    weights, and ``cost``: the cost model's cycles per frame and resources
-    (dsp, bram18, uram, lut, ff) for that folding. Legality and the formulas
-    live in `lic_compiler.hw`.
+    weights (with uram, the line buffers too), and ``cost``: the cost model's
+    cycles per frame and resources (dsp, bram18, uram, lut, ff) for that
+    folding. Legality and the formulas live in `lic_compiler.hw`.
     """
 
     pe = opt_prop_def(IntegerAttr[I64])

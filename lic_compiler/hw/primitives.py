@@ -26,7 +26,7 @@ DSP_CHAIN = 24
 
 @dataclass(frozen=True)
 class Memory:
-    """On-chip storage of one memory in each primitive (only one is non-zero)."""
+    """On-chip storage of one memory (or a sum of them) in each primitive."""
 
     bram18: int = 0
     uram: int = 0
@@ -76,9 +76,12 @@ def memory(depth: int, width: int, style: str) -> Memory:
     raise ValueError(style)
 
 
-def buffer(depth: int, width: int) -> Memory:
-    """A data buffer (line buffer, FIFO): LUTRAM when shallow, block RAM otherwise."""
-    return memory(depth, width, "lutram" if depth <= LUTRAM_MAX_DEPTH else "bram")
+def buffer(depth: int, width: int, style: str = "bram") -> Memory:
+    """A data buffer (line buffer, FIFO): LUTRAM when shallow, else block RAM, or
+    UltraRAM when the stage keeps its storage there (a buffer needs no initial content)."""
+    if depth <= LUTRAM_MAX_DEPTH:
+        return memory(depth, width, "lutram")
+    return memory(depth, width, "uram" if style == "uram" else "bram")
 
 
 def mult_mapping(a_bits: int, b_bits: int) -> str:

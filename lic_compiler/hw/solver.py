@@ -191,7 +191,8 @@ class Problem:
         if over:
             return "bound by " + ", ".join(over)
         frac = need / np.maximum(budget, 1)
-        top = [RESOURCES[i] for i in np.argsort(-frac)[:2]]
-        return "bound by " + " and ".join(
-            f"{RESOURCE_LABELS[r]} ({frac[RESOURCES.index(r)]:.0%} of the budget at least)" for r in top
-        ) + " together"
+        a, b = (RESOURCE_LABELS[RESOURCES[i]] for i in np.argsort(-frac)[:2])
+        return (
+            f"bound by {a} and {b} together: each alone fits (at least {frac.max():.0%} and "
+            f"{np.sort(frac)[-2]:.0%} of the budget), but the foldings that save one spend the other"
+        )

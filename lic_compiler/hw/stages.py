@@ -100,7 +100,16 @@ def _aligned_slice(cin: int, kh: int, kw: int, simd: int) -> tuple[int, int] | N
 
 
 def _window(
-    cin: int, h_in: int, w_in: int, kh: int, kw: int, rows: int, simd: int, bits: int, target: int
+    cin: int,
+    h_in: int,
+    w_in: int,
+    kh: int,
+    kw: int,
+    rows: int,
+    simd: int,
+    bits: int,
+    target: int,
+    style: str,
 ) -> _Window:
     """The sliding-window generator that feeds SIMD window elements per cycle.
 
@@ -111,21 +120,22 @@ def _window(
     SIMD slice; the rows wait in line buffers whose input width (lanes) is
     the smallest that keeps ingest within `target` cycles. Either way the
     window generator never sets the pace of its MVAU (for stride ≤ kernel).
+    With ``style`` uram the deep buffers go to UltraRAM.
     """
     aligned = _aligned_slice(cin, kh, kw, simd)
     if aligned is not None:
         banks, word = aligned
-        bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits)
-        mem = hwp.Memory(bram18=banks * bank.bram18, lut=banks * bank.lut)
+        bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits, style)
+        mem = hwp.Memory(banks * bank.bram18, banks * bank.uram, banks * bank.lut)
         return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits)
     choices = divisors(cin) + [cin * m for m in divisors(w_in)[1:]]
     lanes = next((n for n in choices if h_in * w_in * cin // n <= target), choices[-1])
-    row = hwp.buffer(w_in * cin // lanes, lanes * bits)
+    row = hwp.buffer(w_in * cin // lanes, lanes * bits, style)
     window = kh * kw * cin
     mux = ceil((ceil(window / simd) - 1) / 3)  # LUT6s per bit of an n:1 multiplexer
     return _Window(
         cycles=h_in * w_in * cin // lanes,
-        memory=hwp.Memory(bram18=rows * row.bram18, lut=rows * row.lut),
+        memory=hwp.Memory(rows * row.bram18, rows * row.uram, rows * row.lut),
         lut=CONTROL_LUTS + rows * row.lut + simd * bits * mux,
         ff=2 * window * bits,
     )
@@ -265,7 +275,8 @@ class ConvStage(Stage):
         folds = (self.reduction // f.simd) * (self.cout // f.pe)
         mvau = self.h_out * self.w_out * folds
         win = _window(
-            self.cin, self.h_in, self.w_in, self.kh, self.kw, self.kh - 1, f.simd, w.act_in, mvau
+            self.cin, self.h_in, self.w_in, self.kh, self.kw, self.kh - 1, f.simd, w.act_in, mvau,
+            f.ram_style,
         )
         return _mvau_cost(
             f, self.reduction, self.cout, folds, w, w.act_in, max(mvau, win.cycles), win
@@ -303,7 +314,7 @@ def _mvau_cost(
         cycles=cycles,
         dsp=hwp.array_dsps(lanes, f.simd, w.weight, operand_bits),
         bram18=weights.bram18 + replay.bram18 + win.memory.bram18,
-        uram=weights.uram,
+        uram=weights.uram + win.memory.uram,
         lut=CONTROL_LUTS
         + hwp.array_luts(lanes, f.simd, w.weight, operand_bits, acc)
         + weights.lut
@@ -409,7 +420,7 @@ class PolyphaseStage(Stage):
             window_simd = self.kh_sub * self.kw_sub * e
         win = _window(
             self.cin, self.h_in, self.w_in, self.kh_sub, self.kw_sub, self.kh_sub,
-            window_simd, self.widths.act_in, cycles,
+            window_simd, self.widths.act_in, cycles, f.ram_style,
         )
         core = _mvau_cost(
             f, self.cin * self.max_taps, self.cout, words, self.widths, self.widths.act_in,
@@ -417,8 +428,12 @@ class PolyphaseStage(Stage):
         )
         if e is None:
             return core
-        rows = hwp.buffer((self.sh - 1) * self.w_out * self.cout // f.pe, f.pe * self.widths.act_out)
-        return replace(core, bram18=core.bram18 + rows.bram18, lut=core.lut + rows.lut)
+        rows = hwp.buffer(
+            (self.sh - 1) * self.w_out * self.cout // f.pe, f.pe * self.widths.act_out, f.ram_style
+        )
+        return replace(
+            core, bram18=core.bram18 + rows.bram18, uram=core.uram + rows.uram, lut=core.lut + rows.lut
+        )
 
 
 @dataclass(eq=False)
