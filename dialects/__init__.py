@@ -20,4 +20,9 @@ def registered_dialects() -> dict[str, Callable[[], Dialect]]:
 
         return Lic
 
-    return {"torch": torch, "lic": lic}
+    def hls() -> Dialect:
+        from lic_compiler.dialects.hls import Hls
+
+        return Hls
+
+    return {"torch": torch, "lic": lic, "hls": hls}

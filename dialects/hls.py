@@ -1,0 +1,766 @@
+"""The `hls` dialect: a streaming dataflow design of hardware stages.
+
+A function's body is one `hls.dataflow` region: stages (sliding-window
+generators, matrix-vector units, polyphase transposed convolutions, GDN,
+pointwise units, width converters) connected by streams. The region's
+arguments are the AXI4-Stream inputs, `hls.yield` names the outputs.
+
+A stream carries one C×H×W integer tensor in raster order (rows, then
+pixels, channels innermost), ``lanes`` channels per beat, through a FIFO of
+``depth`` beats: ``!hls.stream<64x32x32xi8, lanes = 8, depth = 2>``.
+
+Every stream has exactly one producer (a stage, or the region's argument)
+and one consumer (a stage, or `hls.yield`). A stage's lanes match its
+folding on both ends: an MVAU reads SIMD lanes and writes PE lanes; the
+folding divides the channel counts. Knobs are properties: the folding
+(``pe``, ``simd``), where weights live (``ram_style``) and the cost model's
+estimate (``cost``), copied from `lic-set-parallelism`.
+
+Integer semantics are the integer `lic` ops' (see `dialects/lic.py`): exact
+accumulation in the declared accumulator type, then a chain of pointwise
+steps (`#hls.rescale`, `#hls.table`, `#hls.relu`, `#hls.abs`,
+`#hls.square`) fused at a stage's output.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    I64,
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    DenseResourceAttr,
+    DictionaryAttr,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    Signedness,
+    StringAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import (
+    Attribute,
+    Block,
+    Dialect,
+    Operation,
+    ParametrizedAttribute,
+    Region,
+    SSAValue,
+    TypeAttribute,
+)
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    opt_prop_def,
+    operand_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.traits import HasParent, IsTerminator, Pure
+from xdsl.utils.exceptions import VerifyException
+
+WeightAttr = DenseIntOrFPElementsAttr | DenseResourceAttr
+RAM_STYLES = ("bram", "lutram", "uram")
+TABLE_FUNCTIONS = ("rsqrt", "sqrt", "reciprocal")
+TABLE_MODES = ("table", "pwl", "newton")
+TABLE_PARAMS = ("table_bits", "segments", "newton_steps")
+
+
+def int_range(t: IntegerType) -> tuple[int, int]:
+    """Values of an integer type: signless and signed are two's complement."""
+    n = t.width.data
+    if t.signedness.data == Signedness.UNSIGNED:
+        return 0, (1 << n) - 1
+    return -(1 << (n - 1)), (1 << (n - 1)) - 1
+
+
+def _ints(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+# --- streams ------------------------------------------------------------------
+
+
+@irdl_attr_definition
+class StreamType(ParametrizedAttribute, TypeAttribute):
+    """``!hls.stream<CxHxWxT, lanes = L, depth = D>``: a tensor streamed L channels per beat."""
+
+    name = "hls.stream"
+
+    shape: ArrayAttr[IntAttr]
+    element_type: IntegerType
+    lanes: IntAttr
+    depth: IntAttr
+
+    def __init__(self, shape: Sequence[int], element_type: IntegerType, lanes: int, depth: int = 2):
+        super().__init__(
+            ArrayAttr([IntAttr(d) for d in shape]), element_type, IntAttr(lanes), IntAttr(depth)
+        )
+
+    def get_shape(self) -> tuple[int, int, int]:
+        c, h, w = (d.data for d in self.shape.data)
+        return c, h, w
+
+    @property
+    def channels(self) -> int:
+        return self.get_shape()[0]
+
+    @property
+    def pixels(self) -> int:
+        _, h, w = self.get_shape()
+        return h * w
+
+    @property
+    def beats(self) -> int:
+        """Beats per frame."""
+        return self.pixels * self.channels // self.lanes.data
+
+    @property
+    def bits(self) -> int:
+        return self.element_type.width.data
+
+    def with_depth(self, depth: int) -> StreamType:
+        return StreamType(self.get_shape(), self.element_type, self.lanes.data, depth)
+
+    def with_lanes(self, lanes: int) -> StreamType:
+        return StreamType(self.get_shape(), self.element_type, lanes, self.depth.data)
+
+    def verify(self) -> None:
+        dims = [d.data for d in self.shape.data]
+        if len(dims) != 3 or min(dims) < 1:
+            raise VerifyException(f"!hls.stream needs a CxHxW shape of positive sizes, got {dims}")
+        if self.lanes.data < 1 or dims[0] % self.lanes.data:
+            raise VerifyException(
+                f"!hls.stream lanes ({self.lanes.data}) must divide the {dims[0]} channels"
+            )
+        if self.depth.data < 1:
+            raise VerifyException(f"!hls.stream depth must be at least 1, got {self.depth.data}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        parser.parse_punctuation("<")
+        dims, element = parser.parse_ranked_shape()
+        if not isinstance(element, IntegerType):
+            parser.raise_error(f"!hls.stream carries integers, got {element}")
+        values = {}
+        for key in ("lanes", "depth"):
+            parser.parse_punctuation(",")
+            parser.parse_keyword(key)
+            parser.parse_punctuation("=")
+            values[key] = parser.parse_integer(allow_boolean=False, allow_negative=False)
+        parser.parse_punctuation(">")
+        return (
+            ArrayAttr([IntAttr(d) for d in dims]),
+            element,
+            IntAttr(values["lanes"]),
+            IntAttr(values["depth"]),
+        )
+
+    def print_parameters(self, printer: Printer) -> None:
+        dims = "x".join(str(d) for d in self.get_shape())
+        printer.print_string(f"<{dims}x")
+        printer.print_attribute(self.element_type)
+        printer.print_string(f", lanes = {self.lanes.data}, depth = {self.depth.data}>")
+
+
+def stream_of(value: SSAValue) -> StreamType:
+    assert isinstance(value.type, StreamType), f"{value} is not a stream"
+    return value.type
+
+
+# --- pointwise steps ------------------------------------------------------------
+
+
+class PointwiseStep(ParametrizedAttribute, ABC):
+    """One elementwise integer function, as the `lic` op of the same name defines it."""
+
+    @abstractmethod
+    def result_type(self, input: IntegerType) -> IntegerType: ...
+
+    def verify_channels(self, channels: int) -> None:
+        """Refuse per-channel parameters of another channel count."""
+
+
+def _parse_keyword_value(parser: AttrParser, key: str) -> Attribute:
+    parser.parse_keyword(key)
+    parser.parse_punctuation("=")
+    return parser.parse_attribute()
+
+
+@irdl_attr_definition
+class RescaleStep(PointwiseStep):
+    """`lic.rescale`: ``saturate(((x·multiplier + 2^(shift−1)) >> shift) + offset)`` per channel.
+
+    ``#hls.rescale<multiplier = array<i64: …>, shift = array<i64: …>, offset = array<i64: …> -> i8>``;
+    arrays of one value apply to every channel.
+    """
+
+    name = "hls.rescale"
+
+    multiplier: DenseArrayBase[I64]
+    shift: DenseArrayBase[I64]
+    offset: DenseArrayBase[I64]
+    type: IntegerType
+
+    def __init__(
+        self, multiplier: Sequence[int], shift: Sequence[int], offset: Sequence[int], type: IntegerType
+    ):
+        super().__init__(_ints(multiplier), _ints(shift), _ints(offset), type)
+
+    def params(self) -> tuple[list[int], list[int], list[int]]:
+        return (
+            [int(v) for v in self.multiplier.get_values()],
+            [int(v) for v in self.shift.get_values()],
+            [int(v) for v in self.offset.get_values()],
+        )
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return self.type
+
+    def verify(self) -> None:
+        m, s, o = self.params()
+        if not (len(m) == len(s) == len(o) >= 1):
+            raise VerifyException("#hls.rescale needs as many shifts and offsets as multipliers")
+        if min(m) < 0 or min(s) < 0 or max(s) > 62:
+            raise VerifyException("#hls.rescale needs multipliers >= 0 and shifts in [0, 62]")
+
+    def verify_channels(self, channels: int) -> None:
+        n = len(self.params()[0])
+        if n not in (1, channels):
+            raise VerifyException(f"#hls.rescale has {n} values for {channels} channels")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        parser.parse_punctuation("<")
+        values = []
+        for i, key in enumerate(("multiplier", "shift", "offset")):
+            if i:
+                parser.parse_punctuation(",")
+            values.append(_parse_keyword_value(parser, key))
+        parser.parse_punctuation("->")
+        values.append(parser.parse_type())
+        parser.parse_punctuation(">")
+        return values
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string("<multiplier = ")
+        printer.print_attribute(self.multiplier)
+        printer.print_string(", shift = ")
+        printer.print_attribute(self.shift)
+        printer.print_string(", offset = ")
+        printer.print_attribute(self.offset)
+        printer.print_string(" -> ")
+        printer.print_attribute(self.type)
+        printer.print_string(">")
+
+
+@irdl_attr_definition
+class TableStep(PointwiseStep):
+    """`lic.table`: GDN's root or reciprocal as a fixed-point integer with ``frac_bits``.
+
+    ``#hls.table<rsqrt pwl(segments = 32) frac_bits = 14 -> i16>``.
+    """
+
+    name = "hls.table"
+
+    function: StringAttr
+    mode: StringAttr
+    params: DictionaryAttr
+    frac_bits: IntAttr
+    type: IntegerType
+
+    def __init__(
+        self, function: str, mode: str, params: dict[str, int], frac_bits: int, type: IntegerType
+    ):
+        super().__init__(
+            StringAttr(function),
+            StringAttr(mode),
+            DictionaryAttr({k: IntegerAttr(v, i64) for k, v in sorted(params.items())}),
+            IntAttr(frac_bits),
+            type,
+        )
+
+    def approx_params(self) -> dict[str, int | str]:
+        """``mode`` and its parameters, as `lic.table`'s `approx_params` gives them."""
+        out: dict[str, int | str] = {"mode": self.mode.data}
+        out |= {k: v.value.data for k, v in self.params.data.items()}  # type: ignore[attr-defined]
+        return out
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return self.type
+
+    def verify(self) -> None:
+        if self.function.data not in TABLE_FUNCTIONS or self.mode.data not in TABLE_MODES:
+            raise VerifyException(
+                f"#hls.table needs a function in {TABLE_FUNCTIONS} and a mode in {TABLE_MODES}"
+            )
+        if set(self.params.data) - set(TABLE_PARAMS):
+            raise VerifyException(f"#hls.table parameters are {', '.join(TABLE_PARAMS)}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        parser.parse_punctuation("<")
+        function = parser.parse_keyword_in(TABLE_FUNCTIONS, " as the table's function")
+        mode = parser.parse_keyword_in(TABLE_MODES, " as the table's mode")
+        params: dict[str, Attribute] = {}
+
+        def parse_param() -> None:
+            key = parser.parse_keyword_in(TABLE_PARAMS, " as a table parameter")
+            parser.parse_punctuation("=")
+            params[key] = IntegerAttr(parser.parse_integer(allow_boolean=False), i64)
+
+        parser.parse_comma_separated_list(parser.Delimiter.PAREN, parse_param)
+        parser.parse_keyword("frac_bits")
+        parser.parse_punctuation("=")
+        frac_bits = parser.parse_integer(allow_boolean=False)
+        parser.parse_punctuation("->")
+        type = parser.parse_type()
+        parser.parse_punctuation(">")
+        return (
+            StringAttr(function),
+            StringAttr(mode),
+            DictionaryAttr(dict(sorted(params.items()))),
+            IntAttr(frac_bits),
+            type,
+        )
+
+    def print_parameters(self, printer: Printer) -> None:
+        args = ", ".join(f"{k} = {v.value.data}" for k, v in self.params.data.items())  # type: ignore[attr-defined]
+        printer.print_string(
+            f"<{self.function.data} {self.mode.data}({args}) frac_bits = {self.frac_bits.data} -> "
+        )
+        printer.print_attribute(self.type)
+        printer.print_string(">")
+
+
+@irdl_attr_definition
+class ReluStep(PointwiseStep):
+    """`lic.relu`: ``max(x, 0)`` in the input's type."""
+
+    name = "hls.relu"
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return input
+
+
+@irdl_attr_definition
+class AbsStep(PointwiseStep):
+    """`lic.abs`: ``|x|``, saturated to the input's type."""
+
+    name = "hls.abs"
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return input
+
+
+@irdl_attr_definition
+class SquareStep(PointwiseStep):
+    """`lic.mul %x, %x`: the exact square, in ``type``: ``#hls.square<i16>``."""
+
+    name = "hls.square"
+
+    type: IntegerType
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return self.type
+
+
+def chain_type(steps: ArrayAttr, input: IntegerType, channels: int, op: Operation) -> IntegerType:
+    """The element type after `steps`, checking each step's channel count."""
+    t = input
+    for step in steps.data:
+        if not isinstance(step, PointwiseStep):
+            raise VerifyException(f"'{op.name}' pointwise steps must be #hls steps, got {step}")
+        step.verify_channels(channels)
+        t = step.result_type(t)
+    return t
+
+
+# --- the dataflow region ----------------------------------------------------------
+
+
+@irdl_op_definition
+class DataflowOp(IRDLOperation):
+    """One streaming design: tensors in, tensors out, stages in between.
+
+    The block's arguments are the input streams (one per operand, same tensor),
+    `hls.yield` gives the output streams (one per result).
+    """
+
+    name = "hls.dataflow"
+
+    inputs = var_operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+    body = region_def("single_block")
+
+    assembly_format = "$inputs attr-dict `:` functional-type($inputs, $outputs) $body"
+
+    def __init__(self, inputs: Sequence[SSAValue], result_types: Sequence[Attribute], body: Region):
+        super().__init__(operands=[inputs], result_types=[result_types], regions=[body])
+
+    @property
+    def block(self) -> Block:
+        return self.body.block
+
+    def stages(self) -> list[StageOp]:
+        return [op for op in self.block.ops if isinstance(op, StageOp)]
+
+    def verify_(self) -> None:
+        block = self.block
+        if len(block.args) != len(self.inputs):
+            raise VerifyException("'hls.dataflow' needs one block argument per input")
+        for tensor, arg in zip(self.inputs, block.args):
+            _expect_streams_tensor(self, "input", tensor.type, arg.type)
+        terminator = block.last_op
+        if not isinstance(terminator, YieldOp) or len(terminator.operands) != len(self.outputs):
+            raise VerifyException("'hls.dataflow' must end in hls.yield of one stream per result")
+        for tensor, stream in zip(self.outputs, terminator.operands):
+            _expect_streams_tensor(self, "result", tensor.type, stream.type)
+        for op in block.ops:
+            if not isinstance(op, StageOp | YieldOp):
+                raise VerifyException(f"'hls.dataflow' holds stages only, got '{op.name}'")
+        streams = [*block.args, *(r for op in block.ops for r in op.results)]
+        for s in streams:
+            uses = len(list(s.uses))
+            if uses != 1:
+                raise VerifyException(
+                    f"stream %{s.name_hint or '?'} has {uses} consumers; every stream needs exactly one"
+                )
+
+
+def _expect_streams_tensor(op: Operation, what: str, tensor: Attribute, stream: Attribute) -> None:
+    if not isinstance(stream, StreamType) or not isinstance(tensor, TensorType):
+        raise VerifyException(f"'{op.name}' {what} must be a tensor streamed as !hls.stream")
+    shape = tuple(tensor.get_shape())
+    if shape != (1, *stream.get_shape()) or tensor.get_element_type() != stream.element_type:
+        raise VerifyException(
+            f"'{op.name}' {what} {tensor} does not match its stream {stream}"
+        )
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """The streams a dataflow region writes to its AXI4-Stream outputs."""
+
+    name = "hls.yield"
+
+    streams = var_operand_def(StreamType)
+
+    assembly_format = "$streams attr-dict `:` type($streams)"
+    traits = traits_def(IsTerminator(), HasParent(DataflowOp))
+
+    def __init__(self, *streams: SSAValue):
+        super().__init__(operands=[streams])
+
+
+# --- stages ------------------------------------------------------------------------
+
+
+class StageOp(IRDLOperation, ABC):
+    """A hardware stage: one input stream, one output stream, configuration as properties."""
+
+    input = operand_def(StreamType)
+    output = result_def(StreamType)
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+    traits = traits_def(HasParent(DataflowOp), Pure())
+
+    @property
+    def in_type(self) -> StreamType:
+        return stream_of(self.input)
+
+    @property
+    def out_type(self) -> StreamType:
+        return stream_of(self.output)
+
+    def _expect(self, condition: bool, message: str) -> None:
+        if not condition:
+            raise VerifyException(f"'{self.name}' {message}")
+
+
+class FoldedStageOp(StageOp, ABC):
+    """A stage with PE × SIMD lanes, an exact accumulator and a fused pointwise epilogue."""
+
+    pe = prop_def(IntegerAttr[I64])
+    simd = prop_def(IntegerAttr[I64])
+    ram_style = opt_prop_def(StringAttr)
+    cost = opt_prop_def(DictionaryAttr)
+    acc_type = prop_def(IntegerType)
+    epilogue = prop_def(ArrayAttr, default_value=ArrayAttr([]))
+
+    @property
+    def pe_value(self) -> int:
+        return self.pe.value.data
+
+    @property
+    def simd_value(self) -> int:
+        return self.simd.value.data
+
+    def _verify_folding(self, pe_divides: int) -> None:
+        pe, simd = self.pe_value, self.simd_value
+        self._expect(pe >= 1 and simd >= 1, "needs pe >= 1 and simd >= 1")
+        self._expect(pe_divides % pe == 0, f"pe = {pe} must divide the {pe_divides} output channels")
+        self._expect(
+            self.out_type.lanes.data == pe,
+            f"writes {self.out_type.lanes.data} lanes but has pe = {pe}",
+        )
+        if self.ram_style is not None:
+            self._expect(self.ram_style.data in RAM_STYLES, f"ram_style must be one of {RAM_STYLES}")
+
+    def _verify_epilogue(self, channels: int) -> None:
+        out = chain_type(self.epilogue, self.acc_type, channels, self)
+        self._expect(
+            out == self.out_type.element_type,
+            f"epilogue gives {out} but the output stream carries {self.out_type.element_type}",
+        )
+
+    def _verify_weight(self, attr: Attribute, name: str, shape: Sequence[int]) -> None:
+        t = attr.type  # type: ignore[attr-defined]
+        self._expect(
+            isinstance(t, TensorType) and tuple(t.get_shape()) == tuple(shape)
+            and isinstance(t.get_element_type(), IntegerType),
+            f"{name} must be an integer tensor of shape {list(shape)}, got {t}",
+        )
+
+
+def _pair(attr: DenseArrayBase, name: str, op: Operation) -> tuple[int, int]:
+    values = attr.get_values()
+    if len(values) != 2:
+        raise VerifyException(f"'{op.name}' {name} needs 2 values (h, w)")
+    return int(values[0]), int(values[1])
+
+
+@irdl_op_definition
+class WindowOp(StageOp):
+    """Sliding-window generator: for each output pixel, the kh·kw·C window in (ky, kx, c)
+    order, zero outside the input (``padding`` on each side), moved by ``stride``.
+
+    Input ``C×H×W``, output ``(kh·kw·C)×Ho×Wo`` with ``Ho = (H + 2·ph − kh) / sh + 1``.
+    """
+
+    name = "hls.window"
+
+    kernel = prop_def(DenseArrayBase[I64])
+    stride = prop_def(DenseArrayBase[I64])
+    padding = prop_def(DenseArrayBase[I64])
+
+    def __init__(self, input: SSAValue, kernel, stride, padding, output_type: StreamType):
+        super().__init__(
+            operands=[input],
+            result_types=[output_type],
+            properties={"kernel": _ints(kernel), "stride": _ints(stride), "padding": _ints(padding)},
+        )
+
+    def geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+        return (
+            _pair(self.kernel, "kernel", self),
+            _pair(self.stride, "stride", self),
+            _pair(self.padding, "padding", self),
+        )
+
+    def verify_(self) -> None:
+        (kh, kw), (sh, sw), (ph, pw) = self.geometry()
+        self._expect(min(kh, kw, sh, sw) >= 1 and min(ph, pw) >= 0, "needs kernel, stride >= 1, padding >= 0")
+        c, h, w = self.in_type.get_shape()
+        want = (kh * kw * c, (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+        self._expect(
+            self.out_type.get_shape() == want,
+            f"output must be {'x'.join(map(str, want))}, got {'x'.join(map(str, self.out_type.get_shape()))}",
+        )
+        self._expect(self.in_type.element_type == self.out_type.element_type, "keeps the element type")
+
+
+@irdl_op_definition
+class MvauOp(FoldedStageOp):
+    """Matrix-vector unit: ``y[o] = epilogue(bias[o] + Σ_k weight[o, k]·x[k])`` per pixel,
+    accumulated exactly in ``acc_type``; PE output channels × SIMD inputs per cycle.
+
+    Input ``K×H×W`` (SIMD lanes), output ``Cout×H×W`` (PE lanes), ``weight[Cout, K]``.
+    """
+
+    name = "hls.mvau"
+
+    weight = prop_def(WeightAttr)
+    bias = opt_prop_def(WeightAttr)
+
+    def verify_(self) -> None:
+        k, h, w = self.in_type.get_shape()
+        cout, ho, wo = self.out_type.get_shape()
+        self._expect((h, w) == (ho, wo), "keeps the pixel grid")
+        self._verify_weight(self.weight, "weight", (cout, k))
+        if self.bias is not None:
+            self._verify_weight(self.bias, "bias", (cout,))
+        self._verify_folding(cout)
+        simd = self.simd_value
+        self._expect(k % simd == 0, f"simd = {simd} must divide the reduction of {k}")
+        self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
+        self._verify_epilogue(cout)
+
+
+def phase_taps(k: int, s: int, p: int) -> list[list[int]]:
+    """Per output phase r along one axis: the kernel taps t with (r + p − t) ≡ 0 (mod s)."""
+    return [[t for t in range(k) if (r + p - t) % s == 0] for r in range(s)]
+
+
+def deconv_simd_choices(cin: int, taps: Sequence[int]) -> list[int]:
+    """Legal SIMD of a polyphase stage whose phases have `taps` taps: a divisor of Cin,
+    Cin × m taps (phases in turn), or all taps × a divisor of Cin (phases at once)."""
+    divisors = [d for d in range(1, cin + 1) if cin % d == 0]
+    in_turn = divisors + [cin * m for m in range(2, max(taps) + 1)]
+    return sorted(set(in_turn) | {sum(taps) * e for e in divisors})
+
+
+@irdl_op_definition
+class DeconvOp(FoldedStageOp):
+    """Polyphase transposed convolution (`lic.conv_transpose2d`): each output phase
+    (row ≡ r, column ≡ q mod stride) is a convolution of the input with the kernel
+    taps that reach it, so no multiply meets an inserted zero.
+
+    Input ``Cin×H×W``, output ``Cout×Ho×Wo`` (PE lanes), ``weight[Cin, Cout, kh, kw]``;
+    SIMD (tap, channel) products per cycle of the current phase's reduction.
+    """
+
+    name = "hls.deconv"
+
+    weight = prop_def(WeightAttr)
+    bias = opt_prop_def(WeightAttr)
+    stride = prop_def(DenseArrayBase[I64])
+    padding = prop_def(DenseArrayBase[I64])
+    output_padding = prop_def(DenseArrayBase[I64])
+
+    def geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+        shape = self.weight.type.get_shape()  # type: ignore[attr-defined]
+        return (
+            (int(shape[2]), int(shape[3])),
+            _pair(self.stride, "stride", self),
+            _pair(self.padding, "padding", self),
+            _pair(self.output_padding, "output_padding", self),
+        )
+
+    def phases(self) -> list[tuple[list[int], list[int]]]:
+        """(row taps, column taps) of each output phase, row-major."""
+        (kh, kw), (sh, sw), (ph, pw), _ = self.geometry()
+        return [(ty, tx) for ty in phase_taps(kh, sh, ph) for tx in phase_taps(kw, sw, pw)]
+
+    def verify_(self) -> None:
+        cin, h, w = self.in_type.get_shape()
+        cout, ho, wo = self.out_type.get_shape()
+        wshape = tuple(self.weight.type.get_shape())  # type: ignore[attr-defined]
+        self._expect(len(wshape) == 4, "weight must be [Cin, Cout, kh, kw]")
+        self._verify_weight(self.weight, "weight", (cin, cout, wshape[2], wshape[3]))
+        (kh, kw), (sh, sw), (ph, pw), (oph, opw) = self.geometry()
+        want = ((h - 1) * sh - 2 * ph + kh + oph, (w - 1) * sw - 2 * pw + kw + opw)
+        self._expect((ho, wo) == want, f"output must be {want[0]}x{want[1]} pixels")
+        if self.bias is not None:
+            self._verify_weight(self.bias, "bias", (cout,))
+        self._verify_folding(cout)
+        taps = [len(ty) * len(tx) for ty, tx in self.phases()]
+        self._expect(min(taps) > 0, "needs stride <= kernel (a phase without taps)")
+        self._expect(
+            self.simd_value in deconv_simd_choices(cin, taps),
+            f"simd = {self.simd_value} is not legal: a divisor of Cin = {cin}, Cin × taps, "
+            f"or {sum(taps)} taps × a divisor of Cin",
+        )
+        self._verify_epilogue(cout)
+
+
+@irdl_op_definition
+class GdnOp(FoldedStageOp):
+    """GDN / IGDN per pixel, the x path buffered while its norm is computed:
+
+        n[o] = norm(beta[o] + Σ_j gamma[o, j] · prologue(x[j]))   (exact in acc_type)
+        y[o] = epilogue(x[o] · n[o])                              (exact in product_type)
+
+    ``prologue`` is the square (or |x|, L1 form), ``norm`` the steps to the
+    normalisation factor (rescales, the root's table); PE output channels ×
+    SIMD input channels per cycle. Input (SIMD lanes) and output (PE lanes) ``C×H×W``.
+    """
+
+    name = "hls.gdn"
+
+    gamma = prop_def(WeightAttr)
+    beta = prop_def(WeightAttr)
+    prologue = prop_def(ArrayAttr)
+    norm = prop_def(ArrayAttr, default_value=ArrayAttr([]))
+    product_type = prop_def(IntegerType)
+
+    def norm_type(self) -> IntegerType:
+        return chain_type(self.norm, self.acc_type, self.in_type.channels, self)
+
+    def operand_type(self) -> IntegerType:
+        """The type the norm's MVAU multiplies γ with: x after the prologue."""
+        return chain_type(self.prologue, self.in_type.element_type, self.in_type.channels, self)
+
+    def verify_(self) -> None:
+        c = self.in_type.channels
+        self._expect(self.out_type.get_shape() == self.in_type.get_shape(), "keeps the shape")
+        self._verify_weight(self.gamma, "gamma", (c, c))
+        self._verify_weight(self.beta, "beta", (c,))
+        self.operand_type()
+        self.norm_type()
+        self._verify_folding(c)
+        simd = self.simd_value
+        self._expect(c % simd == 0, f"simd = {simd} must divide the {c} channels")
+        self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
+        out = chain_type(self.epilogue, self.product_type, c, self)
+        self._expect(
+            out == self.out_type.element_type,
+            f"epilogue gives {out} but the output stream carries {self.out_type.element_type}",
+        )
+
+
+@irdl_op_definition
+class PointwiseOp(StageOp):
+    """``y = steps(x)`` elementwise, for elementwise ops with no producer to fuse into."""
+
+    name = "hls.pointwise"
+
+    steps = prop_def(ArrayAttr)
+
+    def __init__(self, input: SSAValue, steps: Sequence[PointwiseStep], output_type: StreamType):
+        super().__init__(
+            operands=[input], result_types=[output_type], properties={"steps": ArrayAttr(steps)}
+        )
+
+    def verify_(self) -> None:
+        i, o = self.in_type, self.out_type
+        self._expect(i.get_shape() == o.get_shape() and i.lanes == o.lanes, "keeps shape and lanes")
+        out = chain_type(self.steps, i.element_type, i.channels, self)
+        self._expect(out == o.element_type, f"steps give {out} but the output carries {o.element_type}")
+
+
+@irdl_op_definition
+class LanesOp(StageOp):
+    """Width converter: the same tensor, regrouped from one lane count to another."""
+
+    name = "hls.lanes"
+
+    def __init__(self, input: SSAValue, lanes: int):
+        super().__init__(operands=[input], result_types=[stream_of(input).with_lanes(lanes)])
+
+    def verify_(self) -> None:
+        i, o = self.in_type, self.out_type
+        self._expect(
+            i.get_shape() == o.get_shape() and i.element_type == o.element_type,
+            "keeps the tensor",
+        )
+
+
+Hls = Dialect(
+    "hls",
+    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp],
+    [StreamType, RescaleStep, TableStep, ReluStep, AbsStep, SquareStep],
+)
