@@ -280,7 +280,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"{_PASS}: criterion {report['criterion']}, ratio {report['ratio']:g}, multiple-of {report['multiple_of']}"
     ]
     for layer in report["layers"]:
-        lines.append(f"  {layer['layer']:<22} {layer['before']:>5} -> {layer['after']:<5}")
+        lines.append(f"  {layer['layer']:<22} {layer['before']:>5} -> {layer['after']}")
 
     def change(key: str, scale: float, unit: str) -> str:
         old, new = report[f"{key}_before"], report[f"{key}_after"]
