@@ -53,6 +53,7 @@ class TrainConfig:
     batch: int = 8
     crop: int = 128
     lr: float = 1e-4
+    entropy_lr: float | None = None  # the entropy bottleneck's density (None: lr); see _optimizers
     aux_lr: float = 1e-3
     lr_decay_at: float = 0.85  # fraction of the steps after which the learning rate drops 10×
     clip: float = 1.0
@@ -129,10 +130,23 @@ def train(
 
 
 def _optimizers(cfg: TrainConfig, objective: Objective) -> tuple:
-    """Adam on the codec (and adapters), Adam on the quantiles (aux loss), and the step-decay schedule."""
-    net = [p for n, p in objective.named_parameters() if p.requires_grad and not n.endswith(".quantiles")]
+    """Adam on the codec (and adapters), Adam on the quantiles (aux loss), and the step-decay schedule.
+
+    With `entropy_lr`, the entropy bottleneck's density gets its own rate: at
+    a common rate of 1e-4–2e-4 the density narrows so slowly from its broad
+    initialisation that for thousands of steps the estimated rate stays far
+    above what the latents need (bpp 1.5 instead of 0.4 after 600 steps of a
+    64/96 model at λ 0.0067; 10× on the density closes the gap).
+    """
+    named = [(n, p) for n, p in objective.named_parameters() if p.requires_grad and not n.endswith(".quantiles")]
     aux = [p for n, p in objective.named_parameters() if n.endswith(".quantiles")]
-    opt = torch.optim.Adam(net, lr=cfg.lr)
+    if cfg.entropy_lr is None:
+        groups = [{"params": [p for _, p in named], "lr": cfg.lr}]
+    else:
+        density = [p for n, p in named if ".entropy_bottleneck." in f".{n}"]
+        rest = [p for n, p in named if ".entropy_bottleneck." not in f".{n}"]
+        groups = [{"params": rest, "lr": cfg.lr}, {"params": density, "lr": cfg.entropy_lr}]
+    opt = torch.optim.Adam(groups)
     decay_step = int(cfg.lr_decay_at * cfg.steps)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < decay_step else 0.1)
     return opt, torch.optim.Adam(aux, lr=cfg.aux_lr), sched

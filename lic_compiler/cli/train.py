@@ -31,6 +31,7 @@ def run_options(fn: Callable) -> Callable:
         click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True),
         click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True, help="random crop size"),
         click.option("--lr", type=float, default=1e-4, show_default=True),
+        click.option("--entropy-lr", type=float, help="learning rate of the entropy bottleneck's density [default: --lr]"),
         click.option("--aux-lr", type=float, default=1e-3, show_default=True),
         click.option("--lr-decay-at", type=float, default=0.85, show_default=True,
                      help="fraction of the steps after which the learning rate drops 10×"),

@@ -121,3 +121,18 @@ def test_cli_errors_are_one_line(cli, images: Path, tmp_path: Path) -> None:
         code, out = cli(*args)
         assert code == 2
         assert out.startswith("licc-train: error: ") and message in out and out.count("\n") == 1, out
+
+
+def test_entropy_model_learning_rate_and_decay() -> None:
+    cfg = TrainConfig(**(TINY | {"steps": 10, "lr": 1e-4, "entropy_lr": 1e-3, "lr_decay_at": 0.5}))
+    objective = train_module._objective(cfg)
+    opt, aux_opt, sched = train_module._optimizers(cfg, objective)
+    bottleneck = objective.model.entropy_bottleneck
+    density = {id(p) for n, p in bottleneck.named_parameters() if n != "quantiles"}
+    assert {id(p) for p in opt.param_groups[1]["params"]} == density
+    assert not density & {id(p) for p in opt.param_groups[0]["params"]}
+    assert [id(p) for p in aux_opt.param_groups[0]["params"]] == [id(bottleneck.quantiles)]
+    for _ in range(5):
+        opt.step()
+        sched.step()
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([1e-5, 1e-4])
