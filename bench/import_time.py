@@ -3,7 +3,9 @@
 Prints the time to load the frontend (torch, CompressAI), then for
 each run the import's total and the share spent in torch.export, in torch-mlir
 (decompositions, FX import, printing), in rewriting the text (locations,
-resource handles) and in xDSL's parser. Run from the repository:
+resource handles) and in xDSL's parser; then the wall time of a whole `licc`
+run on the same model saved as a checkpoint (a fresh process, default
+pipeline), against the 15 s goal. Run from the repository:
 
     .venv/bin/python bench/import_time.py [--runs 3]
 """
@@ -11,7 +13,13 @@ resource handles) and in xDSL's parser. Run from the repository:
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+LICC_GOAL_S = 15.0
 
 
 def main() -> None:
@@ -35,6 +43,22 @@ def main() -> None:
         print(f"run {run}: import {total:.2f} s = {shares}, other {other:.2f} s ({other / total:.0%})")
     size = len(print_module(result.module).encode())
     print(f"printed module: {size / 1e6:.1f} MB")
+    time_licc(model)
+
+
+def time_licc(model) -> None:
+    """Wall time of `licc CKPT -o BUILD` in a fresh process, as a user runs it."""
+    from lic_compiler.models import save_checkpoint
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ckpt = Path(tmp) / "model.pt"
+        save_checkpoint(ckpt, model, "bmshj2018-factorized", {"N": 128, "M": 192, "gdn": "standard"})
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "licc"), str(ckpt), "-o", f"{tmp}/build"],
+                       check=True, capture_output=True)
+        wall = time.perf_counter() - start
+    print(f"licc (128, 192) at 1280x720, default pipeline: {wall:.1f} s "
+          f"(goal {LICC_GOAL_S:.0f} s, ratio {wall / LICC_GOAL_S:.2f})")
 
 
 if __name__ == "__main__":
