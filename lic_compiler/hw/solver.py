@@ -191,8 +191,10 @@ class Problem:
         if over:
             return "bound by " + ", ".join(over)
         frac = need / np.maximum(budget, 1)
-        a, b = (RESOURCE_LABELS[RESOURCES[i]] for i in np.argsort(-frac)[:2])
+        i, j = np.argsort(-frac)[:2]
+        a, b = RESOURCE_LABELS[RESOURCES[i]], RESOURCE_LABELS[RESOURCES[j]]
         return (
-            f"bound by {a} and {b} together: each alone fits (at least {frac.max():.0%} and "
-            f"{np.sort(frac)[-2]:.0%} of the budget), but the foldings that save one spend the other"
+            f"bound by {a} and {b} together: the foldings that need least {a} "
+            f"({frac[i]:.0%} of the budget) need too much {b}, and those that need least "
+            f"{b} ({frac[j]:.0%}) too much {a}"
         )
