@@ -27,6 +27,8 @@ from xdsl.dialects.builtin import (
     Float64Type,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
+    Signedness,
     StringAttr,
     TensorType,
     UnitAttr,
@@ -185,7 +187,10 @@ class _ConvBase(_FoldedOp):
             _expect_shape(self, "bias", tensor_shape(self.bias), [cout])
         if min(self.strides()) < 1 or min(self.paddings()) < 0:
             raise VerifyException(f"'{self.name}' needs stride >= 1 and padding >= 0")
-        _expect_same_element_type(self, self.input, self.weight, self.output)
+        if is_integer(self.input) or is_integer(self.output):
+            _verify_integer_conv(self)
+        else:
+            _expect_same_element_type(self, self.input, self.weight, self.output)
         return c, h, w, cout
 
 
@@ -348,7 +353,7 @@ class _UnaryOp(IRDLOperation, ABC):
 
 @irdl_op_definition
 class ReluOp(_UnaryOp):
-    """``max(x, 0)``."""
+    """``max(x, 0)``; on integers the same, in the input's type."""
 
     name = "lic.relu"
 
@@ -364,22 +369,75 @@ class LeakyReluOp(_UnaryOp):
 
 @irdl_op_definition
 class AbsOp(_UnaryOp):
-    """``|x|`` (CompressAI's hyper-analysis input)."""
+    """``|x|`` (CompressAI's hyper-analysis input). On integers it saturates:
+    ``|−2^(N−1)|`` gives ``2^(N−1) − 1``, so the result keeps the input's type."""
 
     name = "lic.abs"
 
 
 class _BinaryOp(IRDLOperation, ABC):
-    T: ClassVar = VarConstraint("T", base(TensorType))
-    lhs = operand_def(T)
-    rhs = operand_def(T)
-    output = result_def(T)
+    """Elementwise on tensors of one shape. Float: one type for both operands and
+    the result, ``: T``. Integer: exact, any widths, with a result type the
+    verifier proves holds every result, ``: (T1, T2) -> T3`` when they differ."""
 
-    assembly_format = "$lhs `,` $rhs attr-dict `:` type($output)"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+
     traits = traits_def(Pure())
 
-    def __init__(self, lhs: SSAValue, rhs: SSAValue):
-        super().__init__(operands=[lhs, rhs], result_types=[lhs.type])
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute | None = None):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type or lhs.type])
+
+    def verify_(self) -> None:
+        values = (self.lhs, self.rhs, self.output)
+        shapes = [list(tensor_shape(v)) for v in values]
+        if shapes.count(shapes[0]) != 3:
+            raise VerifyException(f"'{self.name}' operands and result need one shape, got {shapes}")
+        if any(is_integer(v) for v in values):
+            _verify_integer_binary(self)
+        elif not self.lhs.type == self.rhs.type == self.output.type:
+            raise VerifyException(f"'{self.name}' float operands and result need one type")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> _BinaryOp:
+        lhs = parser.parse_unresolved_operand()
+        parser.parse_punctuation(",")
+        rhs = parser.parse_unresolved_operand()
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        if parser.parse_optional_punctuation("(") is None:
+            lhs_type = rhs_type = out_type = parser.parse_type()
+        else:
+            lhs_type = parser.parse_type()
+            parser.parse_punctuation(",")
+            rhs_type = parser.parse_type()
+            parser.parse_punctuation(")")
+            parser.parse_punctuation("->")
+            out_type = parser.parse_type()
+        op = cls(
+            parser.resolve_operand(lhs, lhs_type), parser.resolve_operand(rhs, rhs_type), out_type
+        )
+        op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.lhs)
+        printer.print_string(", ")
+        printer.print_operand(self.rhs)
+        printer.print_op_attributes(self.attributes)
+        types = (self.lhs.type, self.rhs.type, self.output.type)
+        if types[0] == types[1] == types[2]:
+            printer.print_string(" : ")
+            printer.print_attribute(types[0])
+        else:
+            printer.print_string(" : (")
+            printer.print_attribute(types[0])
+            printer.print_string(", ")
+            printer.print_attribute(types[1])
+            printer.print_string(") -> ")
+            printer.print_attribute(types[2])
 
 
 @irdl_op_definition
@@ -551,6 +609,399 @@ class ReciprocalOp(_ApproxOp):
     name = "lic.reciprocal"
 
 
+# --- The integer level ---------------------------------------------------------
+#
+# Integer tensors use builtin integer element types: signless ``iN`` (and
+# ``siN``) hold two's-complement values in [−2^(N−1), 2^(N−1) − 1], as in
+# MLIR's arith and TOSA, and ``uiN`` holds [0, 2^N − 1] (image pixels). Any
+# N from 1 to `MAX_INT_BITS` is legal (``i24`` is a 24-bit register in the
+# hardware, an int32 in numpy and in the standard-type C++ build). A value
+# outside its type's range is never produced: the ops below either prove
+# that no result can leave its range (convolutions, add, mul) or saturate
+# (rescale, table, abs).
+#
+# `lic.conv2d`, `lic.conv_transpose2d`, `lic.add`, `lic.mul`, `lic.relu` and
+# `lic.abs` keep their names on integer tensors; `lic.rescale` and
+# `lic.table` exist only there.
+
+# Widest integer element: every exact sum the verifier admits stays below 2^53,
+# so float64 kernels compute it exactly, and every rescale product fits int64.
+MAX_INT_BITS = 48
+# lic.rescale: multiplier in [0, 2^31), shift in [0, 62], |offset| < 2^31, and
+# |input| × multiplier + rounding term < 2^62 (one int64 product in C++).
+RESCALE_MULTIPLIER_LIMIT = 1 << 31
+RESCALE_MAX_SHIFT = 62
+RESCALE_PRODUCT_LIMIT = 1 << 62
+
+
+def is_integer(value: SSAValue) -> bool:
+    """Whether `value` is a tensor of integers."""
+    return isinstance(_element_type(value), IntegerType)
+
+
+def int_range(element: Attribute) -> tuple[int, int]:
+    """The least and greatest value of an integer element type (see above)."""
+    assert isinstance(element, IntegerType)
+    n = element.width.data
+    if element.signedness.data == Signedness.UNSIGNED:
+        return 0, (1 << n) - 1
+    return -(1 << (n - 1)), (1 << (n - 1)) - 1
+
+
+def signed_bits(lo: int, hi: int) -> int:
+    """The narrowest signed (signless ``iN``) width that holds every value in [lo, hi]."""
+    n = 1
+    while not (-(1 << (n - 1)) <= lo and hi <= (1 << (n - 1)) - 1):
+        n += 1
+    return n
+
+
+def _int_type(op: Operation, value: SSAValue, what: str) -> IntegerType:
+    element = _element_type(value)
+    if not isinstance(element, IntegerType):
+        raise VerifyException(f"'{op.name}' {what} must have integer elements, got {element}")
+    if element.width.data > MAX_INT_BITS:
+        raise VerifyException(
+            f"'{op.name}' {what} is {element}; integer tensors are at most {MAX_INT_BITS} bits"
+        )
+    return element
+
+
+def constant_values(value: SSAValue):
+    """The values of a `lic.constant` operand as an int64/float64 numpy array, else None."""
+    if not isinstance(value.owner, ConstantOp):
+        return None
+    import numpy as np
+
+    from lic_compiler.ir import to_numpy
+
+    array = to_numpy(value.owner.value)
+    return array.astype(np.int64 if is_integer(value) else np.float64)
+
+
+def value_range(value: SSAValue) -> tuple[int, int]:
+    """The range of an integer value: of its constant elements if constant, else of its type."""
+    values = constant_values(value)
+    if values is not None and values.size:
+        return int(values.min()), int(values.max())
+    return int_range(_element_type(value))
+
+
+def _check_fits(op: Operation, lo: int, hi: int, where: str = "") -> None:
+    """Refuse `op` unless its result's type holds every value in [lo, hi]."""
+    out = _element_type(op.results[0])
+    rlo, rhi = int_range(out)
+    if lo < rlo or hi > rhi:
+        raise VerifyException(
+            f"'{op.name}' can overflow its result type {out}: {where}values reach "
+            f"[{lo}, {hi}] for inputs of the declared types (needs i{signed_bits(lo, hi)} or wider)"
+        )
+
+
+def _tap_groups(op: _ConvBase, weight) -> list:
+    """Per output phase, the weights that reach one output: [Cout, taps] arrays.
+
+    A conv2d output sees every tap. A transposed conv's output at row phase
+    r (row ≡ r mod stride) sees the kernel rows ky ≡ r + padding (mod
+    stride), likewise for columns, so each phase is bounded separately.
+    """
+    if isinstance(op, Conv2dOp):
+        return [weight.reshape(weight.shape[0], -1)]
+    assert isinstance(op, ConvTranspose2dOp)
+    (sh, sw), (ph, pw) = op.strides(), op.paddings()
+    w = weight.transpose(1, 0, 2, 3)  # [Cout, Cin, kh, kw]
+    kh, kw = w.shape[2:]
+    groups = []
+    for ry in range(sh):
+        for rx in range(sw):
+            taps = w[:, :, (ry + ph) % sh :: sh, (rx + pw) % sw :: sw]
+            groups.append(taps.reshape(w.shape[0], -1))
+    return [g for g in groups if g.shape[1]] or [w.reshape(w.shape[0], 0)]
+
+
+def accumulator_range(op: _ConvBase) -> tuple[int, int, int]:
+    """(least, greatest, output channel reaching the extreme) over any input of the declared type.
+
+    Exact worst case from the constant weights (per output channel and
+    phase: Σ max(w·lo, w·hi) and Σ min(w·lo, w·hi) over its taps, plus the
+    bias); from the weight type's range when the weight is not a constant.
+    Zero padding adds 0, which every input range contains.
+    """
+    import numpy as np
+
+    lo, hi = int_range(_element_type(op.input))
+    weight = constant_values(op.weight)
+    cout = tensor_shape(op.output)[1]
+    if weight is None:
+        wlo, whi = int_range(_element_type(op.weight))
+        corners = (wlo * lo, wlo * hi, whi * lo, whi * hi)
+        taps = max(g.shape[1] for g in _tap_groups(op, np.zeros(tensor_shape(op.weight))))
+        mins, maxs = [taps * min(corners)] * cout, [taps * max(corners)] * cout
+    else:
+        mins, maxs = [0] * cout, [0] * cout
+        for g in _tap_groups(op, weight):
+            pos = [int(v) for v in np.maximum(g, 0).sum(axis=1)]
+            neg = [int(v) for v in np.minimum(g, 0).sum(axis=1)]
+            mins = [min(m, p * lo + n * hi) for m, p, n in zip(mins, pos, neg)]
+            maxs = [max(m, p * hi + n * lo) for m, p, n in zip(maxs, pos, neg)]
+    if op.bias is not None:
+        bias = constant_values(op.bias)
+        if bias is None:
+            blo, bhi = int_range(_element_type(op.bias))
+            mins, maxs = [m + blo for m in mins], [m + bhi for m in maxs]
+        else:
+            mins = [m + int(b) for m, b in zip(mins, bias)]
+            maxs = [m + int(b) for m, b in zip(maxs, bias)]
+    channel = max(range(cout), key=lambda o: max(maxs[o], -mins[o]))
+    return min(mins), max(maxs), channel
+
+
+def _verify_integer_conv(op: _ConvBase) -> None:
+    """Integer convolution: exact accumulation, proven to fit the result type."""
+    _int_type(op, op.input, "input")
+    _int_type(op, op.weight, "weight")
+    out = _int_type(op, op.output, "result")
+    if op.bias is not None and _element_type(op.bias) != out:
+        raise VerifyException(
+            f"'{op.name}' bias must have the result's element type {out}, got "
+            f"{_element_type(op.bias)}"
+        )
+    lo, hi, channel = accumulator_range(op)
+    _check_fits(op, lo, hi, f"output channel {channel}: ")
+
+
+def _verify_integer_binary(op: _BinaryOp) -> None:
+    for v, what in ((op.lhs, "lhs"), (op.rhs, "rhs"), (op.output, "result")):
+        _int_type(op, v, what)
+    (alo, ahi), (blo, bhi) = value_range(op.lhs), value_range(op.rhs)
+    if isinstance(op, AddOp):
+        _check_fits(op, alo + blo, ahi + bhi)
+        return
+    if op.lhs == op.rhs:  # a square: [0 or the least square, the greatest square]
+        squares = (alo * alo, ahi * ahi)
+        lo = 0 if alo <= 0 <= ahi else min(squares)
+        _check_fits(op, lo, max(squares))
+        return
+    corners = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
+    _check_fits(op, min(corners), max(corners))
+
+
+@irdl_op_definition
+class RescaleOp(IRDLOperation):
+    """Requantise an integer tensor: per-channel (or per-tensor) multiply, shift, round, saturate.
+
+    For each element ``x`` of channel ``c`` (dimension 1; arrays of one
+    value apply to every channel)::
+
+        t = x · multiplier[c]                                (exact)
+        t = (t + 2^(shift[c] − 1)) >> shift[c]   if shift[c] > 0
+        y = saturate(t + offset[c])                          (offset: 0 when absent)
+
+    ``>>`` is an arithmetic shift (floor division by 2^shift), so the
+    rounding is round-half-up (toward +∞ on ties), and ``saturate`` clamps
+    to the result type's range. It computes ``round(x · multiplier / 2^shift)
+    + offset``, a real scale factor with 31 bits of mantissa. Limits that
+    make every step fit an int64: ``0 <= multiplier < 2^31``,
+    ``0 <= shift <= 62``, ``|offset| < 2^31``, and the verifier proves
+    ``|x| · multiplier + 2^(shift − 1) < 2^62`` for every ``x`` of the
+    input type. Syntax::
+
+        %y = lic.rescale %acc {multiplier = array<i64: 181, 176>, shift = array<i64: 15, 15>}
+               : tensor<1x2x8x8xi32> -> tensor<1x2x8x8xi8>
+    """
+
+    name = "lic.rescale"
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    multiplier = prop_def(DenseArrayBase[I64])
+    shift = prop_def(DenseArrayBase[I64])
+    offset = opt_prop_def(DenseArrayBase[I64])
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        input: SSAValue,
+        multiplier: Sequence[int],
+        shift: Sequence[int],
+        result_type: Attribute,
+        offset: Sequence[int] | None = None,
+    ):
+        props: dict[str, Attribute] = {
+            "multiplier": DenseArrayBase.from_list(i64, [int(m) for m in multiplier]),
+            "shift": DenseArrayBase.from_list(i64, [int(s) for s in shift]),
+        }
+        if offset is not None:
+            props["offset"] = DenseArrayBase.from_list(i64, [int(o) for o in offset])
+        super().__init__(operands=[input], result_types=[result_type], properties=props)
+
+    def params(self) -> tuple[list[int], list[int], list[int]]:
+        """(multiplier, shift, offset) as lists of equal length (1 or the channel count)."""
+        m = [int(v) for v in self.multiplier.get_values()]
+        s = [int(v) for v in self.shift.get_values()]
+        o = [int(v) for v in self.offset.get_values()] if self.offset is not None else [0] * len(m)
+        return m, s, o
+
+    def verify_(self) -> None:
+        _, c, _, _ = _expect_nchw(self, self.input, "input")
+        in_type = _int_type(self, self.input, "input")
+        _int_type(self, self.output, "result")
+        _expect_shape(self, "result", tensor_shape(self.output), tensor_shape(self.input))
+        m, s, o = self.params()
+        if len(m) not in (1, c) or len(s) != len(m) or len(o) != len(m):
+            raise VerifyException(
+                f"'lic.rescale' multiplier, shift and offset need 1 or {c} values each, "
+                f"got {len(m)}, {len(s)} and {len(o)}"
+            )
+        lo, hi = int_range(in_type)
+        for ch, (mult, sh, off) in enumerate(zip(m, s, o)):
+            if not 0 <= mult < RESCALE_MULTIPLIER_LIMIT:
+                raise VerifyException(f"'lic.rescale' multiplier {mult} (channel {ch}) is not in [0, 2^31)")
+            if not 0 <= sh <= RESCALE_MAX_SHIFT:
+                raise VerifyException(f"'lic.rescale' shift {sh} (channel {ch}) is not in [0, 62]")
+            if abs(off) >= 1 << 31:
+                raise VerifyException(f"'lic.rescale' offset {off} (channel {ch}) is not in (-2^31, 2^31)")
+            if max(-lo, hi) * mult + ((1 << sh) >> 1) >= RESCALE_PRODUCT_LIMIT:
+                raise VerifyException(
+                    f"'lic.rescale' product of a {in_type} input and multiplier {mult} "
+                    f"(channel {ch}) can reach 2^62; use a smaller multiplier and shift"
+                )
+
+
+@irdl_op_definition
+class TableOp(IRDLOperation):
+    """GDN's root or reciprocal of an integer tensor, as a fixed-point integer.
+
+    ``function`` (rsqrt, sqrt or reciprocal) in an approximate ``mode``
+    (table, pwl, newton, with their parameters) is exactly the function
+    `lic_compiler.gdn_approx` defines for `lic.rsqrt`/`lic.sqrt`/
+    `lic.reciprocal`, applied to the integer ``n`` itself: normalise ``n``
+    to a mantissa and exponent (leading-one position), approximate on the
+    mantissa's top 16 fractional bits, giving the dyadic value
+    ``v = a · 2^−16 · 2^(∓e)`` with ``a`` the fixed-point table (or line, or
+    Newton) result. The op returns ``v`` with ``frac_bits`` fractional bits::
+
+        y = saturate(⌊v · 2^frac_bits + ½⌋)                          for n > 0
+
+    (round half up, clamp to the result type; ``frac_bits`` may be
+    negative). For ``n <= 0``, which GDN cannot produce (β > 0, γ ≥ 0):
+    rsqrt and reciprocal give the result type's maximum, sqrt gives 0.
+    Syntax::
+
+        %r = lic.table %n rsqrt pwl(segments = 32) frac_bits = 20
+               : tensor<1x64x8x8xi32> -> tensor<1x64x8x8xi16>
+    """
+
+    name = "lic.table"
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    function = prop_def(StringAttr)
+    mode = prop_def(StringAttr)
+    table_bits = opt_prop_def(IntegerAttr[I64])
+    segments = opt_prop_def(IntegerAttr[I64])
+    newton_steps = opt_prop_def(IntegerAttr[I64])
+    frac_bits = prop_def(IntegerAttr[I64])
+
+    traits = traits_def(Pure())
+
+    def __init__(
+        self,
+        input: SSAValue,
+        function: str,
+        mode: str,
+        frac_bits: int,
+        result_type: Attribute,
+        **params: int | None,
+    ):
+        unknown = set(params) - set(APPROX_PARAMS)
+        assert not unknown, f"unknown approximation parameters {sorted(unknown)}"
+        props: dict[str, Attribute] = {
+            "function": StringAttr(function),
+            "mode": StringAttr(mode),
+            "frac_bits": IntegerAttr(frac_bits, i64),
+        }
+        props |= {n: IntegerAttr(params[n], i64) for n in APPROX_PARAMS if params.get(n) is not None}
+        super().__init__(operands=[input], result_types=[result_type], properties=props)
+
+    def approx_params(self) -> dict[str, str | int]:
+        """``mode`` and the parameters it has, as plain values (as `_ApproxOp`'s)."""
+        params: dict[str, str | int] = {"mode": self.mode.data}
+        for name in APPROX_PARAMS:
+            if (attr := getattr(self, name)) is not None:
+                params[name] = attr.value.data
+        return params
+
+    def verify_(self) -> None:
+        _int_type(self, self.input, "input")
+        _int_type(self, self.output, "result")
+        _expect_shape(self, "result", tensor_shape(self.output), tensor_shape(self.input))
+        if self.function.data not in APPROX_FUNCTIONS:
+            raise VerifyException(
+                f"'lic.table' function must be one of {', '.join(APPROX_FUNCTIONS)}, "
+                f"got '{self.function.data}'"
+            )
+        p = self.approx_params()
+        if p["mode"] == "exact":
+            raise VerifyException(
+                "'lic.table' has no exact mode (it has no fixed-point definition); "
+                "use table, pwl or newton"
+            )
+        problem = approx_problem(
+            self.mode.data, p.get("table_bits"), p.get("segments"), p.get("newton_steps")
+        )  # type: ignore[arg-type]
+        if problem:
+            raise VerifyException(f"'lic.table' {problem}")
+        if abs(self.frac_bits.value.data) > 64:
+            raise VerifyException(f"'lic.table' frac_bits must be in [-64, 64], got {self.frac_bits.value.data}")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> TableOp:
+        unresolved = parser.parse_unresolved_operand()
+        function = parser.parse_keyword_in(APPROX_FUNCTIONS, " as the table's function")
+        mode = parser.parse_keyword_in(APPROX_MODES, " as an approximation mode")
+        params: dict[str, int | None] = {}
+
+        def parse_param() -> None:
+            name = parser.parse_keyword_in(APPROX_PARAMS, " as an approximation parameter")
+            parser.parse_punctuation("=")
+            params[name] = parser.parse_integer(allow_boolean=False, allow_negative=False)
+
+        if mode != "exact":
+            parser.parse_comma_separated_list(parser.Delimiter.PAREN, parse_param)
+        parser.parse_keyword("frac_bits")
+        parser.parse_punctuation("=")
+        frac_bits = parser.parse_integer(allow_boolean=False)
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        in_type = parser.parse_type()
+        parser.parse_punctuation("->")
+        out_type = parser.parse_type()
+        op = cls(parser.resolve_operand(unresolved, in_type), function, mode, frac_bits, out_type, **params)
+        op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_operand(self.input)
+        p = self.approx_params()
+        mode = p.pop("mode")
+        printer.print_string(f" {self.function.data} {mode}")
+        if mode != "exact":
+            printer.print_string("(" + ", ".join(f"{k} = {v}" for k, v in p.items()) + ")")
+        printer.print_string(f" frac_bits = {self.frac_bits.value.data}")
+        printer.print_op_attributes(self.attributes)
+        printer.print_string(" : ")
+        printer.print_attribute(self.input.type)
+        printer.print_string(" -> ")
+        printer.print_attribute(self.output.type)
+
+
 Lic = Dialect(
     "lic",
     [
@@ -566,5 +1017,7 @@ Lic = Dialect(
         RsqrtOp,
         SqrtOp,
         ReciprocalOp,
+        RescaleOp,
+        TableOp,
     ],
 )

@@ -14,6 +14,7 @@ from xdsl.interpreters.func import FuncFunctions
 from lic_compiler.errors import LiccError
 from lic_compiler.interpreter.lic_float import LicFloatFunctions
 from lic_compiler.interpreter.lic_gdn import LicGdnFunctions
+from lic_compiler.interpreter.lic_int import LicIntFunctions
 
 
 def make_interpreter(module: ModuleOp) -> Interpreter:
@@ -22,6 +23,8 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter.register_implementations(FuncFunctions())
     interpreter.register_implementations(LicFloatFunctions())
     interpreter.register_implementations(LicGdnFunctions())
+    # Integer ops; the ops both levels share dispatch on the element type.
+    interpreter.register_implementations(LicIntFunctions(), override=True)
     return interpreter
 
 
