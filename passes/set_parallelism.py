@@ -18,6 +18,7 @@ from xdsl.passes import ModulePass
 
 from lic_compiler.hw.design import annotate, apply_parallelism, solve
 from lic_compiler.hw.device import load_device
+from lic_compiler.hw.stages import MAX_MMV
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class SetParallelismPass(ModulePass):
     util_cap: int | float | None = None
     scope: str = "joint"
     ram_styles: tuple[str, ...] = ()
+    max_mmv: int = MAX_MMV
     parallelism_file: str | None = None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
@@ -53,6 +55,7 @@ class SetParallelismPass(ModulePass):
                 target_fps=self.target_fps,
                 scope=self.scope,
                 ram_styles=self.ram_styles,
+                max_mmv=self.max_mmv,
             )
             objective = self.objective
         annotate(op, design, objective)

@@ -35,7 +35,7 @@ from xdsl.dialects.builtin import (
 from lic_compiler.errors import LiccError
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
 from lic_compiler.hw.solver import Infeasible, Problem
-from lic_compiler.hw.stages import RAM_STYLES, Cost, Folding, Stage, module_stages, total
+from lic_compiler.hw.stages import MAX_MMV, RAM_STYLES, Cost, Folding, Stage, module_stages, total
 
 MODULE_ATTR = "lic.hw"
 SCOPES = ("joint", "per-function")
@@ -51,6 +51,7 @@ class Design:
     stages: dict[str, list[Stage]]
     foldings: dict[tuple[str, int], Folding]
     ram_styles: tuple[str, ...] = RAM_STYLES  # weight memories the solver may use
+    max_mmv: int = MAX_MMV  # pixels a GDN stage may take at once
     # Per function: the cycle target of its group, which derived stages meet.
     targets: dict[str, int] = field(default_factory=dict)
     _costs: dict[tuple[str, int], Cost] = field(default_factory=dict, repr=False)
@@ -127,10 +128,11 @@ def _solve_group(
     objective: str,
     target_fps: float | None,
     ram_styles: Sequence[str],
+    max_mmv: int,
     where: str,
 ) -> tuple[dict[tuple[str, int], Folding], int]:
     """The foldings of one group's stages and the cycle target they meet."""
-    problem = Problem(stages, ram_styles)
+    problem = Problem(stages, ram_styles, max_mmv)
     try:
         if objective == "min-resources":
             assert target_fps is not None
@@ -177,17 +179,22 @@ def solve(
     target_fps: float | None = None,
     scope: str = "joint",
     ram_styles: Sequence[str] | None = None,
+    max_mmv: int = MAX_MMV,
 ) -> Design:
     """The design the solver picks for every function of `module`."""
     clock, cap = _check_options(device, clock_mhz, util_cap, objective, target_fps, scope)
+    if max_mmv < 1:
+        raise LiccError(f"max-mmv must be at least 1 (1: no pixel lanes), got {max_mmv}")
     styles = _ram_styles(device, ram_styles)
     stages = module_stages(module)
-    design = Design(device, clock, cap, scope, stages, {}, styles)
+    design = Design(device, clock, cap, scope, stages, {}, styles, max_mmv)
     budget = _budget_array(design.budget())
     for group in design.groups():
         where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
         flat = [s for f in group for s in stages[f]]
-        foldings, t = _solve_group(flat, budget, clock, objective, target_fps, styles, where)
+        foldings, t = _solve_group(
+            flat, budget, clock, objective, target_fps, styles, max_mmv, where
+        )
         design.foldings |= foldings
         design.targets |= {f: t for f in group}
     return design
@@ -260,6 +267,7 @@ def annotate(module: ModuleOp, design: Design, objective: str) -> None:
             "scope": StringAttr(design.scope),
             "objective": StringAttr(objective),
             "ram_styles": StringAttr(",".join(design.ram_styles)),
+            "max_mmv": IntegerAttr(design.max_mmv, i64),
             "target_cycles": DictionaryAttr({f: IntegerAttr(t, i64) for f, t in design.targets.items()}),
             "fps": DictionaryAttr(
                 {f: FloatAttr(round(design.fps(f), 3), f64) for f in design.stages}
@@ -280,13 +288,14 @@ def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
         cap = info["util_cap"].value.data  # type: ignore[attr-defined]
         scope = info["scope"].data  # type: ignore[attr-defined]
         styles = tuple(info["ram_styles"].data.split(","))  # type: ignore[attr-defined]
+        max_mmv = info["max_mmv"].value.data  # type: ignore[attr-defined]
         targets = {k: v.value.data for k, v in info["target_cycles"].data.items()}  # type: ignore[attr-defined]
     except (KeyError, AttributeError) as e:
         raise LiccError(
             f"the module's '{MODULE_ATTR}' attribute is malformed ({e}); re-run lic-set-parallelism"
         ) from None
     stages = module_stages(module)
-    design = Design(dev, clock, cap, scope, stages, {}, styles)
+    design = Design(dev, clock, cap, scope, stages, {}, styles, max_mmv)
     for fn, ss in stages.items():
         for s in ss:
             if not s.folded:
@@ -430,7 +439,7 @@ def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
     curves = []
     for group in design.groups():
         stages = [s for f in group for s in design.stages[f]]
-        problem = Problem(stages, design.ram_styles)
+        problem = Problem(stages, design.ram_styles, design.max_mmv)
         least = sum(int(o.res[:, dsp].min()) for o in problem.options)
         rows: list[dict] = []
         feasible = None  # a larger budget keeps the previous design feasible

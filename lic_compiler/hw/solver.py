@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
-from lic_compiler.hw.stages import Folding, Stage
+from lic_compiler.hw.stages import MAX_MMV, Folding, Stage
 
 
 @dataclass
@@ -62,11 +62,11 @@ class Infeasible(Exception):
 class Problem:
     """Stages sharing one budget and one cycle target."""
 
-    def __init__(self, stages: Sequence[Stage], ram_styles: Sequence[str]):
+    def __init__(self, stages: Sequence[Stage], ram_styles: Sequence[str], max_mmv: int = MAX_MMV):
         self.stages = list(stages)
         self.options = []
         for s in self.stages:
-            fs = s.foldings(ram_styles)
+            fs = [f for f in s.foldings(ram_styles) if f.mmv <= max_mmv]
             costs = [s.cost(f) for f in fs]
             self.options.append(
                 _Options(
