@@ -153,19 +153,23 @@ def evaluate_modes(
     return curves
 
 
-def _psnr_by_label(results: dict[str, Any]) -> dict[str, float]:
+def _by_label(results: dict[str, Any], key: str) -> dict[str, float]:
     labels = [p["label"] for p in results["points"]]
-    return dict(zip(labels, results["results"]["psnr-rgb"]))
+    return dict(zip(labels, results["results"][key]))
 
 
-def compare_modes(curves: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per mode: BD against exact, PSNR change per rate point, bound and hardware cost."""
+def compare_modes(curves: dict[str, dict[str, Any]], labels: Sequence[str]) -> list[dict[str, Any]]:
+    """Per mode: BD against exact, PSNR and rate change per rate point, bound and hardware cost."""
     anchor = curves["exact"]
-    anchor_psnr = _psnr_by_label(anchor)
+    anchor_psnr, anchor_bpp = _by_label(anchor, "psnr-rgb"), _by_label(anchor, "bpp")
     rows = []
     for mode, results in curves.items():
-        psnr = _psnr_by_label(results)
-        row: dict[str, Any] = {"mode": mode, "psnr-change": {k: psnr[k] - anchor_psnr[k] for k in anchor_psnr}}
+        psnr, bpp = _by_label(results, "psnr-rgb"), _by_label(results, "bpp")
+        row: dict[str, Any] = {
+            "mode": mode,
+            "psnr-change": {k: psnr[k] - anchor_psnr[k] for k in labels},
+            "bpp-change-percent": {k: 100.0 * (bpp[k] / anchor_bpp[k] - 1.0) for k in labels},
+        }
         try:
             row |= bd_between(anchor, results)
         except LiccError as e:
@@ -187,7 +191,7 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'mode':<36} {'BD-rate cubic':>13} {'BD-rate pchip':>13} {'BD-PSNR':>9} "
         + " ".join(f"{'dPSNR ' + _short(lab):>11}" for lab in labels)
-        + f" {'rsqrt bound':>11} {'ROM bits':>8} {'DSP':>3} {'LUT':>4} {'cycles':>6}"
+        + f" {'max|dbpp|':>10} {'rsqrt bound':>11} {'ROM bits':>8} {'DSP':>3} {'LUT':>4} {'cycles':>6}"
     )
     lines = [head]
     for r in rows:
@@ -202,6 +206,7 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['mode']:<36} {bd} "
             + " ".join(f"{r['psnr-change'][lab]:>+11.4f}" for lab in labels)
+            + f" {max(abs(v) for v in r['bpp-change-percent'].values()):>9.4f}%"
             + f" {r['rsqrt-bound']:>11.2e} {cost['memory_bits']:>8} {cost['dsp']:>3} "
             f"{cost['luts']:>4} {cost['latency_cycles']:>6}"
         )
@@ -241,10 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     images = load_test_images(args.images)[: args.limit or None]
     start = time.perf_counter()
     curves = evaluate_modes(checkpoints, modes, images, progress=sys.stderr.isatty())
-    rows = compare_modes(curves)
+    rows = compare_modes(curves, point_labels(checkpoints))
     print(
-        f"{len(images)} images from {args.images}, {len(checkpoints)} rate points "
-        f"({', '.join(Path(c).stem for c in checkpoints)}), {time.perf_counter() - start:.0f} s"
+        f"{len(images)} image(s) from {args.images}, {len(checkpoints)} rate points "
+        f"({', '.join(point_labels(checkpoints))}), {time.perf_counter() - start:.0f} s"
     )
     print(format_rows(rows))
     ok, verdict = check_default(rows, default)

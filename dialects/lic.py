@@ -532,7 +532,9 @@ class _ApproxOp(IRDLOperation, ABC):
 
     def __init__(self, input: SSAValue, mode: str = "exact", **params: int | None):
         props: dict[str, Attribute] = {"mode": StringAttr(mode)}
-        props |= {n: IntegerAttr(v, i64) for n, v in params.items() if v is not None}
+        unknown = set(params) - set(APPROX_PARAMS)
+        assert not unknown, f"unknown approximation parameters {sorted(unknown)}"
+        props |= {n: IntegerAttr(params[n], i64) for n in APPROX_PARAMS if params.get(n) is not None}
         super().__init__(operands=[input], result_types=[input.type], properties=props)
 
     def approx_params(self) -> dict[str, str | int]:
@@ -556,23 +558,20 @@ class _ApproxOp(IRDLOperation, ABC):
 
     @classmethod
     def parse(cls, parser: Parser) -> _ApproxOp:
-        input = parser.parse_operand()
+        unresolved = parser.parse_unresolved_operand()
         mode = parser.parse_optional_keyword_in(APPROX_MODES) or "exact"
         params: dict[str, int | None] = {}
         if mode != "exact":
 
             def parse_param() -> None:
-                name = parser.parse_keyword_in(APPROX_PARAMS, "approximation parameter")
+                name = parser.parse_keyword_in(APPROX_PARAMS, " as an approximation parameter")
                 parser.parse_punctuation("=")
                 params[name] = parser.parse_integer(allow_boolean=False, allow_negative=False)
 
             parser.parse_comma_separated_list(parser.Delimiter.PAREN, parse_param)
         attrs = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
-        result_type = parser.parse_type()
-        if result_type != input.type:
-            parser.raise_error(f"expected the operand's type {input.type}, got {result_type}")
-        op = cls(input, mode, **params)
+        op = cls(parser.resolve_operand(unresolved, parser.parse_type()), mode, **params)
         op.attributes |= attrs
         return op
 

@@ -134,9 +134,9 @@ class DecomposeGdn(RewritePattern):
         norm.output.name_hint = f"{base}_norm"
         out.output.name_hint = op.output.name_hint
         gamma_op = op.gamma.owner
-        rewriter.replace_matched_op([*new_ops, out], [out.output])
+        rewriter.replace(op, [*new_ops, out], [out.output])
         if isinstance(gamma_op, Operation) and not gamma_op.results[0].uses:
-            rewriter.erase_op(gamma_op)
+            rewriter.erase(gamma_op)
 
 
 def _gdns(module: ModuleOp) -> list[lic.GdnOp]:
@@ -207,7 +207,8 @@ class RewriteGdnPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         report = rewrite_gdn(op, self)
-        op.attributes[REPORT_ATTR] = _to_attr(report)
+        if report["gdns"] or REPORT_ATTR not in op.attributes:  # a rerun keeps the first report
+            op.attributes[REPORT_ATTR] = _to_attr(report)
         if "images" in report:
             print(format_report(report), file=sys.stderr)
 
