@@ -43,6 +43,8 @@ _NOT_OPTIONS = ("name", "command", "zoo", "checkpoint", "note")
 
 def load_recipe(path: Path) -> dict:
     """The recipe in `path`, checked: known format and commands, unique names, references backwards."""
+    if not Path(path).is_file():
+        raise LiccError(f"recipe {path} does not exist; check the path")
     try:
         recipe = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e:
@@ -89,6 +91,9 @@ def stage_command(stage: dict, recipe: dict, data: Path, runs: Path) -> list[str
 
 def run_recipe(path: Path, data: Path, runs: Path, zoo: Path = ZOO) -> None:
     """Run every unfinished stage of the recipe in order, copying finished ones to `zoo`."""
+    load_recipe(path)  # a bad recipe fails before anything runs
+    if not data.is_dir():
+        raise LiccError(f"data folder {data} does not exist; pass the folder the recipe's image folders are in")
     runs.mkdir(parents=True, exist_ok=True)
     with _runner_lock(runs):
         done: set[str] = set()

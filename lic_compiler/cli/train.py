@@ -16,8 +16,9 @@ from lic_compiler.models.losses import KDWeights
 from lic_compiler.models.recipe import ZOO, run_recipe
 from lic_compiler.models.train import TrainConfig, train
 
-existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
-existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
+# Paths are checked by the loaders, which say what is wrong in one line (click's checks print usage).
+existing_dir = click.Path(file_okay=False, path_type=Path)
+existing_file = click.Path(dir_okay=False, path_type=Path)
 
 
 def run_options(fn: Callable) -> Callable:

@@ -82,3 +82,10 @@ def test_bundled_recipe_is_valid() -> None:
     kd = {s["name"].removeprefix("student-kd-"): s for s in recipe["stages"] if s["name"].startswith("student-kd")}
     scratch = {s["name"].removeprefix("student-scratch-"): s for s in recipe["stages"] if s["name"].startswith("student-scratch")}
     assert kd.keys() == scratch.keys() and all(kd[q]["steps"] == scratch[q]["steps"] for q in kd)
+
+
+def test_missing_recipe_and_data(tmp_path: Path) -> None:
+    with pytest.raises(LiccError, match=r"recipe .*none\.json does not exist; check the path"):
+        run_recipe(tmp_path / "none.json", tmp_path, tmp_path / "runs")
+    with pytest.raises(LiccError, match=r"data folder .*nodata does not exist"):
+        run_recipe(_recipe(tmp_path, STAGES), tmp_path / "nodata", tmp_path / "runs")

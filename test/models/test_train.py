@@ -114,6 +114,10 @@ def test_cli_errors_are_one_line(cli, images: Path, tmp_path: Path) -> None:
         "another architecture": (["distill", "--teacher", str(hyper), "--arch", "bmshj2018-factorized", "--N", "4",
                                   "--M", "6", "--data", str(images), "--steps", "1", "--out", str(tmp_path / "x")],
                                  "hyper.pt holds a bmshj2018-hyperprior model; a bmshj2018-factorized checkpoint is needed here"),
+        "missing folder": (["train", "--N", "4", "--M", "6", "--lmbda", "0.01", "--data", str(tmp_path / "nowhere"),
+                            "--steps", "1", "--out", str(tmp_path / "z")], "nowhere does not exist; pass a folder of images"),
+        "missing teacher": (["distill", "--teacher", str(tmp_path / "gone.pt"), "--N", "4", "--M", "6",
+                             "--data", str(images), "--steps", "1", "--out", str(tmp_path / "w")], "gone.pt does not exist"),
         "empty folder": (["train", "--N", "4", "--M", "6", "--lmbda", "0.01", "--data", str(tmp_path / "empty"),
                           "--steps", "1", "--out", str(tmp_path / "y")], "is empty; put PNG or JPEG images in it"),
     }
