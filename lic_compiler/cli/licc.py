@@ -43,8 +43,10 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
         frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,
     )
     result = compile_model(model, out_dir, options)
+    hardware = result.summary.get("hardware", {}).get("functions", {})
     for name, total in result.summary["functions"].items():
+        fps = f"  {hardware[name]['fps']:7.2f} FPS" if name in hardware else ""
         click.echo(f"  @{name:14s} {total['layers']:3d} layers  {total['params']:>10,} params  "
-                   f"{total['macs'] / 1e9:8.2f} GMAC/frame")
+                   f"{total['macs'] / 1e9:8.2f} GMAC/frame{fps}")
     click.echo(f"licc: wrote {out_dir}/ in {time.perf_counter() - start:.1f} s "
                f"(report: {out_dir}/report.md)")
