@@ -495,28 +495,36 @@ def approx_problem(
 
 
 class _ApproxOp(IRDLOperation, ABC):
-    """An elementwise function of a positive float tensor, exact or approximated.
+    """An elementwise function g of a positive float tensor, exact or in fixed point.
 
-    ``mode`` selects ``exact`` or a fixed-point approximation with its
-    parameters (``table_bits``, ``segments``, ``newton_steps``). The modes
-    are defined exactly, bit for bit, in `lic_compiler.gdn_approx`:
-    the argument is normalised to a mantissa ``m`` and exponent (``x = m·4^e``,
-    ``m ∈ [1, 4)`` for the roots, ``x = m·2^e``, ``m ∈ [1, 2)`` for the
-    reciprocal), the mantissa is truncated to 16 fractional bits and
-    approximated in fixed point with 16 fractional bits, and the result is
-    shifted back by ``e``:
+    ``mode`` and its parameters define the result bit for bit
+    (`lic_compiler.gdn_approx` implements exactly this):
 
-    - ``table(table_bits = k)``: a 2^k-entry table indexed by the mantissa's
-      top bits (for the roots: the exponent's parity and k−1 fraction bits);
-      each entry is the bin's constant of least maximum relative error.
-    - ``pwl(segments = s)``: s = 2^k segments over the same bins, each a line
-      ``A + B·(m − lo)`` of least maximum error, rounded once.
-    - ``newton(table_bits = k, newton_steps = n)``: the k-bit table as a
-      seed, then n Newton–Raphson steps, each product rounded.
+    - Normalise: ``x = f·2^E``, ``f ∈ [1, 2)``; ``f_t`` is ``f`` truncated to
+      16 fractional bits. rsqrt and sqrt use ``m = f·2^p ∈ [1, 4)``,
+      ``p = E mod 2``, ``e = (E − p)/2``, so that ``x = m·4^e``; the
+      reciprocal uses ``m = f``, ``e = E``. ``m_t`` is ``m`` with ``f_t``.
+    - Bins: ``k`` index bits select one of 2^k bins ``[lo, hi)`` of ``m``:
+      for the roots ``p`` then the top k−1 fraction bits of ``f``, for the
+      reciprocal the top k fraction bits.
+    - Fixed point: every value below has 16 fractional bits,
+      ``rnd(v) = ⌊v·2^16 + ½⌋ / 2^16``.
+    - ``exact``: g(x) in the element type.
+    - ``table(table_bits = k)``: ``y = rnd(2·g(lo)·g(hi) / (g(lo) + g(hi)))``.
+    - ``pwl(segments = 2^k)``: with ``b = (g(hi) − g(lo))/(hi − lo)`` and
+      ``t`` where ``g'(t) = b``, ``A = rnd((g(lo) + g(t) + b·(lo − t))/2)``,
+      ``B = rnd(b)`` and ``y = rnd(A + B·(m_t − lo))``.
+    - ``newton(table_bits = k, newton_steps = n)``: ``y`` starts at the
+      k-bit table entry (of rsqrt for rsqrt and sqrt); each step is
+      ``y ← rnd(y·(3 − rnd(m_t·rnd(y·y)))/2)`` (roots) or
+      ``y ← rnd(y·(2 − rnd(m_t·y)))`` (reciprocal); sqrt then takes
+      ``y ← rnd(m_t·y)``.
+    - The result is ``y·2^−e`` (rsqrt, reciprocal) or ``y·2^e`` (sqrt), exact
+      in the element type unless it leaves its normal range.
 
-    Zero, negative, infinite and NaN arguments give the exact function's
-    IEEE value. Syntax: ``lic.rsqrt %x pwl(segments = 32) : tensor<…>``; the
-    ``exact`` mode prints no mode.
+    Zero, negative, infinite and NaN arguments give the exact function's IEEE
+    value. Syntax: ``lic.rsqrt %x pwl(segments = 32) : tensor<…>``; ``exact``
+    prints no mode.
     """
 
     T: ClassVar = VarConstraint("T", base(TensorType))

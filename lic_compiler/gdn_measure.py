@@ -42,11 +42,15 @@ def normalisation(
     return norm if target.approx is None else target.approx(norm)
 
 
-def exact_target(gdn: lic.GdnOp) -> GdnTarget:
-    """The target that computes `gdn` exactly as it is."""
-    if gdn.form.data == "l1":
-        return GdnTarget("l1", None if gdn.is_inverse else Approx("reciprocal"))
-    return GdnTarget("standard", Approx("sqrt" if gdn.is_inverse else "rsqrt"))
+def gdn_target(
+    gdn: lic.GdnOp, mode: str = "exact", params: dict[str, int] | None = None, to_l1: bool = False
+) -> GdnTarget:
+    """What `gdn` becomes with its root in `mode` (default: exactly what it computes)."""
+    params = params or {}
+    if to_l1 or gdn.form.data == "l1":
+        reciprocal = None if gdn.is_inverse else Approx("reciprocal", mode, **params)
+        return GdnTarget("l1", reciprocal)
+    return GdnTarget("standard", Approx("sqrt" if gdn.is_inverse else "rsqrt", mode, **params))
 
 
 @dataclass
@@ -78,7 +82,7 @@ class GdnProbe(InterpreterFunctions):
     @impl(lic.GdnOp)
     def run_gdn(self, interpreter: Interpreter, op: lic.GdnOp, args: PythonValues):
         x, beta, gamma = args
-        exact = normalisation(x, beta, gamma, op.is_inverse, exact_target(op))
+        exact = normalisation(x, beta, gamma, op.is_inverse, gdn_target(op))
         new = normalisation(x, beta, gamma, op.is_inverse, self.targets[op])
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = new.astype(np.float64) / exact - 1.0

@@ -54,7 +54,7 @@ from lic_compiler.calibration import codec_psnr, load_images, run_on_images
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
-from lic_compiler.gdn_measure import GdnProbe, GdnTarget, probing_interpreter
+from lic_compiler.gdn_measure import GdnProbe, GdnTarget, gdn_target, probing_interpreter
 from lic_compiler.ir import from_numpy, to_numpy
 
 REPORT_ATTR = "lic.gdn_rewrite"
@@ -79,24 +79,18 @@ class Config:
     params: dict[str, int]
     to_l1: bool
 
-    def approx(self, function: str) -> Approx:
-        return Approx(function, self.mode, **self.params)
-
     def target(self, gdn: lic.GdnOp) -> GdnTarget:
-        form = "l1" if self.to_l1 else gdn.form.data
-        if form == "l1":
-            return GdnTarget("l1", None if gdn.is_inverse else self.approx("reciprocal"))
-        return GdnTarget("standard", self.approx("sqrt" if gdn.is_inverse else "rsqrt"))
+        return gdn_target(gdn, self.mode, self.params, self.to_l1)
 
 
-def _constant(gdn: lic.GdnOp, value: Any, what: str) -> np.ndarray:
-    owner = value.owner
+def _gamma(gdn: lic.GdnOp) -> tuple[lic.ConstantOp, np.ndarray]:
+    owner = gdn.gamma.owner
     if not isinstance(owner, lic.ConstantOp):
         raise LiccError(
-            f"lic-rewrite-gdn: {_where(gdn)} has a {what} that is not a lic.constant; "
+            f"lic-rewrite-gdn: {_where(gdn)} has a γ that is not a lic.constant; "
             "the rewrite needs GDN's parameters as weights"
         )
-    return to_numpy(owner.value)
+    return owner, to_numpy(owner.value)
 
 
 def _where(gdn: lic.GdnOp) -> str:
@@ -114,28 +108,27 @@ class DecomposeGdn(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: lic.GdnOp, rewriter: PatternRewriter) -> None:
         target = self.config.target(op)
-        gamma = _constant(op, op.gamma, "γ")
+        gamma_op, gamma = _gamma(op)
         c = gamma.shape[0]
         x, element = op.input, op.input.type.get_element_type()  # type: ignore[attr-defined]
         base = op.output.name_hint or "gdn"
         pre = lic.AbsOp(x) if target.form == "l1" else lic.MulOp(x, x)
+        pre.output.name_hint = f"{base}_{'abs' if target.form == 'l1' else 'sq'}"
         weight = lic.ConstantOp(from_numpy(gamma.reshape(c, c, 1, 1), element, "gamma"))
+        weight.result.name_hint = f"{base}_gamma"
         norm = lic.Conv2dOp(pre.output, weight.result, op.beta, (1, 1), (0, 0), x.type)
+        norm.output.name_hint = f"{base}_norm"
         new_ops: list[Operation] = [pre, weight, norm]
         factor = norm.output
-        if target.approx is not None:
+        if target.approx is not None:  # the L1 IGDN multiplies by the norm itself
             root = _OPS[target.approx.function](norm.output, **target.approx.params())
+            root.output.name_hint = f"{base}_{target.approx.function}"
             new_ops.append(root)
             factor = root.output
-            factor.name_hint = f"{base}_{target.approx.function}"
         out = lic.MulOp(x, factor)
-        pre.output.name_hint = f"{base}_{'abs' if target.form == 'l1' else 'sq'}"
-        weight.result.name_hint = f"{base}_gamma"
-        norm.output.name_hint = f"{base}_norm"
         out.output.name_hint = op.output.name_hint
-        gamma_op = op.gamma.owner
         rewriter.replace(op, [*new_ops, out], [out.output])
-        if isinstance(gamma_op, Operation) and not gamma_op.results[0].uses:
+        if not gamma_op.result.uses:
             rewriter.erase(gamma_op)
 
 
@@ -228,12 +221,12 @@ def rewrite_gdn(module: ModuleOp, options: RewriteGdnPass) -> dict[str, Any]:
         raise LiccError(_refusal(refused, measured, measured.psnr_change(trial, images)))
     entries = [_entry(g, config, measured) for g in gdns]
     _rewrite(module, config)
-    report: dict[str, Any] = {**{"mode": config.mode}, **config.params, "gdns": entries}
+    report: dict[str, Any] = {"mode": config.mode, **config.params, "gdns": entries}
     if measured is not None:
         report["images"] = measured.images
         change = measured.psnr_change(module, images)
-        if change is not None and measured.psnr_before is not None:
-            report["psnr_before"] = float(np.mean(measured.psnr_before))
+        if change is not None:
+            report["psnr_before"] = float(np.mean(measured.psnr_before))  # type: ignore[arg-type]
             report["psnr_change"] = float(np.mean(change))
     return report
 
