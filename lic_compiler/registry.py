@@ -24,6 +24,8 @@ _BUILTIN = {
     "convert-torch-to-lic": "convert_torch_to_lic:ConvertTorchToLicPass",
     "lic-set-parallelism": "set_parallelism:SetParallelismPass",
     "lic-rewrite-gdn": "rewrite_gdn:RewriteGdnPass",
+    "convert-lic-to-hls": "convert_lic_to_hls:ConvertLicToHlsPass",
+    "hls-size-fifos": "size_fifos:SizeFifosPass",
     "lic-prune-channels": "prune_channels:PruneChannelsPass",
 }
 

@@ -13,6 +13,7 @@ from xdsl.interpreters.func import FuncFunctions
 
 from lic_compiler.errors import LiccError
 from lic_compiler.interpreter.lic_float import LicFloatFunctions
+from lic_compiler.interpreter.hls_stages import HlsFunctions
 from lic_compiler.interpreter.lic_gdn import LicGdnFunctions
 from lic_compiler.interpreter.lic_int import LicIntFunctions
 
@@ -25,6 +26,7 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
     interpreter.register_implementations(LicGdnFunctions())
     # Integer ops; the ops both levels share dispatch on the element type.
     interpreter.register_implementations(LicIntFunctions(), override=True)
+    interpreter.register_implementations(HlsFunctions())
     return interpreter
 
 

@@ -1,0 +1,648 @@
+"""The `hls` dialect → a Vitis HLS project: kernel library, stages, top functions, testbenches.
+
+For each function holding an `hls.dataflow` (a *part*: encoder, decoder, …)
+`emit_project` returns the files of ``hls/<part>/``:
+
+- ``<part>.h``: the stream beat types, the I/O geometry and the top function's declaration;
+- ``<part>.cpp``: the top function, ``#pragma HLS DATAFLOW``, AXI4-Stream
+  ports, one ``hls::stream`` per internal stream with its FIFO depth;
+- ``stages/<stage>.h``: one per stage, its configuration struct (types,
+  sizes, folding, schedule constants, fused pointwise steps) and the
+  function that runs the library kernel on it, with the weight memories'
+  partitioning (factors = the folding) and storage;
+- ``weights/<stage>.h``: the stage's constant arrays, laid out as the kernel
+  reads them (``w[fold · steps + step][pe][simd]``);
+- ``tb_<part>.cpp``, ``hls_config.cfg`` (``vitis-run``), ``run_hls.tcl`` (``vitis_hls``);
+
+plus the kernel library under ``hls/include/licc/``. Output is a pure
+function of the IR: emitting twice gives identical bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DictionaryAttr, IntegerType, ModuleOp, Signedness
+from xdsl.ir import SSAValue
+
+from lic_compiler import hls_schedule
+from lic_compiler.dialects import hls
+from lic_compiler.errors import LiccError
+from lic_compiler.gdn_approx import Approx
+from lic_compiler.hw.design import MODULE_ATTR
+from lic_compiler.hw.device import load_device
+from lic_compiler.ir import to_numpy
+
+LIBRARY = ("types.h", "stream.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "table.h", "npy.h")
+DEFAULT_DEVICE = "zcu102"
+
+
+def cpp_type(t: IntegerType) -> str:
+    """The library type of an IR integer: ``licc::int_t<N>`` or ``licc::uint_t<N>``."""
+    unsigned = t.signedness.data == Signedness.UNSIGNED
+    return f"licc::{'uint' if unsigned else 'int'}_t<{t.width.data}>"
+
+
+def beat(s: hls.StreamType) -> str:
+    return f"licc::vec<{cpp_type(s.element_type)}, {s.lanes.data}>"
+
+
+def _bits(values: np.ndarray, signed: bool = True) -> int:
+    """Bits of the narrowest standard-sized two's complement type holding `values`."""
+    lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    return next(b for b in (8, 16, 32, 64) if -(1 << (b - 1)) <= lo and hi < (1 << (b - 1)))
+
+
+def _array(name: str, ctype: str, values: np.ndarray) -> str:
+    """A C array definition; the innermost dimension on one line per row."""
+    shape = "".join(f"[{d}]" for d in values.shape)
+    return f"static const {ctype} {name}{shape} = {_init(values)};\n"
+
+
+def _init(values: np.ndarray) -> str:
+    if values.ndim == 1:
+        return "{" + ", ".join(str(int(v)) for v in values) + "}"
+    inner = ",\n".join(_init(v) for v in values)
+    return "{\n" + inner + "}"
+
+
+def _names(ops: Sequence[hls.StageOp]) -> dict[hls.StageOp, str]:
+    """C++ identifiers for stages, from their result names, unique within a part."""
+    names: dict[hls.StageOp, str] = {}
+    taken: set[str] = set()
+    for i, op in enumerate(ops):
+        hint = op.output.name_hint or f"stage{i}"
+        base = "".join(ch if ch.isalnum() else "_" for ch in hint)
+        base = base if base[0].isalpha() else f"s_{base}"
+        name, n = base, 1
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name)
+        names[op] = name
+    return names
+
+
+@dataclass(frozen=True)
+class Target:
+    """Part number and clock for the Vitis scripts."""
+
+    part: str
+    clock_mhz: float
+
+    @classmethod
+    def of(cls, module: ModuleOp) -> Target:
+        attr = module.attributes.get(MODULE_ATTR)
+        if isinstance(attr, DictionaryAttr):
+            return cls(attr.data["part"].data, attr.data["clock_mhz"].value.data)  # type: ignore[attr-defined]
+        device = load_device(DEFAULT_DEVICE)
+        return cls(device.part, device.clock_mhz)
+
+
+def dataflows(module: ModuleOp) -> list[tuple[str, hls.DataflowOp]]:
+    """(part name, its dataflow) for every function holding one."""
+    out = []
+    for f in module.ops:
+        if isinstance(f, func.FuncOp):
+            flows = [op for op in f.body.block.ops if isinstance(op, hls.DataflowOp)]
+            if len(flows) > 1 or len(f.body.block.args) != 1 or len(f.function_type.outputs) != 1:
+                raise LiccError(f"hls-cpp: @{f.sym_name.data} needs one input, one output, one hls.dataflow")
+            if flows:
+                out.append((f.sym_name.data, flows[0]))
+    if not out:
+        raise LiccError("hls-cpp: the module has no hls.dataflow; run convert-lic-to-hls first")
+    return out
+
+
+def emit_project(module: ModuleOp) -> dict[str, str]:
+    """Every file of the project, by path relative to the ``hls/`` folder."""
+    target = Target.of(module)
+    out = {f"include/licc/{name}": library_file(name) for name in LIBRARY}
+    for part, flow in dataflows(module):
+        out |= {f"{part}/{path}": text for path, text in _Part(part, flow, target).files()}
+    out["README.md"] = _readme([p for p, _ in dataflows(module)], target)
+    return out
+
+
+def library_file(name: str) -> str:
+    return (files("lic_compiler.backends.hls_cpp") / "include" / "licc" / name).read_text()
+
+
+# --- pointwise steps ---------------------------------------------------------------
+
+
+class _Steps:
+    """C++ for a chain of pointwise steps, with its per-channel parameter arrays."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.arrays: list[str] = []
+        self.tables: list[str] = []
+
+    def param(self, name: str, values: list[int], channel: str) -> str:
+        if len(set(values)) == 1:
+            return str(values[0])
+        array = f"{self.prefix}_{name}"
+        ctype = f"int{_bits(np.asarray(values))}_t"
+        self.arrays.append(_array(array, ctype, np.asarray(values, np.int64)))
+        return f"{array}[{channel}]"
+
+    def chain(self, steps, element: IntegerType, value: str, channel: str, lines: list[str], tag: str) -> str:
+        """Append the statements of `steps` on `value` to `lines`; return the result's name."""
+        for i, step in enumerate(steps.data):
+            out = step.result_type(element)
+            v = f"licc::wide({value})"
+            lo, hi = hls.int_range(out)
+            match step:
+                case hls.RescaleStep():
+                    m, s, o = step.params()
+                    ms = self.param(f"{tag}{i}_mult", m, channel)
+                    ss = self.param(f"{tag}{i}_shift", s, channel)
+                    os_ = self.param(f"{tag}{i}_offset", o, channel)
+                    expr = f"licc::rescale({v}, {ms}, {ss}, {os_}, {lo}LL, {hi}LL)"
+                case hls.TableStep():
+                    expr = f"licc::table<{self.table(step, f'{tag}{i}')}>({v})"
+                case hls.ReluStep():
+                    expr = f"licc::relu({v})"
+                case hls.AbsStep():
+                    expr = f"licc::abs_sat({v}, {hi}LL)"
+                case hls.SquareStep():
+                    expr = f"{v} * {v}"
+                case _:
+                    raise LiccError(f"hls-cpp: no C++ for pointwise step {step}")
+            name = f"{tag}{i}"
+            lines.append(f"        const {cpp_type(out)} {name} = {expr};")
+            value, element = name, out
+        return value
+
+    def table(self, step: hls.TableStep, tag: str) -> str:
+        approx = Approx(step.function.data, **step.approx_params())  # type: ignore[arg-type]
+        name = f"{self.prefix}_{tag}_table"
+        lo, hi = hls.int_range(step.type)
+        entries = approx.pwl_coefficients()[0] if approx.mode == "pwl" else approx.table()
+        slopes = approx.pwl_coefficients()[1] if approx.mode == "pwl" else np.zeros(1, np.int64)
+        self.tables.append(
+            f"struct {name} {{  // {approx.describe()}, frac_bits = {step.frac_bits.data}\n"
+            f"    static const int FUNCTION = licc::{approx.function.upper()};\n"
+            f"    static const int MODE = licc::{approx.mode.upper()};\n"
+            f"    static const int K = {approx.index_bits}, NEWTON_STEPS = {approx.newton_steps or 0};\n"
+            f"    static const int FRAC_BITS = {step.frac_bits.data};\n"
+            f"    static const int64_t LO = {lo}LL, HI = {hi}LL;\n"
+            f"    static int64_t entry(int i) {{\n"
+            f"        {_array('t', f'int{_bits(entries)}_t', entries).strip()}\n"
+            f"        return t[i];\n    }}\n"
+            f"    static int64_t slope(int i) {{\n"
+            f"        {_array('t', f'int{_bits(slopes)}_t', slopes).strip()}\n"
+            f"        return t[{'i' if approx.mode == 'pwl' else '0'}];\n    }}\n"
+            "};\n"
+        )
+        return name
+
+
+# --- one part --------------------------------------------------------------------------
+
+
+class _Part:
+    def __init__(self, part: str, flow: hls.DataflowOp, target: Target):
+        self.part = part
+        self.flow = flow
+        self.target = target
+        self.stages = flow.stages()
+        self.names = _names(self.stages)
+        self.ns = f"{part}_hw"
+
+    def files(self) -> Iterator[tuple[str, str]]:
+        for op in self.stages:
+            stage, weights = self.stage(op)
+            yield f"stages/{self.names[op]}.h", stage
+            if weights:
+                yield f"weights/{self.names[op]}.h", weights
+        yield f"{self.part}.h", self.header()
+        yield f"{self.part}.cpp", self.top()
+        yield f"tb_{self.part}.cpp", self.testbench()
+        yield "hls_config.cfg", self.vitis_config()
+        yield "run_hls.tcl", self.tcl()
+
+    @property
+    def input(self) -> hls.StreamType:
+        return hls.stream_of(self.flow.block.args[0])
+
+    @property
+    def output(self) -> hls.StreamType:
+        return hls.stream_of(self.flow.block.last_op.operands[0])  # type: ignore[union-attr]
+
+    def header(self) -> str:
+        guard = f"{self.part.upper()}_H"
+        i, o = self.input, self.output
+        ci, hi, wi = i.get_shape()
+        co, ho, wo = o.get_shape()
+        return (
+            f"// {self.part}: the top function of the licc design (generated by licc).\n"
+            f"#ifndef {guard}\n#define {guard}\n\n"
+            '#include "licc/types.h"\n\n'
+            f"typedef {cpp_type(i.element_type)} {self.part}_in_t;\n"
+            f"typedef {cpp_type(o.element_type)} {self.part}_out_t;\n"
+            f"typedef {beat(i)} {self.part}_in_beat;\n"
+            f"typedef {beat(o)} {self.part}_out_beat;\n\n"
+            f"// Input {ci}x{hi}x{wi} ({i.element_type}), output {co}x{ho}x{wo} ({o.element_type}),\n"
+            "// raster order, channels innermost, LANES channels per beat.\n"
+            f"struct {self.part}_io {{\n"
+            f"    static const int IN_C = {ci}, IN_H = {hi}, IN_W = {wi}, IN_LANES = {i.lanes.data};\n"
+            f"    static const int OUT_C = {co}, OUT_H = {ho}, OUT_W = {wo}, OUT_LANES = {o.lanes.data};\n"
+            f"    static const int64_t IN_LO = {hls.int_range(i.element_type)[0]}LL, "
+            f"IN_HI = {hls.int_range(i.element_type)[1]}LL;\n"
+            "};\n\n"
+            f"void {self.part}(hls::stream<{self.part}_in_beat> &in, hls::stream<{self.part}_out_beat> &out);\n\n"
+            "#endif\n"
+        )
+
+    def top(self) -> str:
+        names: dict[SSAValue, str] = {self.flow.block.args[0]: "in", self.flow.block.last_op.operands[0]: "out"}  # type: ignore[union-attr]
+        includes = "".join(f'#include "stages/{self.names[op]}.h"\n' for op in self.stages)
+        decls, calls = [], []
+        for op in self.stages:
+            s = op.output
+            if s not in names:
+                names[s] = self.names[op]
+                t = hls.stream_of(s)
+                decls.append(
+                    f'    hls::stream<{beat(t)} > {names[s]}("{names[s]}");\n'
+                    f"#pragma HLS STREAM variable = {names[s]} depth = {t.depth.data}\n"
+                )
+            calls.append(f"    {self.ns}::{self.names[op]}({names[op.input]}, {names[s]});\n")
+        return (
+            f"// {self.part}: the streaming dataflow design (generated by licc).\n"
+            f'#include "{self.part}.h"\n\n{includes}\n'
+            f"void {self.part}(hls::stream<{self.part}_in_beat> &in, hls::stream<{self.part}_out_beat> &out) {{\n"
+            "#pragma HLS INTERFACE mode = axis port = in\n"
+            "#pragma HLS INTERFACE mode = axis port = out\n"
+            "#pragma HLS INTERFACE mode = ap_ctrl_chain port = return\n"
+            "#pragma HLS DATAFLOW\n" + "".join(decls) + "".join(calls) + "}\n"
+        )
+
+    def stage(self, op: hls.StageOp) -> tuple[str, str]:
+        name = self.names[op]
+        sched = hls_schedule.schedule(op)
+        steps = _Steps(name)
+        weights: list[str] = []
+        body = self.stage_config(op, name, sched, steps, weights)
+        guard = f"{self.part.upper()}_{name.upper()}_H"
+        include = f'#include "../weights/{name}.h"\n' if weights or steps.arrays else ""
+        text = (
+            f"// {self.part}: stage %{name}, {_describe(op)} (generated by licc).\n"
+            f"#ifndef {guard}\n#define {guard}\n\n"
+            f"{_includes(op)}{include}\n"
+            f"namespace {self.ns} {{\n\n" + "".join(steps.tables) + body + f"\n}}  // namespace {self.ns}\n\n#endif\n"
+        )
+        weight_text = ""
+        if weights or steps.arrays:
+            weight_text = (
+                f"// {self.part}: constants of stage %{name} (generated by licc).\n"
+                f"#ifndef {guard}_WEIGHTS\n#define {guard}_WEIGHTS\n\n#include <cstdint>\n"
+                '#include "licc/types.h"\n\n'
+                f"namespace {self.ns} {{\n\n" + "\n".join([*weights, *steps.arrays]) + f"\n}}  // namespace {self.ns}\n\n#endif\n"
+            )
+        return text, weight_text
+
+    # Configuration structs and stage functions, per kind.
+
+    def stage_config(self, op, name, sched, steps, weights) -> str:
+        match op:
+            case hls.WindowOp():
+                return self.window(op, name, sched)
+            case hls.MvauOp():
+                return self.mvau(op, name, sched, steps, weights)
+            case hls.DeconvOp():
+                return self.deconv(op, name, sched, steps, weights)
+            case hls.GdnOp():
+                return self.gdn(op, name, sched, steps, weights)
+            case hls.PointwiseOp():
+                return self.pointwise(op, name, steps)
+            case hls.LanesOp():
+                return self.lanes(op, name, sched)
+        raise LiccError(f"hls-cpp: no C++ for {op.name}")
+
+    def function(self, op: hls.StageOp, name: str, call: str, pragmas: Sequence[str] = ()) -> str:
+        return (
+            f"inline void {name}(hls::stream<{beat(op.in_type)} > &in, hls::stream<{beat(op.out_type)} > &out) {{\n"
+            "#pragma HLS INLINE off\n" + "".join(f"{p}\n" for p in pragmas) + f"    {call};\n}}\n"
+        )
+
+    def window(self, op: hls.WindowOp, name: str, sched) -> str:
+        (kh, kw), (sh, sw), (ph, pw) = op.geometry()
+        c, h, w = op.in_type.get_shape()
+        _, ho, wo = op.out_type.get_shape()
+        k = sched.constants
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} T;\n"
+            f"    static const int CIN = {c}, H = {h}, W = {w}, KH = {kh}, KW = {kw};\n"
+            f"    static const int SH = {sh}, SW = {sw}, PH = {ph}, PW = {pw}, HO = {ho}, WO = {wo};\n"
+            f"    static const int IN_LANES = {op.in_type.lanes.data}, SIMD = {op.out_type.lanes.data};\n"
+            f"    static const int RING = {k['RING']}, ITERS = {k['ITERS']};\n"
+            "};\n\n" + self.function(op, name, f"licc::window<{name}_cfg>(in, out)")
+        )
+
+    def folded_common(self, op: hls.FoldedStageOp, name: str, w_name: str, w_bits: int) -> list[str]:
+        """Partitioning (factors = PE and SIMD) and storage of a stage's weight memory."""
+        pragmas = [
+            f"#pragma HLS ARRAY_PARTITION variable = {w_name} type = cyclic factor = {op.pe_value} dim = 2",
+            f"#pragma HLS ARRAY_PARTITION variable = {w_name} type = cyclic factor = {op.simd_value} dim = 3",
+        ]
+        if op.ram_style is not None:
+            pragmas.append(f"#pragma HLS BIND_STORAGE variable = {w_name} type = rom_1p impl = {op.ram_style.data}")
+        return pragmas
+
+    def epilogue_fn(self, op: hls.FoldedStageOp, steps: _Steps, arg: str, element: IntegerType) -> str:
+        lines: list[str] = []
+        result = steps.chain(op.epilogue, element, arg, "o", lines, "e")
+        return "\n".join(lines) + f"\n        return {result};"
+
+    def mvau(self, op: hls.MvauOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
+        k = sched.constants
+        pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
+        matrix = np.asarray(to_numpy(op.weight), np.int64)
+        cout = matrix.shape[0]
+        laid = matrix.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe, simd)
+        w_bits = op.weight.type.get_element_type().width.data  # type: ignore[attr-defined]
+        weights.append(f"// weight[{cout}][{matrix.shape[1]}] as w[nf * SF + sf][pe][s]\n" + _array(f"{name}_w", f"licc::rom_t<{w_bits}>", laid))
+        bias = self.bias(op, name, cout, weights)
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
+            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
+            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
+            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
+            f"    static const int PE = {pe}, SIMD = {simd}, NF = {nf}, SF = {sf}, PIXELS = {k['PIXELS']};\n"
+            f"    static acc_t bias(int o) {{ return {bias}; }}\n"
+            f"    static out_t epilogue(acc_t acc, int o) {{\n{self.epilogue_fn(op, steps, 'acc', op.acc_type)}\n    }}\n"
+            "};\n\n"
+            + self.function(op, name, f"licc::mvau<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, name, f"{name}_w", w_bits))
+        )
+
+    def bias(self, op, name: str, cout: int, weights: list[str]) -> str:
+        if getattr(op, "bias", None) is None:
+            return "acc_t(0)"
+        values = np.asarray(to_numpy(op.bias), np.int64)
+        weights.append(_array(f"{name}_b", f"int{_bits(values)}_t", values))
+        return f"acc_t({name}_b[o])"
+
+    def deconv(self, op: hls.DeconvOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
+        k = sched.constants
+        weight = np.asarray(to_numpy(op.weight), np.int64)  # [Cin, Cout, kh, kw]
+        cin, cout, kh, kw = weight.shape
+        (_, _), (sh, sw), (ph, pw), _ = op.geometry()
+        _, h, w = op.in_type.get_shape()
+        _, ho, wo = op.out_type.get_shape()
+        pe, simd = op.pe_value, op.simd_value
+        nf = cout // pe
+        w_bits = op.weight.type.get_element_type().width.data  # type: ignore[attr-defined]
+        at_once = "E" in k
+        laid = _deconv_at_once_weights(weight, k, pe, simd) if at_once else _deconv_in_turn_weights(weight, k, pe, simd, op)
+        weights.append(_array(f"{name}_w", f"licc::rom_t<{w_bits}>", laid))
+        bias = self.bias(op, name, cout, weights)
+        tables = ["STEPS", "BASE", "ROW_WORK", "TY", "TX"] if not at_once else ["LANE_PH", "LANE_KY", "LANE_KX", "LANE_CE"]
+        scalars = ["RING", "ITERS", "WORDS"] if not at_once else ["RING", "ITERS", "QH", "QW", "ST", "E"]
+        lookups = "".join(
+            f"    static int {t}(int i) {{\n        {_array('t', 'int', np.asarray(k[t])).strip()}\n        return t[i];\n    }}\n"
+            for t in tables
+        )
+        kernel = "deconv_at_once" if at_once else "deconv_in_turn"
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
+            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
+            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
+            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
+            f"    static const int CIN = {cin}, H = {h}, W = {w}, COUT = {cout}, HO = {ho}, WO = {wo};\n"
+            f"    static const int KH = {kh}, KW = {kw}, SH = {sh}, SW = {sw}, PH = {ph}, PW = {pw};\n"
+            f"    static const int PE = {pe}, SIMD = {simd}, NF = {nf}, IN_LANES = {op.in_type.lanes.data};\n"
+            f"    static const int {', '.join(f'{s} = {k[s]}' for s in scalars)};\n"
+            + lookups
+            + f"    static acc_t bias(int o) {{ return {bias}; }}\n"
+            f"    static out_t epilogue(acc_t acc, int o) {{\n{self.epilogue_fn(op, steps, 'acc', op.acc_type)}\n    }}\n"
+            "};\n\n"
+            + self.function(op, name, f"licc::{kernel}<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, name, f"{name}_w", w_bits))
+        )
+
+    def gdn(self, op: hls.GdnOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
+        k = sched.constants
+        gamma = np.asarray(to_numpy(op.gamma), np.int64)
+        beta = np.asarray(to_numpy(op.beta), np.int64)
+        c = gamma.shape[0]
+        pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
+        laid = gamma.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe, simd)
+        w_bits = op.gamma.type.get_element_type().width.data  # type: ignore[attr-defined]
+        weights.append(_array(f"{name}_gamma", f"licc::rom_t<{w_bits}>", laid))
+        weights.append(_array(f"{name}_beta", f"int{_bits(beta)}_t", beta))
+        pro: list[str] = []
+        pro_out = steps.chain(op.prologue, op.in_type.element_type, "x", "c", pro, "p")
+        norm: list[str] = []
+        norm_out = steps.chain(op.norm, op.acc_type, "acc", "o", norm, "n")
+        epi: list[str] = [f"        const {cpp_type(op.product_type)} prod = licc::mul<{cpp_type(op.product_type)}>(x, n);"]
+        epi_out = steps.chain(op.epilogue, op.product_type, "prod", "o", epi, "e")
+        norm_t = cpp_type(op.norm_type())
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
+            f"    typedef {cpp_type(op.operand_type())} op_t;\n"
+            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
+            f"    typedef {norm_t} norm_t;\n"
+            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
+            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
+            f"    static const int CH = {c}, PE = {pe}, SIMD = {simd}, NF = {nf}, SF = {sf}, PIXELS = {k['PIXELS']};\n"
+            f"    static acc_t beta(int o) {{ return acc_t({name}_beta[o]); }}\n"
+            f"    static op_t prologue(in_t x, int c) {{\n" + "\n".join(pro) + f"\n        (void)c;\n        return {pro_out};\n    }}\n"
+            f"    static norm_t norm(acc_t acc, int o) {{\n" + "\n".join(norm) + f"\n        (void)o;\n        return {norm_out};\n    }}\n"
+            f"    static out_t epilogue(norm_t n, in_t x, int o) {{\n" + "\n".join(epi) + f"\n        (void)o;\n        return {epi_out};\n    }}\n"
+            "};\n\n"
+            + self.function(op, name, f"licc::gdn<{name}_cfg>(in, out, {name}_gamma)", self.folded_common(op, name, f"{name}_gamma", w_bits))
+        )
+
+    def pointwise(self, op: hls.PointwiseOp, name: str, steps: _Steps) -> str:
+        lines: list[str] = []
+        result = steps.chain(op.steps, op.in_type.element_type, "x", "c", lines, "s")
+        c = op.in_type.channels
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
+            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
+            f"    static const int LANES = {op.in_type.lanes.data}, CH = {c}, PIXELS = {op.in_type.pixels};\n"
+            f"    static out_t apply(in_t x, int c) {{\n" + "\n".join(lines) + f"\n        (void)c;\n        return {result};\n    }}\n"
+            "};\n\n" + self.function(op, name, f"licc::pointwise<{name}_cfg>(in, out)")
+        )
+
+    def lanes(self, op: hls.LanesOp, name: str, sched) -> str:
+        k = sched.constants
+        return (
+            f"struct {name}_cfg {{\n"
+            f"    typedef {cpp_type(op.in_type.element_type)} T;\n"
+            f"    static const int IN = {op.in_type.lanes.data}, OUT = {op.out_type.lanes.data};\n"
+            f"    static const int G = {k['G']}, GROUPS = {k['GROUPS']};\n"
+            "};\n\n" + self.function(op, name, f"licc::lanes<{name}_cfg>(in, out)")
+        )
+
+    # The testbench and the Vitis scripts.
+
+    def testbench(self) -> str:
+        p = self.part
+        return f"""// {p}: C simulation testbench (generated by licc).
+// Usage: tb_{p} INPUT.npy OUTPUT.npy — reads the {p}'s input tensor (1xCxHxW or CxHxW
+// integers), streams it through the design and writes the output tensor (int64).
+#include <chrono>
+#include <cstdio>
+
+#include "licc/npy.h"
+#include "{p}.h"
+
+int main(int argc, char **argv) {{
+    typedef {p}_io io;
+    if (argc != 3) {{
+        std::fprintf(stderr, "usage: %s INPUT.npy OUTPUT.npy\\n", argv[0]);
+        return 2;
+    }}
+    const licc::Tensor x = licc::read_npy(argv[1]);
+    if (x.data.size() != size_t(io::IN_C) * io::IN_H * io::IN_W) {{
+        licc::npy_fail(argv[1], "expected {self.input.channels}x{self.input.get_shape()[1]}x{self.input.get_shape()[2]} values");
+    }}
+    static hls::stream<{p}_in_beat> in;
+    static hls::stream<{p}_out_beat> out;
+    for (int y = 0; y < io::IN_H; y++) {{
+        for (int col = 0; col < io::IN_W; col++) {{
+            for (int c0 = 0; c0 < io::IN_C; c0 += io::IN_LANES) {{
+                {p}_in_beat b;
+                for (int l = 0; l < io::IN_LANES; l++) {{
+                    const int64_t v = x.data[(size_t(c0 + l) * io::IN_H + y) * io::IN_W + col];
+                    if (v < io::IN_LO || v > io::IN_HI) licc::npy_fail(argv[1], "a value is out of the input type's range");
+                    b.v[l] = {p}_in_t(v);
+                }}
+                in.write(b);
+            }}
+        }}
+    }}
+    const auto start = std::chrono::steady_clock::now();
+    {p}(in, out);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    licc::Tensor y_out;
+    y_out.shape = {{1, io::OUT_C, io::OUT_H, io::OUT_W}};
+    y_out.data.resize(size_t(io::OUT_C) * io::OUT_H * io::OUT_W);
+    for (int y = 0; y < io::OUT_H; y++) {{
+        for (int col = 0; col < io::OUT_W; col++) {{
+            for (int c0 = 0; c0 < io::OUT_C; c0 += io::OUT_LANES) {{
+                const {p}_out_beat b = out.read();
+                for (int l = 0; l < io::OUT_LANES; l++) {{
+                    y_out.data[(size_t(c0 + l) * io::OUT_H + y) * io::OUT_W + col] = licc::wide(b.v[l]);
+                }}
+            }}
+        }}
+    }}
+    if (!in.empty() || !out.empty()) {{
+        std::fprintf(stderr, "{p}: the design left beats in its input or output stream\\n");
+        return 1;
+    }}
+    licc::write_npy(argv[2], y_out);
+    std::printf("{p}: %.3f s\\n", seconds);
+    return 0;
+}}
+"""
+
+    def vitis_config(self) -> str:
+        p, t = self.part, self.target
+        return (
+            f"# {p}: Vitis HLS component (vitis-run --mode hls --csim|--synth --config hls_config.cfg --work_dir {p}_prj)\n"
+            f"part={t.part}\n\n[hls]\nflow_target=vivado\npackage.output.format=ip_catalog\n"
+            f"clock={_period(t.clock_mhz)}ns\nsyn.top={p}\nsyn.file={p}.cpp\nsyn.cflags=-I../include -std=c++14\n"
+            f"tb.file=tb_{p}.cpp\ntb.cflags=-I../include -std=c++14\ncsim.argv=input.npy output.npy\n"
+        )
+
+    def tcl(self) -> str:
+        p, t = self.part, self.target
+        return (
+            f"# {p}: Vitis HLS project (vitis_hls -f run_hls.tcl)\n"
+            f"open_project -reset {p}_prj\nset_top {p}\n"
+            f'add_files {p}.cpp -cflags "-I../include -std=c++14"\n'
+            f'add_files -tb tb_{p}.cpp -cflags "-I../include -std=c++14"\n'
+            "open_solution -reset solution1 -flow_target vivado\n"
+            f"set_part {t.part}\ncreate_clock -period {_period(t.clock_mhz)} -name default\n"
+            'csim_design -argv "input.npy output.npy"\ncsynth_design\nexport_design -format ip_catalog\nexit\n'
+        )
+
+
+def _period(clock_mhz: float) -> str:
+    return f"{1000.0 / clock_mhz:g}"
+
+
+_KERNELS = {
+    hls.WindowOp: "window.h",
+    hls.MvauOp: "mvau.h",
+    hls.DeconvOp: "deconv.h",
+    hls.GdnOp: "gdn.h",
+    hls.PointwiseOp: "pointwise.h",
+    hls.LanesOp: "pointwise.h",
+}
+
+
+def _includes(op: hls.StageOp) -> str:
+    headers = (["table.h"] if _has_table(op) else []) + [_KERNELS[type(op)]]
+    return "".join(f'#include "licc/{h}"\n' for h in headers)
+
+
+def _has_table(op: hls.StageOp) -> bool:
+    chains = [op.properties.get(k) for k in ("epilogue", "norm", "prologue", "steps")]
+    return any(isinstance(s, hls.TableStep) for c in chains if c is not None for s in c.data)  # type: ignore[attr-defined]
+
+
+def _describe(op: hls.StageOp) -> str:
+    i, o = op.in_type, op.out_type
+    text = f"{op.name} {'x'.join(map(str, i.get_shape()))} -> {'x'.join(map(str, o.get_shape()))}"
+    if isinstance(op, hls.FoldedStageOp):
+        text += f", PE {op.pe_value} x SIMD {op.simd_value}"
+    return text
+
+
+def _deconv_in_turn_weights(weight: np.ndarray, k: dict, pe: int, simd: int, op: hls.DeconvOp) -> np.ndarray:
+    """w[BASE(ph) + nf·STEPS(ph) + st][pe][s]: element st·SIMD + s of phase ph's reduction."""
+    cin, cout, _, _ = weight.shape
+    (_, _), (sh, sw), (ph_, pw_), _ = op.geometry()
+    nf = cout // pe
+    out = np.zeros((k["WORDS"], pe, simd), np.int64)
+    for ph, (steps, base) in enumerate(zip(k["STEPS"], k["BASE"])):
+        ry, rx = divmod(ph, sw)
+        ty, tx = k["TY"][ry], k["TX"][rx]
+        kys = [(ry + ph_) % sh + j * sh for j in range(ty)]
+        kxs = [(rx + pw_) % sw + j * sw for j in range(tx)]
+        # reduction element e = (jy·TX + jx)·Cin + c, for every output channel
+        red = weight[:, :, kys][:, :, :, kxs].transpose(1, 2, 3, 0).reshape(cout, ty * tx * cin)
+        red = np.pad(red, ((0, 0), (0, steps * simd - red.shape[1])))
+        out[base : base + nf * steps] = red.reshape(nf, pe, steps, simd).transpose(0, 2, 1, 3).reshape(nf * steps, pe, simd)
+    return out
+
+
+def _deconv_at_once_weights(weight: np.ndarray, k: dict, pe: int, simd: int) -> np.ndarray:
+    """w[nf·ST + st][pe][s]: tap (LANE_KY(s), LANE_KX(s)), channel st·E + LANE_CE(s)."""
+    cin, cout, _, _ = weight.shape
+    nf, st, e = cout // pe, k["ST"], k["E"]
+    ky, kx, ce = (np.asarray(k[n]) for n in ("LANE_KY", "LANE_KX", "LANE_CE"))
+    c = np.arange(st)[:, None] * e + ce[None, :]  # [st, s]
+    per = weight[c, :, ky[None, :], kx[None, :]]  # [st, s, cout]
+    return per.transpose(2, 0, 1).reshape(nf, pe, st, simd).transpose(0, 2, 1, 3).reshape(nf * st, pe, simd)
+
+
+def _readme(parts: list[str], target: Target) -> str:
+    lines = [
+        "# licc HLS project",
+        "",
+        f"Generated by licc for {target.part} at {target.clock_mhz:g} MHz. One folder per part",
+        f"({', '.join(parts)}), each a Vitis HLS component; the kernel library is `include/licc/`.",
+        "",
+        "- Vitis (unified): `cd PART && vitis-run --mode hls --csim --config hls_config.cfg --work_dir PART_prj`",
+        "- Vitis HLS (Tcl): `cd PART && vitis_hls -f run_hls.tcl`",
+        "- g++ C simulation: `g++ -std=c++14 -O2 -I include PART/PART.cpp PART/tb_PART.cpp -o tb`",
+        "  (add `-isystem` the folder of `ap_int.h` to compute in Xilinx's arbitrary-precision types);",
+        "  `./tb input.npy output.npy` streams a 1xCxHxW integer tensor through the design.",
+        "",
+    ]
+    return "\n".join(lines)

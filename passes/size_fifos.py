@@ -1,0 +1,41 @@
+"""`hls-size-fifos`: the depth of every stream between two stages.
+
+A design is a chain of stages (every stage has one input and one output
+stream, every stream one consumer), so no choice of depths can deadlock:
+depths set the throughput. Each kernel's loop reads and writes in a fixed
+pattern per period (`lic_compiler.hls_schedule`): an MVAU takes its input
+vector in a burst once per pixel, a stride-2 window generator takes two
+rows per output row, a transposed convolution hands out a block row at a
+time. The depth of a stream is the greatest backlog between its producer's
+writes and its consumer's reads when every stage runs at the design's frame
+period (the slowest stage's), the consumer starting as late as it must,
+over two consecutive frames, plus each side's burst within a period: deep
+enough that no stage waits for another beyond that pace, and no deeper.
+`lic_compiler.hls_schedule.simulate` checks it cycle by cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from lic_compiler.dialects import hls
+from lic_compiler.hls_schedule import fifo_depths
+
+
+@dataclass(frozen=True)
+class SizeFifosPass(ModulePass):
+    """Set each stream's FIFO depth from its producer's and consumer's schedules."""
+
+    name = "hls-size-fifos"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for flow in op.walk():
+            if isinstance(flow, hls.DataflowOp):
+                for stage, depth in fifo_depths(flow).items():
+                    stream = hls.stream_of(stage.input).with_depth(depth)
+                    Rewriter.replace_value_with_new_type(stage.input, stream)

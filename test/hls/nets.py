@@ -1,0 +1,216 @@
+"""Small random integer `lic` networks with every stage kind, for the HLS backend's tests.
+
+`build(spec, seed)` returns an integer lic module whose one function chains
+the layers of `spec` on a ``1×C×H×W`` input: convolutions and transposed
+convolutions with their rescales (and ReLUs), and GDN / IGDN in the form
+`lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
+γ and β, table, product with x, rescale). Weights are random; accumulator
+types are the narrowest the verifier accepts; rescales bring values back to
+8 bits with a spread of magnitudes (and some saturation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.ir import Block, Region, SSAValue
+
+from lic_compiler.dialects import lic
+from lic_compiler.ir import from_numpy
+
+I8 = IntegerType(8)
+UI8 = IntegerType(8, Signedness.UNSIGNED)
+
+
+@dataclass(frozen=True)
+class Conv:
+    cout: int
+    k: int = 3
+    stride: int = 1
+    pad: int = 1
+    relu: bool = False
+    pe: int = 1
+    simd: int = 1
+
+
+@dataclass(frozen=True)
+class Deconv:
+    cout: int
+    k: int = 5
+    stride: int = 2
+    pad: int = 2
+    out_pad: int = 1
+    relu: bool = False
+    pe: int = 1
+    simd: int = 1
+
+
+@dataclass(frozen=True)
+class Gdn:
+    inverse: bool = False
+    l1: bool = False
+    pe: int = 1
+    simd: int = 1
+
+
+@dataclass(frozen=True)
+class Abs:
+    pass
+
+
+@dataclass
+class Spec:
+    channels: int
+    height: int
+    width: int
+    layers: list = field(default_factory=list)
+    unsigned_input: bool = True
+
+
+def _t(shape, element) -> TensorType:
+    return TensorType(element, list(shape))
+
+
+class _Net:
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.ops: list = []
+
+    def add(self, op, name: str | None = None) -> SSAValue:
+        self.ops.append(op)
+        if name:
+            op.results[0].name_hint = name
+        return op.results[0]
+
+    def const(self, array: np.ndarray, element: IntegerType, name: str) -> SSAValue:
+        return self.add(lic.ConstantOp(from_numpy(array, element, name)), name)  # type: ignore[arg-type]
+
+    def acc_type(self, op_cls, x: SSAValue, w: SSAValue, bias: np.ndarray, props) -> IntegerType:
+        """A wide enough accumulator: the verifier's bound without bias, plus the bias's range."""
+        wide = IntegerType(lic.MAX_INT_BITS)
+        probe = op_cls(x, w, None, *props, _t(self.out_shape(op_cls, x, w, props), wide))
+        lo, hi, _ = lic.accumulator_range(probe)
+        probe.drop_all_references()
+        return IntegerType(lic.signed_bits(lo + min(int(bias.min()), 0), hi + max(int(bias.max()), 0)))
+
+    @staticmethod
+    def out_shape(op_cls, x, w, props):
+        _, _, h, wd = lic.tensor_shape(x)
+        ws = lic.tensor_shape(w)
+        if op_cls is lic.Conv2dOp:
+            (s, _), (p, _) = props
+            return (1, ws[0], (h + 2 * p - ws[2]) // s + 1, (wd + 2 * p - ws[3]) // s + 1)
+        (s, _), (p, _), (op, _) = props
+        return (1, ws[1], (h - 1) * s - 2 * p + ws[2] + op, (wd - 1) * s - 2 * p + ws[3] + op)
+
+    def rescale(self, acc: SSAValue, spread: float, out: IntegerType, name: str) -> SSAValue:
+        """Per-channel multipliers mapping about `spread` to 64, some channels hotter."""
+        c = lic.tensor_shape(acc)[1]
+        scale = 64.0 / max(spread, 1.0) * self.rng.uniform(0.5, 2.0, c)
+        shift = 20
+        mult = np.clip(np.round(scale * (1 << shift)), 0, (1 << 31) - 1).astype(np.int64)
+        offset = self.rng.integers(-3, 4, c)
+        op = lic.RescaleOp(acc, mult.tolist(), [shift] * c, _t(lic.tensor_shape(acc), out), offset.tolist())
+        return self.add(op, name)
+
+    def conv(self, x: SSAValue, layer: Conv, i: int) -> SSAValue:
+        cin = lic.tensor_shape(x)[1]
+        w = self.rng.integers(-20, 21, (layer.cout, cin, layer.k, layer.k))
+        b = self.rng.integers(-500, 501, layer.cout)
+        props = ((layer.stride,) * 2, (layer.pad,) * 2)
+        wv = self.const(w, I8, f"w{i}")
+        acc = self.acc_type(lic.Conv2dOp, x, wv, b, props)
+        bv = self.const(b, acc, f"b{i}")
+        op = lic.Conv2dOp(x, wv, bv, *props, _t(self.out_shape(lic.Conv2dOp, x, wv, props), acc))
+        _fold(op, layer.pe, layer.simd)
+        self.add(op, f"conv{i}")
+        spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k)
+        y = self.rescale(op.output, spread, I8, f"q{i}")
+        return self.add(lic.ReluOp(y), f"r{i}") if layer.relu else y
+
+    def deconv(self, x: SSAValue, layer: Deconv, i: int) -> SSAValue:
+        cin = lic.tensor_shape(x)[1]
+        w = self.rng.integers(-20, 21, (cin, layer.cout, layer.k, layer.k))
+        b = self.rng.integers(-500, 501, layer.cout)
+        props = ((layer.stride,) * 2, (layer.pad,) * 2, (layer.out_pad,) * 2)
+        wv = self.const(w, I8, f"w{i}")
+        acc = self.acc_type(lic.ConvTranspose2dOp, x, wv, b, props)
+        bv = self.const(b, acc, f"b{i}")
+        shape = self.out_shape(lic.ConvTranspose2dOp, x, wv, props)
+        op = lic.ConvTranspose2dOp(x, wv, bv, *props, _t(shape, acc))
+        _fold(op, layer.pe, layer.simd)
+        self.add(op, f"deconv{i}")
+        spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k / layer.stride**2)
+        y = self.rescale(op.output, spread, I8, f"q{i}")
+        return self.add(lic.ReluOp(y), f"r{i}") if layer.relu else y
+
+    def gdn(self, x: SSAValue, layer: Gdn, i: int) -> SSAValue:
+        shape = lic.tensor_shape(x)
+        c = shape[1]
+        sq = lic.AbsOp(x) if layer.l1 else lic.MulOp(x, x, _t(shape, IntegerType(16)))
+        q = self.add(sq, f"g{i}_sq")
+        gamma = self.rng.integers(0, 8, (c, c, 1, 1))
+        beta = self.rng.integers(1 << 10, 1 << 12, c)
+        gv = self.const(gamma, I8, f"gamma{i}")
+        acc = self.acc_type(lic.Conv2dOp, q, gv, beta, ((1, 1), (0, 0)))
+        bv = self.const(beta, acc, f"beta{i}")
+        norm = lic.Conv2dOp(q, gv, bv, (1, 1), (0, 0), _t(shape, acc))
+        _fold(norm, layer.pe, layer.simd)
+        self.add(norm, f"g{i}_norm")
+        if layer.l1 and layer.inverse:
+            factor = self.rescale(norm.output, 1 << 12, IntegerType(16), f"g{i}_f")
+        else:
+            fn = "reciprocal" if layer.l1 else ("sqrt" if layer.inverse else "rsqrt")
+            frac = {"rsqrt": 18, "sqrt": 4, "reciprocal": 24}[fn]
+            mode = {"rsqrt": ("pwl", {"segments": 16}), "sqrt": ("table", {"table_bits": 8}),
+                    "reciprocal": ("newton", {"table_bits": 6, "newton_steps": 1})}[fn]
+            t = lic.TableOp(norm.output, fn, mode[0], frac, _t(shape, IntegerType(16)), **mode[1])
+            factor = self.add(t, f"g{i}_f")
+        prod = self.add(lic.MulOp(x, factor, _t(shape, IntegerType(24))), f"gdn{i}")
+        return self.rescale(prod, 64 * (1 << 12), I8, f"q{i}")
+
+    def layer(self, x: SSAValue, layer, i: int) -> SSAValue:
+        match layer:
+            case Conv():
+                return self.conv(x, layer, i)
+            case Deconv():
+                return self.deconv(x, layer, i)
+            case Gdn():
+                return self.gdn(x, layer, i)
+            case Abs():
+                return self.add(lic.AbsOp(x), f"abs{i}")
+        raise ValueError(layer)
+
+
+def _fold(op, pe: int, simd: int) -> None:
+    from xdsl.dialects.builtin import IntegerAttr, i64
+
+    op.properties["pe"] = IntegerAttr(pe, i64)
+    op.properties["simd"] = IntegerAttr(simd, i64)
+
+
+def build(spec: Spec, seed: int = 0, name: str = "net") -> ModuleOp:
+    """The integer lic module of `spec`, weights drawn with `seed`."""
+    net = _Net(np.random.default_rng(seed))
+    element = UI8 if spec.unsigned_input else I8
+    in_type = _t((1, spec.channels, spec.height, spec.width), element)
+    block = Block(arg_types=[in_type])
+    x = y = block.args[0]
+    x.name_hint = "x"
+    for i, layer in enumerate(spec.layers):
+        y = net.layer(y, layer, i)
+    block.add_ops([*net.ops, func.ReturnOp(y)])
+    module = ModuleOp([func.FuncOp(name, ([in_type], [y.type]), Region(block))])
+    module.verify()
+    return module
+
+
+def random_input(spec: Spec, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    shape = (1, spec.channels, spec.height, spec.width)
+    if spec.unsigned_input:
+        return rng.integers(0, 256, shape).astype(np.uint8)
+    return rng.integers(-128, 128, shape).astype(np.int8)
