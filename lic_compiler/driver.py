@@ -16,12 +16,17 @@ from xdsl.passes import ModulePass
 
 from lic_compiler.analysis import summary
 from lic_compiler.buildfs import atomic_dir
+from lic_compiler.dialects import hls
+from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import MODULE_ATTR as HW_ATTR
 from lic_compiler.hw.report import render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
 from lic_compiler.registry import parse_pipeline
 
-DEFAULT_PIPELINE = "convert-torch-to-lic,lic-set-parallelism"
+DEFAULT_PIPELINE = (
+    "convert-torch-to-lic,lic-rewrite-gdn,lic-calibrate,lic-assign-precision,lic-quantize,"
+    "lic-set-parallelism,convert-lic-to-hls,hls-size-fifos"
+)
 
 
 @dataclass
@@ -32,6 +37,8 @@ class BuildOptions:
     allow_pickle: bool = False
     pipeline: str = DEFAULT_PIPELINE
     dump_ir: bool = False
+    csim: bool = False  # compile and run the C simulation against the interpreter
+    image: Path | None = None  # its input image (default: a bundled Kodak crop)
 
 
 @dataclass
@@ -55,24 +62,48 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
     )
     module = imported.module
     texts = {"00-import.mlir": print_module(module)}
+    lic_level: list[ModuleOp] = []  # the IR before the hls level: the reports' and the golden model
 
-    def dump(previous: ModulePass | None, mod: ModuleOp, _next: ModulePass | None) -> None:
+    def dump(previous: ModulePass | None, mod: ModuleOp, next_: ModulePass | None) -> None:
         mod.verify()
         if previous is not None and options.dump_ir:
             texts[f"{len(texts):02d}-{previous.name}.mlir"] = print_module(mod)
+        if next_ is not None and next_.name == "convert-lic-to-hls":
+            lic_level.append(mod.clone())
 
     parse_pipeline(options.pipeline, dump).apply(make_context(), module)
     texts["final.mlir"] = print_module(module)
-    report = {"model": imported.info, **summary(module)}
+    golden = lic_level[-1] if lic_level else module
+    report = {"model": imported.info, **summary(golden)}
     with atomic_dir(Path(out_dir)) as scratch:
         (scratch / "ir").mkdir()
         for name, text in texts.items():
             (scratch / "ir" / name).write_text(text)
-        if HW_ATTR in module.attributes:  # lic-set-parallelism chose a design
-            report["hardware"] = write_hardware_report(module, scratch)
+        if HW_ATTR in golden.attributes:  # lic-set-parallelism chose a design
+            report["hardware"] = write_hardware_report(golden, scratch)
+        report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
         (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         (scratch / "report.md").write_text(render_report(report))
     return BuildResult(module, imported.info, report, sorted(texts))
+
+
+def _hls_project(module: ModuleOp, golden: ModuleOp, scratch: Path, options: BuildOptions, frame) -> dict:
+    """Emit ``hls/`` when the IR reached the hls level; with ``csim``, run the C simulation."""
+    from lic_compiler.backends.hls_cpp import write_project
+    from lic_compiler.backends.hls_cpp.emitter import dataflows
+
+    if not any(isinstance(op, hls.DataflowOp) for op in module.walk()):
+        if options.csim:
+            raise LiccError("--csim needs the HLS design: end the pipeline with convert-lic-to-hls")
+        return {}
+    files = write_project(module, scratch / "hls")
+    parts = [name for name, _ in dataflows(module)]
+    out: dict = {"hls": {"parts": parts, "files": len(files)}}
+    if options.csim:
+        from lic_compiler.backends.hls_cpp.csim import run_csim
+
+        out["csim"] = run_csim(golden, parts, scratch / "hls", options.image, frame)
+    return out
 
 
 _SPEC = re.compile(r"^(?P<arch>[a-z0-9-]+):(?P<N>\d+)x(?P<M>\d+)$")
@@ -122,6 +153,10 @@ def render_report(report: dict) -> str:
         )
     if "hardware" in report:
         lines += ["", render_markdown(report["hardware"]).rstrip("\n")]
+    if "csim" in report:
+        from lic_compiler.backends.hls_cpp.csim import render_markdown as render_csim
+
+        lines += ["", render_csim(report["csim"]).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -280,7 +280,7 @@ class _Converter:
         """Fuse the pointwise ops after `first` and add the stage `make` builds."""
         steps, last, fused = _fuse_epilogue(first)
         stage = make(steps, _element(last), last)
-        self.b.streams[last] = self.b.add(stage, name)
+        self.b.streams[last] = self.b.add(stage, last.name_hint or name)
         self.done.update([*fused, *extra])
 
     def conv(self, op: lic.Conv2dOp) -> None:

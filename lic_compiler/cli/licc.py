@@ -31,9 +31,13 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("-p", "--pipeline", default=DEFAULT_PIPELINE, show_default=True,
               help="pass pipeline, as for licc-opt -p")
 @click.option("--dump-ir", is_flag=True, help="write the IR after every pass into BUILD/ir/")
+@click.option("--csim", is_flag=True,
+              help="compile the HLS design with g++ and compare its outputs with the interpreter's")
+@click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="the C simulation's input image  [default: a bundled Kodak crop]")
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
-         allow_pickle: bool, pipeline: str, dump_ir: bool) -> None:
+         allow_pickle: bool, pipeline: str, dump_ir: bool, csim: bool, image: Path | None) -> None:
     """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
     ARCH:NxM (e.g. bmshj2018-factorized:64x96) for an untrained network of that
     shape, for hardware exploration."""
@@ -41,6 +45,7 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     options = BuildOptions(
         parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
         frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,
+        csim=csim, image=image,
     )
     result = compile_model(model, out_dir, options)
     hardware = result.summary.get("hardware", {}).get("functions", {})
@@ -48,5 +53,11 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
         fps = f"  {hardware[name]['fps']:7.2f} FPS" if name in hardware else ""
         click.echo(f"  @{name:14s} {total['layers']:3d} layers  {total['params']:>10,} params  "
                    f"{total['macs'] / 1e9:8.2f} GMAC/frame{fps}")
+    if "csim" in result.summary:
+        c = result.summary["csim"]
+        verdict = "equal to the interpreter, bit for bit" if c["equal"] else "DIFFERENT from the interpreter"
+        click.echo(f"  C simulation ({', '.join(c['variants'])} types): {verdict} ({c['seconds']:.1f} s)")
     click.echo(f"licc: wrote {out_dir}/ in {time.perf_counter() - start:.1f} s "
                f"(report: {out_dir}/report.md)")
+    if "csim" in result.summary and not result.summary["csim"]["equal"]:
+        raise SystemExit(1)

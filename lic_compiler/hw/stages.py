@@ -524,7 +524,11 @@ _ELTWISE_LUTS_PER_BIT = {
     "lic.leaky_relu": 2,
     "lic.add": 1,
     "lic.mul": 0,
+    "lic.rescale": 1,  # rounding add and saturation; the multiply is a DSP
 }
+
+# Bits of `lic.rescale`'s multiplier (it is below 2^31).
+RESCALE_MULTIPLIER_BITS = 31
 
 
 @dataclass(eq=False)
@@ -555,7 +559,11 @@ class EltwiseStage(Stage):
 
     def cost(self, f: Folding) -> Cost:
         a = self.widths.act_out
-        dsp = f.pe * hwp.dsp_per_mult(a, a) if self.op.name == "lic.mul" else 0
+        dsp = 0
+        if self.op.name == "lic.mul":
+            dsp = f.pe * hwp.dsp_per_mult(a, a)
+        elif self.op.name == "lic.rescale":
+            dsp = f.pe * hwp.dsp_per_mult(self.widths.act_in, RESCALE_MULTIPLIER_BITS)
         return Cost(
             cycles=self.h * self.w * self.c // f.pe,
             dsp=dsp,
@@ -569,8 +577,9 @@ class EltwiseStage(Stage):
 
 @dataclass(eq=False)
 class ApproxStage(Stage):
-    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`),
-    one result per lane per cycle, costed by `lic_compiler.gdn_approx`."""
+    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`,
+    or its integer `lic.table`), one result per lane per cycle, costed by
+    `lic_compiler.gdn_approx`."""
 
     kind = "approx"
     folded = False
@@ -598,7 +607,13 @@ class ApproxStage(Stage):
         return [1]
 
     def cost(self, f: Folding) -> Cost:
-        root = _lanes_cost(Approx.of(self.op), argument_bits(self.op.operands[0]), f.pe)
+        op = self.op
+        approx = (
+            Approx(op.function.data, **op.approx_params())  # type: ignore[attr-defined, arg-type]
+            if isinstance(op, lic.TableOp)
+            else Approx.of(op)
+        )
+        root = _lanes_cost(approx, argument_bits(op.operands[0]), f.pe)
         return Cost(
             cycles=self.h * self.w * self.c // f.pe,
             dsp=root.dsp,
@@ -636,6 +651,8 @@ _STAGES: dict[str, type[Stage]] = {
     "lic.rsqrt": ApproxStage,
     "lic.sqrt": ApproxStage,
     "lic.reciprocal": ApproxStage,
+    "lic.rescale": EltwiseStage,
+    "lic.table": ApproxStage,
 }
 
 
