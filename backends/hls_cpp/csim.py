@@ -44,16 +44,34 @@ def available_variants() -> tuple[str, ...]:
     return VARIANTS if ap_types_dir() is not None else ("std",)
 
 
-def compile_command(hls_dir: Path, part: str, variant: str, binary: Path) -> list[str]:
-    """The g++ command building `part`'s testbench in `variant`."""
+def combined_source(hls_dir: Path, parts: list[str]) -> str:
+    """One translation unit with every part's design and testbench, and a `main` that
+    runs ``PROGRAM PART INPUT.npy OUTPUT.npy`` (one g++ run per type variant)."""
+    lines = ["// licc C simulation: every part in one program (generated).", "#include <cstring>"]
+    for part in parts:
+        folder = (hls_dir / part).resolve()
+        lines += [
+            f'#include "{folder / f"{part}.cpp"}"',
+            f"#define main licc_tb_{part}",
+            f'#include "{folder / f"tb_{part}.cpp"}"',
+            "#undef main",
+        ]
+    lines += ["", "int main(int argc, char **argv) {"]
+    for part in parts:
+        lines.append(f'    if (argc == 4 && !std::strcmp(argv[1], "{part}")) return licc_tb_{part}(3, argv + 1);')
+    lines += ['    std::fprintf(stderr, "usage: %s PART INPUT.npy OUTPUT.npy\\n", argv[0]);', "    return 2;", "}", ""]
+    return "\n".join(lines)
+
+
+def compile_command(hls_dir: Path, source: Path, variant: str, binary: Path) -> list[str]:
+    """The g++ command building `source` in `variant`."""
     cmd = [CXX, *CXXFLAGS, "-I", str(hls_dir / "include")]
     if variant == "ap":
         ap = ap_types_dir()
         if ap is None:
             raise LiccError("no ap_int.h found: set LICC_AP_TYPES or install hls4ml")
         cmd += ["-isystem", str(ap)]
-    folder = hls_dir / part
-    return [*cmd, str(folder / f"{part}.cpp"), str(folder / f"tb_{part}.cpp"), "-o", str(binary)]
+    return [*cmd, str(source), "-o", str(binary)]
 
 
 @dataclass
@@ -65,41 +83,39 @@ class PartCheck:
     equal: bool
     mismatches: int
     outputs: int
-    compile_s: float
+    compile_s: float  # the variant's program, all parts
     run_s: float  # the design's call, as the testbench times it
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def build(hls_dir: Path, parts: list[str], variants: tuple[str, ...], out_dir: Path) -> dict[tuple[str, str], tuple[Path, float]]:
-    """Compile every (part, variant), two at a time; binaries and compile seconds."""
-    jobs = [(p, v) for p in parts for v in variants]
-    done: dict[tuple[str, str], tuple[Path, float]] = {}
-    running: list[tuple[tuple[str, str], subprocess.Popen, float, Path]] = []
-    while jobs or running:
-        while jobs and len(running) < 2:
-            key = jobs.pop(0)
-            binary = out_dir / f"tb_{key[0]}_{key[1]}"
-            proc = subprocess.Popen(
-                compile_command(hls_dir, *key, binary), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-            )
-            running.append((key, proc, time.perf_counter(), binary))
-        key, proc, start, binary = running.pop(0)
+def build(hls_dir: Path, parts: list[str], variants: tuple[str, ...], work: Path) -> dict[str, tuple[Path, float]]:
+    """Compile the program of all `parts` in every variant, concurrently; binaries and seconds."""
+    source = work / "csim_all.cpp"
+    source.write_text(combined_source(hls_dir, parts))
+    running = []
+    for variant in variants:
+        binary = work / f"csim_{variant}"
+        cmd = compile_command(hls_dir, source, variant, binary)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        running.append((variant, proc, time.perf_counter(), binary))
+    done = {}
+    for variant, proc, start, binary in running:
         log, _ = proc.communicate()
         if proc.returncode:
-            raise LiccError(f"C simulation: g++ failed on {key[0]} ({key[1]} types):\n{log[-4000:]}")
-        done[key] = (binary, time.perf_counter() - start)
+            raise LiccError(f"C simulation: g++ failed ({variant} types):\n{log[-4000:]}")
+        done[variant] = (binary, time.perf_counter() - start)
     return done
 
 
-def run(binary: Path, x: np.ndarray, work: Path) -> tuple[np.ndarray, float]:
-    """Stream `x` through a testbench; its output and the design's run time."""
-    src, dst = work / f"{binary.name}_in.npy", work / f"{binary.name}_out.npy"
+def run(binary: Path, part: str, x: np.ndarray, work: Path) -> tuple[np.ndarray, float]:
+    """Stream `x` through `part`; its output and the design's run time."""
+    src, dst = work / f"{part}_in.npy", work / f"{part}_{binary.name}_out.npy"
     np.save(src, np.ascontiguousarray(x))
-    proc = subprocess.run([str(binary), str(src), str(dst)], capture_output=True, text=True)
+    proc = subprocess.run([str(binary), part, str(src), str(dst)], capture_output=True, text=True)
     if proc.returncode:
-        raise LiccError(f"C simulation: {binary.name} failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+        raise LiccError(f"C simulation of {part} ({binary.name}) failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
     seconds = float(proc.stdout.strip().rsplit(" ", 2)[-2])
     return np.load(dst), seconds
 
@@ -116,14 +132,15 @@ def check(
         work = Path(tmp)
         binaries = build(hls_dir, list(inputs), variants, work)
         results = []
-        for (part, variant), (binary, compile_s) in binaries.items():
-            out, run_s = run(binary, inputs[part], work)
-            ref = np.asarray(references[part]).astype(np.int64)
-            same_shape = out.shape == ref.shape
-            mismatches = int(np.count_nonzero(out != ref)) if same_shape else ref.size
-            results.append(
-                PartCheck(part, variant, same_shape and mismatches == 0, mismatches, int(ref.size), round(compile_s, 2), run_s)
-            )
+        for variant, (binary, compile_s) in binaries.items():
+            for part, x in inputs.items():
+                out, run_s = run(binary, part, x, work)
+                ref = np.asarray(references[part]).astype(np.int64)
+                same_shape = out.shape == ref.shape
+                mismatches = int(np.count_nonzero(out != ref)) if same_shape else int(ref.size)
+                results.append(
+                    PartCheck(part, variant, same_shape and mismatches == 0, mismatches, int(ref.size), round(compile_s, 2), run_s)
+                )
     return results
 
 

@@ -214,3 +214,31 @@ def random_input(spec: Spec, seed: int = 1) -> np.ndarray:
     if spec.unsigned_input:
         return rng.integers(0, 256, shape).astype(np.uint8)
     return rng.integers(-128, 128, shape).astype(np.int8)
+
+
+def merge(modules: list[ModuleOp]) -> ModuleOp:
+    """One module holding the functions of all `modules` (names must differ)."""
+    functions = [f for m in modules for f in list(m.ops)]
+    for f in functions:
+        f.detach()
+    module = ModuleOp(functions)
+    module.verify()
+    return module
+
+
+def table_net(function: str, mode: str, params: dict[str, int], frac_bits: int, name: str) -> ModuleOp:
+    """A function applying one `lic.table` to a 1×1×16×16 ``i40`` tensor, giving ``i24``."""
+    in_type = _t((1, 1, 16, 16), IntegerType(40))
+    block = Block(arg_types=[in_type])
+    table = lic.TableOp(block.args[0], function, mode, frac_bits, _t((1, 1, 16, 16), IntegerType(24)), **params)
+    block.add_ops([table, func.ReturnOp(table.output)])
+    return ModuleOp([func.FuncOp(name, ([in_type], [table.output.type]), Region(block))])
+
+
+def table_input(seed: int = 0) -> np.ndarray:
+    """Table arguments: the edges (≤ 0, 1, powers of two and their neighbours) and random
+    magnitudes from 1 to 2^39."""
+    edges = [-5, 0, 1, 2, 3] + [v for e in range(2, 39, 3) for v in ((1 << e) - 1, 1 << e, (1 << e) + 1)]
+    rng = np.random.default_rng(seed)
+    rest = np.exp2(rng.uniform(0, 39, 256 - len(edges))).astype(np.int64)
+    return np.asarray(edges + rest.tolist(), np.int64).reshape(1, 1, 16, 16)
