@@ -21,6 +21,8 @@ Options:
   "latent": 0.1}``; layers are named ``function.convK`` (K counts the
   function's convolutions, transposed or not, from 1) after the convolution
   producing the channels; the latents are ``latent`` and ``hyper_latent``.
+- ``compensate``: fold each dropped channel's mean activation (on the
+  calibration images) into the biases of the convolutions that read it.
 - ``images``, ``count``: calibration images (default: the shipped crops).
 - ``measure``: run the codec before and after on the calibration images.
 
@@ -68,6 +70,7 @@ from lic_compiler.pruning.criteria import (
     Runs,
     calibration_runs,
     codec_quality,
+    fold_dropped_means,
     importance,
     keep_count,
     latent_keep,
@@ -92,6 +95,7 @@ class PruneChannelsPass(ModulePass):
     multiple_of: int = 1
     keep_latent: bool | None = None  # default: keep, unless criterion=latent
     ratios: str = ""
+    compensate: bool = True
     images: str = ""
     count: int = 8
     measure: bool = True
@@ -114,12 +118,14 @@ def prune_channels(module: ModuleOp, options: PruneChannelsPass) -> dict[str, An
     ratios = _layer_ratios(options, channels, names)
     targets = [g for g in prunable(channels) if _targeted(g, options)]
     _check_multiple(targets, options.multiple_of)
-    needs_images = options.measure or options.criterion == "gdn" or any(g.kind in LATENTS for g in targets)
+    probing = options.criterion == "gdn" or (options.compensate and bool(targets))
+    needs_images = probing or options.measure or any(g.kind in LATENTS for g in targets)
     images = load_images(options.images or None, options.count) if needs_images else []
-    probe = ActivityProbe() if options.criterion == "gdn" else None
+    probe = ActivityProbe() if probing else None
     runs = calibration_runs(module, images, probe) if needs_images else {}
     keep = _selection(channels, targets, ratios, options, probe, runs, names)
     before = _totals(module)
+    folded = fold_dropped_means(keep, probe) if options.compensate and probe is not None else []
     apply_selection(module, channels, keep)
     report: dict[str, Any] = {
         "criterion": options.criterion,
@@ -131,6 +137,7 @@ def prune_channels(module: ModuleOp, options: PruneChannelsPass) -> dict[str, An
             if g.prunable or g.kind == TIED
         ],
         "kept": {g.name: keep[g].tolist() for g in keep},
+        "compensated": [names[op] for op in folded],
         **{f"{k}_before": v for k, v in before.items()},
         **{f"{k}_after": v for k, v in _totals(module).items()},
     }

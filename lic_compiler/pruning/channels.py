@@ -240,8 +240,8 @@ def apply_selection(module: ModuleOp, channels: Channels, keep: dict[Group, np.n
         if isinstance(op, Conv):
             _slice_conv(op, sel(op.output), sel(op.input))
         elif isinstance(op, lic.GdnOp) and (idx := sel(op.input)) is not None:
-            _replace_weight(op, 1, weight(op, op.beta)[idx])
-            _replace_weight(op, 2, weight(op, op.gamma)[np.ix_(idx, idx)])
+            replace_weight(op, 1, weight(op, op.beta)[idx])
+            replace_weight(op, 2, weight(op, op.gamma)[np.ix_(idx, idx)])
     for group, idx in keep.items():
         for v in group.values:
             shape = list(v.type.get_shape())  # type: ignore[attr-defined]
@@ -257,14 +257,14 @@ def _slice_conv(op: Conv, out: np.ndarray | None, inp: np.ndarray | None) -> Non
     if out is not None:
         w = np.take(w, out, axis=out_axis)
         if op.bias is not None:
-            _replace_weight(op, 2, weight(op, op.bias)[out])
+            replace_weight(op, 2, weight(op, op.bias)[out])
     if inp is not None:
         w = np.take(w, inp, axis=in_axis)
     if out is not None or inp is not None:
-        _replace_weight(op, 1, w)
+        replace_weight(op, 1, w)
 
 
-def _replace_weight(op: Operation, index: int, array: np.ndarray) -> None:
+def replace_weight(op: Operation, index: int, array: np.ndarray) -> None:
     """Point operand `index` of `op` at a new constant holding `array`; drop the old one if unused."""
     old = op.operands[index].owner
     assert isinstance(old, lic.ConstantOp)

@@ -10,6 +10,10 @@
   channel with its own model), then its energy. A channel that rounds to
   zero everywhere costs no bits and carries nothing: it is *free*.
 
+A dropped channel need not take its average with it: `fold_dropped_means`
+adds its mean activation, times the weights that read it, to the reading
+convolutions' biases, so only its variation is lost.
+
 The codec is run as the codec runs it: ``@encoder`` on the images,
 ``@decoder`` on the rounded latent, ``@hyper_encoder`` on the latent and
 ``@hyper_decoder`` on the rounded hyper-latent.
@@ -29,7 +33,7 @@ from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.interpreter import make_interpreter
 from lic_compiler.interpreter.lic_float import LicFloatFunctions
-from lic_compiler.pruning.channels import Conv, Group, functions, in_rows, out_rows
+from lic_compiler.pruning.channels import Conv, Group, functions, in_rows, out_rows, replace_weight, weight
 
 CRITERIA = ("l1", "l2", "gdn", "latent")
 
@@ -40,17 +44,24 @@ Runs = dict[str, tuple[list[np.ndarray], list[np.ndarray]]]
 @register_impls
 @dataclass
 class ActivityProbe(InterpreterFunctions):
-    """Runs convolutions as usual and accumulates each one's mean |input| per channel."""
+    """Runs convolutions as usual and accumulates each one's mean input and mean |input| per channel."""
 
     sums: dict[Conv, np.ndarray] = field(default_factory=dict)
+    abs_sums: dict[Conv, np.ndarray] = field(default_factory=dict)
     counts: dict[Conv, int] = field(default_factory=dict)
     float_ops: LicFloatFunctions = field(default_factory=LicFloatFunctions)
 
     def activity(self, op: Conv) -> np.ndarray | None:
-        return self.sums[op] / self.counts[op] if op in self.sums else None
+        """Mean |input| per channel (None: the calibration images do not reach `op`)."""
+        return self.abs_sums[op] / self.counts[op] if op in self.counts else None
+
+    def mean(self, op: Conv) -> np.ndarray | None:
+        """Mean input per channel (None: the calibration images do not reach `op`)."""
+        return self.sums[op] / self.counts[op] if op in self.counts else None
 
     def _record(self, op: Conv, x: np.ndarray) -> None:
-        self.sums[op] = self.sums.get(op, 0.0) + np.abs(x).mean(axis=(0, 2, 3), dtype=np.float64)
+        self.sums[op] = self.sums.get(op, 0.0) + x.mean(axis=(0, 2, 3), dtype=np.float64)
+        self.abs_sums[op] = self.abs_sums.get(op, 0.0) + np.abs(x).mean(axis=(0, 2, 3), dtype=np.float64)
         self.counts[op] = self.counts.get(op, 0) + 1
 
     @impl(lic.Conv2dOp)
@@ -184,3 +195,26 @@ def latent_keep(stats: LatentStats, ratio: float, multiple_of: int) -> np.ndarra
     keep = max(1, min(size - int(stats.free.sum()), size - int(ratio * size + 0.5)))
     order = np.lexsort((-stats.energy, -stats.bits))  # most bits first, then most energy
     return np.sort(order[: round_to_multiple(keep, size, multiple_of)])
+
+
+def fold_dropped_means(keep: dict[Group, np.ndarray], probe: ActivityProbe) -> list[Conv]:
+    """Add each dropped channel's mean contribution to the biases of the convolutions reading it.
+
+    A constant input's contribution to a transposed convolution depends on
+    the output pixel's phase; its average over the stride's phases is used.
+    Convolutions without a bias, or that the calibration images do not
+    reach, stay as they are. Returns the convolutions changed.
+    """
+    changed = []
+    for group, kept in keep.items():
+        dropped = np.setdiff1d(np.arange(group.size), kept)
+        for op in group.consumers:
+            mean = probe.mean(op)
+            if op.bias is None or mean is None:
+                continue
+            phases = 1 if isinstance(op, lic.Conv2dOp) else int(np.prod(op.strides()))
+            shift = mean[dropped] @ in_rows(op)[dropped].sum(axis=(2, 3), dtype=np.float64) / phases
+            bias = weight(op, op.bias)
+            replace_weight(op, 2, (bias + shift).astype(bias.dtype))
+            changed.append(op)
+    return changed

@@ -1,7 +1,8 @@
 """Pruned IR back to PyTorch: a checkpoint of the same family with smaller widths.
 
 The original checkpoint's tensors are sliced with the channel indices the
-pass recorded, so every kept weight is bit-identical. GDN's β and γ are
+pass recorded, so every kept weight is bit-identical; the biases are the
+IR's (the pass may fold dropped channels' means into them). GDN's β and γ are
 sliced in their raw parametrisation, which is elementwise, so their
 reparametrised values are exactly the IR's. The entropy bottleneck's
 per-channel parameters and CDF tables go with their channels: the exported
@@ -89,12 +90,13 @@ def _slice_transform(
         w = state[f"{prefix}.weight"]
         if (out := indices(op.output)) is not None:
             w = w.index_select(out_axis, out)
-            state[f"{prefix}.bias"] = state[f"{prefix}.bias"][out]
         if (inp := indices(op.input)) is not None:
             w = w.index_select(in_axis, inp)
         if not np.array_equal(w.numpy(), weight(op, op.weight)):
             raise _not_the_source(source, transform, function)
         state[f"{prefix}.weight"] = w
+        # From the IR: the pass may have folded dropped channels' means into it.
+        state[f"{prefix}.bias"] = torch.from_numpy(np.array(weight(op, op.bias)))
     for prefix, op in zip(torch_gdns, ir_gdns):
         if (idx := indices(op.input)) is not None:
             state[f"{prefix}.beta"] = state[f"{prefix}.beta"][idx]

@@ -35,7 +35,7 @@ def to_attr(value: Any) -> Attribute:
         return FloatAttr(value, f64)
     if isinstance(value, str):
         return StringAttr(value)
-    if isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return DenseArrayBase.from_list(i64, value)
     if isinstance(value, list):
         return ArrayAttr([to_attr(v) for v in value])

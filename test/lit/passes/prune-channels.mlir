@@ -11,7 +11,7 @@
 // (norms 0.1, 3, 0.2, 4: channels 1 and 3 stay), decoder.conv2's input
 // channels its rows. The latent (2 channels) and the image stay whole.
 
-// CHECK: builtin.module attributes {lic.pruning = {criterion = "l1", ratio = 5.000000e-01 : f64, multiple_of = 1 : i64, layers = [{layer = "encoder.conv1", before = 4 : i64, after = 2 : i64}, {layer = "latent", before = 2 : i64, after = 2 : i64}, {layer = "decoder.conv1", before = 4 : i64, after = 2 : i64}], kept = {encoder.conv1 = array<i64: 0, 2>, decoder.conv1 = array<i64: 1, 3>}, macs_before = 1152 : i64, params_before = 88 : i64, macs_after = 448 : i64, params_after = 36 : i64}}
+// CHECK: builtin.module attributes {lic.pruning = {criterion = "l1", ratio = 5.000000e-01 : f64, multiple_of = 1 : i64, layers = [{layer = "encoder.conv1", before = 4 : i64, after = 2 : i64}, {layer = "latent", before = 2 : i64, after = 2 : i64}, {layer = "decoder.conv1", before = 4 : i64, after = 2 : i64}], kept = {encoder.conv1 = array<i64: 0, 2>, decoder.conv1 = array<i64: 1, 3>}, compensated = [], macs_before = 1152 : i64, params_before = 88 : i64, macs_after = 448 : i64, params_after = 36 : i64}}
 
 // CHECK-LABEL: func.func @encoder(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x4x4xf32>
 // CHECK-NEXT: %w = lic.constant dense<{{\[\[\[\[}}1.000000e+00]], {{\[\[}}0.000000e+00]], {{\[\[}}0.000000e+00]]], {{\[\[\[}}0.000000e+00]], {{\[\[}}2.000000e+00]], {{\[\[}}0.000000e+00]]]]> : tensor<2x3x1x1xf32>
