@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from lic_compiler.cli.prune import main as prune_main
 from lic_compiler.cli.train import cli as train_cli
 from lic_compiler.errors import LiccError
 from lic_compiler.frontend.parts import part_modules
@@ -130,3 +133,23 @@ def test_finetune_and_compile_a_pruned_checkpoint(images: Path, tmp_path: Path) 
     assert meta["config"]["widths"] == pruned_meta["config"]["widths"] == conv_widths(model)
     assert meta["config"]["latent_channels"] == report["kept"]["latent"]
     assert "func.func @decoder" in functions_text(lic_module(tmp_path / "ft" / "model.pt"))
+
+
+def test_licc_prune_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "src.pt"
+    save_checkpoint(path, lively("bmshj2018-factorized"), "bmshj2018-factorized", {})
+
+    def licc_prune(*args: str) -> int:
+        monkeypatch.setattr(sys, "argv", ["licc-prune", str(path), *args])
+        with pytest.raises(SystemExit) as exit_info:
+            prune_main()
+        return exit_info.value.code
+
+    assert licc_prune("-o", str(tmp_path / "out.pt"), "-p", "ratio=0.5 measure=false", "--report", str(tmp_path / "r.json")) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["layers"][0] == {"layer": "encoder.conv1", "before": 8, "after": 4}
+    assert load_checkpoint(tmp_path / "out.pt")[1]["config"]["widths"]["g_a"] == [4, 4, 4, 12]
+    capsys.readouterr()
+    assert licc_prune("-o", str(tmp_path / "x.pt"), "-p", "ratio=1") == 2
+    assert capsys.readouterr().err.strip() == (
+        "licc-prune: error: lic-prune-channels: ratio must be in [0, 1), the fraction of channels to remove, got 1"
+    )
