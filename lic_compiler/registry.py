@@ -26,6 +26,9 @@ _BUILTIN = {
     "lic-rewrite-gdn": "rewrite_gdn:RewriteGdnPass",
     "convert-lic-to-hls": "convert_lic_to_hls:ConvertLicToHlsPass",
     "hls-size-fifos": "size_fifos:SizeFifosPass",
+    "lic-calibrate": "calibrate:CalibratePass",
+    "lic-assign-precision": "assign_precision:AssignPrecisionPass",
+    "lic-quantize": "quantize:QuantizePass",
     "lic-prune-channels": "prune_channels:PruneChannelsPass",
 }
 

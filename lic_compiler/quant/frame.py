@@ -1,0 +1,109 @@
+"""The same codec at another frame size: measurements at the calibration images' size.
+
+Value ranges and quantisation errors are statistics per tensor, independent
+of the frame, so `lic-calibrate` and `lic-assign-precision` measure on a
+copy of the module re-typed for the calibration images' size (256×256 for
+the shipped ones) instead of, say, 1280×720: 14× less work, same numbers.
+The copy has the same ops in the same order (`walk` pairs them up), only
+its tensor shapes differ.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType
+from xdsl.ir import Operation
+
+from lic_compiler.dialects import lic
+from lic_compiler.errors import LiccError
+from lic_compiler.quant.drive import CHAIN, functions, input_type, is_image_function
+
+Frame = tuple[int, int]  # (width, height)
+
+
+def image_frame(module: ModuleOp) -> Frame | None:
+    """(width, height) of the module's image input, if it has one."""
+    for f in functions(module).values():
+        if is_image_function(f):
+            shape = input_type(f).get_shape()  # type: ignore[union-attr]
+            return shape[3], shape[2]
+    return None
+
+
+def at_frame(module: ModuleOp, frame: Frame) -> ModuleOp:
+    """A copy of `module` whose image functions take `frame`-sized images.
+
+    Latent-taking functions follow (the decoder takes what the encoder
+    gives). Functions that no image drives keep their shapes.
+    """
+    copy = module.clone()
+    funcs = functions(copy)
+    outputs: dict[str, TensorType] = {}
+    width, height = frame
+    for name, f in funcs.items():
+        if is_image_function(f):
+            t = input_type(f)
+            outputs[name] = _retype(f, TensorType(t.get_element_type(), [1, 3, height, width]))  # type: ignore[union-attr]
+    for name in ("hyper_encoder", "hyper_decoder", "decoder"):
+        source = CHAIN[name]
+        if name in funcs and source in outputs and input_type(funcs[name]) is not None:
+            arg = input_type(funcs[name])
+            outputs[name] = _retype(funcs[name], TensorType(arg.get_element_type(), outputs[source].get_shape()))  # type: ignore[union-attr]
+    return copy
+
+
+def _retype(f: func.FuncOp, arg_type: TensorType) -> TensorType:
+    """Give `f`'s argument `arg_type` and recompute every result shape; returns the result type."""
+    f.body.block.args[0].type = arg_type
+    ret = None
+    for op in f.body.block.ops:
+        if isinstance(op, func.ReturnOp):
+            ret = op
+            continue
+        if isinstance(op, lic.ConstantOp):
+            continue
+        result = op.results[0]
+        element = result.type.get_element_type()  # type: ignore[attr-defined]
+        result.type = TensorType(element, _shape(op))
+    assert ret is not None
+    results = [v.type for v in ret.operands]
+    f.function_type = FunctionType.from_lists([arg_type], results)
+    if len(results) != 1:
+        raise LiccError(f"@{f.sym_name.data} returns {len(results)} values; codec functions return one")
+    return results[0]  # type: ignore[return-value]
+
+
+def _shape(op: Operation) -> list[int]:
+    x = lic.tensor_shape(op.operands[0])
+    if isinstance(op, lic.Conv2dOp | lic.ConvTranspose2dOp):
+        (kh, kw), (sh, sw), (ph, pw) = op.kernel(), op.strides(), op.paddings()
+        cout = lic.tensor_shape(op.output)[1]
+        _, _, h, w = x
+        if isinstance(op, lic.Conv2dOp):
+            return [1, cout, (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1]
+        oh, ow = op.output_paddings()
+        return [1, cout, (h - 1) * sh - 2 * ph + kh + oh, (w - 1) * sw - 2 * pw + kw + ow]
+    return list(x)  # every other lic op is elementwise on its first operand
+
+
+# Every codec licc compiles downsamples its image by a divisor of this.
+FRAME_MULTIPLE = 64
+
+
+def measurement_module(module: ModuleOp, image_size: Frame) -> ModuleOp:
+    """`module`, or a copy at the calibration images' size when that is smaller.
+
+    The size is rounded down to a multiple of `FRAME_MULTIPLE` (at least one).
+    """
+    frame = image_frame(module)
+    if frame is None:
+        return module
+    width, height = (max(FRAME_MULTIPLE, s // FRAME_MULTIPLE * FRAME_MULTIPLE) for s in image_size)
+    if (width, height) == frame or width > frame[0] or height > frame[1]:
+        return module
+    return at_frame(module, (width, height))
+
+
+def paired_ops(original: ModuleOp, copy: ModuleOp) -> dict[Operation, Operation]:
+    """Each op of `copy` → the op of `original` in the same position."""
+    return dict(zip(copy.walk(), original.walk()))

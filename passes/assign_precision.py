@@ -1,0 +1,84 @@
+"""`lic-assign-precision`: a bit width for every tensor of the codec.
+
+Writes ``lic.weight_bits`` and ``lic.bits`` on the float ops (see
+`lic_compiler.quant.plan` for the knobs: each conv's weights, each
+activation, each GDN path) and the widths nobody chooses: the decoder's
+8-bit pixels and each integer latent's width (from its calibrated range).
+Accumulators are not chosen: `lic-quantize` gives each the narrowest width
+the verifier proves.
+
+- ``mode=uniform``: ``weights``, ``activations`` and ``gdn`` bits everywhere
+  (default W8A8 with a 16-bit GDN path: x² of an 8-bit x is exact in it).
+- ``mode=hybrid``: the cheapest assignment whose codec PSNR on the
+  calibration images (encoder → integer latent → decoder, the real integer
+  codec) is at most ``max-psnr-drop`` dB below the float codec's, searched
+  as `lic_compiler.quant.search` describes, costed by the hardware model
+  (`lic_compiler.quant.cost`) on ``device``.
+
+The module attribute ``lic.precision`` records the mode, the widths per
+knob, and, when measured, the PSNR drop and the hardware cost.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from lic_compiler.calibration import load_images
+from lic_compiler.errors import LiccError
+from lic_compiler.quant import attrs
+from lic_compiler.quant.plan import fix_interfaces, knobs
+
+MODES = ("uniform", "hybrid")
+WIDTH_RANGE = (2, 16)
+
+
+@dataclass(frozen=True)
+class AssignPrecisionPass(ModulePass):
+    """Choose the bit width of every weight, activation and GDN path: uniform, or hybrid under a PSNR budget."""
+
+    name = "lic-assign-precision"
+
+    mode: str = "uniform"
+    weights: int = 8
+    activations: int = 8
+    gdn: int = 16
+    # `int | float`: xDSL does not widen an integer literal to float.
+    max_psnr_drop: int | float = 0.05
+    images: str = ""
+    count: int = 8
+    device: str = "zcu102"
+
+    def check(self) -> None:
+        if self.mode not in MODES:
+            raise LiccError(f"lic-assign-precision: mode must be one of {', '.join(MODES)}, got '{self.mode}'")
+        lo, hi = WIDTH_RANGE
+        for name in ("weights", "activations", "gdn"):
+            if not lo <= getattr(self, name) <= hi:
+                raise LiccError(
+                    f"lic-assign-precision: {name}={getattr(self, name)} is outside [{lo}, {hi}] bits"
+                )
+        if self.max_psnr_drop <= 0:
+            raise LiccError(f"lic-assign-precision: max-psnr-drop must be positive, got {self.max_psnr_drop}")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.check()
+        fix_interfaces(op)
+        all_knobs = knobs(op)
+        if self.mode == "uniform":
+            widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
+            for knob in all_knobs:
+                knob.apply(widths[knob.kind])
+            summary = {"mode": "uniform", "widths": {k.label: widths[k.kind] for k in all_knobs}}
+        else:
+            from lic_compiler.quant.search import hybrid_search
+
+            images = load_images(self.images or None, self.count)
+            result = hybrid_search(op, all_knobs, images, float(self.max_psnr_drop), self.device)
+            summary = result.summary()
+            print(result.report(), file=sys.stderr)
+        attrs.put(op, attrs.PRECISION, summary)

@@ -1,0 +1,21 @@
+// RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{weights=6 activations=7 gdn=12}' 2>/dev/null | filecheck %s
+// RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid max-psnr-drop=0.5 count=1}' 2>&1 | filecheck %s --check-prefix=HYBRID
+
+// Uniform: every conv's weights and every activation at the given widths,
+// each GDN path (γ, x², the root's output) at gdn bits; the latent's width
+// from its range, the decoder's pixels at 8 bits.
+
+// CHECK: builtin.module attributes {lic.precision = {mode = "uniform", widths = {"@encoder weight 1" = 6 : i64, "@encoder act 1" = 7 : i64, "@encoder gdn 1" = 12 : i64, "@encoder act 2" = 7 : i64, "@encoder weight 2" = 6 : i64, "@decoder weight 1" = 6 : i64, "@decoder act 1" = 7 : i64, "@decoder gdn 1" = 12 : i64, "@decoder act 2" = 7 : i64, "@decoder weight 2" = 6 : i64}}}
+// CHECK: %conv = lic.conv2d {{.*}}lic.weight_bits = 6 : i64, lic.bits = 7 : i64, stride
+// CHECK: %gdn_sq = lic.mul %conv, %conv {{{.*}}lic.bits = 12 : i64}
+// CHECK: %gdn_norm = lic.conv2d {{.*}}lic.weight_bits = 12 : i64, stride
+// CHECK: %gdn_rsqrt = lic.rsqrt {{.*}}lic.bits = 12 : i64}
+// CHECK: %gdn = lic.mul %conv, %gdn_rsqrt {{{.*}}lic.bits = 7 : i64}
+// CHECK: %conv_1 = lic.conv2d {{.*}}lic.bits = 8 : i64, lic.weight_bits = 6 : i64, stride
+// CHECK: func.func @decoder({{.*}}) -> tensor<1x3x16x16xf32> attributes {{{.*}}lic.arg_bits = [8 : i64]}
+// CHECK: %deconv_1 = lic.conv_transpose2d {{.*}}lic.bits = 8 : i64, lic.weight_bits = 6 : i64, stride
+
+// Hybrid: the search reports each knob's width and the measured drop within budget.
+// HYBRID: lic-assign-precision: hybrid, budget 0.5 dB on 1 images
+// HYBRID: measured PSNR drop {{-?[0-9.]+}} dB (budget 0.5 dB)
+// HYBRID: lic.precision = {mode = "hybrid"

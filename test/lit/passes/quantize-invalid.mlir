@@ -1,0 +1,22 @@
+// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-calibrate{count=1},lic-quantize' | filecheck %s --check-prefix=WIDTHS
+// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-calibrate{count=1},lic-assign-precision,lic-quantize{clip=median}' | filecheck %s --check-prefix=CLIP
+// RUN: licc-opt %s --split-input-file --verify-diagnostics -p 'lic-quantize' | filecheck %s
+
+// WIDTHS: lic-quantize: lic.conv2d in @encoder has no lic.weight_bits; run lic-assign-precision first
+// CLIP: lic-quantize: clip must be one of mse, max, percentile, got 'median'
+
+func.func @encoder(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %beta = lic.constant dense<1.0> : tensor<3xf32>
+  %gamma = lic.constant dense<0.1> : tensor<3x3xf32>
+  %g = lic.gdn %x, %beta, %gamma : (tensor<1x3x4x4xf32>, tensor<3xf32>, tensor<3x3xf32>) -> tensor<1x3x4x4xf32>
+  func.return %g : tensor<1x3x4x4xf32>
+}
+// CHECK: @encoder still has lic.gdn; run lic-rewrite-gdn first (the integer level lowers GDN's decomposed form)
+
+// -----
+
+func.func @hyper_decoder(%z: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> attributes {lic.arg_bits = [8]} {
+  %l = lic.leaky_relu %z {negative_slope = 0.01 : f64} : tensor<1x3x4x4xf32>
+  func.return %l : tensor<1x3x4x4xf32>
+}
+// CHECK: lic-quantize: lic.leaky_relu in @hyper_decoder has no integer lowering; the integer level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/reciprocal), relu and abs
