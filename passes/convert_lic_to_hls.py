@@ -382,8 +382,6 @@ class _Converter:
                 f"convert-lic-to-hls: @{self.fn.sym_name.data} must use each argument, in order"
             )
         dataflow = hls.DataflowOp(self.b.inputs, [v.type for v in ret.operands], Region(self.b.block))
-        for r, v in zip(dataflow.results, ret.operands):
-            r.name_hint = v.name_hint
         old = list(block.ops)
         block.add_ops([dataflow, func.ReturnOp(*dataflow.results)])
         for op in reversed(old):

@@ -555,7 +555,8 @@ int main(int argc, char **argv) {{
             f"# {p}: Vitis HLS component (vitis-run --mode hls --csim|--synth --config hls_config.cfg --work_dir {p}_prj)\n"
             f"part={t.part}\n\n[hls]\nflow_target=vivado\npackage.output.format=ip_catalog\n"
             f"clock={_period(t.clock_mhz)}ns\nsyn.top={p}\nsyn.file={p}.cpp\nsyn.cflags=-I../include -std=c++14\n"
-            f"tb.file=tb_{p}.cpp\ntb.cflags=-I../include -std=c++14\ncsim.argv=input.npy output.npy\n"
+            f"tb.file=tb_{p}.cpp\ntb.file=input.npy\ntb.cflags=-I../include -std=c++14\n"
+            "csim.argv=input.npy output.npy\n"
         )
 
     def tcl(self) -> str:
@@ -564,7 +565,7 @@ int main(int argc, char **argv) {{
             f"# {p}: Vitis HLS project (vitis_hls -f run_hls.tcl)\n"
             f"open_project -reset {p}_prj\nset_top {p}\n"
             f'add_files {p}.cpp -cflags "-I../include -std=c++14"\n'
-            f'add_files -tb tb_{p}.cpp -cflags "-I../include -std=c++14"\n'
+            f'add_files -tb tb_{p}.cpp -cflags "-I../include -std=c++14"\nadd_files -tb input.npy\n'
             "open_solution -reset solution1 -flow_target vivado\n"
             f"set_part {t.part}\ncreate_clock -period {_period(t.clock_mhz)} -name default\n"
             'csim_design -argv "input.npy output.npy"\ncsynth_design\nexport_design -format ip_catalog\nexit\n'

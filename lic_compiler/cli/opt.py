@@ -42,6 +42,13 @@ class LiccOptMain(xDSLOptMain):
 
         self.available_targets["mlir"] = lambda: MLIRTarget
 
+        def hls_cpp():
+            from lic_compiler.backends.hls_cpp import HlsCppTarget
+
+            return HlsCppTarget
+
+        self.available_targets["hls-cpp"] = hls_cpp
+
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.add_argument(

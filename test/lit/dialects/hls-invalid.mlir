@@ -1,0 +1,142 @@
+// RUN: licc-opt %s --split-input-file --verify-diagnostics | filecheck %s
+
+// Every stream has exactly one consumer.
+func.func @two_consumers(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  ^bb0(%in: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>):
+    %a = hls.pointwise %in {steps = [#hls.relu]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+    %b = hls.pointwise %in {steps = [#hls.abs]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+    hls.yield %b : !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x4x4xi8>
+}
+// CHECK: stream %in has 2 consumers; every stream needs exactly one
+
+// -----
+
+func.func @read_twice_by_yield(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  ^bb0(%in: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>):
+    %a = hls.pointwise %in {steps = [#hls.relu]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+    %b = hls.pointwise %a {steps = [#hls.abs]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+    hls.yield %a : !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x4x4xi8>
+}
+// CHECK: stream %a has 2 consumers; every stream needs exactly one
+
+// -----
+
+// Lanes divide the channels.
+func.func @lanes(%x: !hls.stream<6x4x4xi8, lanes = 4, depth = 2>)
+// CHECK: !hls.stream lanes (4) must divide the 6 channels
+
+// -----
+
+// An MVAU reads SIMD lanes and writes PE lanes; PE divides Cout, SIMD the reduction.
+func.func @mvau_simd_lanes(%x: tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 4, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64} : !hls.stream<4x2x2xi8, lanes = 4, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x2xi8>
+}
+// CHECK: 'hls.mvau' reads 4 lanes but has simd = 2
+
+// -----
+
+func.func @mvau_pe_lanes(%x: tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 2 : i64, simd = 2 : i64} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x2xi8>
+}
+// CHECK: 'hls.mvau' writes 1 lanes but has pe = 2
+
+// -----
+
+func.func @mvau_pe_divides(%x: tensor<1x4x2x2xi8>) -> tensor<1x3x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x3x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<3x4xi8>, acc_type = i8, pe = 2 : i64, simd = 2 : i64} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<3x2x2xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<3x2x2xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x3x2x2xi8>
+}
+// CHECK: 'hls.mvau' pe = 2 must divide the 3 output channels
+
+// -----
+
+func.func @mvau_epilogue(%x: tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i12, pe = 1 : i64, simd = 2 : i64, epilogue = [#hls.relu]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x2xi8>
+}
+// CHECK: 'hls.mvau' epilogue gives i12 but the output stream carries i8
+
+// -----
+
+// A rescale has one value per channel, or one for all.
+func.func @rescale_channels(%x: tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x2x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i12, pe = 1 : i64, simd = 2 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1, 2, 3>, shift = array<i64: 1, 1, 1>, offset = array<i64: 0, 0, 0> -> i8>]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x2xi8>
+}
+// CHECK: #hls.rescale has 3 values for 2 channels
+
+// -----
+
+// The window generator's output is the windows of the strided, padded input.
+func.func @window_shape(%x: tensor<1x2x5x5xi8>) -> tensor<1x18x3x3xi8> {
+  %y = hls.dataflow %x : (tensor<1x2x5x5xi8>) -> tensor<1x18x3x3xi8> {
+  ^bb0(%in: !hls.stream<2x5x5xi8, lanes = 2, depth = 2>):
+    %w = hls.window %in {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0>} : !hls.stream<2x5x5xi8, lanes = 2, depth = 2> -> !hls.stream<18x3x3xi8, lanes = 2, depth = 2>
+    hls.yield %w : !hls.stream<18x3x3xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x18x3x3xi8>
+}
+// CHECK: 'hls.window' output must be 18x2x2, got 18x3x3
+
+// -----
+
+// A polyphase stage's SIMD covers channels, taps of a phase, or all taps at once.
+func.func @deconv_simd(%x: tensor<1x4x3x3xi8>) -> tensor<1x3x6x6xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x3x3xi8>) -> tensor<1x3x6x6xi8> {
+  ^bb0(%in: !hls.stream<4x3x3xi8, lanes = 4, depth = 2>):
+    %d = hls.deconv %in {weight = dense<1> : tensor<4x3x5x5xi8>, acc_type = i16, stride = array<i64: 2, 2>, padding = array<i64: 2, 2>, output_padding = array<i64: 1, 1>, pe = 3 : i64, simd = 3 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 4>, offset = array<i64: 0> -> i8>]} : !hls.stream<4x3x3xi8, lanes = 4, depth = 2> -> !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+    hls.yield %d : !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+  }
+  func.return %y : tensor<1x3x6x6xi8>
+}
+// CHECK: 'hls.deconv' simd = 3 is not legal: a divisor of Cin = 4, Cin × taps, or 25 taps × a divisor of Cin
+
+// -----
+
+// GDN reads SIMD lanes of the channels its norm reduces over.
+func.func @gdn_simd(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  ^bb0(%in: !hls.stream<4x2x2xi8, lanes = 4, depth = 2>):
+    %g = hls.gdn %in {gamma = dense<1> : tensor<4x4xi8>, beta = dense<100> : tensor<4xi18>, acc_type = i18, prologue = [#hls.square<i15>], norm = [#hls.table<rsqrt pwl(segments = 32) frac_bits = 14 -> i16>], product_type = i24, pe = 4 : i64, simd = 3 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 14>, offset = array<i64: 0> -> i8>]} : !hls.stream<4x2x2xi8, lanes = 4, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 4, depth = 2>
+    hls.yield %g : !hls.stream<4x2x2xi8, lanes = 4, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi8>
+}
+// CHECK: 'hls.gdn' simd = 3 must divide the 4 channels
+
+// -----
+
+// Stages live in a dataflow region, and the region holds only stages.
+func.func @outside(%s: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>) {
+  %a = hls.pointwise %s {steps = [#hls.relu]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+  func.return
+}
+// CHECK: 'hls.pointwise' expects parent op 'hls.dataflow'

@@ -1,0 +1,31 @@
+// RUN: licc-opt %s | licc-opt | filecheck %s
+// RUN: licc-opt %s --print-op-generic | licc-opt | filecheck %s
+
+// A dataflow of every stage kind: streams carry their tensor, lanes and FIFO
+// depth; stages their folding, accumulator and fused pointwise steps.
+
+// CHECK-LABEL: func.func @design
+// CHECK-NEXT: %y = hls.dataflow %x : (tensor<1x4x6x6xui8>) -> tensor<1x3x6x6xi8> {
+// CHECK-NEXT: ^bb0(%in: !hls.stream<4x6x6xui8, lanes = 2, depth = 2>):
+// CHECK-NEXT: %a = hls.pointwise %in {steps = [#hls.abs]} : !hls.stream<4x6x6xui8, lanes = 2, depth = 2> -> !hls.stream<4x6x6xui8, lanes = 2, depth = 2>
+// CHECK-NEXT: %w = hls.window %a {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>} : !hls.stream<4x6x6xui8, lanes = 2, depth = 2> -> !hls.stream<36x3x3xui8, lanes = 4, depth = 7>
+// CHECK-NEXT: %c = hls.mvau %w {weight = dense<1> : tensor<2x36xi8>, bias = dense<[1, 2]> : tensor<2xi20>, acc_type = i20, pe = 1 : i64, simd = 4 : i64, ram_style = "lutram", cost = {cycles = 162 : i64}, epilogue = [#hls.rescale<multiplier = array<i64: 3>, shift = array<i64: 2>, offset = array<i64: 0> -> i8>, #hls.relu]}
+// CHECK-NEXT: %g = hls.gdn %c {gamma = dense<1> : tensor<2x2xi8>, beta = dense<100> : tensor<2xi18>, acc_type = i18, prologue = [#hls.square<i15>], norm = [#hls.table<rsqrt pwl(segments = 32) frac_bits = 14 -> i16>], product_type = i24, pe = 2 : i64, simd = 1 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1, 2>, shift = array<i64: 14, 14>, offset = array<i64: 0, 1> -> i8>]}
+// CHECK-NEXT: %d = hls.deconv %g {weight = dense<1> : tensor<2x3x5x5xi8>, acc_type = i16, stride = array<i64: 2, 2>, padding = array<i64: 2, 2>, output_padding = array<i64: 1, 1>, pe = 1 : i64, simd = 25 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 4>, offset = array<i64: 0> -> i8>]}
+// CHECK-NEXT: %t = hls.pointwise %d {steps = [#hls.table<sqrt newton(newton_steps = 1, table_bits = 4) frac_bits = -2 -> i8>]}
+// CHECK-NEXT: %l = hls.lanes %t : !hls.stream<3x6x6xi8, lanes = 1, depth = 2> -> !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+// CHECK-NEXT: hls.yield %l : !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+func.func @design(%x: tensor<1x4x6x6xui8>) -> tensor<1x3x6x6xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x6x6xui8>) -> tensor<1x3x6x6xi8> {
+  ^bb0(%in: !hls.stream<4x6x6xui8, lanes = 2, depth = 2>):
+    %a = hls.pointwise %in {steps = [#hls.abs]} : !hls.stream<4x6x6xui8, lanes = 2, depth = 2> -> !hls.stream<4x6x6xui8, lanes = 2, depth = 2>
+    %w = hls.window %a {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>} : !hls.stream<4x6x6xui8, lanes = 2, depth = 2> -> !hls.stream<36x3x3xui8, lanes = 4, depth = 7>
+    %c = hls.mvau %w {weight = dense<1> : tensor<2x36xi8>, bias = dense<[1, 2]> : tensor<2xi20>, acc_type = i20, pe = 1 : i64, simd = 4 : i64, ram_style = "lutram", cost = {cycles = 162 : i64}, epilogue = [#hls.rescale<multiplier = array<i64: 3>, shift = array<i64: 2>, offset = array<i64: 0> -> i8>, #hls.relu]} : !hls.stream<36x3x3xui8, lanes = 4, depth = 7> -> !hls.stream<2x3x3xi8, lanes = 1, depth = 2>
+    %g = hls.gdn %c {gamma = dense<1> : tensor<2x2xi8>, beta = dense<100> : tensor<2xi18>, acc_type = i18, prologue = [#hls.square<i15>], norm = [#hls.table<rsqrt pwl(segments = 32) frac_bits = 14 -> i16>], product_type = i24, pe = 2 : i64, simd = 1 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1, 2>, shift = array<i64: 14, 14>, offset = array<i64: 0, 1> -> i8>]} : !hls.stream<2x3x3xi8, lanes = 1, depth = 2> -> !hls.stream<2x3x3xi8, lanes = 2, depth = 2>
+    %d = hls.deconv %g {weight = dense<1> : tensor<2x3x5x5xi8>, acc_type = i16, stride = array<i64: 2, 2>, padding = array<i64: 2, 2>, output_padding = array<i64: 1, 1>, pe = 1 : i64, simd = 25 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 4>, offset = array<i64: 0> -> i8>]} : !hls.stream<2x3x3xi8, lanes = 2, depth = 2> -> !hls.stream<3x6x6xi8, lanes = 1, depth = 2>
+    %t = hls.pointwise %d {steps = [#hls.table<sqrt newton(table_bits = 4, newton_steps = 1) frac_bits = -2 -> i8>]} : !hls.stream<3x6x6xi8, lanes = 1, depth = 2> -> !hls.stream<3x6x6xi8, lanes = 1, depth = 2>
+    %l = hls.lanes %t : !hls.stream<3x6x6xi8, lanes = 1, depth = 2> -> !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+    hls.yield %l : !hls.stream<3x6x6xi8, lanes = 3, depth = 2>
+  }
+  func.return %y : tensor<1x3x6x6xi8>
+}

@@ -1,0 +1,17 @@
+// RUN: licc-opt %s --split-input-file --verify-diagnostics -p convert-lic-to-hls | filecheck %s
+
+// The hardware computes in integers.
+func.func @float(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %y = lic.relu %x : tensor<1x2x4x4xf32>
+  func.return %y : tensor<1x2x4x4xf32>
+}
+// CHECK: convert-lic-to-hls: @float computes on tensor<1x2x4x4xf32>; the hardware is integer: run lic-quantize first
+
+// -----
+
+// An op without a stage is named, with the supported set.
+func.func @add(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi9> {
+  %y = lic.add %x, %x : (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi9>
+  func.return %y : tensor<1x2x4x4xi9>
+}
+// CHECK: convert-lic-to-hls: lic.add %y in @add has no hardware stage; supported: lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, product with x), lic.rescale, lic.relu, lic.abs, lic.table
