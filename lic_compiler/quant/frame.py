@@ -13,6 +13,7 @@ from __future__ import annotations
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType
 from xdsl.ir import Operation
+from xdsl.rewriter import Rewriter
 
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
@@ -54,7 +55,7 @@ def at_frame(module: ModuleOp, frame: Frame) -> ModuleOp:
 
 def _retype(f: func.FuncOp, arg_type: TensorType) -> TensorType:
     """Give `f`'s argument `arg_type` and recompute every result shape; returns the result type."""
-    f.body.block.args[0].type = arg_type
+    Rewriter.replace_value_with_new_type(f.body.block.args[0], arg_type)
     ret = None
     for op in f.body.block.ops:
         if isinstance(op, func.ReturnOp):
@@ -62,9 +63,8 @@ def _retype(f: func.FuncOp, arg_type: TensorType) -> TensorType:
             continue
         if isinstance(op, lic.ConstantOp):
             continue
-        result = op.results[0]
-        element = result.type.get_element_type()  # type: ignore[attr-defined]
-        result.type = TensorType(element, _shape(op))
+        element = op.results[0].type.get_element_type()  # type: ignore[attr-defined]
+        Rewriter.replace_value_with_new_type(op.results[0], TensorType(element, _shape(op)))
     assert ret is not None
     results = [v.type for v in ret.operands]
     f.function_type = FunctionType.from_lists([arg_type], results)
