@@ -18,6 +18,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.eval.bd import METHODS
 from lic_compiler.eval.codec import Codec, codec_from_checkpoint
 from lic_compiler.eval.compare import PSNR_METRICS, bd_between, bd_markdown, check_curve_name, compare, rd_markdown
+from lic_compiler.eval.integer import integer_codec_from_checkpoint
 from lic_compiler.eval.jpeg import DEFAULT_QUALITIES, jpeg_codecs
 from lic_compiler.eval.plot import plot_rd
 from lic_compiler.eval.rd import evaluate_curve, load_test_images
@@ -29,6 +30,17 @@ IMAGES = click.option(
 )
 ALLOW_PICKLE = click.option(
     "--allow-pickle", is_flag=True, help="Load pickled nn.Module checkpoints (runs code from the file).",
+)
+INTEGER = click.option(
+    "--integer", is_flag=True,
+    help="The compiled integer codec (integer encoder, entropy coder, integer decoder) of each "
+    "factorized-prior checkpoint: in rd instead of the float model, in compare one more curve "
+    "per family (NAME-int).",
+)
+PRECISION = click.option(
+    "--precision", default="", metavar="OPTIONS",
+    help="lic-assign-precision options for --integer, e.g. 'mode=hybrid max-psnr-drop=0.05' "
+    "[default: uniform W8A8, 16-bit GDN path]",
 )
 QUALITIES = click.option(
     "--quality", "qualities", type=int, multiple=True, default=DEFAULT_QUALITIES, show_default=True,
@@ -55,14 +67,20 @@ def cli(threads: int | None) -> None:
 @click.option("--description", default="", help="Free text stored in the results file.")
 @click.option("--arch", default=None, help="Require checkpoints of this architecture.")
 @ALLOW_PICKLE
+@INTEGER
+@PRECISION
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Results JSON to write.")
 def rd(
     checkpoints: tuple[Path, ...], image_dir: Path, name: str, description: str,
-    arch: str | None, allow_pickle: bool, output: Path,
+    arch: str | None, allow_pickle: bool, integer: bool, precision: str, output: Path,
 ) -> None:
-    """Evaluate CHECKPOINTS (one per rate point) with real bitstreams."""
+    """Evaluate CHECKPOINTS (one per rate point) with real bitstreams; with --integer,
+    their compiled integer codecs instead."""
     images = load_test_images(image_dir)
-    codecs = [codec_from_checkpoint(p, arch=arch, allow_pickle=allow_pickle) for p in checkpoints]
+    if integer:
+        codecs = [integer_codec_from_checkpoint(p, _precision(precision)) for p in checkpoints]
+    else:
+        codecs = [codec_from_checkpoint(p, arch=arch, allow_pickle=allow_pickle) for p in checkpoints]
     description = description or f"real bitstreams: {', '.join(c.label for c in codecs)}"
     _finish(evaluate_curve(codecs, images, name=name, description=description, progress=True), output)
 
@@ -126,10 +144,13 @@ def plot(results: tuple[Path, ...], output: Path, title: str | None, metric: str
 @click.option("--jpeg/--no-jpeg", default=True, show_default=True, help="Evaluate the JPEG curve (the first anchor).")
 @QUALITIES
 @ALLOW_PICKLE
+@INTEGER
+@PRECISION
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Folder for all outputs.")
 def compare_cmd(
     image_dir: Path, families: tuple[tuple[str, str], ...], extra: tuple[Path, ...],
-    jpeg: bool, qualities: tuple[int, ...], allow_pickle: bool, output: Path,
+    jpeg: bool, qualities: tuple[int, ...], allow_pickle: bool, integer: bool, precision: str,
+    output: Path,
 ) -> None:
     """Evaluate families and JPEG; write their JSONs, BD tables (summary.md, bd.json) and rd.png."""
     previous = [load_results(p) for p in extra]
@@ -140,12 +161,21 @@ def compare_cmd(
             raise LiccError(f"curve name {name!r} is used twice")
         # Load every checkpoint before evaluating any: a bad file fails in seconds, not hours.
         codecs[name] = [codec_from_checkpoint(p, allow_pickle=allow_pickle) for p in _expand(spec)]
+        if integer:  # one more curve: the same checkpoints compiled to integers
+            codecs[check_curve_name(f"{name}-int")] = [
+                integer_codec_from_checkpoint(p, _precision(precision)) for p in _expand(spec)
+            ]
     if len(codecs) + len(previous) < 2:
         raise LiccError("compare needs at least two curves (families, JPEG, or --with results)")
     command = shlex.join(["licc-eval", *sys.argv[1:]])
     summary = compare(codecs, images, output, extra=previous, image_folder=str(image_dir), command=command, progress=True)
     click.echo(summary.read_text())
     click.echo(f"wrote {output}/")
+
+
+def _precision(options: str) -> str:
+    """The lic-assign-precision pipeline element for --precision OPTIONS."""
+    return f"lic-assign-precision{{{options}}}" if options.strip() else "lic-assign-precision"
 
 
 def _expand(spec: str) -> list[Path]:

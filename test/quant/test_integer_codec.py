@@ -57,3 +57,30 @@ def test_the_float_and_integer_codecs_share_the_container(codec):
     float_data = ModelCodec(model, "float").encode(image)
     int_data = integer.encode(image)
     assert float_data[:5] == int_data[:5]  # height, width, latent rank
+
+
+def test_licc_eval_rd_integer_curve(codec, tmp_path, monkeypatch, capsys):
+    import sys
+
+    from lic_compiler.calibration import CALIBRATION_DIR
+    from lic_compiler.cli.eval import main
+    from lic_compiler.eval.results import load_results
+    from lic_compiler.models.checkpoint import save_checkpoint
+
+    images = tmp_path / "images"
+    images.mkdir()
+    for path in sorted(CALIBRATION_DIR.glob("*.png"))[:2]:
+        (images / path.name).write_bytes(path.read_bytes())
+    checkpoint = tmp_path / "tiny.pt"
+    save_checkpoint(checkpoint, codec[1], "bmshj2018-factorized", {"N": 8, "M": 12, "gdn": "standard"})
+    out = tmp_path / "int.json"
+    argv = ["licc-eval", "--threads", "1", "rd", str(checkpoint), "--images", str(images),
+            "--name", "tiny-int", "--integer", "--precision", "weights=8 activations=8", "-o", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 0, capsys.readouterr().err
+    results = load_results(out)
+    assert results["name"] == "tiny-int"
+    assert "tiny (integer)" in out.read_text()
+    assert '"round-trip-checked": true' in out.read_text()
