@@ -29,6 +29,13 @@ DEFAULT_PIPELINE = (
 )
 
 
+def with_options(pipeline: str, name: str, options: str) -> str:
+    """`pipeline` with `options` given to the pass `name` wherever it appears without options."""
+    if not options:
+        return pipeline
+    return ",".join(f"{p}{{{options}}}" if p.strip() == name else p for p in pipeline.split(","))
+
+
 @dataclass
 class BuildOptions:
     parts: Sequence[str] | None = None

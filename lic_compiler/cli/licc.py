@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lic_compiler.cli.common import user_errors
-from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model
+from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model, with_options
 
 
 def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
@@ -35,13 +35,35 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
               help="compile the HLS design with g++ and compare its outputs with the interpreter's")
 @click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="the C simulation's input image  [default: a bundled Kodak crop]")
+@click.option("--precision", type=click.Choice(["uniform", "hybrid"]), default="uniform", show_default=True,
+              help="bit widths: the same everywhere, or chosen per tensor under --max-psnr-drop")
+@click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
+              help="hybrid precision's budget: dB of codec PSNR on the calibration images")
+@click.option("--weights", "weight_bits", type=click.IntRange(2, 16), default=8, show_default=True,
+              help="uniform precision: weight bits")
+@click.option("--activations", "act_bits", type=click.IntRange(2, 16), default=8, show_default=True,
+              help="uniform precision: activation bits")
+@click.option("--gdn-bits", type=click.IntRange(2, 16), default=16, show_default=True,
+              help="uniform precision: GDN path bits (γ, x², the root's output)")
+@click.option("--calibration", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="calibration image folder  [default: the bundled Kodak crops]")
+@click.option("--calibration-count", type=click.IntRange(min=1), default=8, show_default=True,
+              help="calibration images to use")
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
-         allow_pickle: bool, pipeline: str, dump_ir: bool, csim: bool, image: Path | None) -> None:
+         allow_pickle: bool, pipeline: str, dump_ir: bool, csim: bool, image: Path | None,
+         precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
+         calibration: Path | None, calibration_count: int) -> None:
     """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
     ARCH:NxM (e.g. bmshj2018-factorized:64x96) for an untrained network of that
     shape, for hardware exploration."""
     start = time.perf_counter()
+    images = f"count={calibration_count}" + (f' images="{calibration}"' if calibration else "")
+    widths = (
+        f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
+        else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
+    )
+    pipeline = with_options(with_options(pipeline, "lic-calibrate", images), "lic-assign-precision", widths)
     options = BuildOptions(
         parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
         frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,
