@@ -1,0 +1,168 @@
+"""Numeric helpers of the lowering, and the three passes on small codecs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from lic_compiler.calibration import load_images
+from lic_compiler.dialects import lic
+from lic_compiler.errors import LiccError
+from lic_compiler.frontend import import_model
+from lic_compiler.interpreter import run
+from lic_compiler.ir import make_context, parse_module
+from lic_compiler.models import build
+from lic_compiler.passes.quantize import quantize
+from lic_compiler.quant import attrs
+from lic_compiler.quant.drive import codec_psnr, drive, functions
+from lic_compiler.quant.fixed import multiplier_shift, quantize_weights
+from lic_compiler.quant.frame import at_frame
+from lic_compiler.quant.plan import knobs, roles
+from lic_compiler.quant.ranges import TensorStats, levels, mse_clip
+from lic_compiler.registry import parse_pipeline
+
+CODEC = Path(__file__).parents[1] / "lit" / "passes" / "Inputs" / "codec.mlir"
+
+
+def apply(module, pipeline: str):
+    parse_pipeline(pipeline).apply(make_context(), module)
+    return module
+
+
+def tiny_codec():
+    return parse_module(CODEC.read_text())
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bits", [3, 4, 6, 8])
+def test_mse_clip_is_the_brute_force_optimum_on_a_laplacian(bits):
+    x = np.random.default_rng(bits).laplace(size=200_000)
+    magnitudes = np.sort(np.abs(x))
+    peak = magnitudes[-1]
+    chosen = mse_clip(magnitudes, peak, bits, signed=True)
+
+    def error(t: float) -> float:
+        step = t / levels(bits, True)
+        q = np.clip(np.round(x / step), -levels(bits, True), levels(bits, True)) * step
+        return float(np.mean((q - x) ** 2))
+
+    best = min(error(t) for t in np.linspace(peak / 50, peak, 400))
+    assert error(chosen) <= 1.02 * best
+    assert chosen < peak  # clipping pays on a heavy tail
+
+
+def test_tensor_stats_are_exact_at_the_extremes():
+    stats = TensorStats()
+    for seed in range(3):
+        stats.add(np.random.default_rng(seed).normal(size=(1, 4, 300, 300)) * (seed + 1))
+    summary = stats.summary()
+    assert summary["min"] < -10 and summary["max"] > 10
+    assert 0 < summary["p9999"] <= max(-summary["min"], summary["max"])
+    assert set(summary["mse_clip"]) == {f"b{b}" for b in range(2, 17)}
+
+
+@pytest.mark.parametrize("real", [1e-9, 3.7e-5, 0.5, 0.999999, 1.0, 123.456, 40000.0])
+def test_multiplier_shift_is_accurate_and_within_rescales_limits(real):
+    m, s = multiplier_shift(real)
+    assert 0 <= m < 2**31 and 0 <= s <= 62
+    assert abs(m / 2**s - real) <= real * 2**-14
+    if real < 2**14:
+        assert 2**14 <= m < 2**15
+
+
+def test_per_channel_weight_quantization():
+    w = np.random.default_rng(0).normal(size=(5, 3, 2, 2))
+    w[2] = 0.0
+    q, scale = quantize_weights(w, 6, axis=0)
+    assert np.abs(q).max() == 31 and q[2].max() == 0 and scale[2] == 1.0
+    assert np.all(np.abs(q[[0, 1, 3, 4]]).reshape(4, -1).max(axis=1) == 31)
+    assert np.allclose(q * scale.reshape(-1, 1, 1, 1), w, atol=scale.max() / 2)
+    qt, st = quantize_weights(w.transpose(1, 0, 2, 3), 6, axis=1)  # transposed conv layout
+    assert np.array_equal(qt, q.transpose(1, 0, 2, 3)) and np.array_equal(st, scale)
+
+
+# --- roles, frames -----------------------------------------------------------------------
+
+
+def test_roles_and_knobs_of_a_decomposed_codec():
+    module = tiny_codec()
+    encoder = functions(module)["encoder"]
+    assert list(roles(encoder).values()) == ["conv", "square", "norm", "root", "gdn_out", "latent"]
+    assert [k.label for k in knobs(module)] == [
+        "@encoder weight 1", "@encoder act 1", "@encoder gdn 1", "@encoder act 2", "@encoder weight 2",
+        "@decoder weight 1", "@decoder act 1", "@decoder gdn 1", "@decoder act 2", "@decoder weight 2",
+    ]
+
+
+def test_at_frame_gives_the_same_values_on_a_crop_inside_the_receptive_field():
+    module = tiny_codec()
+    big = at_frame(module, (64, 32))
+    assert lic.tensor_shape(functions(big)["decoder"].body.block.args[0]) == (1, 2, 8, 16)
+    image = load_images(count=1, size=(64, 32))[0]
+    small_out = run(module, "encoder", np.ascontiguousarray(image[:, :, :16, :16]))[0]
+    big_out = run(big, "encoder", image)[0]
+    # 1×1 and 2×2 stride-2 kernels: the first 4×4 latent pixels see only the first 16×16 pixels.
+    np.testing.assert_allclose(big_out[:, :, :4, :4], small_out, rtol=1e-6)
+
+
+# --- the passes on a codec ------------------------------------------------------------------
+
+
+def test_uniform_w8a8_integer_codec_stays_close_to_float():
+    images = load_images(count=4)
+    module = apply(tiny_codec(), "lic-calibrate{count=4},lic-assign-precision")
+    float_psnr = np.mean(codec_psnr(drive(tiny_codec(), images)))
+    quantize(module)
+    integer_psnr = np.mean(codec_psnr(drive(module, images)))
+    assert abs(float_psnr - integer_psnr) < 0.2
+    module.verify()
+
+
+def test_quantized_ir_is_deterministic_and_narrow_widths_cost_psnr():
+    images = load_images(count=2)
+    a = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    b = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    from lic_compiler.ir import print_module
+
+    assert print_module(a) == print_module(b)
+    narrow = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision{weights=3 activations=3 gdn=6},lic-quantize")
+    assert np.mean(codec_psnr(drive(narrow, images))) < np.mean(codec_psnr(drive(a, images)))
+
+
+def test_hybrid_meets_its_budget_below_the_cost_of_16_bits():
+    module = apply(tiny_codec(), "lic-calibrate{count=2}")
+    apply(module, "lic-assign-precision{mode=hybrid max-psnr-drop=0.02 count=2}")
+    summary = attrs.get(module, attrs.PRECISION)
+    assert summary["mode"] == "hybrid" and summary["psnr_drop"] <= 0.02
+    assert summary["cost"]["cost"] < summary["cost_uniform16"]["cost"]
+    assert min(summary["widths"].values()) < 16
+    images = load_images(count=2)
+    float_psnr = np.mean(codec_psnr(drive(tiny_codec(), images)))
+    quantize(module)
+    assert float_psnr - np.mean(codec_psnr(drive(module, images))) == pytest.approx(summary["psnr_drop"], abs=1e-9)
+
+
+def test_hyperprior_parts_lower_to_integers():
+    torch.manual_seed(0)
+    model = build("bmshj2018-hyperprior", 8, 12)
+    module = import_model(model, frame=(128, 128)).module
+    apply(module, "convert-torch-to-lic,lic-rewrite-gdn{measure=false},lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    images = load_images(count=2)
+    runs = drive(module, images)
+    assert set(runs) == {"encoder", "decoder", "hyper_encoder", "hyper_decoder"}
+    for name, (inputs, outputs) in runs.items():
+        assert inputs[0].dtype.kind in "iu" and outputs[0].dtype.kind in "iu", name
+    scales = runs["hyper_decoder"][1]
+    again = drive(module, images)["hyper_decoder"][1]
+    assert all(np.array_equal(a, b) for a, b in zip(scales, again))
+    f = functions(module)
+    assert attrs.get(f["hyper_decoder"], attrs.RESULT_SCALES)[0] > 0
+    assert f["hyper_encoder"].function_type.inputs.data[0] == f["encoder"].function_type.outputs.data[0]
+
+
+def test_quantize_without_calibration_says_what_to_run():
+    with pytest.raises(LiccError, match="run lic-calibrate first"):
+        apply(tiny_codec(), "lic-assign-precision")
