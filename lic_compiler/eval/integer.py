@@ -130,16 +130,17 @@ class IntegerCodec:
         y = EntropyModel.decompress(
             self.bottleneck, strings, indexes, torch.float32, self._medians(size)
         )
-        bits = self._latent_type_width()
         q = y.numpy().astype(np.int64)
-        if np.abs(q).max(initial=0) >= 1 << (bits - 1):
-            raise LiccError(f"{self.label}: the bitstream's latent does not fit the decoder's i{bits} input")
+        lo, hi = self._latent_range()
+        if q.size and (q.min() < lo or q.max() > hi):
+            raise LiccError(f"{self.label}: the bitstream's latent leaves the decoder's input range [{lo}, {hi}]")
         return self._decode_latent(q, height, width)
 
-    def _latent_type_width(self) -> int:
+    def _latent_range(self) -> tuple[int, int]:
+        from lic_compiler.dialects.lic import int_range
         from lic_compiler.quant.drive import functions, input_type
 
-        return input_type(functions(self.module)["decoder"]).get_element_type().width.data  # type: ignore[union-attr]
+        return int_range(input_type(functions(self.module)["decoder"]).get_element_type())  # type: ignore[union-attr]
 
     @torch.no_grad()
     def reference(self, x: torch.Tensor) -> torch.Tensor:
