@@ -27,15 +27,7 @@ import numpy as np
 from lic_compiler.dialects import hls
 
 
-@dataclass(frozen=True)
-class Pattern:
-    """How one period's n reads (or writes) fall on its iterations."""
-
-    kind: str  # "spread" or "front"
-    jitter: int  # the most the discrete pattern runs ahead of or behind its straight line
-
-
-SPREAD = Pattern("spread", 1)
+SPREAD, FRONT = "spread", "front"
 
 
 @dataclass
@@ -43,8 +35,8 @@ class Schedule:
     """Periods of a kernel's loop: (iterations, reads, writes) rows, one frame."""
 
     periods: np.ndarray  # int64 [n, 3]
-    reads: Pattern
-    writes: Pattern
+    reads: str  # SPREAD or FRONT
+    writes: str
     # Kernel constants the emitter writes into the stage's configuration.
     constants: dict[str, int] = field(default_factory=dict)
 
@@ -68,14 +60,18 @@ class Schedule:
         )
 
 
-def _events(lengths: np.ndarray, counts: np.ndarray, pattern: Pattern) -> np.ndarray:
-    """The iterations with an event, period by period (each distinct period computed once)."""
-    pairs, inverse = np.unique(np.stack([lengths, counts], axis=1), axis=0, return_inverse=True)
-    shapes = []
-    for p, n in pairs.tolist():
+def _events(lengths: np.ndarray, counts: np.ndarray, pattern: str) -> np.ndarray:
+    """The iterations with an event, period by period (runs of equal periods tiled)."""
+    change = np.flatnonzero((np.diff(lengths) != 0) | (np.diff(counts) != 0)) + 1
+    starts = np.r_[0, change]
+    runs = np.diff(np.r_[starts, lengths.size])
+    pieces = []
+    for start, run in zip(starts.tolist(), runs.tolist()):
+        p, n = int(lengths[start]), int(counts[start])
         j = np.arange(p)
-        shapes.append(j < n if pattern.kind == "front" else ((j + 1) * n) // p > (j * n) // p)
-    return np.concatenate([shapes[k] for k in inverse.reshape(-1)])
+        hit = j < n if pattern == FRONT else ((j + 1) * n) // p > (j * n) // p
+        pieces.append(np.tile(hit, run))
+    return np.concatenate(pieces)
 
 
 def _rows(lengths: list[int], reads: list[int], writes: list[int]) -> np.ndarray:
@@ -109,7 +105,7 @@ def mvau(op: hls.MvauOp | hls.GdnOp) -> Schedule:
     sf = op.in_type.channels // op.simd_value
     pixels = op.in_type.pixels
     rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (pixels, 1))
-    return Schedule(rows, Pattern("front", sf), SPREAD, {"NF": nf, "SF": sf, "PIXELS": pixels})
+    return Schedule(rows, FRONT, SPREAD, {"NF": nf, "SF": sf, "PIXELS": pixels})
 
 
 def pointwise(op: hls.PointwiseOp) -> Schedule:
@@ -189,10 +185,32 @@ def _deconv_in_turn(op: hls.DeconvOp) -> Schedule:
         "ROW_WORK": row_work,
         "TY": [len(t) for t in taps_y],
         "TX": [len(t) for t in taps_x],
+        "WO": wo,
+        "NF": nf,
     }
-    # A pixel's fold ends every STEPS(phase) working iterations: at most one step off its line.
-    writes_pattern = Pattern("spread", 1 + max(steps))
-    return Schedule(_rows(lengths, reads, writes), SPREAD, writes_pattern, constants)
+    return _InTurnSchedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
+
+
+class _InTurnSchedule(Schedule):
+    """Phases in turn: a write ends each pixel's fold, STEPS(phase) working iterations long,
+    and the working iterations are spread over the row's period."""
+
+    def flags(self) -> tuple[np.ndarray, np.ndarray]:
+        lengths, reads = self.periods[:, 0], self.periods[:, 1]
+        work = np.asarray([0] + [self.constants["ROW_WORK"][y % len(self.constants["ROW_WORK"])] for y in range(len(lengths) - 1)])
+        working = _events(lengths, work, SPREAD)
+        ends = np.concatenate([np.zeros(0, bool)] + [self._fold_ends(y) for y in range(len(lengths) - 1)])
+        writes = np.zeros_like(working)
+        writes[np.flatnonzero(working)] = ends
+        return _events(lengths, reads, SPREAD), writes
+
+    def _fold_ends(self, y: int) -> np.ndarray:
+        """Over one output row's working iterations: which end a pixel's fold."""
+        k = self.constants
+        sw, nf = len(k["TX"]), k["NF"]
+        ry = y % len(k["TY"])
+        steps = [k["STEPS"][ry * sw + x % sw] for x in range(k["WO"])]
+        return np.concatenate([np.tile(np.arange(s) == s - 1, nf) for s in steps])
 
 
 def _deconv_at_once(op: hls.DeconvOp) -> Schedule:
@@ -259,32 +277,58 @@ def design_cycles(flow: hls.DataflowOp) -> int:
     return max(schedule(op).iters for op in flow.stages())
 
 
-def longest_gap(flags: np.ndarray) -> int:
-    """The most consecutive iterations without an event, over two back-to-back frames."""
-    hits = np.flatnonzero(np.tile(flags, 2))
+# The throughput a stream may give up once a frame rather than buffer a frame's first rows.
+MAX_FILL_LOSS = 0.005
+# A FIFO this large (two BRAM18) may hold more than the design's pace strictly needs.
+FIFO_BUDGET_BITS = 2 * 18 * 1024
+
+
+def longest_gap(flags: np.ndarray, across_frames: bool) -> int:
+    """The most consecutive iterations without an event: between a frame's first and
+    last event, or also from a frame's last to the next frame's first."""
+    hits = np.flatnonzero(flags)
     if hits.size == 0:
-        return 2 * flags.size
-    return int(max(hits[0], np.diff(hits).max(initial=1) - 1, 2 * flags.size - 1 - hits[-1]))
+        return flags.size
+    inner = int(np.diff(hits).max(initial=1) - 1)
+    return max(inner, flags.size - 1 - hits[-1] + hits[0]) if across_frames else inner
 
 
-def fifo_depth(producer: Schedule, consumer: Schedule, period: int) -> int:
-    """The depth that keeps both ends at the design's pace.
+def most_events(flags: np.ndarray, window: int) -> int:
+    """The most events in any `window` consecutive iterations (across a frame boundary too)."""
+    if window <= 0:
+        return 0
+    counts = np.concatenate([[0], np.cumsum(np.tile(flags, 2))])
+    window = min(window, flags.size)
+    return int((counts[window:] - counts[:-window]).max())
 
-    A stage with slack catches up after a pause, so what a FIFO must bridge
-    is one side's longest pause at its own speed while the other side goes on
-    at the design's pace (beats per cycle of a frame period): the producer's
-    longest run without a write (a window generator's first rows, a
-    transposed convolution's block row) against the consumer's reads, and the
-    consumer's longest run without a read (an MVAU's folds after the first)
-    against the producer's writes; plus each side's burst within a period."""
+
+def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: int) -> int:
+    """The depth that lets neither end wait for the other beyond the design's pace.
+
+    A FIFO bridges the producer's longest pause in writing (a polyphase stage
+    between block rows) while the consumer reads, and the consumer's longest
+    pause in reading (an MVAU's folds after the first) while the producer
+    writes: the most reads, and the most writes, in any window of that many
+    iterations (each side at full speed). A stage with slack runs at the
+    design's pace on average, so when that bound needs more than
+    `FIFO_BUDGET_BITS`, the other side is counted at that pace instead (the
+    iterations it gets through in the pause's cycles). The pause between
+    frames (a window generator's first rows) is bridged only if it would cost
+    more than `MAX_FILL_LOSS` of the frame period: at 720p bridging it would
+    buffer a frame's first rows to save a fraction of a percent."""
     writes = producer.flags()[1]
     reads = consumer.flags()[0]
-    need = max(
-        longest_gap(writes) * consumer.total_reads / period,
-        longest_gap(reads) * producer.total_writes / period,
-    )
-    depth = int(np.ceil(need - 1e-9)) + producer.writes.jitter + consumer.reads.jitter
-    return max(MIN_DEPTH, depth)
+    across = max(longest_gap(writes, True), longest_gap(reads, True)) > MAX_FILL_LOSS * period
+    write_pause, read_pause = longest_gap(writes, across), longest_gap(reads, across)
+    fast = most_events(reads, write_pause) + most_events(writes, read_pause)
+    if fast * beat_bits > FIFO_BUDGET_BITS:
+
+        def paced(iterations: int, schedule: Schedule) -> int:
+            return ceil(iterations * schedule.iters / period)
+
+        slow = most_events(reads, paced(write_pause, consumer)) + most_events(writes, paced(read_pause, producer))
+        fast = max(slow, FIFO_BUDGET_BITS // beat_bits)
+    return max(MIN_DEPTH, fast)
 
 
 def fifo_depths(flow: hls.DataflowOp) -> dict[hls.StageOp, int]:
@@ -295,7 +339,8 @@ def fifo_depths(flow: hls.DataflowOp) -> dict[hls.StageOp, int]:
     for op in stages:
         producer = op.input.owner
         if isinstance(producer, hls.StageOp):
-            out[op] = fifo_depth(schedule(producer), schedule(op), period)
+            stream = hls.stream_of(op.input)
+            out[op] = fifo_depth(schedule(producer), schedule(op), period, stream.lanes.data * stream.bits)
     return out
 
 

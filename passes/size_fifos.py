@@ -3,15 +3,15 @@
 A design is a chain of stages (every stage has one input and one output
 stream, every stream one consumer), so no choice of depths can deadlock:
 depths set the throughput. Each kernel's loop reads and writes in a fixed
-pattern per period (`lic_compiler.hls_schedule`): an MVAU takes its input
-vector in a burst once per pixel, a stride-2 window generator takes two
-rows per output row, a transposed convolution hands out a block row at a
-time. The depth of a stream is the greatest backlog between its producer's
-writes and its consumer's reads when every stage runs at the design's frame
-period (the slowest stage's), the consumer starting as late as it must,
-over two consecutive frames, plus each side's burst within a period: deep
-enough that no stage waits for another beyond that pace, and no deeper.
-`lic_compiler.hls_schedule.simulate` checks it cycle by cycle.
+pattern (`lic_compiler.hls_schedule`): an MVAU takes its input vector in a
+burst once per pixel and then pauses for its other folds, a stride-2
+window generator takes two input rows per output row, a transposed
+convolution hands out a block row at a time. A stream's depth bridges its
+producer's longest pause in writing and its consumer's longest pause in
+reading: what the other side moves meanwhile (`fifo_depth` has the
+details, and the two exceptions that keep 720p designs from buffering whole
+rows to save a fraction of a percent). `lic_compiler.hls_schedule.simulate`
+runs the schedules cycle by cycle to check the depths and the frame rate.
 """
 
 from __future__ import annotations

@@ -1,19 +1,20 @@
 // RUN: licc-opt %s -p hls-size-fifos | filecheck %s
 
-// Depths from the stages' schedules, at the slowest stage's pace (%c0, 9,216
-// cycles a frame): a stream bridges its producer's longest pause in writing
-// against its consumer's pace, and the reverse, plus each side's burst. %w0
-// pauses while its first two rows arrive and %c0 reads its 9 input beats in
-// a burst (fold 0 of 4): 18. %w1 reads two rows per output row; %c1 writes
-// one beat per 4 cycles; the polyphase stage hands out a block row at a time;
-// the pointwise stage streams. The AXI input and output have no FIFO.
+// Depths from the stages' schedules (lic_compiler/hls_schedule.py): a stream
+// bridges its producer's longest pause in writing and its consumer's longest
+// pause in reading, holding what the other side moves meanwhile. %c0 (the
+// slowest stage, 9,216 cycles a frame) reads its 9 input beats in fold 0 of 4
+// and pauses 27 cycles, while %w0 emits a beat a cycle: 27. %w1 pauses while
+// the two input rows of each output row arrive; %c1 reads its 4 beats of 50
+// lanes per pixel in a burst: 92. The polyphase stage reads a row of %c1 per
+// block row. The AXI input and output have no FIFO.
 
 // CHECK: ^bb0(%in: !hls.stream<4x16x16xi8, lanes = 4, depth = 2>):
-// CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 18>
-// CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 6>
-// CHECK-NEXT: %w1 = hls.window %c0 {{.*}} -> !hls.stream<200x8x8xi8, lanes = 50, depth = 11>
-// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 3>
-// CHECK-NEXT: %d = hls.deconv %c1 {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 3>
+// CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 27>
+// CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 8>
+// CHECK-NEXT: %w1 = hls.window %c0 {{.*}} -> !hls.stream<200x8x8xi8, lanes = 50, depth = 92>
+// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 27>
+// CHECK-NEXT: %d = hls.deconv %c1 {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: %p = hls.pointwise %d {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: hls.yield %p
 
