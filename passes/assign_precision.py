@@ -13,7 +13,8 @@ the verifier proves.
   calibration images (encoder → integer latent → decoder, the real integer
   codec) is at most ``max-psnr-drop`` dB below the float codec's, searched
   as `lic_compiler.quant.search` describes, costed by the hardware model
-  (`lic_compiler.quant.cost`) on ``device``.
+  (`lic_compiler.quant.cost`) on ``device``. The hyper-transforms' widths
+  change the rate, not this PSNR: they keep the uniform widths.
 
 The module attribute ``lic.precision`` records the mode, the widths per
 knob, and, when measured, the PSNR drop and the hardware cost.
@@ -34,6 +35,9 @@ from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs
 
 MODES = ("uniform", "hybrid")
+# The functions whose widths change the PSNR the hybrid budget measures; the
+# hyper-transforms' change the rate only, and keep the uniform widths.
+SEARCHED = ("encoder", "decoder")
 WIDTH_RANGE = (2, 16)
 
 
@@ -69,16 +73,17 @@ class AssignPrecisionPass(ModulePass):
         self.check()
         fix_interfaces(op)
         all_knobs = knobs(op)
+        widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
+        for knob in all_knobs:
+            knob.apply(widths[knob.kind])
         if self.mode == "uniform":
-            widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
-            for knob in all_knobs:
-                knob.apply(widths[knob.kind])
             summary = {"mode": "uniform", "widths": {k.label: widths[k.kind] for k in all_knobs}}
         else:
             from lic_compiler.quant.search import hybrid_search
 
             images = load_images(self.images or None, self.count)
-            result = hybrid_search(op, all_knobs, images, float(self.max_psnr_drop), self.device)
+            searched = [k for k in all_knobs if k.function in SEARCHED]
+            result = hybrid_search(op, searched, images, float(self.max_psnr_drop), self.device)
             summary = result.summary()
             print(result.report(), file=sys.stderr)
         attrs.put(op, attrs.PRECISION, summary)

@@ -20,7 +20,7 @@ codec's PSNR. Cost is `lic_compiler.quant.cost`'s.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,8 +28,9 @@ from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
 from lic_compiler.quant.cost import CostModel
-from lic_compiler.quant.drive import codec_psnr, drive
-from lic_compiler.quant.frame import measurement_module, paired_ops
+from lic_compiler.calibration import fit_image
+from lic_compiler.quant.drive import codec_psnr, drive, to_pixels
+from lic_compiler.quant.frame import image_frame, measurement_module
 from lic_compiler.quant.plan import Knob, knobs
 
 # Candidate widths per knob kind, widest first.
@@ -92,13 +93,36 @@ def _mean_psnr(runs) -> float:
     return float(np.mean(values))
 
 
-def integer_psnr(module: ModuleOp, images: Sequence[np.ndarray]) -> float:
-    """The codec PSNR of `module` (float, with widths assigned) lowered to integers."""
-    from lic_compiler.passes.quantize import quantize
+@dataclass
+class _Measurer:
+    """The integer codec's PSNR for width assignments of `module` (a float module at the images' size).
 
-    lowered = module.clone()
-    quantize(lowered)
-    return _mean_psnr(drive(lowered, images))
+    The encoder's latents are kept per assignment of the encoder's knobs, so a
+    decoder knob's measurement runs only the decoder.
+    """
+
+    module: ModuleOp
+    copies: dict[Knob, Knob]  # search knob → the same knob of `module`
+    images: Sequence[np.ndarray]
+    count: int = 0
+    _latents: dict[tuple[int, ...], list[np.ndarray]] = field(default_factory=dict)
+
+    def __call__(self, widths: dict[Knob, int]) -> float:
+        from lic_compiler.interpreter import make_interpreter
+        from lic_compiler.passes.quantize import quantize
+
+        self.count += 1
+        for knob, bits in widths.items():
+            self.copies[knob].apply(bits)
+        lowered = self.module.clone()
+        quantize(lowered)
+        interpreter = make_interpreter(lowered)
+        pixels = [to_pixels(x) for x in self.images]
+        key = tuple(bits for knob, bits in widths.items() if knob.function == "encoder")
+        if key not in self._latents:
+            self._latents[key] = [interpreter.call_op("encoder", (x,))[0] for x in pixels]
+        decoded = [interpreter.call_op("decoder", (q,))[0] for q in self._latents[key]]
+        return _mean_psnr({"encoder": (pixels, []), "decoder": ([], decoded)})
 
 
 def hybrid_search(
@@ -106,20 +130,14 @@ def hybrid_search(
 ) -> HybridResult:
     """Choose every knob's width of `module` (see the module docstring) and apply it."""
     start = time.perf_counter()
-    measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
+    size = (images[0].shape[3], images[0].shape[2])
+    measured = measurement_module(module, size)
     if measured is module:
         measured = module.clone()
-    copies = dict(zip(all_knobs, knobs(measured)))
+    frame = image_frame(measured)
+    fitted = [fit_image(x, frame) for x in images] if frame else list(images)
+    psnr = _Measurer(measured, dict(zip(all_knobs, knobs(measured))), fitted)
     costs = CostModel.of(module, device)
-    count = 0
-
-    def psnr(widths: dict[Knob, int]) -> float:
-        nonlocal count
-        count += 1
-        for knob, bits in widths.items():
-            copies[knob].apply(bits)
-        return integer_psnr(measured, images)
-
     psnr_float = _mean_psnr(drive(measured, images))
     top = {k: WIDTHS[k.kind][0] for k in all_knobs}
     base = psnr(top)
@@ -183,7 +201,7 @@ def hybrid_search(
         widths={k.label: current[k] for k in all_knobs},
         resources=costs.resources(),
         uniform16=uniform16,
-        measurements=count,
+        measurements=psnr.count,
         seconds=time.perf_counter() - start,
         sensitivities={k.label: {b: v for (kk, b), v in sensitivity.items() if kk is k} for k in all_knobs},
     )
