@@ -51,7 +51,7 @@ def beat(s: hls.StreamType) -> str:
     return f"licc::vec<{cpp_type(s.element_type)}, {s.lanes.data}>"
 
 
-def _bits(values: np.ndarray, signed: bool = True) -> int:
+def _bits(values: np.ndarray) -> int:
     """Bits of the narrowest standard-sized two's complement type holding `values`."""
     lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
     return next(b for b in (8, 16, 32, 64) if -(1 << (b - 1)) <= lo and hi < (1 << (b - 1)))
