@@ -127,7 +127,24 @@ def prune_channels(module: ModuleOp, options: PruneChannelsPass) -> dict[str, An
     before = _totals(module)
     folded = fold_dropped_means(keep, probe) if options.compensate and probe is not None else []
     apply_selection(module, channels, keep)
-    report: dict[str, Any] = {
+    report = _report(options, channels, keep, [names[op] for op in folded], before, _totals(module))
+    if options.measure:
+        report["images"] = len(images)
+        quality = codec_quality(runs), codec_quality(calibration_runs(module, images))
+        for when, values in zip(("before", "after"), quality):
+            report |= {f"{k}_{when}": v for k, v in values.items()}
+    return _compose(pruning_record(module), report)
+
+
+def _report(
+    options: PruneChannelsPass,
+    channels: Channels,
+    keep: dict[Group, np.ndarray],
+    compensated: list[str],
+    before: dict[str, int],
+    after: dict[str, int],
+) -> dict[str, Any]:
+    return {
         "criterion": options.criterion,
         "ratio": float(options.ratio),
         "multiple_of": options.multiple_of,
@@ -137,16 +154,10 @@ def prune_channels(module: ModuleOp, options: PruneChannelsPass) -> dict[str, An
             if g.prunable or g.kind == TIED
         ],
         "kept": {g.name: keep[g].tolist() for g in keep},
-        "compensated": [names[op] for op in folded],
+        "compensated": compensated,
         **{f"{k}_before": v for k, v in before.items()},
-        **{f"{k}_after": v for k, v in _totals(module).items()},
+        **{f"{k}_after": v for k, v in after.items()},
     }
-    if options.measure:
-        report["images"] = len(images)
-        quality = codec_quality(runs), codec_quality(calibration_runs(module, images))
-        for when, values in zip(("before", "after"), quality):
-            report |= {f"{k}_{when}": v for k, v in values.items()}
-    return _compose(pruning_record(module), report)
 
 
 def _targeted(group: Group, options: PruneChannelsPass) -> bool:
