@@ -69,6 +69,7 @@ from lic_compiler.pruning.criteria import (
     ActivityProbe,
     Runs,
     calibration_runs,
+    channel_mean,
     codec_quality,
     fold_dropped_means,
     importance,
@@ -125,7 +126,8 @@ def prune_channels(module: ModuleOp, options: PruneChannelsPass) -> dict[str, An
     runs = calibration_runs(module, images, probe) if needs_images else {}
     keep = _selection(channels, targets, ratios, options, probe, runs, names)
     before = _totals(module)
-    folded = fold_dropped_means(keep, probe) if options.compensate and probe is not None else []
+    dequantised = {g: channel_mean(_latent_values(g, runs)) for g in keep if g.kind in LATENTS}
+    folded = fold_dropped_means(keep, probe, dequantised) if options.compensate and probe is not None else []
     apply_selection(module, channels, keep)
     report = _report(options, channels, keep, [names[op] for op in folded], before, _totals(module))
     if options.measure:

@@ -27,6 +27,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
+from xdsl.ir import BlockArgument
 
 from lic_compiler.calibration import codec_psnr, fit_image
 from lic_compiler.dialects import lic
@@ -197,9 +198,15 @@ def latent_keep(stats: LatentStats, ratio: float, multiple_of: int) -> np.ndarra
     return np.sort(order[: round_to_multiple(keep, size, multiple_of)])
 
 
-def fold_dropped_means(keep: dict[Group, np.ndarray], probe: ActivityProbe) -> list[Conv]:
+def fold_dropped_means(
+    keep: dict[Group, np.ndarray], probe: ActivityProbe, dequantised: dict[Group, np.ndarray]
+) -> list[Conv]:
     """Add each dropped channel's mean contribution to the biases of the convolutions reading it.
 
+    A convolution reading a latent argument (the decoders') gets
+    `dequantised[group]`: the real decoder reads the entropy coder's
+    dequantised latent (medians or predicted means added back), whose mean
+    is the unrounded latent's, not the rounded one's the calibration feeds.
     A constant input's contribution to a transposed convolution depends on
     the output pixel's phase; its average over the stride's phases is used.
     Convolutions without a bias, or that the calibration images do not
@@ -209,7 +216,8 @@ def fold_dropped_means(keep: dict[Group, np.ndarray], probe: ActivityProbe) -> l
     for group, kept in keep.items():
         dropped = np.setdiff1d(np.arange(group.size), kept)
         for op in group.consumers:
-            mean = probe.mean(op)
+            reads_argument = isinstance(op.input, BlockArgument) and group in dequantised
+            mean = dequantised[group] if reads_argument else probe.mean(op)
             if op.bias is None or mean is None:
                 continue
             phases = 1 if isinstance(op, lic.Conv2dOp) else int(np.prod(op.strides()))
@@ -218,3 +226,8 @@ def fold_dropped_means(keep: dict[Group, np.ndarray], probe: ActivityProbe) -> l
             replace_weight(op, 2, (bias + shift).astype(bias.dtype))
             changed.append(op)
     return changed
+
+
+def channel_mean(values: list[np.ndarray]) -> np.ndarray:
+    """The mean of each channel over images and pixels."""
+    return np.concatenate(values).mean(axis=(0, 2, 3), dtype=np.float64)

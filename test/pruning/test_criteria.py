@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lic_compiler.errors import LiccError
-from lic_compiler.ir import parse_module
+from lic_compiler.ir import parse_module, to_numpy
 from lic_compiler.pruning import pruning_record
 from lic_compiler.pruning.channels import FIXED, HIDDEN, HYPER_LATENT, LATENT, TIED, channel_groups
 from lic_compiler.pruning.criteria import LatentStats, keep_count, latent_keep, latent_stats
@@ -35,6 +35,33 @@ func.func @encoder(%x: tensor<1x3x8x8xf32>) -> tensor<1x1x8x8xf32> {
 def test_gdn_criterion_sees_the_normalisation(criterion: str, kept: list[int]) -> None:
     module = prune(parse_module(NORMALISED_AWAY), f"ratio=0.5 criterion={criterion} count=2 measure=false")
     assert pruning_record(module)["kept"] == {"encoder.conv1": kept}
+
+
+# Latent channel 1 is 0.3 everywhere: it rounds to zero (free), but the real
+# decoder reads it dequantised (≈ 0.3, its median), so 0.3 × its weights go
+# into the decoder's bias.
+CONSTANT_LATENT = """
+func.func @encoder(%x: tensor<1x3x8x8xf32>) -> tensor<1x2x8x8xf32> {
+  %w = lic.constant dense<[[[[20.0]], [[0.0]], [[0.0]]], [[[0.0]], [[0.0]], [[0.0]]]]> : tensor<2x3x1x1xf32>
+  %b = lic.constant dense<[0.0, 0.3]> : tensor<2xf32>
+  %conv = lic.conv2d %x, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (tensor<1x3x8x8xf32>, tensor<2x3x1x1xf32>, tensor<2xf32>) -> tensor<1x2x8x8xf32>
+  func.return %conv : tensor<1x2x8x8xf32>
+}
+func.func @decoder(%y: tensor<1x2x8x8xf32>) -> tensor<1x3x8x8xf32> {
+  %w = lic.constant dense<[[[[0.1]], [[0.1]], [[0.1]]], [[[1.0]], [[2.0]], [[3.0]]]]> : tensor<2x3x1x1xf32>
+  %b = lic.constant dense<0.5> : tensor<3xf32>
+  %deconv = lic.conv_transpose2d %y, %w, %b {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>, output_padding = array<i64: 0, 0>} : (tensor<1x2x8x8xf32>, tensor<2x3x1x1xf32>, tensor<3xf32>) -> tensor<1x3x8x8xf32>
+  func.return %deconv : tensor<1x3x8x8xf32>
+}
+"""
+
+
+def test_decoder_bias_takes_the_dequantised_mean_of_a_dropped_latent_channel() -> None:
+    module = prune(parse_module(CONSTANT_LATENT), "criterion=latent count=2 measure=false")
+    record = pruning_record(module)
+    assert record["kept"] == {"latent": [0]} and record["compensated"] == ["decoder.conv1"]
+    (deconv,) = [op for op in module.walk() if op.name == "lic.conv_transpose2d"]
+    assert np.allclose(to_numpy(deconv.bias.owner.value), [0.8, 1.1, 1.4])
 
 
 def test_gdn_criterion_needs_calibration_activity() -> None:
