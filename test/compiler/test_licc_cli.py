@@ -43,7 +43,11 @@ def test_build_folder(checkpoint, tmp_path):
     assert out.returncode == 0, out.stderr
     build_dir = tmp_path / "build"
     assert sorted(p.name for p in (build_dir / "ir").iterdir()) == [
-        "00-import.mlir", "01-convert-torch-to-lic.mlir", "02-lic-set-parallelism.mlir", "final.mlir"]
+        "00-import.mlir", "01-convert-torch-to-lic.mlir", "02-lic-rewrite-gdn.mlir",
+        "03-lic-calibrate.mlir", "04-lic-assign-precision.mlir", "05-lic-quantize.mlir",
+        "06-lic-set-parallelism.mlir", "07-convert-lic-to-hls.mlir", "08-hls-size-fifos.mlir",
+        "final.mlir"]
+    assert (build_dir / "hls" / "encoder" / "encoder.cpp").is_file()
     report = json.loads((build_dir / "report.json").read_text())
     assert set(report["functions"]) == {"encoder", "decoder"}
     assert report["model"]["frame"] == [64, 48]
