@@ -166,3 +166,15 @@ def test_hyperprior_parts_lower_to_integers():
 def test_quantize_without_calibration_says_what_to_run():
     with pytest.raises(LiccError, match="run lic-calibrate first"):
         apply(tiny_codec(), "lic-assign-precision")
+
+
+def test_licc_precision_options_reach_the_passes():
+    from lic_compiler.driver import DEFAULT_PIPELINE, with_options
+
+    pipeline = with_options(DEFAULT_PIPELINE, "lic-assign-precision", "mode=hybrid max-psnr-drop=0.1")
+    assert "lic-assign-precision{mode=hybrid max-psnr-drop=0.1}" in pipeline
+    assert with_options(pipeline, "lic-assign-precision", "weights=4") == pipeline  # already has options
+    assert with_options(DEFAULT_PIPELINE, "lic-calibrate", "") == DEFAULT_PIPELINE
+    passes = parse_pipeline(pipeline).passes
+    assign = next(p for p in passes if p.name == "lic-assign-precision")
+    assert assign.mode == "hybrid" and assign.max_psnr_drop == 0.1
