@@ -31,6 +31,14 @@ DEFAULT_PIPELINE = (
 )
 
 
+def with_pruning(pipeline: str, options: str) -> str:
+    """`pipeline` with `lic-prune-channels{options}` right after the conversion to lic."""
+    head, sep, tail = pipeline.partition("convert-torch-to-lic")
+    if not sep:
+        raise LiccError("--prune needs convert-torch-to-lic in the pipeline")
+    return f"{head}convert-torch-to-lic,lic-prune-channels{{{options}}}{tail}"
+
+
 def with_options(pipeline: str, name: str, options: str) -> str:
     """`pipeline` with `options` given to the pass `name` wherever it appears without options."""
     if not options:
@@ -91,6 +99,7 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
         if HW_ATTR in golden.attributes:  # lic-set-parallelism chose a design
             report["hardware"] = write_hardware_report(golden, scratch)
         report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
+        report |= _pruning(golden, scratch)
         (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
         (scratch / "report.md").write_text(render_report(report))
     return BuildResult(module, imported.info, report, sorted(texts))
@@ -113,6 +122,18 @@ def _hls_project(module: ModuleOp, golden: ModuleOp, scratch: Path, options: Bui
 
         out["csim"] = run_csim(golden, parts, scratch / "hls", options.image, frame)
     return out
+
+
+def _pruning(golden: ModuleOp, scratch: Path) -> dict:
+    """The pruning record, and the surviving latent channels the entropy coder needs."""
+    from lic_compiler.pruning import latent_channels, pruning_record
+
+    record = pruning_record(golden)
+    if record is None:
+        return {}
+    if (kept := latent_channels(golden)) is not None:
+        (scratch / "latent_channels.json").write_text(json.dumps(kept) + "\n")
+    return {"pruning": record}
 
 
 _SPEC = re.compile(r"^(?P<arch>[a-z0-9-]+):(?P<N>\d+)x(?P<M>\d+)$")

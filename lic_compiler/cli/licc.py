@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lic_compiler.cli.common import user_errors
-from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model, with_options
+from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model, with_options, with_pruning
 
 
 def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
@@ -30,6 +30,8 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
               help="accept a fully pickled nn.Module (unpickling can run arbitrary code)")
 @click.option("-p", "--pipeline", default=DEFAULT_PIPELINE, show_default=True,
               help="pass pipeline, as for licc-opt -p")
+@click.option("--prune", default=None, metavar="OPTIONS",
+              help="prune channels after import, e.g. 'ratio=0.25 criterion=gdn multiple-of=8'")
 @click.option("--dump-ir", is_flag=True, help="write the IR after every pass into BUILD/ir/")
 @click.option("--csim", is_flag=True,
               help="compile the HLS design with g++ and compare its outputs with the interpreter's")
@@ -51,7 +53,7 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
               help="calibration images to use")
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
-         allow_pickle: bool, pipeline: str, dump_ir: bool, csim: bool, image: Path | None,
+         allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
          precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
          calibration: Path | None, calibration_count: int) -> None:
     """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
@@ -64,6 +66,8 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
         else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
     )
     pipeline = with_options(with_options(pipeline, "lic-calibrate", images), "lic-assign-precision", widths)
+    if prune is not None:
+        pipeline = with_pruning(pipeline, prune)
     options = BuildOptions(
         parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
         frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,

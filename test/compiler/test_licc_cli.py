@@ -127,3 +127,17 @@ def test_bad_input_is_one_line_exit_2_no_build(case, checkpoint, tmp_path):
     assert needle in lines[0]
     assert not out_dir.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build")]
+
+
+def test_prune_option_records_pruning_and_latent_channels(checkpoint, tmp_path):
+    out = CliRunner().invoke(main, [str(checkpoint), "-o", str(tmp_path / "b"), "--frame", "64x64",
+                                    "-p", "convert-torch-to-lic",
+                                    "--prune", "ratio=0.25 keep-latent=false"])
+    assert out.exit_code == 0, out.output
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    kept = json.loads((tmp_path / "b" / "latent_channels.json").read_text())
+    assert kept == report["pruning"]["kept"]["latent"]
+    # An untrained latent rounds to zero almost everywhere: at least a quarter goes.
+    assert 1 <= len(kept) <= 9
+    final = (tmp_path / "b" / "ir" / "final.mlir").read_text()
+    assert f"tensor<1x{len(kept)}x4x4xf32>" in final
