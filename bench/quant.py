@@ -152,29 +152,33 @@ def main() -> int:
             "uniform": uniform_costs(path),
             "widths": {"W8A8": layer_widths(w8a8), "hybrid": layer_widths(hybrid)},
         })
-        print(f"{stem}: hybrid drop {search['psnr_drop']:.4f} dB on {args.count} calibration images "
-              f"(budget {args.budget}), cost {search['cost']['cost']:.3f} vs uniform 16-bit "
+        print(f"{stem}: hybrid drop {search['psnr_drop']:.4f} dB, rate {search['rate_increase']:+.3f} % "
+              f"on {args.count} calibration images (budget {args.budget} dB), cost {search['cost']['cost']:.3f} vs uniform 16-bit "
               f"{search['cost_uniform16']['cost']:.3f}", flush=True)
 
     curves = {name: evaluate(c, images, name) for name, c in codecs.items()}
-    failures = report(curves, points, timing, args.budget)
     if args.json:
         args.json.write_text(json.dumps({"curves": curves, "points": points, "speed": timing}, indent=1, default=str))
+    failures = report(curves, points, timing, args.budget)
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures else 0
+
+
+def at_point(curve: dict, stem: str) -> tuple[float, float]:
+    """(bpp, PSNR) of the rate point labelled by checkpoint `stem` (results are sorted by bpp)."""
+    i = next(i for i, p in enumerate(curve["points"]) if p["label"].split()[0] == stem)
+    return curve["results"]["bpp"][i], curve["results"]["psnr-rgb"][i]
 
 
 def report(curves: dict, points: list[dict], timing: dict, budget: float) -> list[str]:
     failures = []
     print("\n| rate point | float bpp / PSNR | W8A8 bpp / PSNR | hybrid bpp / PSNR |")
     print("|---|---|---|---|")
-    for i, point in enumerate(points):
-        cells = [
-            f"{c['points'][i]['summary']['bpp']:.4f} / {c['points'][i]['summary']['psnr-rgb']:.3f}"
-            for c in curves.values()
-        ]
-        print(f"| {Path(point['checkpoint']).stem} | " + " | ".join(cells) + " |")
+    for point in points:
+        stem = Path(point["checkpoint"]).stem
+        cells = [f"{bpp:.4f} / {psnr:.3f}" for bpp, psnr in (at_point(c, stem) for c in curves.values())]
+        print(f"| {stem} | " + " | ".join(cells) + " |")
     if len(points) >= 4:
         for name in ("W8A8", "hybrid"):
             bd = bd_between(curves["float"], curves[name])
@@ -183,11 +187,11 @@ def report(curves: dict, points: list[dict], timing: dict, budget: float) -> lis
                 failures.append(f"W8A8 costs more than {MAX_BD_RATE} % BD-rate")
     else:
         print(f"\n(BD-rate needs 4 rate points; {len(points)} given)")
-    print("\n| rate point | hybrid drop (dB, calibration) | cost hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
+    print("\n| rate point | hybrid drop (dB) / rate (%), calibration | cost hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
     print("|---|---:|---:|---:|---:|---|")
     for point in points:
         s, u = point["search"], point["uniform"]
-        print(f"| {Path(point['checkpoint']).stem} | {s['psnr_drop']:.4f} | {s['cost']['cost']:.3f} | "
+        print(f"| {Path(point['checkpoint']).stem} | {s['psnr_drop']:.4f} / {s['rate_increase']:+.2f} | {s['cost']['cost']:.3f} | "
               f"{u['W8A8']['cost']:.3f} | {u['W16A16']['cost']:.3f} | "
               f"{s['cost']['dsp']:.0f} / {u['W8A8']['dsp']:.0f} / {u['W16A16']['dsp']:.0f} |")
         if s["psnr_drop"] > budget:

@@ -11,7 +11,8 @@ the verifier proves.
   (default W8A8 with a 16-bit GDN path: x² of an 8-bit x is exact in it).
 - ``mode=hybrid``: the cheapest assignment whose codec PSNR on the
   calibration images (encoder → integer latent → decoder, the real integer
-  codec) is at most ``max-psnr-drop`` dB below the float codec's, searched
+  codec) is at most ``max-psnr-drop`` dB below the float codec's, and whose
+  latent costs at most ``max-rate-increase`` percent more bits, searched
   as `lic_compiler.quant.search` describes, costed by the hardware model
   (`lic_compiler.quant.cost`) on ``device``. The hyper-transforms' widths
   change the rate, not this PSNR: they keep the uniform widths.
@@ -53,6 +54,7 @@ class AssignPrecisionPass(ModulePass):
     gdn: int = 16
     # `int | float`: xDSL does not widen an integer literal to float.
     max_psnr_drop: int | float = 0.05
+    max_rate_increase: int | float = 0.5  # percent
     images: str = ""
     count: int = 8
     device: str = "zcu102"
@@ -66,8 +68,11 @@ class AssignPrecisionPass(ModulePass):
                 raise LiccError(
                     f"lic-assign-precision: {name}={getattr(self, name)} is outside [{lo}, {hi}] bits"
                 )
-        if self.max_psnr_drop <= 0:
-            raise LiccError(f"lic-assign-precision: max-psnr-drop must be positive, got {self.max_psnr_drop}")
+        for name in ("max_psnr_drop", "max_rate_increase"):
+            if getattr(self, name) <= 0:
+                raise LiccError(
+                    f"lic-assign-precision: {name.replace('_', '-')} must be positive, got {getattr(self, name)}"
+                )
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.check()
@@ -83,7 +88,9 @@ class AssignPrecisionPass(ModulePass):
 
             images = load_images(self.images or None, self.count)
             searched = [k for k in all_knobs if k.function in SEARCHED]
-            result = hybrid_search(op, searched, images, float(self.max_psnr_drop), self.device)
+            result = hybrid_search(
+                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device
+            )
             summary = result.summary()
             print(result.report(), file=sys.stderr)
         attrs.put(op, attrs.PRECISION, summary)

@@ -137,6 +137,7 @@ def test_hybrid_meets_its_budget_below_the_cost_of_16_bits():
     apply(module, "lic-assign-precision{mode=hybrid max-psnr-drop=0.02 count=2}")
     summary = attrs.get(module, attrs.PRECISION)
     assert summary["mode"] == "hybrid" and summary["psnr_drop"] <= 0.02
+    assert summary["rate_increase"] <= summary["max_rate_increase"] == 0.5
     assert summary["cost"]["cost"] < summary["cost_uniform16"]["cost"]
     assert min(summary["widths"].values()) < 16
     images = load_images(count=2)

@@ -15,7 +15,7 @@
 // CHECK: func.func @decoder({{.*}}) -> tensor<1x3x16x16xf32> attributes {{{.*}}lic.arg_bits = [8 : i64]}
 // CHECK: %deconv_1 = lic.conv_transpose2d {{.*}}lic.bits = 8 : i64, lic.weight_bits = 6 : i64, stride
 
-// Hybrid: the search reports each knob's width and the measured drop within budget.
-// HYBRID: lic-assign-precision: hybrid, budget 0.5 dB on 1 images
-// HYBRID: measured PSNR drop {{-?[0-9.]+}} dB (budget 0.5 dB)
+// Hybrid: the search reports each knob's width and the measured drop and rate within budget.
+// HYBRID: lic-assign-precision: hybrid, budget 0.5 dB and 0.5 % rate on 1 images
+// HYBRID: measured PSNR drop {{-?[0-9.]+}} dB (budget 0.5 dB), rate {{[-+][0-9.]+}} % (budget 0.5 %)
 // HYBRID: lic.precision = {mode = "hybrid"
