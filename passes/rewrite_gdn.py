@@ -29,19 +29,9 @@ from typing import Any
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import (
-    ArrayAttr,
-    BoolAttr,
-    DictionaryAttr,
-    FloatAttr,
-    IntegerAttr,
-    ModuleOp,
-    StringAttr,
-    f64,
-    i64,
-)
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.dialects.func import FuncOp
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -56,6 +46,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
 from lic_compiler.gdn_measure import GdnProbe, GdnTarget, gdn_target, probing_interpreter
 from lic_compiler.ir import from_numpy, to_numpy
+from lic_compiler.quant.attrs import from_attr, to_attr
 
 REPORT_ATTR = "lic.gdn_rewrite"
 FORMS = ("native", "l1")
@@ -201,7 +192,7 @@ class RewriteGdnPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         report = rewrite_gdn(op, self)
         if report["gdns"] or REPORT_ATTR not in op.attributes:  # a rerun keeps the first report
-            op.attributes[REPORT_ATTR] = _to_attr(report)
+            op.attributes[REPORT_ATTR] = to_attr(report)
         if "images" in report:
             print(format_report(report), file=sys.stderr)
 
@@ -288,35 +279,7 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _to_attr(value: Any) -> Attribute:
-    if isinstance(value, bool):
-        return BoolAttr.from_bool(value)
-    if isinstance(value, int):
-        return IntegerAttr(value, i64)
-    if isinstance(value, float):
-        return FloatAttr(value, f64)
-    if isinstance(value, str):
-        return StringAttr(value)
-    if isinstance(value, list):
-        return ArrayAttr([_to_attr(v) for v in value])
-    return DictionaryAttr({k: _to_attr(v) for k, v in value.items()})
-
-
-def _from_attr(attr: Attribute) -> Any:
-    if isinstance(attr, IntegerAttr):
-        width = attr.type.width.data  # type: ignore[attr-defined]
-        return bool(attr.value.data) if width == 1 else attr.value.data
-    if isinstance(attr, FloatAttr):
-        return attr.value.data
-    if isinstance(attr, StringAttr):
-        return attr.data
-    if isinstance(attr, ArrayAttr):
-        return [_from_attr(a) for a in attr.data]
-    assert isinstance(attr, DictionaryAttr)
-    return {k: _from_attr(v) for k, v in attr.data.items()}
-
-
 def gdn_report(module: ModuleOp) -> dict[str, Any] | None:
     """The report `lic-rewrite-gdn` stored in `module`, as plain Python values."""
     attr = module.attributes.get(REPORT_ATTR)
-    return None if attr is None else _from_attr(attr)
+    return None if attr is None else from_attr(attr)
