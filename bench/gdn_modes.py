@@ -191,7 +191,7 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
     head = (
         f"{'mode':<36} {'BD-rate cubic':>13} {'BD-rate pchip':>13} {'BD-PSNR':>9} "
         + " ".join(f"{'dPSNR ' + _short(lab):>11}" for lab in labels)
-        + f" {'max|dbpp|':>10} {'rsqrt bound':>11} {'ROM bits':>8} {'DSP':>3} {'LUT':>4} {'cycles':>6}"
+        + f" {'max|dbpp|':>10} {'rsqrt bound':>11} {'ROM bits':>8} {'BRAM18':>6} {'DSP':>3} {'LUT':>4} {'cycles':>6}"
     )
     lines = [head]
     for r in rows:
@@ -207,7 +207,7 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
             f"{r['mode']:<36} {bd} "
             + " ".join(f"{r['psnr-change'][lab]:>+11.4f}" for lab in labels)
             + f" {max(abs(v) for v in r['bpp-change-percent'].values()):>9.4f}%"
-            + f" {r['rsqrt-bound']:>11.2e} {cost['memory_bits']:>8} {cost['dsp']:>3} "
+            + f" {r['rsqrt-bound']:>11.2e} {cost['memory_bits']:>8} {cost['bram18']:>6} {cost['dsp']:>3} "
             f"{cost['luts']:>4} {cost['latency_cycles']:>6}"
         )
     return "\n".join(lines)
