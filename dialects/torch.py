@@ -182,52 +182,39 @@ class ValueTensorType(_TorchType, ShapedType, ContainerType[Attribute]):
             raise VerifyException(f"!torch.vtensor sizes must be static, got {self.get_shape()}")
 
 
+class _WrapperType(_TorchType, ContainerType[Attribute], ABC):
+    """A torch type around one element type, written `!torch.NAME<T>`."""
+
+    element_type: _TorchType
+
+    def __init__(self, element_type: _TorchType) -> None:
+        super().__init__(element_type)
+
+    def get_element_type(self) -> _TorchType:
+        return self.element_type
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            return (_parse_nested(parser),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            self.element_type.print_nested(printer)
+
+
 @irdl_attr_definition
-class ListType(_TorchType, ContainerType[Attribute]):
+class ListType(_WrapperType):
     """`!torch.list<T>` with T a torch type written without `!torch.`."""
 
     name = "torch.list"
 
-    element_type: _TorchType
-
-    def __init__(self, element_type: _TorchType) -> None:
-        super().__init__(element_type)
-
-    def get_element_type(self) -> _TorchType:
-        return self.element_type
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        with parser.in_angle_brackets():
-            return (_parse_nested(parser),)
-
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            self.element_type.print_nested(printer)
-
 
 @irdl_attr_definition
-class OptionalType(_TorchType, ContainerType[Attribute]):
+class OptionalType(_WrapperType):
     """`!torch.optional<T>`: T or None, e.g. the indices in `!torch.list<optional<vtensor>>`."""
 
     name = "torch.optional"
-
-    element_type: _TorchType
-
-    def __init__(self, element_type: _TorchType) -> None:
-        super().__init__(element_type)
-
-    def get_element_type(self) -> _TorchType:
-        return self.element_type
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        with parser.in_angle_brackets():
-            return (_parse_nested(parser),)
-
-    def print_parameters(self, printer: Printer) -> None:
-        with printer.in_angle_brackets():
-            self.element_type.print_nested(printer)
 
 
 def _parse_nested(parser: AttrParser) -> _TorchType:

@@ -23,6 +23,8 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute
 
+from lic_compiler.quant.attrs import from_attr
+
 RECORD_ATTR = "lic.pruning"
 
 
@@ -40,22 +42,6 @@ def to_attr(value: Any) -> Attribute:
     if isinstance(value, list):
         return ArrayAttr([to_attr(v) for v in value])
     return DictionaryAttr({k: to_attr(v) for k, v in value.items()})
-
-
-def from_attr(attr: Attribute) -> Any:
-    if isinstance(attr, IntegerAttr):
-        width = attr.type.width.data  # type: ignore[attr-defined]
-        return bool(attr.value.data) if width == 1 else attr.value.data
-    if isinstance(attr, FloatAttr):
-        return attr.value.data
-    if isinstance(attr, StringAttr):
-        return attr.data
-    if isinstance(attr, DenseArrayBase):
-        return [int(v) for v in attr.get_values()]
-    if isinstance(attr, ArrayAttr):
-        return [from_attr(a) for a in attr.data]
-    assert isinstance(attr, DictionaryAttr)
-    return {k: from_attr(v) for k, v in attr.data.items()}
 
 
 def pruning_record(module: ModuleOp) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from typing import Any
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
+    DenseArrayBase,
     DictionaryAttr,
     FloatAttr,
     IntegerAttr,
@@ -62,6 +63,8 @@ def from_attr(attr: Attribute) -> Any:
         return attr.value.data
     if isinstance(attr, StringAttr):
         return attr.data
+    if isinstance(attr, DenseArrayBase):
+        return [int(v) for v in attr.get_values()]
     if isinstance(attr, ArrayAttr):
         return [from_attr(a) for a in attr.data]
     assert isinstance(attr, DictionaryAttr)
