@@ -30,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,44 +90,87 @@ def stage_command(stage: dict, recipe: dict, data: Path, runs: Path) -> list[str
     return cmd
 
 
-def run_recipe(path: Path, data: Path, runs: Path, zoo: Path = ZOO) -> None:
-    """Run every unfinished stage of the recipe in order, copying finished ones to `zoo`."""
+def run_recipe(path: Path, data: Path, runs: Path, zoo: Path = ZOO, jobs: int = 1) -> None:
+    """Run every unfinished stage of the recipe, up to `jobs` at once, copying finished ones to `zoo`.
+
+    A stage starts once the stages it names (init, teacher, checkpoint) have
+    finished; among ready stages the recipe's order decides.
+    """
     load_recipe(path)  # a bad recipe fails before anything runs
     if not data.is_dir():
         raise LiccError(f"data folder {data} does not exist; pass the folder the recipe's image folders are in")
+    if jobs < 1:
+        raise LiccError(f"--jobs must be at least 1 (got {jobs})")
     runs.mkdir(parents=True, exist_ok=True)
-    with _runner_lock(runs):
+    with _runner_lock(runs), _Children() as children:
         done: set[str] = set()
         while True:
-            recipe = load_recipe(path)  # re-read before every stage: edits apply without a restart
-            pending = [s for s in recipe["stages"] if s["name"] not in done]
-            if not pending:
+            recipe = load_recipe(path)  # re-read before every start: edits apply without a restart
+            pending = [s for s in recipe["stages"] if s["name"] not in done and s["name"] not in children.running]
+            if not pending and not children.running:
                 break
-            stage = pending[0]
-            finished = runs / stage["name"] / "model.pt"
-            if finished.exists():
-                _say(f"stage {stage['name']}: finished")
-            else:
-                _run_stage(stage, stage_command(stage, recipe, data, runs))
-            for name in _zoo_names(stage):
-                _publish(finished, zoo / name)
-            done.add(stage["name"])
+            ready = [s for s in pending if _needs(s, recipe) <= done]
+            if ready and len(children.running) < jobs:
+                stage = ready[0]
+                if (runs / stage["name"] / "model.pt").exists():
+                    _say(f"stage {stage['name']}: finished")
+                    done.add(_finish(stage, runs, zoo))
+                else:
+                    children.start(stage, stage_command(stage, recipe, data, runs))
+                continue
+            if not children.running:
+                raise LiccError(f"recipe {path}: stages {', '.join(s['name'] for s in pending)} wait for each other")
+            done.add(_finish(children.wait_any(), runs, zoo))
     _say("all stages finished")
 
 
-def _run_stage(stage: dict, cmd: list[str]) -> None:
-    _say(f"stage {stage['name']}: {' '.join(cmd[2:])}")
-    child = subprocess.Popen(cmd)
-    # Pass a stop request on to the stage, which saves its state before exiting.
-    forward = lambda signum, _frame: child.send_signal(signum)  # noqa: E731
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        code = child.wait()
-    finally:
-        for s, handler in previous.items():
+def _needs(stage: dict, recipe: dict) -> set[str]:
+    """The earlier stages `stage` reads a checkpoint of."""
+    names = {s["name"] for s in recipe["stages"]}
+    return {stage[ref] for ref in ("init", "teacher", "checkpoint") if stage.get(ref) in names}
+
+
+def _finish(stage: dict, runs: Path, zoo: Path) -> str:
+    for name in _zoo_names(stage):
+        _publish(runs / stage["name"] / "model.pt", zoo / name)
+    return stage["name"]
+
+
+class _Children:
+    """The running stage processes; a stop request (SIGINT/SIGTERM) is passed on to
+    every one of them, and each saves its state before exiting."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, tuple[dict, subprocess.Popen]] = {}
+
+    def __enter__(self) -> _Children:
+        forward = lambda signum, _frame: [child.send_signal(signum) for _, child in self.running.values()]  # noqa: E731
+        self._previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _, child in self.running.values():  # a failed stage stops its siblings cleanly
+            child.send_signal(signal.SIGTERM)
+            child.wait()
+        for s, handler in self._previous.items():
             signal.signal(s, handler)
-    if code != 0:
-        raise LiccError(f"stage {stage['name']} stopped (exit {code}); rerun the same recipe command to resume it")
+
+    def start(self, stage: dict, cmd: list[str]) -> None:
+        _say(f"stage {stage['name']}: {' '.join(cmd[2:])}")
+        self.running[stage["name"]] = (stage, subprocess.Popen(cmd))
+
+    def wait_any(self) -> dict:
+        """Block until a stage exits; its stage dict, or an error if it failed."""
+        while True:
+            for name, (stage, child) in list(self.running.items()):
+                code = child.poll()
+                if code is None:
+                    continue
+                del self.running[name]
+                if code != 0:
+                    raise LiccError(f"stage {name} stopped (exit {code}); rerun the same recipe command to resume it")
+                return stage
+            time.sleep(1.0)
 
 
 def _zoo_names(stage: dict) -> list[str]:

@@ -129,9 +129,11 @@ def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
 @click.option("--runs", required=True, type=click.Path(file_okay=False, path_type=Path), help="folder of run folders")
 @click.option("--zoo", type=click.Path(file_okay=False, path_type=Path),
               help="where finished checkpoints are copied [default: the package's models/zoo]")
-def recipe_cmd(recipe: Path, data: Path, runs: Path, zoo: Path | None) -> None:
+@click.option("--jobs", default=1, show_default=True, type=int,
+              help="stages run at once when they do not depend on each other (give each a core)")
+def recipe_cmd(recipe: Path, data: Path, runs: Path, zoo: Path | None, jobs: int) -> None:
     """Run a recipe's stages in order; finished stages are skipped, an interrupted one resumes."""
-    run_recipe(recipe, data, runs, zoo or ZOO)
+    run_recipe(recipe, data, runs, zoo or ZOO, jobs)
 
 
 def _checkpoint_lmbda(meta: dict, option: str) -> float:

@@ -51,6 +51,23 @@ def test_recipe_runs_stages_in_order_and_skips_finished_ones(tmp_path: Path, cap
     assert err.count(": finished") == 3 and "copied" in err and (zoo / "student.pt").exists()
 
 
+@pytest.mark.slow
+def test_recipe_jobs_run_independent_stages_at_once(tmp_path: Path, capsys) -> None:
+    scratch = {"name": "scratch", "command": "train", "arch": "bmshj2018-factorized", "N": 4, "M": 6, "lmbda": 0.01,
+               "steps": 2}
+    path, data, runs = _recipe(tmp_path, STAGES[:2] + [scratch]), _data(tmp_path), tmp_path / "runs"
+    run_recipe(path, data, runs, tmp_path / "zoo", jobs=2)
+    starts = [line.split(":")[0] for line in capsys.readouterr().err.splitlines() if line.startswith("[recipe] stage")]
+    # scratch needs nothing and starts beside the teacher; the student waits for its teacher
+    assert starts == ["[recipe] stage teacher", "[recipe] stage scratch", "[recipe] stage student"]
+    assert all((runs / name / "model.pt").exists() for name in ("teacher", "student", "scratch"))
+
+
+def test_recipe_jobs_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(LiccError, match="--jobs must be at least 1"):
+        run_recipe(_recipe(tmp_path, STAGES), _data(tmp_path), tmp_path / "runs", tmp_path / "zoo", jobs=0)
+
+
 def test_stage_command_lines(tmp_path: Path) -> None:
     recipe = load_recipe(_recipe(tmp_path, STAGES))
     cmd = stage_command(recipe["stages"][1], recipe, Path("/d"), Path("/r"))
