@@ -7,6 +7,8 @@ device, within the device's 80 % utilisation cap, it prints:
 - licc's FPS (`lic-set-parallelism`, objective max-fps) and the DSPs it uses;
 - the DSP roofline for those DSPs, MACs per frame / (DSPs × 2 MACs × clock),
   and the ratio FPS / roofline;
+- the roofline at the layers' widths (each MAC at its operands' best rate:
+  two ≤ 8-bit products per DSP, one for GDN's 16-bit x²), and FPS over it;
 - FINN's published SetFolding rule, reimplemented below from its description,
   on the same layers and DSP budget, and licc's FPS over its FPS.
 
@@ -29,7 +31,7 @@ from xdsl.dialects.builtin import ModuleOp
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import solve
 from lic_compiler.hw.device import Device, load_device
-from lic_compiler.hw.report import roofline_fps
+from lic_compiler.hw.report import roofline_fps, width_roofline_fps
 from lic_compiler.hw.stages import (
     ApproxStage,
     ConvStage,
@@ -195,7 +197,7 @@ def run(device: Device, frame: tuple[int, int]) -> None:
         f"{clock:g} MHz, {device.util_cap:.0%} cap: {budget['dsp']} of {device.resources['dsp']} DSPs"
     )
     header = (
-        f"{'model':<16} {'part':<8} {'FPS':>7} {'DSP':>5} {'roofline':>9} {'ratio':>6} "
+        f"{'model':<16} {'part':<8} {'FPS':>7} {'DSP':>5} {'roofline':>9} {'ratio':>6} {'@widths':>8} {'ratio':>6} "
         f"{'BRAM':>5} {'LUT':>5} {'FINN-rule':>9} {'its DSP':>7} {'ours/FINN':>9} {'FINN@36b':>8}"
     )
     print(header)
@@ -214,13 +216,14 @@ def run(device: Device, frame: tuple[int, int]) -> None:
             bram, lut = (used[r] / device.resources[r] for r in ("bram18", "lut"))
             macs = sum(s.macs for ss in design.stages.values() for s in ss)
             roof = roofline_fps(macs, dsp, clock)
+            roof_w = width_roofline_fps([s for ss in design.stages.values() for s in ss], dsp, clock)
             stages = [s for ss in module_stages(sub).values() for s in ss]
             layers = finn_layers(stages)
             f_cycles, f_dsp = finn_best(layers, budget["dsp"], None)
             f_fps = clock * 1e6 / f_cycles
             capped, _ = finn_best(layers, budget["dsp"], 36)
             print(
-                f"{label + f' ({n},{m})':<16} {part:<8} {fps:7.2f} {dsp:5d} {roof:9.2f} {fps / roof:6.2f} "
+                f"{label + f' ({n},{m})':<16} {part:<8} {fps:7.2f} {dsp:5d} {roof:9.2f} {fps / roof:6.2f} {roof_w:8.2f} {fps / roof_w:6.2f} "
                 f"{bram:5.0%} {lut:5.0%} {f_fps:9.2f} {f_dsp:7d} {fps / f_fps:9.2f} {clock * 1e6 / capped:8.2f}"
             )
             if (label, part) == ("student", "encoder"):
@@ -242,7 +245,8 @@ def run(device: Device, frame: tuple[int, int]) -> None:
     )
     print(
         "roofline: MACs per frame (transposed convs without inserted zeros) / "
-        "(DSPs × 2 MACs × clock); BRAM, LUT: utilisation of the device; "
+        "(DSPs × 2 MACs × clock); @widths: each MAC at its operands' best rate (GDN's 16-bit "
+        "x² one per DSP); BRAM, LUT: utilisation of the device; "
         "FINN@36b: SetFolding with its default 36-bit weight-stream cap"
     )
 

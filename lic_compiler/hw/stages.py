@@ -183,6 +183,17 @@ class Stage(ABC):
         return macs(self.op)
 
     @property
+    def operand_bits(self) -> tuple[int, int]:
+        """(weight, operand) bits of each of the stage's multiplies."""
+        return self.widths.weight, self.widths.act_in
+
+    @property
+    def dsp_macs(self) -> float:
+        """DSP slices × cycles per frame that the stage's MACs need at best: half a
+        DSP-cycle per MAC when two pack into one DSP48E2, none in fabric."""
+        return self.macs * hwp.array_dsps(2, 1, *self.operand_bits) / 2
+
+    @property
     def has_weights(self) -> bool:
         return True
 
@@ -466,6 +477,10 @@ class GdnStage(Stage):
     def norm_bits(self) -> int:
         """Bits of the MVAU's operand: x² is twice as wide as x; |x| is as wide."""
         return 2 * self.widths.act_in if self.standard else self.widths.act_in
+
+    @property
+    def operand_bits(self) -> tuple[int, int]:
+        return self.widths.weight, self.norm_bits
 
     @property
     def rules(self) -> tuple[str, str]:

@@ -202,3 +202,15 @@ def test_inverse_l1_gdn_needs_no_table():
     f = Folding(4, 4, "bram")
     assert forward.norm_bits == inverse.norm_bits == 8  # |x|: packs two products per DSP
     assert forward.cost(f).bram18 > inverse.cost(f).bram18  # the reciprocal table
+
+
+def test_width_roofline_counts_gdn_products_at_one_per_dsp(network):
+    from lic_compiler.hw.report import roofline_fps, width_roofline_fps
+
+    conv, gdn = one(network, [("conv", 8, 3, 1), ("gdn", False)], cin=4, h=4, w=8)
+    assert conv.dsp_macs == conv.macs / 2  # 8 × 8 bits: two products per DSP
+    assert gdn.operand_bits == (8, 16) and gdn.dsp_macs == gdn.macs  # γ × x²: one
+    macs = conv.macs + gdn.macs
+    assert width_roofline_fps([conv], 10, 100.0) == roofline_fps(conv.macs, 10, 100.0)
+    assert width_roofline_fps([conv, gdn], 10, 100.0) == pytest.approx(10 * 100e6 / (conv.macs / 2 + gdn.macs))
+    assert width_roofline_fps([conv, gdn], 10, 100.0) < roofline_fps(macs, 10, 100.0)
