@@ -293,13 +293,20 @@ def longest_gap(flags: np.ndarray, across_frames: bool) -> int:
     return max(inner, flags.size - 1 - hits[-1] + hits[0]) if across_frames else inner
 
 
-def most_events(flags: np.ndarray, window: int) -> int:
-    """The most events in any `window` consecutive iterations (across a frame boundary too)."""
-    if window <= 0:
-        return 0
-    counts = np.concatenate([[0], np.cumsum(np.tile(flags, 2))])
-    window = min(window, flags.size)
-    return int((counts[window:] - counts[:-window]).max())
+class EventCounts:
+    """Events of a per-iteration flag array counted over any window of iterations."""
+
+    def __init__(self, flags: np.ndarray) -> None:
+        self.size = flags.size
+        # Two frames back to back: a window may straddle the boundary.
+        self.counts = np.concatenate([[0], np.cumsum(np.tile(flags, 2), dtype=np.int32)])
+
+    def most(self, window: int) -> int:
+        """The most events in any `window` consecutive iterations."""
+        if window <= 0:
+            return 0
+        window = min(window, self.size)
+        return int(np.subtract(self.counts[window:], self.counts[:-window]).max())
 
 
 def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: int) -> int:
@@ -320,13 +327,14 @@ def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: i
     reads = consumer.flags()[0]
     across = max(longest_gap(writes, True), longest_gap(reads, True)) > MAX_FILL_LOSS * period
     write_pause, read_pause = longest_gap(writes, across), longest_gap(reads, across)
-    fast = most_events(reads, write_pause) + most_events(writes, read_pause)
+    read_counts, write_counts = EventCounts(reads), EventCounts(writes)
+    fast = read_counts.most(write_pause) + write_counts.most(read_pause)
     if fast * beat_bits > FIFO_BUDGET_BITS:
 
         def paced(iterations: int, schedule: Schedule) -> int:
             return ceil(iterations * schedule.iters / period)
 
-        slow = most_events(reads, paced(write_pause, consumer)) + most_events(writes, paced(read_pause, producer))
+        slow = read_counts.most(paced(write_pause, consumer)) + write_counts.most(paced(read_pause, producer))
         fast = max(slow, FIFO_BUDGET_BITS // beat_bits)
     return max(MIN_DEPTH, fast)
 

@@ -43,11 +43,12 @@ class TensorStats:
         magnitudes = np.sort(np.concatenate(self.samples))
         peak = max(abs(self.min), abs(self.max))
         signed = self.min < 0
+        errors = ClipErrors(magnitudes, peak)
         return {
             "min": self.min,
             "max": self.max,
             "p9999": float(np.percentile(magnitudes, PERCENTILE)),
-            "mse_clip": {f"b{b}": mse_clip(magnitudes, peak, b, signed) for b in CLIP_BITS},
+            "mse_clip": {f"b{b}": errors.best(b, signed) for b in CLIP_BITS},
         }
 
 
@@ -58,16 +59,28 @@ def levels(bits: int, signed: bool) -> int:
 
 def mse_clip(sorted_magnitudes: np.ndarray, peak: float, bits: int, signed: bool) -> float:
     """The threshold minimising the quantisation + clipping MSE (see the module docstring)."""
-    if peak <= 0.0 or sorted_magnitudes.size == 0:
-        return peak
-    n = sorted_magnitudes.size
-    candidates = peak * np.geomspace(2.0**-12, 1.0, _CANDIDATES)
-    suffix_sum = np.concatenate([np.cumsum(sorted_magnitudes[::-1])[::-1], [0.0]])
-    suffix_sq = np.concatenate([np.cumsum((sorted_magnitudes**2)[::-1])[::-1], [0.0]])
-    first_clipped = np.searchsorted(sorted_magnitudes, candidates, side="right")
-    clipped = n - first_clipped
-    # Σ (|x| − T)² over clipped = Σx² − 2TΣx + kT²
-    clip_error = suffix_sq[first_clipped] - 2 * candidates * suffix_sum[first_clipped] + clipped * candidates**2
-    step = candidates / max(levels(bits, signed), 1)
-    error = clip_error + first_clipped * step**2 / 12.0
-    return float(candidates[int(np.argmin(error))])
+    return ClipErrors(sorted_magnitudes, peak).best(bits, signed)
+
+
+class ClipErrors:
+    """The clipping error of every candidate threshold, computed once for all bit widths."""
+
+    def __init__(self, sorted_magnitudes: np.ndarray, peak: float) -> None:
+        self.peak = peak
+        n = sorted_magnitudes.size
+        if peak <= 0.0 or n == 0:
+            return
+        self.candidates = peak * np.geomspace(2.0**-12, 1.0, _CANDIDATES)
+        suffix_sum = np.concatenate([np.cumsum(sorted_magnitudes[::-1])[::-1], [0.0]])
+        suffix_sq = np.concatenate([np.cumsum((sorted_magnitudes**2)[::-1])[::-1], [0.0]])
+        self.kept = np.searchsorted(sorted_magnitudes, self.candidates, side="right")
+        t, k = self.candidates, self.kept
+        # Σ (|x| − T)² over the clipped = Σx² − 2TΣx + (n − kept)T²
+        self.clip_error = suffix_sq[k] - 2 * t * suffix_sum[k] + (n - k) * t**2
+
+    def best(self, bits: int, signed: bool) -> float:
+        if not hasattr(self, "candidates"):
+            return self.peak
+        step = self.candidates / max(levels(bits, signed), 1)
+        error = self.clip_error + self.kept * step**2 / 12.0
+        return float(self.candidates[int(np.argmin(error))])
