@@ -91,6 +91,8 @@ class Objective(nn.Module):
     def forward(self, x: Tensor, rd_weight: float = 1.0) -> dict[str, Tensor]:
         out = self.model(x)
         terms = rate_distortion(out, x, self.lmbda)
+        if self.teacher is not None and self.kd.mix:  # that share moves to the teacher's image
+            terms["loss"] = terms["loss"] - self.kd.mix * self.lmbda * PIXEL_SCALE * terms["mse"]
         terms["loss"] = rd_weight * terms["loss"]
         if self.teacher is not None:
             terms["kd"] = self._distillation(out, x)
@@ -102,7 +104,8 @@ class Objective(nn.Module):
             t_out = self.teacher(x)
         s, t = self._student_taps.outputs, self._teacher_taps.outputs
         kd = self.kd
-        loss = kd.recon * self.lmbda * PIXEL_SCALE * (out["x_hat"] - t_out["x_hat"]).pow(2).mean()
+        recon = kd.recon + kd.mix
+        loss = recon * self.lmbda * PIXEL_SCALE * (out["x_hat"] - t_out["x_hat"]).pow(2).mean()
         if kd.latent:
             loss = loss + kd.latent * normalised_mse(self.adapters["g_a"](s["g_a"]), t["g_a"])
         if kd.entropy:

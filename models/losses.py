@@ -49,7 +49,11 @@ class KDWeights:
     teacher tensor's mean square, so weights are scale-free) between the
     student's latent y, hyper-latent z and GDN outputs, mapped through 1×1
     adapters where widths differ, and the teacher's. entropy: the latent term
-    with each teacher channel weighted by the bits it carries.
+    with each teacher channel weighted by the bits it carries. mix: the share
+    α of the distortion measured against the teacher's reconstruction rather
+    than the original, distortion = (1−α)·MSE(x̂, x) + α·MSE(x̂, x̂_t); unlike
+    recon, which adds to the distortion weight (and so moves the rate point
+    as a larger λ would), it keeps the rate-distortion balance at λ.
     """
 
     recon: float = 1.0
@@ -57,6 +61,11 @@ class KDWeights:
     hyper: float = 0.1
     feature: float = 0.1
     entropy: float = 0.0
+    mix: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.mix <= 1:
+            raise LiccError(f"distillation weight mix={self.mix:g} is a share of the distortion; choose it in [0, 1]")
 
     @classmethod
     def parse(cls, items: list[str] | tuple[str, ...]) -> KDWeights:

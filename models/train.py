@@ -31,7 +31,7 @@ from torch import nn
 from tqdm import tqdm
 
 from lic_compiler.errors import LiccError
-from lic_compiler.models.arch import build
+from lic_compiler.models.arch import build, conv_widths
 from lic_compiler.models.checkpoint import atomic_save, copy_model, load_checkpoint, save_checkpoint
 from lic_compiler.models.data import ImageFolder
 from lic_compiler.models.distill import Objective
@@ -195,8 +195,10 @@ def _objective(cfg: TrainConfig) -> Objective:
     model = build(cfg.arch, cfg.N, cfg.M, cfg.gdn, cfg.widths)
     if cfg.init:
         source, meta = load_checkpoint(cfg.init, arch=cfg.arch)
-        given = meta["config"]
-        if (given["N"], given["M"], given.get("widths")) != (cfg.N, cfg.M, cfg.widths):
+        # Widths, not config fields: a pruned export of a wider model (e.g. a teacher cut to the
+        # student's widths, to distil from) records its widths per layer.
+        if conv_widths(source) != conv_widths(model):
+            given = meta["config"]
             raise LiccError(
                 f"--init {cfg.init} has {_widths(given['N'], given['M'], given.get('widths'))}, "
                 f"not {_widths(cfg.N, cfg.M, cfg.widths)}; warm-start from a checkpoint of the same widths"

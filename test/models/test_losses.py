@@ -56,6 +56,22 @@ def test_kd_weights_parse() -> None:
         KDWeights.parse(["logits=1"])
     with pytest.raises(LiccError, match="distillation weight 'recon=high' is not name=number"):
         KDWeights.parse(["recon=high"])
+    with pytest.raises(LiccError, match="mix=1.5 is a share of the distortion; choose it in \\[0, 1\\]"):
+        KDWeights.parse(["mix=1.5"])
+
+
+def test_mix_moves_a_share_of_the_distortion_to_the_teacher_image() -> None:
+    torch.manual_seed(0)
+    teacher, student = build("bmshj2018-factorized", 8, 12), build("bmshj2018-factorized", 8, 12)
+    x = torch.rand(1, 3, 32, 32)
+    objective = Objective(student, 0.01, teacher, KDWeights(recon=0, latent=0, feature=0, mix=0.25)).eval()
+    with torch.no_grad():
+        terms = objective(x)
+        s_hat, t_hat = student(x)["x_hat"], teacher(x)["x_hat"]
+    to_x, to_teacher = float((s_hat - x).pow(2).mean()), float((s_hat - t_hat).pow(2).mean())
+    distortion = 0.75 * to_x + 0.25 * to_teacher  # the weights sum to 1: λ keeps its meaning
+    assert float(terms["loss"]) == pytest.approx(float(terms["bpp"]) + 0.01 * 255**2 * distortion, rel=1e-5)
+    assert float(terms["kd"]) == pytest.approx(0.01 * 255**2 * 0.25 * to_teacher, rel=1e-5)
 
 
 def test_distillation_terms_vanish_for_a_copy_of_the_teacher() -> None:

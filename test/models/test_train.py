@@ -76,6 +76,15 @@ def test_warm_start_needs_same_widths(images: Path, tmp_path: Path) -> None:
         _run(images, tmp_path / "run", init=str(other))
 
 
+def test_warm_start_from_a_wider_model_pruned_to_the_widths(images: Path, tmp_path: Path) -> None:
+    """A teacher cut to the student's widths records them per layer; its widths are what count."""
+    pruned = build("bmshj2018-factorized", 8, 6, widths={"g_a": [4, 4, 4, 6], "g_s": [4, 4, 4, 3]})
+    save_checkpoint(tmp_path / "cut.pt", pruned, "bmshj2018-factorized",
+                    {"lmbda": 0.01, "widths": {"g_a": [4, 4, 4, 6], "g_s": [4, 4, 4, 3]}})
+    model, _ = load_checkpoint(_run(images, tmp_path / "run", init=str(tmp_path / "cut.pt"), steps=1))
+    assert model.N == 4
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
     """Run licc-train as its console script does: (exit code, stderr)."""
