@@ -21,13 +21,13 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from torch import nn
+from torch import Tensor, nn
 from tqdm import tqdm
 
 from lic_compiler.errors import LiccError
@@ -67,6 +67,7 @@ class TrainConfig:
     save_every: int = 200
     widths: dict | None = None  # a pruned model's per-layer widths (arch.set_widths)
     latent_channels: list | None = None  # a pruned model's surviving latent channels, carried along
+    precision: str = "fp32"  # "bf16": the transforms' training forward under bfloat16 autocast
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -204,8 +205,34 @@ def _objective(cfg: TrainConfig) -> Objective:
                 f"not {_widths(cfg.N, cfg.M, cfg.widths)}; warm-start from a checkpoint of the same widths"
             )
         model.load_state_dict(source.state_dict())
+    if cfg.precision == "bf16":
+        autocast_transforms(model, torch.bfloat16)
     teacher = load_checkpoint(cfg.teacher, arch=cfg.arch)[0] if cfg.teacher else None
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
+
+
+def autocast_transforms(model: nn.Module, dtype: torch.dtype) -> None:
+    """Run the transforms' training forward under autocast to `dtype`; everything else stays float32.
+
+    The entropy models stay in float32: their likelihoods are differences of
+    nearly equal sigmoids, which bfloat16's 8-bit mantissa would wipe out.
+    Weights (and so checkpoints) stay float32, and eval mode (validation,
+    inference) runs in float32.
+    """
+    for name in ("g_a", "g_s", "h_a", "h_s"):
+        if hasattr(model, name):
+            transform = getattr(model, name)
+            transform.forward = _autocast(transform, transform.forward, dtype)
+
+
+def _autocast(transform: nn.Module, forward: Callable[[Tensor], Tensor], dtype: torch.dtype) -> Callable:
+    def run(x: Tensor) -> Tensor:
+        if not transform.training:
+            return forward(x)
+        with torch.autocast(x.device.type, dtype=dtype):
+            return forward(x).float()
+
+    return run
 
 
 def _widths(N: int, M: int, widths: dict | None) -> str:

@@ -41,6 +41,8 @@ def run_options(fn: Callable) -> Callable:
         click.option("--val-every", type=int, default=1000, show_default=True),
         click.option("--val-crop", type=int, default=256, show_default=True),
         click.option("--save-every", type=int, default=200, show_default=True),
+        click.option("--precision", type=click.Choice(["fp32", "bf16"]), default="fp32", show_default=True,
+                     help="bf16: the transforms' training forward under bfloat16 autocast (entropy models in fp32)"),
         click.option("--threads", type=int, help="torch threads per process [default: cores / processes]"),
         click.option("--device", default="cpu", show_default=True, help="torch device, e.g. cuda (under torchrun: each process's GPU)"),
     ]

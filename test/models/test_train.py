@@ -149,3 +149,21 @@ def test_entropy_model_learning_rate_and_decay() -> None:
         opt.step()
         sched.step()
     assert [g["lr"] for g in opt.param_groups] == pytest.approx([1e-5, 1e-4])
+
+
+def test_bf16_autocast_trains_the_transforms_and_validates_in_float32(images: Path, tmp_path: Path) -> None:
+    from lic_compiler.models.train import autocast_transforms
+
+    model = build("bmshj2018-factorized", 4, 6)
+    autocast_transforms(model, torch.bfloat16)
+    x = torch.rand(1, 3, 32, 32)
+    model.train()
+    out = model(x)
+    assert out["x_hat"].dtype == torch.float32 and out["likelihoods"]["y"].dtype == torch.float32
+    reference = build("bmshj2018-factorized", 4, 6)
+    reference.load_state_dict(model.state_dict())
+    model.eval(), reference.eval()
+    with torch.no_grad():  # eval mode is plain float32: the same numbers as an unwrapped model
+        assert torch.equal(model(x)["x_hat"], reference(x)["x_hat"])
+    finished, _ = load_checkpoint(_run(images, tmp_path / "run", precision="bf16", steps=2))
+    assert all(p.dtype == torch.float32 for p in finished.parameters())
