@@ -14,11 +14,15 @@ Format::
      "defaults": {"batch": 8, "crop": 128, ...},            # options of every stage
      "stages": [{"name": "teacher-q3", "command": "train", "arch": ..., "N": 128,
                  "M": 192, "lmbda": 0.0067, "steps": 8000, "zoo": "file.pt"},
+                {"name": "teacher-cut", "command": "prune", "checkpoint": "teacher-q3",
+                 "options": "ratio=0.5 criterion=gdn keep-latent=false multiple-of=32"},
                 {"name": "student-q3", "command": "distill", "teacher": "teacher-q3",
-                 "kd": {"recon": 1.0}, ...}, ...]}
+                 "init": "teacher-cut", "kd": {"mix": 0.5}, ...}, ...]}
 
-`init` and `teacher` (and finetune's `checkpoint`) name an earlier stage (its
-model.pt) or a checkpoint path; `zoo` is a file name or a list of them.
+`init` and `teacher` (and finetune's and prune's `checkpoint`) name an earlier
+stage (its model.pt) or a checkpoint path; `zoo` is a file name or a list of
+them. A ``prune`` stage runs ``licc-prune`` with `options` (the
+``lic-prune-channels`` options) and writes its report beside the model.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from lic_compiler.errors import LiccError
 
 FORMAT = "licc-recipe/1"
 ZOO = Path(__file__).parent / "zoo"
-COMMANDS = ("train", "distill", "finetune")
+COMMANDS = ("train", "distill", "finetune", "prune")
 _NOT_OPTIONS = ("name", "command", "zoo", "checkpoint", "note")
 
 
@@ -68,9 +72,13 @@ def load_recipe(path: Path) -> dict:
 
 
 def stage_command(stage: dict, recipe: dict, data: Path, runs: Path) -> list[str]:
-    """The licc-train command line of one stage."""
+    """The licc-train (or licc-prune) command line of one stage."""
     names = {s["name"] for s in recipe["stages"]}
     resolve = lambda v: str(runs / v / "model.pt") if v in names else str(v)  # noqa: E731
+    if stage["command"] == "prune":
+        run = runs / stage["name"]
+        return [sys.executable, "-m", "lic_compiler.cli.prune", resolve(stage["checkpoint"]),
+                "-o", str(run / "model.pt"), "-p", stage.get("options", ""), "--report", str(run / "report.json")]
     options = recipe.get("defaults", {}) | stage
     cmd = [sys.executable, "-m", "lic_compiler.cli.train", stage["command"]]
     if stage["command"] == "finetune":

@@ -78,10 +78,32 @@ def test_stage_command_lines(tmp_path: Path) -> None:
     )
 
 
+def test_prune_stage_command_line(tmp_path: Path) -> None:
+    cut = {"name": "cut", "command": "prune", "checkpoint": "teacher", "options": "ratio=0.5 multiple-of=4"}
+    recipe = load_recipe(_recipe(tmp_path, [STAGES[0], cut]))
+    assert stage_command(recipe["stages"][1], recipe, Path("/d"), Path("/r")) == [
+        sys.executable, "-m", "lic_compiler.cli.prune", "/r/teacher/model.pt", "-o", "/r/cut/model.pt",
+        "-p", "ratio=0.5 multiple-of=4", "--report", "/r/cut/report.json",
+    ]
+
+
+@pytest.mark.slow
+def test_recipe_distils_from_a_teacher_cut_to_the_student_widths(tmp_path: Path) -> None:
+    cut = {"name": "cut", "command": "prune", "checkpoint": "teacher",
+           "options": "ratio=0.5 criterion=gdn count=1"}  # the latent is kept: 12 channels
+    student = STAGES[1] | {"M": 12, "init": "cut", "kd": {"recon": 0, "mix": 0.5}}
+    path, data, runs = _recipe(tmp_path, [STAGES[0], cut, student]), _data(tmp_path), tmp_path / "runs"
+    run_recipe(path, data, runs, tmp_path / "zoo")
+    report = json.loads((runs / "cut" / "report.json").read_text())
+    assert {layer["layer"]: layer["after"] for layer in report["layers"]}["encoder.conv1"] == 4
+    model, meta = load_checkpoint(runs / "student" / "model.pt")
+    assert (model.N, model.M, meta["config"]["init"]) == (4, 12, str(runs / "cut" / "model.pt"))
+
+
 @pytest.mark.parametrize(
     ("stages", "message"),
     [
-        ([{"name": "a", "command": "pretrain"}], "stage a has command 'pretrain'; use one of train, distill, finetune"),
+        ([{"name": "a", "command": "pretrain"}], "stage a has command 'pretrain'; use one of train, distill, finetune, prune"),
         ([{"name": "a", "command": "train"}, {"name": "a", "command": "train"}], "every stage needs a unique name"),
         ([{"name": "s", "command": "distill", "teacher": "later"}, {"name": "later", "command": "train"}],
          "stage s's teacher 'later' is neither an earlier stage nor a .pt file"),
