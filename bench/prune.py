@@ -38,9 +38,9 @@ import torch
 
 from lic_compiler.errors import LiccError
 from lic_compiler.eval.codec import codec_from_checkpoint
-from lic_compiler.eval.compare import bd_between
+from lic_compiler.eval.bd import METHODS, bd_psnr, bd_rate
 from lic_compiler.eval.rd import TestImage, evaluate_point, load_test_images
-from lic_compiler.eval.results import make_results
+from lic_compiler.eval.results import curve, make_results
 from lic_compiler.pruning import prune_checkpoint
 
 ZOO = Path(__file__).resolve().parents[1] / "models" / "zoo"
@@ -53,6 +53,10 @@ FINETUNE = ["--lr", "1e-4", "--entropy-lr", "1e-3", "--batch", "8", "--crop", "1
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.reprint:
+        results = json.loads(Path(args.reprint).read_text())
+        print(report(results))
+        return _verdict(results)
     torch.set_num_threads(1)
     checkpoints = [Path(c) for c in args.checkpoint or DEFAULT_CHECKPOINTS]
     missing = [str(c) for c in checkpoints if not c.is_file()]
@@ -70,13 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     ]
     Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     print(report(results))
+    return _verdict(results)
+
+
+def _verdict(results: dict[str, Any]) -> int:
     worst = min(p["psnr_change"] for p in results["free_latent"])
     return 0 if worst >= -MAX_FREE_LATENT_LOSS else 1
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("images", help="image folder, e.g. ../shared/datasets/kodak")
+    p.add_argument("images", nargs="?", help="image folder, e.g. ../shared/datasets/kodak")
+    p.add_argument("--reprint", metavar="JSON", help="print the report of an earlier run's --out file and stop")
     p.add_argument("--checkpoint", action="append", help="a rate point (repeatable) [default: the bundled student]")
     p.add_argument("--ratio", action="append", type=float, help=f"pruning ratio (repeatable) [default: {DEFAULT_RATIOS}]")
     p.add_argument("--criterion", default="gdn", choices=["l1", "l2", "gdn"], help="hidden-channel criterion")
@@ -136,27 +145,30 @@ def prune_at(
         "widths": [{layer["layer"]: layer["after"] for layer in r["layers"]} for r in records],
         "calibration_psnr_change": [r["psnr_after"] - r["psnr_before"] for r in records],
     }
-    row["pruned"] = _compared(f"pruned-{ratio:g}", pruned, anchor, images)
+    row["pruned"] = _compared(f"pruned-{ratio:g}", pruned, images)
     if args.finetune_data:
         tuned = [finetune(p, work / "finetuned" / p.stem, args) for p in pruned]
-        row["finetuned"] = _compared(f"finetuned-{ratio:g}", tuned, anchor, images)
+        row["finetuned"] = _compared(f"finetuned-{ratio:g}", tuned, images)
     return row
 
 
-def _compared(name: str, checkpoints: list[Path], anchor: list[dict], images: list[TestImage]) -> dict[str, Any]:
-    """The curve of `checkpoints`, the change at each rate point and the BD numbers against `anchor`."""
-    points = _evaluate(checkpoints, images)
-    curve = make_results(name, "", points)
-    pairs = [(a["summary"], p["summary"]) for a, p in zip(anchor, points)]
-    row = {
-        "curve": curve,
-        "psnr_change": [p["psnr-rgb"] - a["psnr-rgb"] for a, p in pairs],
-        "bpp_change": [p["bpp"] - a["bpp"] for a, p in pairs],
-    }
-    try:
-        row["bd"] = bd_between(make_results("unpruned", "", anchor), curve)
-    except LiccError as e:  # too few points, or curves that do not overlap
-        row["bd"] = {"error": str(e)}
+def _compared(name: str, checkpoints: list[Path], images: list[TestImage]) -> dict[str, Any]:
+    """The curve of `checkpoints` (compared with the anchor in `report`)."""
+    return {"curve": make_results(name, "", _evaluate(checkpoints, images))}
+    return row
+
+
+def bd(anchor: dict[str, Any], test: dict[str, Any]) -> dict[str, Any]:
+    """BD-rate and BD-PSNR, each on its own: a pruned curve whose PSNR range has left the
+    anchor's (no BD-rate) still shares its rate range (a BD-PSNR)."""
+    (ra, qa), (rt, qt) = curve(anchor), curve(test)
+    row: dict[str, Any] = {}
+    for name, fn in (("bd-rate", bd_rate), ("bd-psnr", bd_psnr)):
+        for m in METHODS:
+            try:
+                row[f"{name}-{m}"] = fn(ra, qa, rt, qt, m)
+            except LiccError as e:  # too few points, or ranges that do not overlap
+                row[f"{name}-{m}"], row[f"{name}-why"] = None, str(e)
     return row
 
 
@@ -170,7 +182,7 @@ def finetune(checkpoint: Path, run: Path, args) -> Path:
 
 
 def report(results: dict[str, Any]) -> str:
-    """The results as text tables."""
+    """The results as text tables; BD and the changes per rate point are computed from the curves."""
     lines = [f"on {results['count']} images of {results['images']}", "", "free latent channels (criterion=latent):"]
     lines.append("  rate point                               latent   PSNR change   bpp change   MACs saved")
     for r in results["free_latent"]:
@@ -178,23 +190,33 @@ def report(results: dict[str, Any]) -> str:
             f"  {r['checkpoint']:<40} {r['latent_before']:>3}->{r['latent_after']:<3} "
             f"{r['psnr_change']:+9.4f} dB  {r['bpp_change']:+10.4f}  {100 * r['macs_saved']:8.1f} %"
         )
-    lines += ["", "hidden channels and latent, against the unpruned model (BD cubic; change per rate point, mean):"]
+    lines += ["", "hidden channels and latent, against the unpruned model "
+              "(n/a: the curves' PSNR or rate ranges do not overlap):"]
     for r in results["ratios"]:
         lines.append(
             f"  ratio {r['ratio']:g}: MACs saved {100 * _mean(r['macs_saved']):.1f} %, "
             f"parameters saved {100 * _mean(r['params_saved']):.1f} %"
         )
+        lines.append("    stage      BD-rate pchip  cubic       BD-PSNR pchip  cubic      change per rate point (dB / bpp)")
         for stage in ("pruned", "finetuned"):
             if stage in r:
-                lines.append(f"    {stage:<10} {_compared_text(r[stage])}")
+                lines.append(f"    {stage:<10} {_compared_text(results['anchor'], r[stage]['curve'])}")
     return "\n".join(lines)
 
 
-def _compared_text(row: dict[str, Any]) -> str:
-    bd = row["bd"]
-    text = bd["error"] if "error" in bd else f"BD-rate {bd['bd-rate-cubic']:+.2f} %, BD-PSNR {bd['bd-psnr-cubic']:+.3f} dB"
-    changes = ", ".join(f"{p:+.2f} dB/{b:+.3f} bpp" for p, b in zip(row["psnr_change"], row["bpp_change"]))
-    return f"{text}; per rate point {changes}"
+def _compared_text(anchor: dict[str, Any], test: dict[str, Any]) -> str:
+    row = bd(anchor, test)
+    cells = [_number(row[f"bd-rate-{m}"], "%", 2) for m in METHODS] + [_number(row[f"bd-psnr-{m}"], "dB", 3) for m in METHODS]
+    a, t = anchor["results"], test["results"]
+    changes = ", ".join(f"{tp - ap:+.2f}/{tb - ab:+.3f}"
+                        for ap, tp, ab, tb in zip(a["psnr-rgb"], t["psnr-rgb"], a["bpp"], t["bpp"]))
+    order = [METHODS.index("pchip"), METHODS.index("cubic")]
+    shown = [cells[i] for i in order] + [cells[2 + i] for i in order]
+    return " ".join(f"{c:<12}" for c in shown) + f" {changes}"
+
+
+def _number(value: float | None, unit: str, digits: int) -> str:
+    return "n/a" if value is None else f"{value:+.{digits}f} {unit}"
 
 
 def _mean(values: list[float]) -> float:
