@@ -89,7 +89,7 @@ class AssignPrecisionPass(ModulePass):
             images = load_images(self.images or None, self.count)
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
-                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device
+                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device, widths
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)

@@ -21,6 +21,9 @@ entropy coder's learned CDFs track. Cost is `lic_compiler.quant.cost`'s.
    small ones let it go narrow.
 4. Verification: measure the assignment; while it exceeds a budget, raise
    the knob with the largest sensitivity by one step and measure again.
+5. The uniform assignment (`uniform`, e.g. W8A8 with a 16-bit GDN path) is a
+   candidate too: the descent is greedy and can stop at a costlier point
+   than that simple design; if it is cheaper and meets both budgets, it wins.
 """
 
 from __future__ import annotations
@@ -176,8 +179,12 @@ def hybrid_search(
     budget: float,
     rate_budget: float,
     device: str,
+    uniform: dict[str, int] | None = None,
 ) -> HybridResult:
-    """Choose every knob's width of `module` (see the module docstring) and apply it."""
+    """Choose every knob's width of `module` (see the module docstring) and apply it.
+
+    `uniform` gives a width per knob kind (``weight``, ``act``, ``gdn``) for step 5.
+    """
     start = time.perf_counter()
     measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
     if measured is module:
@@ -258,6 +265,10 @@ def hybrid_search(
         widths = WIDTHS[knob.kind]
         current[knob] = widths[widths.index(current[knob]) - 1]
         chosen = measure(current)
+    if uniform is not None:
+        flat = {k: uniform[k.kind] for k in all_knobs}
+        if cost_of(flat) < cost_of(current) and fits(*losses(q := measure(flat))):
+            current, chosen = flat, q
     cost_of(top)
     uniform16 = costs.resources()
     cost_of(current)

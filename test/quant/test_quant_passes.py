@@ -146,6 +146,20 @@ def test_hybrid_meets_its_budget_below_the_cost_of_16_bits():
     assert float_psnr - np.mean(codec_psnr(drive(module, images))) == pytest.approx(summary["psnr_drop"], abs=1e-9)
 
 
+def test_hybrid_takes_the_uniform_design_when_the_descent_stops_above_it(monkeypatch):
+    from lic_compiler.quant import search
+    from lic_compiler.quant.cost import CostModel
+
+    uniform = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision")
+    # A descent that cannot go below 12 bits, and budgets W8A8 meets.
+    monkeypatch.setattr(search, "WIDTHS", {"weight": (16, 12), "act": (16, 12), "gdn": (16, 14)})
+    module = apply(tiny_codec(), "lic-calibrate{count=2}")
+    apply(module, "lic-assign-precision{mode=hybrid max-psnr-drop=20 max-rate-increase=1000 count=2}")
+    summary = attrs.get(module, attrs.PRECISION)
+    assert set(summary["widths"].values()) == {8, 16}  # W8A8 and its 16-bit GDN path
+    assert summary["cost"]["cost"] == pytest.approx(CostModel.of(uniform, "zcu102").resources()["cost"])
+
+
 def test_hyperprior_parts_lower_to_integers():
     torch.manual_seed(0)
     model = build("bmshj2018-hyperprior", 8, 12)
