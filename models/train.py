@@ -68,6 +68,7 @@ class TrainConfig:
     widths: dict | None = None  # a pruned model's per-layer widths (arch.set_widths)
     latent_channels: list | None = None  # a pruned model's surviving latent channels, carried along
     precision: str = "fp32"  # "bf16": the transforms' training forward under bfloat16 autocast
+    scale: float = 1.0  # training images resized by this factor before cropping (see ImageFolder)
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -83,7 +84,7 @@ def train(
         return out / MODEL
     rank, world, device = _init_distributed(device)
     torch.set_num_threads(threads or max(1, _cores() // int(os.environ.get("LOCAL_WORLD_SIZE", world))))
-    train_set = ImageFolder(data, "random", cfg.crop, cache=True)
+    train_set = ImageFolder(data, "random", cfg.crop, cache=True, scale=cfg.scale)
     val_set = ImageFolder(val, "center", cfg.val_crop, cache=True) if val else None
     torch.manual_seed(cfg.seed)  # identical initial weights in every process
     objective = _objective(cfg).to(device)

@@ -31,6 +31,8 @@ def run_options(fn: Callable) -> Callable:
         click.option("--steps", type=click.IntRange(min=1), required=True, help="optimiser steps in total"),
         click.option("--batch", type=click.IntRange(min=1), default=8, show_default=True),
         click.option("--crop", type=click.IntRange(min=16), default=128, show_default=True, help="random crop size"),
+        click.option("--scale", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
+                     help="resize training images by this factor first (0.5 removes most JPEG artefacts)"),
         click.option("--lr", type=float, default=1e-4, show_default=True),
         click.option("--entropy-lr", type=float, help="learning rate of the entropy bottleneck's density [default: --lr]"),
         click.option("--aux-lr", type=float, default=1e-3, show_default=True),

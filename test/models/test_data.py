@@ -26,6 +26,17 @@ def test_center_and_full_images(images: Path) -> None:
     assert torch.equal(center, full[:, 12:28, 16:32])
 
 
+def test_scale_resizes_before_cropping(images: Path) -> None:
+    half = ImageFolder(images, "full", scale=0.5)[0]
+    assert half.shape == (3, 20, 24)
+    # Lanczos of a 2×2 block average's neighbourhood: close to the block mean, not a pixel pick
+    full = ImageFolder(images, "full")[0]
+    blocks = full.unfold(1, 2, 2).unfold(2, 2, 2).mean(dim=(-1, -2))
+    assert float((half - blocks).abs().mean()) < float((full[:, ::2, ::2] - blocks).abs().mean())
+    with pytest.raises(LiccError, match="image scale 1.5 must be in \\(0, 1\\]"):
+        ImageFolder(images, "full", scale=1.5)
+
+
 def test_several_folders_join(images: Path, val_images: Path) -> None:
     assert len(ImageFolder([images, val_images], "center", crop=16)) == 6
 
