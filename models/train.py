@@ -240,6 +240,14 @@ def _widths(N: int, M: int, widths: dict | None) -> str:
     return f"N={N}, M={M}" + (f", widths={widths}" if widths else "")
 
 
+def _with_defaults(config: dict) -> dict:
+    """A stored config with the settings added since it was written at their defaults."""
+    defaults = asdict(TrainConfig(arch="", N=0, M=0, lmbda=0.0, steps=0))
+    filled = {k: v for k, v in defaults.items() if k not in ("arch", "N", "M", "lmbda", "steps")} | config
+    filled["kd"] = asdict(KDWeights()) | config.get("kd", {})
+    return filled
+
+
 def _resume_or_start(cfg, out: Path, objective, opt, aux_opt, sched, rank: int, world: int) -> tuple[int, float]:
     """Load `out`'s state if there is one (step, seconds so far), else record the config."""
     settings = {k: v for k, v in asdict(cfg).items() if k not in RESUMABLE}
@@ -248,7 +256,7 @@ def _resume_or_start(cfg, out: Path, objective, opt, aux_opt, sched, rank: int, 
             (out / CONFIG).write_text(json.dumps(asdict(cfg), indent=2) + "\n")
         torch.manual_seed(cfg.seed * 1000 + rank)  # each process draws its own crops
         return 0, 0.0
-    previous = json.loads((out / CONFIG).read_text())
+    previous = _with_defaults(json.loads((out / CONFIG).read_text()))
     changed = [k for k in settings if previous.get(k) != settings[k]]
     if changed:
         raise LiccError(

@@ -69,6 +69,18 @@ def test_resume_refuses_other_settings(images: Path, tmp_path: Path) -> None:
     assert torch.load(tmp_path / "run" / "state.pt", weights_only=True)["step"] == 6
 
 
+def test_a_run_written_before_a_setting_existed_resumes_with_its_default(images: Path, tmp_path: Path) -> None:
+    _run(images, tmp_path / "run", steps=3)
+    (tmp_path / "run" / "model.pt").unlink()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    del config["scale"], config["kd"]["mix"]  # as an older licc-train wrote it
+    (tmp_path / "run" / "config.json").write_text(json.dumps(config))
+    _run(images, tmp_path / "run", steps=4)
+    (tmp_path / "run" / "model.pt").unlink()
+    with pytest.raises(LiccError, match=r"different settings \(scale\)"):
+        _run(images, tmp_path / "run", steps=5, scale=0.5)
+
+
 def test_warm_start_needs_same_widths(images: Path, tmp_path: Path) -> None:
     other = tmp_path / "wide.pt"
     save_checkpoint(other, build("bmshj2018-factorized", 8, 6), "bmshj2018-factorized", {"lmbda": 0.01})
