@@ -54,9 +54,8 @@ class ImageFolder(Dataset):
     reproducible and resumable; "center": the central crop; "full": the
     whole image. `cache` keeps decoded images in memory (BSDS500's 400
     training images take 185 MB), which on a 2-core machine beats decoding
-    JPEGs again for every crop. `scale` resizes every image first: training
-    on JPEG sources (BSDS500) at half size removes most of their blocking and
-    ringing, which a codec would otherwise spend bits learning to reproduce
+    JPEGs again for every crop. `scale` resizes every image first: JPEG
+    sources (BSDS500) at half size lose most of their blocking and ringing
     (Ballé et al. downsample their training images for the same reason).
     """
 
