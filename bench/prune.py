@@ -38,9 +38,10 @@ import torch
 
 from lic_compiler.errors import LiccError
 from lic_compiler.eval.codec import codec_from_checkpoint
-from lic_compiler.eval.bd import METHODS, bd_psnr, bd_rate
+from lic_compiler.eval.bd import METHODS
+from lic_compiler.eval.compare import bd_between
 from lic_compiler.eval.rd import TestImage, evaluate_point, load_test_images
-from lic_compiler.eval.results import curve, make_results
+from lic_compiler.eval.results import make_results
 from lic_compiler.pruning import prune_checkpoint
 
 ZOO = Path(__file__).resolve().parents[1] / "models" / "zoo"
@@ -158,20 +159,6 @@ def _compared(name: str, checkpoints: list[Path], images: list[TestImage]) -> di
     return row
 
 
-def bd(anchor: dict[str, Any], test: dict[str, Any]) -> dict[str, Any]:
-    """BD-rate and BD-PSNR, each on its own: a pruned curve whose PSNR range has left the
-    anchor's (no BD-rate) still shares its rate range (a BD-PSNR)."""
-    (ra, qa), (rt, qt) = curve(anchor), curve(test)
-    row: dict[str, Any] = {}
-    for name, fn in (("bd-rate", bd_rate), ("bd-psnr", bd_psnr)):
-        for m in METHODS:
-            try:
-                row[f"{name}-{m}"] = fn(ra, qa, rt, qt, m)
-            except LiccError as e:  # too few points, or ranges that do not overlap
-                row[f"{name}-{m}"], row[f"{name}-why"] = None, str(e)
-    return row
-
-
 def finetune(checkpoint: Path, run: Path, args) -> Path:
     """`licc-train finetune` with the documented recipe; a finished run is reused."""
     data = [a for folder in args.finetune_data for a in ("--data", folder)]
@@ -205,7 +192,7 @@ def report(results: dict[str, Any]) -> str:
 
 
 def _compared_text(anchor: dict[str, Any], test: dict[str, Any]) -> str:
-    row = bd(anchor, test)
+    row = bd_between(anchor, test, partial=True)
     cells = [_number(row[f"bd-rate-{m}"], "%", 2) for m in METHODS] + [_number(row[f"bd-psnr-{m}"], "dB", 3) for m in METHODS]
     a, t = anchor["results"], test["results"]
     changes = ", ".join(f"{tp - ap:+.2f}/{tb - ab:+.3f}"

@@ -19,12 +19,27 @@ PSNR_METRICS: tuple[str, ...] = ("psnr-rgb", "psnr-rgb-from-mean-mse")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
-def bd_between(anchor: dict[str, Any], test: dict[str, Any], metric: str = "psnr-rgb") -> dict[str, float]:
-    """BD-rate (%) and BD-PSNR (dB) of `test` against `anchor`, both interpolation methods."""
+def bd_between(
+    anchor: dict[str, Any], test: dict[str, Any], metric: str = "psnr-rgb", partial: bool = False
+) -> dict[str, Any]:
+    """BD-rate (%) and BD-PSNR (dB) of `test` against `anchor`, both interpolation methods.
+
+    With `partial`, a measure the curves do not support is None and its reason
+    is under ``bd-rate-why`` / ``bd-psnr-why``, instead of an error: a curve
+    shifted below the anchor's PSNR range (no BD-rate) may still share its
+    rate range (a BD-PSNR).
+    """
     ra, qa = curve(anchor, metric)
     rt, qt = curve(test, metric)
-    row = {f"bd-rate-{m}": bd_rate(ra, qa, rt, qt, m) for m in METHODS}
-    row.update({f"bd-psnr-{m}": bd_psnr(ra, qa, rt, qt, m) for m in METHODS})
+    row: dict[str, Any] = {}
+    for name, fn in (("bd-rate", bd_rate), ("bd-psnr", bd_psnr)):
+        for m in METHODS:
+            try:
+                row[f"{name}-{m}"] = fn(ra, qa, rt, qt, m)
+            except LiccError as e:
+                if not partial:
+                    raise
+                row[f"{name}-{m}"], row[f"{name}-why"] = None, str(e)
     return row
 
 

@@ -106,3 +106,18 @@ def test_pchip_duplicate_quality() -> None:
 def test_unknown_method() -> None:
     with pytest.raises(LiccError, match="unknown method 'akima'"):
         bd_rate(RATE, PSNR, RATE, PSNR, "akima")  # type: ignore[arg-type]
+
+
+def test_partial_bd_keeps_the_measure_the_curves_support() -> None:
+    from lic_compiler.eval.compare import bd_between
+
+    def results(rate: list[float], psnr: list[float]) -> dict:
+        return {"name": "c", "results": {"bpp": rate, "psnr-rgb": psnr}}
+
+    below = [q - 15 for q in PSNR]  # same rates, no PSNR in common: BD-PSNR only
+    with pytest.raises(LiccError, match="ranges do not overlap"):
+        bd_between(results(RATE, PSNR), results(RATE, below))
+    row = bd_between(results(RATE, PSNR), results(RATE, below), partial=True)
+    assert all(row[f"bd-psnr-{m}"] == pytest.approx(-15.0) for m in METHODS)
+    assert all(row[f"bd-rate-{m}"] is None for m in METHODS) and "do not overlap" in row["bd-rate-why"]
+    assert "bd-psnr-why" not in row
