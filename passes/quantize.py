@@ -8,7 +8,8 @@ integer tensor q stands for q · scale (one scale per tensor, or per channel):
   the integer latent (scale 1, the width the encoder's latent has);
 - a convolution takes the scaled weights ``w · s_in`` (per input channel),
   quantised symmetrically per output channel to ``lic.weight_bits``
-  (scale s_w), and the bias ``round(b / s_w)``; it accumulates exactly in
+  (scale s_w, raised where a bias would otherwise outgrow every sum of
+  products 256-fold), and the bias ``round(b / s_w)``; it accumulates exactly in
   the narrowest type the verifier's proof admits (scale s_w per channel);
 - an activation (a conv's or GDN's output) is a `lic.rescale` of that to
   ``lic.bits`` with the per-tensor scale ``T / (2^(b−1) − 1)`` (``T / (2^b − 1)``
@@ -50,7 +51,7 @@ from lic_compiler.ir import from_numpy, to_numpy
 from lic_compiler.passes.rewrite_gdn import DEFAULT_MODE, MODE_DEFAULTS
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import functions, is_image_function, is_integer_module
-from lic_compiler.quant.fixed import activation_scale, quantize_weights, rescale_params, unsigned_bits
+from lic_compiler.quant.fixed import activation_scale, levels, quantize_weights, rescale_params, unsigned_bits
 from lic_compiler.quant.plan import ROOTS, roles
 
 CLIPS = ("mse", "max", "percentile")
@@ -213,14 +214,15 @@ class _Lowering:
         shape = [1] * 4
         shape[in_axis] = cin
         w_eff = weight * x.channel_scale(cin).reshape(shape)
-        q_w, s_w = quantize_weights(w_eff, self._bits(op, attrs.WEIGHT_BITS), out_axis)
+        w_bits = self._bits(op, attrs.WEIGHT_BITS)
+        b = None if op.bias is None else np.asarray(_constant(op.bias, op), np.float64)
+        floor = None if b is None else _bias_floor(b, x.value, weight.size // weight.shape[out_axis], w_bits)
+        q_w, s_w = quantize_weights(w_eff, w_bits, out_axis, floor)
         bias = None
-        if op.bias is not None:
-            b = np.asarray(_constant(op.bias, op), np.float64)
+        if b is not None:
             bias = np.round(b / s_w).astype(np.int64)
             if positive_bias:  # GDN's β > 0 keeps the norm positive
                 bias = np.where(b > 0, np.maximum(bias, 1), bias)
-        w_bits = self._bits(op, attrs.WEIGHT_BITS)
         w_const = self._emit(lic.ConstantOp(from_numpy(q_w, itype(w_bits), "wq")), op.weight.name_hint)
         out_shape = lic.tensor_shape(op.output)
         bits = _accumulator_bits(op, x.value, w_const.results[0], bias)
@@ -291,6 +293,25 @@ def _constant(value: SSAValue, op: Operation) -> np.ndarray:
     if not isinstance(value.owner, lic.ConstantOp):
         raise LiccError(f"lic-quantize: {op.name} has a weight that is not a lic.constant")
     return to_numpy(value.owner.value)
+
+
+# How far a bias may outgrow the largest sum of products before the weight
+# scale is raised to hold it there (see _bias_floor).
+BIAS_HEADROOM_BITS = 8
+
+
+def _bias_floor(bias: np.ndarray, x: SSAValue, fan_in: int, w_bits: int) -> np.ndarray:
+    """Per-channel weight scale below which the bias would outgrow every sum of products 2^8-fold.
+
+    A channel whose weights are negligible next to its bias (a GDN γ row that
+    training drove to ~1e-12) would otherwise get so fine a scale that the bias
+    alone needs more than 48 bits. At this floor its weights, worth less than
+    1/256 of the bias, round to zero or nearly, and the channel outputs about
+    its bias, which is what it computes anyway; any other channel keeps its scale.
+    """
+    lo, hi = lic.value_range(x)
+    products = levels(w_bits, True) * max(abs(lo), abs(hi), 1) * fan_in
+    return np.abs(bias) / (products * 2.0**BIAS_HEADROOM_BITS)
 
 
 def _accumulator_bits(op: Operation, x: SSAValue, weight: SSAValue, bias: np.ndarray | None) -> int:

@@ -38,14 +38,19 @@ def rescale_params(real: np.ndarray) -> tuple[list[int], list[int]]:
     return [m for m, _ in pairs], [s for _, s in pairs]
 
 
-def quantize_weights(weight: np.ndarray, bits: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
+def quantize_weights(
+    weight: np.ndarray, bits: int, axis: int, min_scale: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Symmetric per-channel quantization along `axis`: (int64 q, float64 scale per channel).
 
-    scale = max|w| / (2^(b−1) − 1) per channel (1 for an all-zero channel), q = round(w / scale).
+    scale = max|w| / (2^(b−1) − 1) per channel (1 for an all-zero channel), raised
+    to `min_scale` where given; q = round(w / scale).
     """
     w = np.moveaxis(np.asarray(weight, np.float64), axis, 0)
     peak = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
     scale = np.where(peak > 0, peak / levels(bits, True), 1.0)
+    if min_scale is not None:
+        scale = np.maximum(scale, min_scale)
     q = np.round(w / scale.reshape(-1, *([1] * (w.ndim - 1)))).astype(np.int64)
     return np.moveaxis(q, 0, axis), scale
 

@@ -13,7 +13,7 @@ from lic_compiler.frontend import import_model
 from lic_compiler.interpreter import run
 from lic_compiler.ir import make_context, parse_module
 from lic_compiler.models import build
-from lic_compiler.passes.quantize import quantize
+from lic_compiler.passes.quantize import BIAS_HEADROOM_BITS, quantize
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import codec_psnr, drive, functions
 from lic_compiler.quant.fixed import multiplier_shift, quantize_weights
@@ -193,3 +193,30 @@ def test_licc_precision_options_reach_the_passes():
     passes = parse_pipeline(pipeline).passes
     assign = next(p for p in passes if p.name == "lic-assign-precision")
     assert assign.mode == "hybrid" and assign.max_psnr_drop == 0.1
+
+
+def _norm_bits(module) -> int:
+    acc = next(op for op in module.walk() if op.results and op.results[0].name_hint == "igdn_norm_acc")
+    return acc.results[0].type.element_type.width.data
+
+
+def test_a_channel_whose_weights_vanish_next_to_its_bias_outputs_the_bias():
+    # Trained GDNs end up with γ rows near 1e-12 (the bundled student's last
+    # IGDN): their weight scale must not make β alone need 59 bits.
+    rows = ",".join("[" + ",".join(["[[1.0e-12]]" if r == 0 else "[[0.05]]"] * 4) + "]" for r in range(4))
+    text = CODEC.read_text().replace(
+        "%igdn_gamma = lic.constant dense<0.05>", f"%igdn_gamma = lic.constant dense<[{rows}]>"
+    )
+    assert text != CODEC.read_text()
+    images = load_images(count=2)
+    module = apply(parse_module(text), "lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    module.verify()
+    gamma = next(op for op in module.walk() if isinstance(op, lic.ConstantOp) and op.results[0].name_hint == "igdn_gamma")
+    from lic_compiler.ir import to_numpy
+
+    q = to_numpy(gamma.value)
+    assert not q[0].any() and q[1:].all()
+    healthy = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    assert _norm_bits(module) <= _norm_bits(healthy) + BIAS_HEADROOM_BITS
+    float_psnr = np.mean(codec_psnr(drive(parse_module(text), images)))
+    assert abs(np.mean(codec_psnr(drive(module, images))) - float_psnr) < 0.2
