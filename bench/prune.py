@@ -17,7 +17,10 @@ on the image folder. For every rate point:
    exported checkpoints against the anchor, without fine-tuning;
 4. with ``--finetune-data``, each pruned checkpoint is fine-tuned with the
    recipe of docs/pruning.md (``licc-train finetune``, ``--finetune-steps``)
-   and measured again.
+   and measured again, against the anchor and against the control: the
+   unpruned checkpoints fine-tuned with the same recipe, so that what the
+   extra training gives a student that is itself not converged is not
+   counted as a gain of pruning.
 
 The pruned IR and its exported checkpoint compute the same function
 (test/pruning), so the checkpoints are measured directly in PyTorch.
@@ -69,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"images": str(args.images), "count": len(images)}
     results["anchor"] = make_results("unpruned", "", anchor)
     results["free_latent"] = free_latent(checkpoints, anchor, images, work / "free-latent")
+    if args.finetune_data:
+        control = [finetune(c, work / "control" / c.stem, args) for c in checkpoints]
+        results["control"] = make_results("unpruned-finetuned", "", _evaluate(control, images))
     results["ratios"] = [
         prune_at(ratio, checkpoints, anchor, images, work / f"ratio-{ratio:g}", args)
         for ratio in args.ratio or DEFAULT_RATIOS
@@ -156,7 +162,6 @@ def prune_at(
 def _compared(name: str, checkpoints: list[Path], images: list[TestImage]) -> dict[str, Any]:
     """The curve of `checkpoints` (compared with the anchor in `report`)."""
     return {"curve": make_results(name, "", _evaluate(checkpoints, images))}
-    return row
 
 
 def finetune(checkpoint: Path, run: Path, args) -> Path:
@@ -179,6 +184,10 @@ def report(results: dict[str, Any]) -> str:
         )
     lines += ["", "hidden channels and latent, against the unpruned model "
               "(n/a: the curves' PSNR or rate ranges do not overlap):"]
+    control = results.get("control")
+    if control:
+        lines.append("  control: the unpruned model fine-tuned with the same recipe")
+        lines.append(f"    {'control':<10} {_compared_text(results['anchor'], control)}")
     for r in results["ratios"]:
         lines.append(
             f"  ratio {r['ratio']:g}: MACs saved {100 * _mean(r['macs_saved']):.1f} %, "
@@ -188,6 +197,8 @@ def report(results: dict[str, Any]) -> str:
         for stage in ("pruned", "finetuned"):
             if stage in r:
                 lines.append(f"    {stage:<10} {_compared_text(results['anchor'], r[stage]['curve'])}")
+        if control and "finetuned" in r:
+            lines.append(f"    {'vs control':<10} {_compared_text(control, r['finetuned']['curve'])}")
     return "\n".join(lines)
 
 
