@@ -12,10 +12,14 @@ integer tensor q stands for q · scale (one scale per tensor, or per channel):
   products 256-fold), and the bias ``round(b / s_w)``; it accumulates exactly in
   the narrowest type the verifier's proof admits (scale s_w per channel);
 - an activation (a conv's or GDN's output) is a `lic.rescale` of that to
-  ``lic.bits`` with the per-tensor scale ``T / (2^(b−1) − 1)`` (``T / (2^b − 1)``
+  ``lic.bits`` with the scale ``T / (2^(b−1) − 1)`` (``T / (2^b − 1)``
   unsigned, for tensors calibrated non-negative); T is the clipping threshold
   (``clip``: ``mse`` — the MSE-optimal one for that width —, ``max`` or
-  ``percentile``);
+  ``percentile``), one per tensor (``scales=tensor``, the default) or, with
+  ``scales=channel``, one per channel: the smaller of T and the channel's
+  calibrated peak, so narrow channels keep their resolution (the next conv
+  folds the per-channel scales into its weights, GDN's x² into γ's
+  columns; a returned tensor keeps one scale);
 - GDN: x² is exact (unsigned, scale s_x²; rescaled when wider than the GDN
   path's width), the norm conv's accumulator N (β as its bias, at least 1)
   goes straight to a `lic.table` of the root in the float op's mode
@@ -55,6 +59,8 @@ from lic_compiler.quant.fixed import activation_scale, levels, quantize_weights,
 from lic_compiler.quant.plan import ROOTS, roles
 
 CLIPS = ("mse", "max", "percentile")
+# Activation scales: one per tensor, or one per channel (each at most the tensor's threshold).
+SCALES = ("tensor", "channel")
 # Root tables put the calibrated extreme argument this far inside their range.
 TABLE_HEADROOM = 2.0
 # An accumulator is built this wide before its exact width is proven.
@@ -83,12 +89,13 @@ class QValue:
 class _Lowering:
     """Lowers one float function into a new block (see the module docstring)."""
 
-    def __init__(self, f: func.FuncOp, clip: str):
-        self.f, self.clip = f, clip
+    def __init__(self, f: func.FuncOp, clip: str, scales: str):
+        self.f, self.clip, self.scales = f, clip, scales
         self.name = f.sym_name.data
         self.roles = roles(f)
         self.ops: list[Operation] = []
         self.map: dict[SSAValue, QValue] = {}
+        self.returned = _returned_through_unary(f)
 
     # --- helpers ---------------------------------------------------------------
 
@@ -119,19 +126,24 @@ class _Lowering:
             return r["p9999"]
         return r["mse_clip"].get(f"b{bits}", max(abs(r["min"]), abs(r["max"])))
 
-    def _rescale(self, q: QValue, scale: float, element: IntegerType, hint: str | None) -> QValue:
+    def _rescale(self, q: QValue, scale: float | np.ndarray, element: IntegerType, hint: str | None) -> QValue:
         shape = lic.tensor_shape(q.value)
         multipliers, shifts = rescale_params(q.channel_scale(shape[1]) / scale)
         if len(set(zip(multipliers, shifts))) == 1:
             multipliers, shifts = multipliers[:1], shifts[:1]
         op = lic.RescaleOp(q.value, multipliers, shifts, TensorType(element, shape))
-        return QValue(self._emit(op, hint).results[0], np.float64(scale))
+        return QValue(self._emit(op, hint).results[0], np.asarray(scale, np.float64))
 
     def _activation(self, q: QValue, float_op: Operation, bits: int, hint: str | None) -> QValue:
         """`q` rescaled to a `bits`-wide activation with the calibrated scale of `float_op`."""
         r = self._range(float_op)
         signed = r["min"] < 0
-        scale = activation_scale(self._threshold(r, bits), bits, signed)
+        threshold = self._threshold(r, bits)
+        # A returned tensor (the hyper-decoder's scales) keeps one scale: its consumer is not a conv.
+        if self.scales == "channel" and "channel_peak" in r and float_op.results[0] not in self.returned:
+            # A channel narrower than the tensor's threshold gets the finer scale it can use.
+            threshold = np.minimum(np.asarray(r["channel_peak"], np.float64), threshold)
+        scale = activation_scale(threshold, bits, signed)
         return self._rescale(q, scale, itype(bits, signed), hint)
 
     # --- ops -------------------------------------------------------------------
@@ -300,6 +312,18 @@ def _constant(value: SSAValue, op: Operation) -> np.ndarray:
 BIAS_HEADROOM_BITS = 8
 
 
+def _returned_through_unary(f: func.FuncOp) -> set[SSAValue]:
+    """The values `f` returns, and those that reach a return through relu/abs only."""
+    out: set[SSAValue] = set()
+    todo = [v for op in f.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands]
+    while todo:
+        value = todo.pop()
+        out.add(value)
+        if isinstance(value.owner, lic.ReluOp | lic.AbsOp):
+            todo.append(value.owner.operands[0])
+    return out
+
+
 def _bias_floor(bias: np.ndarray, x: SSAValue, fan_in: int, w_bits: int) -> np.ndarray:
     """Per-channel weight scale below which the bias would outgrow every sum of products 2^8-fold.
 
@@ -337,14 +361,16 @@ def _accumulator_bits(op: Operation, x: SSAValue, weight: SSAValue, bias: np.nda
     return bits
 
 
-def quantize(module: ModuleOp, clip: str = "mse") -> None:
+def quantize(module: ModuleOp, clip: str = "mse", scales: str = "tensor") -> None:
     """Lower every function of `module` to the integer level, in place."""
     if clip not in CLIPS:
         raise LiccError(f"lic-quantize: clip must be one of {', '.join(CLIPS)}, got '{clip}'")
+    if scales not in SCALES:
+        raise LiccError(f"lic-quantize: scales must be one of {', '.join(SCALES)}, got '{scales}'")
     if is_integer_module(module):
         raise LiccError("lic-quantize: the IR is already integer")
     for f in list(functions(module).values()):
-        new = _Lowering(f, clip).lower()
+        new = _Lowering(f, clip, scales).lower()
         module.body.block.insert_op_before(new, f)
         f.detach()
     module.verify()
@@ -357,6 +383,7 @@ class QuantizePass(ModulePass):
     name = "lic-quantize"
 
     clip: str = "mse"
+    scales: str = "tensor"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        quantize(op, self.clip)
+        quantize(op, self.clip, self.scales)

@@ -55,9 +55,9 @@ def quantize_weights(
     return np.moveaxis(q, 0, axis), scale
 
 
-def activation_scale(threshold: float, bits: int, signed: bool) -> float:
-    """The scale that maps `threshold` to the largest level of a b-bit tensor."""
-    return max(threshold, 1e-12) / levels(bits, signed)
+def activation_scale(threshold: float | np.ndarray, bits: int, signed: bool) -> float | np.ndarray:
+    """The scale (per channel for an array of thresholds) that maps `threshold` to the largest b-bit level."""
+    return np.maximum(threshold, 1e-12) / levels(bits, signed)
 
 
 def unsigned_bits(hi: int) -> int:

@@ -8,6 +8,9 @@ The MSE-optimal threshold T for b bits minimises the expected squared error
 of a uniform quantiser with step Δ = T / L (L = 2^(b−1) − 1 levels each side
 when signed, 2^b − 1 when the tensor is non-negative): rounding noise
 Δ²/12 for every |x| ≤ T plus (|x| − T)² for every clipped |x|.
+
+For NCHW tensors each channel's peak |x| is kept too (``channel_peak``):
+`lic-quantize` gives each channel of an activation its own scale.
 """
 
 from __future__ import annotations
@@ -30,26 +33,34 @@ class TensorStats:
     min: float = np.inf
     max: float = -np.inf
     samples: list[np.ndarray] = field(default_factory=list)
+    channel_peak: np.ndarray | None = None
 
     def add(self, values: np.ndarray) -> None:
-        flat = np.asarray(values, np.float64).ravel()
+        array = np.asarray(values, np.float64)
+        flat = array.ravel()
         self.min = min(self.min, float(flat.min()))
         self.max = max(self.max, float(flat.max()))
         step = max(1, flat.size // SAMPLE_PER_IMAGE)
         self.samples.append(np.abs(flat[::step]))
+        if array.ndim == 4:
+            peak = np.abs(array).max(axis=(0, 2, 3))
+            self.channel_peak = peak if self.channel_peak is None else np.maximum(self.channel_peak, peak)
 
-    def summary(self) -> dict[str, float | dict[str, float]]:
-        """``{min, max, p9999, mse_clip: {"b8": T, …}}`` (plain floats)."""
+    def summary(self) -> dict[str, float | dict[str, float] | list[float]]:
+        """``{min, max, p9999, mse_clip: {"b8": T, …}[, channel_peak: […]]}`` (plain floats)."""
         magnitudes = np.sort(np.concatenate(self.samples))
         peak = max(abs(self.min), abs(self.max))
         signed = self.min < 0
         errors = ClipErrors(magnitudes, peak)
-        return {
+        out: dict[str, float | dict[str, float] | list[float]] = {
             "min": self.min,
             "max": self.max,
             "p9999": float(np.percentile(magnitudes, PERCENTILE)),
             "mse_clip": {f"b{b}": errors.best(b, signed) for b in CLIP_BITS},
         }
+        if self.channel_peak is not None:
+            out["channel_peak"] = [float(v) for v in self.channel_peak]
+        return out
 
 
 def levels(bits: int, signed: bool) -> int:

@@ -220,3 +220,35 @@ def test_a_channel_whose_weights_vanish_next_to_its_bias_outputs_the_bias():
     assert _norm_bits(module) <= _norm_bits(healthy) + BIAS_HEADROOM_BITS
     float_psnr = np.mean(codec_psnr(drive(parse_module(text), images)))
     assert abs(np.mean(codec_psnr(drive(module, images))) - float_psnr) < 0.2
+
+
+def test_per_channel_activation_scales_resolve_narrow_channels():
+    images = load_images(count=2)
+    float_psnr = np.mean(codec_psnr(drive(tiny_codec(), images)))
+    module = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision,lic-quantize{scales=channel}")
+    module.verify()
+    per_tensor = apply(tiny_codec(), "lic-calibrate{count=2},lic-assign-precision,lic-quantize")
+    # The first conv's activation: the narrow channel (peak 0.07 of the tensor's 0.41) gets a
+    # finer scale, i.e. a larger rescale factor; the widest channel keeps the tensor's.
+    finer = _rescale_factors(module, "conv") / _rescale_factors(per_tensor, "conv")
+    assert finer.max() > 2 and abs(finer.min() - 1) < 0.01
+    assert abs(np.mean(codec_psnr(drive(module, images))) - float_psnr) < 0.2
+
+
+def _rescale_factors(module, hint: str) -> np.ndarray:
+    rescale = next(op for op in module.walk() if isinstance(op, lic.RescaleOp) and op.results[0].name_hint == hint)
+    multipliers, shifts, _ = rescale.params()
+    return np.array(multipliers, np.float64) / 2.0 ** np.array(shifts)
+
+
+def test_per_channel_scales_keep_one_scale_on_returned_tensors():
+    torch.manual_seed(0)
+    module = import_model(build("bmshj2018-hyperprior", 8, 12), frame=(128, 128)).module
+    apply(module, "convert-torch-to-lic,lic-rewrite-gdn{measure=false},lic-calibrate{count=2},"
+                  "lic-assign-precision,lic-quantize{scales=channel}")
+    assert attrs.get(functions(module)["hyper_decoder"], attrs.RESULT_SCALES)[0] > 0
+
+
+def test_unknown_activation_scales_are_refused():
+    with pytest.raises(LiccError, match="scales must be one of tensor, channel"):
+        apply(tiny_codec(), "lic-calibrate{count=1},lic-assign-precision,lic-quantize{scales=row}")
