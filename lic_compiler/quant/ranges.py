@@ -10,7 +10,7 @@ when signed, 2^b − 1 when the tensor is non-negative): rounding noise
 Δ²/12 for every |x| ≤ T plus (|x| − T)² for every clipped |x|.
 
 For NCHW tensors each channel's peak |x| is kept too (``channel_peak``):
-`lic-quantize` gives each channel of an activation its own scale.
+`lic-quantize{scales=channel}` gives each channel of an activation its own scale.
 """
 
 from __future__ import annotations
