@@ -8,7 +8,11 @@ Accumulators are not chosen: `lic-quantize` gives each the narrowest width
 the verifier proves.
 
 - ``mode=uniform``: ``weights``, ``activations`` and ``gdn`` bits everywhere
-  (default W8A8 with a 16-bit GDN path: x² of an 8-bit x is exact in it).
+  (default W8A8 with a 16-bit GDN path: x² of an 8-bit x is exact in it);
+  ``gdn-inputs=gdn`` counts each GDN's input x as part of its path (x feeds
+  only x² and x·f inside the GDN unit, so its width costs no conv any MACs)
+  and gives it ``gdn`` bits; the default ``gdn-inputs=act`` gives it
+  ``activations``.
 - ``mode=hybrid``: the cheapest assignment whose codec PSNR on the
   calibration images (encoder → integer latent → decoder, the real integer
   codec) is at most ``max-psnr-drop`` dB below the float codec's, and whose
@@ -36,6 +40,7 @@ from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs
 
 MODES = ("uniform", "hybrid")
+GDN_INPUTS = ("act", "gdn")
 # The functions whose widths change the PSNR the hybrid budget measures; the
 # hyper-transforms' change the rate only, and keep the uniform widths.
 SEARCHED = ("encoder", "decoder")
@@ -52,6 +57,7 @@ class AssignPrecisionPass(ModulePass):
     weights: int = 8
     activations: int = 8
     gdn: int = 16
+    gdn_inputs: str = "act"
     # `int | float`: xDSL does not widen an integer literal to float.
     max_psnr_drop: int | float = 0.05
     max_rate_increase: int | float = 0.5  # percent
@@ -68,6 +74,10 @@ class AssignPrecisionPass(ModulePass):
                 raise LiccError(
                     f"lic-assign-precision: {name}={getattr(self, name)} is outside [{lo}, {hi}] bits"
                 )
+        if self.gdn_inputs not in GDN_INPUTS:
+            raise LiccError(
+                f"lic-assign-precision: gdn-inputs must be one of {', '.join(GDN_INPUTS)}, got '{self.gdn_inputs}'"
+            )
         for name in ("max_psnr_drop", "max_rate_increase"):
             if getattr(self, name) <= 0:
                 raise LiccError(
@@ -79,10 +89,13 @@ class AssignPrecisionPass(ModulePass):
         fix_interfaces(op)
         all_knobs = knobs(op)
         widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
+        def width(knob) -> int:
+            return self.gdn if self.gdn_inputs == "gdn" and knob.feeds_gdn else widths[knob.kind]
+
         for knob in all_knobs:
-            knob.apply(widths[knob.kind])
+            knob.apply(width(knob))
         if self.mode == "uniform":
-            summary = {"mode": "uniform", "widths": {k.label: widths[k.kind] for k in all_knobs}}
+            summary = {"mode": "uniform", "widths": {k.label: width(k) for k in all_knobs}}
         else:
             from lic_compiler.quant.search import hybrid_search
 

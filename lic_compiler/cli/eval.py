@@ -42,6 +42,10 @@ PRECISION = click.option(
     help="lic-assign-precision options for --integer, e.g. 'mode=hybrid max-psnr-drop=0.05' "
     "[default: uniform W8A8, 16-bit GDN path]",
 )
+QUANTIZE = click.option(
+    "--quantize", default="", metavar="OPTIONS",
+    help="lic-quantize options for --integer, e.g. 'scales=channel clip=max' [default: per-tensor, MSE clip]",
+)
 QUALITIES = click.option(
     "--quality", "qualities", type=int, multiple=True, default=DEFAULT_QUALITIES, show_default=True,
     help="JPEG quality; repeat for several rate points.",
@@ -69,16 +73,18 @@ def cli(threads: int | None) -> None:
 @ALLOW_PICKLE
 @INTEGER
 @PRECISION
+@QUANTIZE
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Results JSON to write.")
 def rd(
     checkpoints: tuple[Path, ...], image_dir: Path, name: str, description: str,
-    arch: str | None, allow_pickle: bool, integer: bool, precision: str, output: Path,
+    arch: str | None, allow_pickle: bool, integer: bool, precision: str, quantize: str, output: Path,
 ) -> None:
     """Evaluate CHECKPOINTS (one per rate point) with real bitstreams; with --integer,
     their compiled integer codecs instead."""
     images = load_test_images(image_dir)
     if integer:
-        codecs = [integer_codec_from_checkpoint(p, _precision(precision)) for p in checkpoints]
+        codecs = [integer_codec_from_checkpoint(p, _precision(precision), quantize=_quantize(quantize))
+                  for p in checkpoints]
     else:
         codecs = [codec_from_checkpoint(p, arch=arch, allow_pickle=allow_pickle) for p in checkpoints]
     description = description or f"real bitstreams: {', '.join(c.label for c in codecs)}"
@@ -146,11 +152,12 @@ def plot(results: tuple[Path, ...], output: Path, title: str | None, metric: str
 @ALLOW_PICKLE
 @INTEGER
 @PRECISION
+@QUANTIZE
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Folder for all outputs.")
 def compare_cmd(
     image_dir: Path, families: tuple[tuple[str, str], ...], extra: tuple[Path, ...],
     jpeg: bool, qualities: tuple[int, ...], allow_pickle: bool, integer: bool, precision: str,
-    output: Path,
+    quantize: str, output: Path,
 ) -> None:
     """Evaluate families and JPEG; write their JSONs, BD tables (summary.md, bd.json) and rd.png."""
     previous = [load_results(p) for p in extra]
@@ -163,7 +170,8 @@ def compare_cmd(
         codecs[name] = [codec_from_checkpoint(p, allow_pickle=allow_pickle) for p in _expand(spec)]
         if integer:  # one more curve: the same checkpoints compiled to integers
             codecs[check_curve_name(f"{name}-int")] = [
-                integer_codec_from_checkpoint(p, _precision(precision)) for p in _expand(spec)
+                integer_codec_from_checkpoint(p, _precision(precision), quantize=_quantize(quantize))
+                for p in _expand(spec)
             ]
     if len(codecs) + len(previous) < 2:
         raise LiccError("compare needs at least two curves (families, JPEG, or --with results)")
@@ -171,6 +179,11 @@ def compare_cmd(
     summary = compare(codecs, images, output, extra=previous, image_folder=str(image_dir), command=command, progress=True)
     click.echo(summary.read_text())
     click.echo(f"wrote {output}/")
+
+
+def _quantize(options: str) -> str:
+    """The lic-quantize pipeline element for --quantize OPTIONS."""
+    return f"lic-quantize{{{options}}}" if options.strip() else "lic-quantize"
 
 
 def _precision(options: str) -> str:

@@ -45,11 +45,13 @@ COMPILE_FRAME = (256, 256)
 
 
 def compile_integer(
-    source: Any, precision: str = "lic-assign-precision", images: str = "", count: int = 8
+    source: Any, precision: str = "lic-assign-precision", images: str = "", count: int = 8,
+    quantize: str = "lic-quantize",
 ):
     """The integer IR (@encoder, @decoder) of a checkpoint or model at `COMPILE_FRAME`.
 
-    `precision` is the `lic-assign-precision{…}` pipeline element to use.
+    `precision` and `quantize` are the `lic-assign-precision{…}` and
+    `lic-quantize{…}` pipeline elements to use.
     """
     from lic_compiler.frontend import import_model
     from lic_compiler.ir import make_context
@@ -57,7 +59,7 @@ def compile_integer(
 
     module = import_model(source, parts=["encoder", "decoder"], frame=COMPILE_FRAME).module
     calibrate = f"lic-calibrate{{count={count}" + (f' images="{images}"' if images else "") + "}"
-    pipeline = f"convert-torch-to-lic,lic-rewrite-gdn{{measure=false}},{calibrate},{precision},lic-quantize"
+    pipeline = f"convert-torch-to-lic,lic-rewrite-gdn{{measure=false}},{calibrate},{precision},{quantize}"
     parse_pipeline(pipeline).apply(make_context(), module)
     return module
 
@@ -153,12 +155,14 @@ class IntegerCodec:
 
 
 def integer_codec_from_checkpoint(
-    path: str | Path, precision: str = "lic-assign-precision", label: str | None = None, count: int = 8
+    path: str | Path, precision: str = "lic-assign-precision", label: str | None = None, count: int = 8,
+    quantize: str = "lic-quantize",
 ) -> IntegerCodec:
     """An `IntegerCodec` for a checkpoint; labelled by the file's stem and the precision."""
     from lic_compiler.models import load_checkpoint
 
     model, meta = load_checkpoint(path)
-    module = compile_integer(path, precision, count=count)
-    config = {"checkpoint": str(path), "arch": meta["arch"], "precision": precision, **meta["config"]}
+    module = compile_integer(path, precision, count=count, quantize=quantize)
+    config = {"checkpoint": str(path), "arch": meta["arch"], "precision": precision, "quantize": quantize,
+              **meta["config"]}
     return IntegerCodec(model, module, label or f"{Path(path).stem} (integer)", config)

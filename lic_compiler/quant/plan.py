@@ -106,6 +106,12 @@ class Knob:
     def label(self) -> str:
         return f"@{self.function} {self.kind} {self.index}"
 
+    @property
+    def feeds_gdn(self) -> bool:
+        """An activation consumed by a GDN (its x² or |x|, and x·f), not by a convolution."""
+        users = _users(self.ops[0].results[0])
+        return self.kind == "act" and any(_is_pre(u) and any(_is_norm(n) for n in _users(u.results[0])) for u in users)
+
     def apply(self, bits: int) -> None:
         for op in self.ops:
             if self.kind == "weight" or (self.kind == "gdn" and isinstance(op, lic.Conv2dOp)):

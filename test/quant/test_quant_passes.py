@@ -252,3 +252,20 @@ def test_per_channel_scales_keep_one_scale_on_returned_tensors():
 def test_unknown_activation_scales_are_refused():
     with pytest.raises(LiccError, match="scales must be one of tensor, channel"):
         apply(tiny_codec(), "lic-calibrate{count=1},lic-assign-precision,lic-quantize{scales=row}")
+
+
+def test_gdn_inputs_join_the_gdn_path():
+    module = apply(tiny_codec(), "lic-calibrate{count=1},lic-assign-precision{gdn-inputs=gdn}")
+    fed = [k for k in knobs(module) if k.feeds_gdn]
+    assert {k.function for k in fed} == {"encoder", "decoder"} and all(k.kind == "act" for k in fed)
+    widths = attrs.get(module, attrs.PRECISION)["widths"]
+    assert all(widths[k.label] == 16 for k in fed)
+    assert all(widths[k.label] == 8 for k in knobs(module) if k.kind == "act" and not k.feeds_gdn)
+    quantize(module)
+    square = next(op for op in module.walk() if isinstance(op, lic.MulOp) and op.results[0].name_hint == "gdn_sq_exact")
+    assert square.lhs.type.get_element_type().width.data == 16  # x at 16 bits; x² rescaled to the path
+
+
+def test_unknown_gdn_inputs_are_refused():
+    with pytest.raises(LiccError, match="gdn-inputs must be one of act, gdn"):
+        apply(tiny_codec(), "lic-calibrate{count=1},lic-assign-precision{gdn-inputs=all}")

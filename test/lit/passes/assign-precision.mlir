@@ -1,4 +1,5 @@
 // RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{weights=6 activations=7 gdn=12}' 2>/dev/null | filecheck %s
+// RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{gdn-inputs=gdn}' 2>/dev/null | filecheck %s --check-prefix=GDNIN
 // RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid max-psnr-drop=0.5 count=1}' 2>&1 | filecheck %s --check-prefix=HYBRID
 
 // Uniform: every conv's weights and every activation at the given widths,
@@ -19,3 +20,8 @@
 // HYBRID: lic-assign-precision: hybrid, budget 0.5 dB and 0.5 % rate on 1 images
 // HYBRID: measured PSNR drop {{-?[0-9.]+}} dB (budget 0.5 dB), rate {{[-+][0-9.]+}} % (budget 0.5 %)
 // HYBRID: lic.precision = {mode = "hybrid"
+
+// gdn-inputs=gdn: the activation a GDN consumes (act 1, the conv before it)
+// takes the GDN path's width; the GDN's output (act 2) stays an activation.
+// GDNIN: "@encoder act 1" = 16 : i64, "@encoder gdn 1" = 16 : i64, "@encoder act 2" = 8 : i64
+// GDNIN: "@decoder act 1" = 16 : i64, "@decoder gdn 1" = 16 : i64, "@decoder act 2" = 8 : i64
