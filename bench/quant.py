@@ -8,7 +8,8 @@ one rate point of three curves, all with real bitstreams (`lic_compiler.eval`):
 
 - ``float``: the PyTorch model (`ModelCodec`), the anchor;
 - ``W8A8``: the integer codec (`IntegerCodec`) with ``lic-assign-precision``'s
-  uniform default: 8-bit weights and activations, 16-bit GDN path;
+  uniform default: 8-bit weights and activations, 16-bit GDN path (a GDN's
+  input included), ``lic-quantize``'s per-channel activation scales;
 - ``hybrid``: the integer codec with widths chosen per tensor under
   ``max-psnr-drop=BUDGET`` (measured on the calibration images).
 
@@ -45,7 +46,7 @@ from lic_compiler.models import load_checkpoint
 from lic_compiler.quant import attrs
 from lic_compiler.quant.cost import CostModel
 from lic_compiler.quant.drive import functions
-from lic_compiler.quant.plan import fix_interfaces, knobs
+from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
 from lic_compiler.registry import parse_pipeline
 
 ZOO = Path(__file__).resolve().parents[1] / "models" / "zoo"
@@ -63,14 +64,14 @@ def float_ir(source, count: int) -> ModuleOp:
 
 
 def uniform_costs(source) -> dict[str, dict[str, float]]:
-    """Hardware cost of uniform W8A8 (16-bit GDN path) and of 16 bits everywhere."""
+    """Hardware cost of uniform W8A8 (16-bit GDN path, its input included) and of 16 bits everywhere."""
     module = float_ir(source, 1)
     fix_interfaces(module)
     model = CostModel.of(module, DEVICE)
     out = {}
     for name, (w, a, g) in {"W8A8": (8, 8, 16), "W16A16": (16, 16, 16)}.items():
-        for knob in knobs(module):
-            knob.apply({"weight": w, "act": a, "gdn": g}[knob.kind])
+        for knob, bits in uniform_widths(knobs(module), {"weight": w, "act": a, "gdn": g}, True).items():
+            knob.apply(bits)
         out[name] = model.resources()
     return out
 

@@ -8,11 +8,11 @@ Accumulators are not chosen: `lic-quantize` gives each the narrowest width
 the verifier proves.
 
 - ``mode=uniform``: ``weights``, ``activations`` and ``gdn`` bits everywhere
-  (default W8A8 with a 16-bit GDN path: x² of an 8-bit x is exact in it);
-  ``gdn-inputs=gdn`` counts each GDN's input x as part of its path (x feeds
-  only x² and x·f inside the GDN unit, so its width costs no conv any MACs)
-  and gives it ``gdn`` bits; the default ``gdn-inputs=act`` gives it
-  ``activations``.
+  (default W8A8 with a 16-bit GDN path). With ``gdn-inputs=gdn`` (the
+  default) each GDN's input x is part of its path and gets ``gdn`` bits: x
+  feeds only x² and x·f inside the GDN unit, so its width costs no conv any
+  MACs, and it is where 8 bits lose most (docs/quantization.md);
+  ``gdn-inputs=act`` gives it ``activations``.
 - ``mode=hybrid``: the cheapest assignment whose codec PSNR on the
   calibration images (encoder → integer latent → decoder, the real integer
   codec) is at most ``max-psnr-drop`` dB below the float codec's, and whose
@@ -37,7 +37,7 @@ from xdsl.passes import ModulePass
 from lic_compiler.calibration import load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
-from lic_compiler.quant.plan import fix_interfaces, knobs
+from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
 
 MODES = ("uniform", "hybrid")
 GDN_INPUTS = ("act", "gdn")
@@ -57,7 +57,7 @@ class AssignPrecisionPass(ModulePass):
     weights: int = 8
     activations: int = 8
     gdn: int = 16
-    gdn_inputs: str = "act"
+    gdn_inputs: str = "gdn"
     # `int | float`: xDSL does not widen an integer literal to float.
     max_psnr_drop: int | float = 0.05
     max_rate_increase: int | float = 0.5  # percent
@@ -89,20 +89,19 @@ class AssignPrecisionPass(ModulePass):
         fix_interfaces(op)
         all_knobs = knobs(op)
         widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
-        def width(knob) -> int:
-            return self.gdn if self.gdn_inputs == "gdn" and knob.feeds_gdn else widths[knob.kind]
-
-        for knob in all_knobs:
-            knob.apply(width(knob))
+        uniform = uniform_widths(all_knobs, widths, self.gdn_inputs == "gdn")
+        for knob, bits in uniform.items():
+            knob.apply(bits)
         if self.mode == "uniform":
-            summary = {"mode": "uniform", "widths": {k.label: width(k) for k in all_knobs}}
+            summary = {"mode": "uniform", "widths": {k.label: bits for k, bits in uniform.items()}}
         else:
             from lic_compiler.quant.search import hybrid_search
 
             images = load_images(self.images or None, self.count)
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
-                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device, widths
+                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device,
+                {k: uniform[k] for k in searched},
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)

@@ -14,12 +14,13 @@ integer tensor q stands for q · scale (one scale per tensor, or per channel):
 - an activation (a conv's or GDN's output) is a `lic.rescale` of that to
   ``lic.bits`` with the scale ``T / (2^(b−1) − 1)`` (``T / (2^b − 1)``
   unsigned, for tensors calibrated non-negative); T is the clipping threshold
-  (``clip``: ``mse`` — the MSE-optimal one for that width —, ``max`` or
-  ``percentile``), one per tensor (``scales=tensor``, the default) or, with
-  ``scales=channel``, one per channel: the smaller of T and the channel's
-  calibrated peak, so narrow channels keep their resolution (the next conv
-  folds the per-channel scales into its weights, GDN's x² into γ's
-  columns; a returned tensor keeps one scale);
+  (``clip``: ``max``, the default, ``mse`` — the MSE-optimal one for that
+  width — or ``percentile``), one per channel (``scales=channel``, the
+  default: the smaller of T and the channel's calibrated peak, so narrow
+  channels keep their resolution; the next conv folds the per-channel
+  scales into its weights, GDN's x² into γ's columns; a returned tensor
+  keeps one scale) or one per tensor (``scales=tensor``, where ``clip=mse``
+  measures better);
 - GDN: x² is exact (unsigned, scale s_x²; rescaled when wider than the GDN
   path's width), the norm conv's accumulator N (β as its bias, at least 1)
   goes straight to a `lic.table` of the root in the float op's mode
@@ -361,7 +362,7 @@ def _accumulator_bits(op: Operation, x: SSAValue, weight: SSAValue, bias: np.nda
     return bits
 
 
-def quantize(module: ModuleOp, clip: str = "mse", scales: str = "tensor") -> None:
+def quantize(module: ModuleOp, clip: str = "max", scales: str = "channel") -> None:
     """Lower every function of `module` to the integer level, in place."""
     if clip not in CLIPS:
         raise LiccError(f"lic-quantize: clip must be one of {', '.join(CLIPS)}, got '{clip}'")
@@ -382,8 +383,8 @@ class QuantizePass(ModulePass):
 
     name = "lic-quantize"
 
-    clip: str = "mse"
-    scales: str = "tensor"
+    clip: str = "max"
+    scales: str = "channel"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         quantize(op, self.clip, self.scales)

@@ -40,11 +40,11 @@ INTEGER = click.option(
 PRECISION = click.option(
     "--precision", default="", metavar="OPTIONS",
     help="lic-assign-precision options for --integer, e.g. 'mode=hybrid max-psnr-drop=0.05' "
-    "[default: uniform W8A8, 16-bit GDN path]",
+    "[default: uniform W8A8, 16-bit GDN path including its input]",
 )
 QUANTIZE = click.option(
     "--quantize", default="", metavar="OPTIONS",
-    help="lic-quantize options for --integer, e.g. 'scales=channel clip=max' [default: per-tensor, MSE clip]",
+    help="lic-quantize options for --integer, e.g. 'scales=tensor clip=mse' [default: per-channel scales, max clip]",
 )
 QUALITIES = click.option(
     "--quality", "qualities", type=int, multiple=True, default=DEFAULT_QUALITIES, show_default=True,

@@ -46,7 +46,7 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--activations", "act_bits", type=click.IntRange(2, 16), default=8, show_default=True,
               help="uniform precision: activation bits")
 @click.option("--gdn-bits", type=click.IntRange(2, 16), default=16, show_default=True,
-              help="uniform precision: GDN path bits (γ, x², the root's output)")
+              help="uniform precision: GDN path bits (its input x, γ, x², the root's output)")
 @click.option("--calibration", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="calibration image folder  [default: the bundled Kodak crops]")
 @click.option("--calibration-count", type=click.IntRange(min=1), default=8, show_default=True,

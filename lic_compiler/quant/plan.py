@@ -120,6 +120,12 @@ class Knob:
                 attrs.put(op, attrs.BITS, bits)
 
 
+def uniform_widths(all_knobs: list[Knob], widths: dict[str, int], gdn_inputs: bool) -> dict[Knob, int]:
+    """Each knob's width from one per kind (``weight``, ``act``, ``gdn``); with
+    `gdn_inputs`, an activation feeding a GDN takes the GDN path's width."""
+    return {k: widths["gdn"] if gdn_inputs and k.feeds_gdn else widths[k.kind] for k in all_knobs}
+
+
 def _is_norm_with_root(op: Operation) -> bool:
     return isinstance(op, lic.Conv2dOp) and all(isinstance(u, ROOTS) for u in _users(op.output))
 

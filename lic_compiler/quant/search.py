@@ -179,11 +179,11 @@ def hybrid_search(
     budget: float,
     rate_budget: float,
     device: str,
-    uniform: dict[str, int] | None = None,
+    uniform: dict[Knob, int] | None = None,
 ) -> HybridResult:
     """Choose every knob's width of `module` (see the module docstring) and apply it.
 
-    `uniform` gives a width per knob kind (``weight``, ``act``, ``gdn``) for step 5.
+    `uniform` gives every knob's width in the uniform assignment of step 5.
     """
     start = time.perf_counter()
     measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
@@ -266,9 +266,8 @@ def hybrid_search(
         current[knob] = widths[widths.index(current[knob]) - 1]
         chosen = measure(current)
     if uniform is not None:
-        flat = {k: uniform[k.kind] for k in all_knobs}
-        if cost_of(flat) < cost_of(current) and fits(*losses(q := measure(flat))):
-            current, chosen = flat, q
+        if cost_of(uniform) < cost_of(current) and fits(*losses(q := measure(uniform))):
+            current, chosen = dict(uniform), q
     cost_of(top)
     uniform16 = costs.resources()
     cost_of(current)

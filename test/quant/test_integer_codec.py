@@ -75,8 +75,8 @@ def test_licc_eval_rd_integer_curve(codec, tmp_path, monkeypatch, capsys):
     save_checkpoint(checkpoint, codec[1], "bmshj2018-factorized", {"N": 8, "M": 12, "gdn": "standard"})
     out = tmp_path / "int.json"
     argv = ["licc-eval", "--threads", "1", "rd", str(checkpoint), "--images", str(images),
-            "--name", "tiny-int", "--integer", "--precision", "weights=8 activations=8 gdn-inputs=gdn",
-            "--quantize", "scales=channel", "-o", str(out)]
+            "--name", "tiny-int", "--integer", "--precision", "weights=8 activations=8 gdn-inputs=act",
+            "--quantize", "scales=tensor clip=mse", "-o", str(out)]
     monkeypatch.setattr(sys, "argv", argv)
     with pytest.raises(SystemExit) as exit_info:
         main()
@@ -85,4 +85,4 @@ def test_licc_eval_rd_integer_curve(codec, tmp_path, monkeypatch, capsys):
     assert results["name"] == "tiny-int"
     assert "tiny (integer)" in out.read_text()
     assert '"round-trip-checked": true' in out.read_text()
-    assert "lic-quantize{scales=channel}" in out.read_text()  # the options reach the pipeline
+    assert "lic-quantize{scales=tensor clip=mse}" in out.read_text()  # the options reach the pipeline

@@ -1,13 +1,13 @@
 // RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{weights=6 activations=7 gdn=12}' 2>/dev/null | filecheck %s
-// RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{gdn-inputs=gdn}' 2>/dev/null | filecheck %s --check-prefix=GDNIN
+// RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{gdn-inputs=act}' 2>/dev/null | filecheck %s --check-prefix=ACTIN
 // RUN: licc-opt %S/Inputs/codec.mlir -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid max-psnr-drop=0.5 count=1}' 2>&1 | filecheck %s --check-prefix=HYBRID
 
 // Uniform: every conv's weights and every activation at the given widths,
-// each GDN path (γ, x², the root's output) at gdn bits; the latent's width
-// from its range, the decoder's pixels at 8 bits.
+// each GDN path (its input x, γ, x², the root's output) at gdn bits; the
+// latent's width from its range, the decoder's pixels at 8 bits.
 
-// CHECK: builtin.module attributes {lic.precision = {mode = "uniform", widths = {"@encoder weight 1" = 6 : i64, "@encoder act 1" = 7 : i64, "@encoder gdn 1" = 12 : i64, "@encoder act 2" = 7 : i64, "@encoder weight 2" = 6 : i64, "@decoder weight 1" = 6 : i64, "@decoder act 1" = 7 : i64, "@decoder gdn 1" = 12 : i64, "@decoder act 2" = 7 : i64, "@decoder weight 2" = 6 : i64}}}
-// CHECK: %conv = lic.conv2d {{.*}}lic.weight_bits = 6 : i64, lic.bits = 7 : i64, stride
+// CHECK: builtin.module attributes {lic.precision = {mode = "uniform", widths = {"@encoder weight 1" = 6 : i64, "@encoder act 1" = 12 : i64, "@encoder gdn 1" = 12 : i64, "@encoder act 2" = 7 : i64, "@encoder weight 2" = 6 : i64, "@decoder weight 1" = 6 : i64, "@decoder act 1" = 12 : i64, "@decoder gdn 1" = 12 : i64, "@decoder act 2" = 7 : i64, "@decoder weight 2" = 6 : i64}}}
+// CHECK: %conv = lic.conv2d {{.*}}lic.weight_bits = 6 : i64, lic.bits = 12 : i64, stride
 // CHECK: %gdn_sq = lic.mul %conv, %conv {{{.*}}lic.bits = 12 : i64}
 // CHECK: %gdn_norm = lic.conv2d {{.*}}lic.weight_bits = 12 : i64, stride
 // CHECK: %gdn_rsqrt = lic.rsqrt {{.*}}lic.bits = 12 : i64}
@@ -21,7 +21,7 @@
 // HYBRID: measured PSNR drop {{-?[0-9.]+}} dB (budget 0.5 dB), rate {{[-+][0-9.]+}} % (budget 0.5 %)
 // HYBRID: lic.precision = {mode = "hybrid"
 
-// gdn-inputs=gdn: the activation a GDN consumes (act 1, the conv before it)
-// takes the GDN path's width; the GDN's output (act 2) stays an activation.
-// GDNIN: "@encoder act 1" = 16 : i64, "@encoder gdn 1" = 16 : i64, "@encoder act 2" = 8 : i64
-// GDNIN: "@decoder act 1" = 16 : i64, "@decoder gdn 1" = 16 : i64, "@decoder act 2" = 8 : i64
+// gdn-inputs=act: the activation a GDN consumes (act 1, the conv before it)
+// is an activation like the GDN's output (act 2), not part of the GDN path.
+// ACTIN: "@encoder act 1" = 8 : i64, "@encoder gdn 1" = 16 : i64, "@encoder act 2" = 8 : i64
+// ACTIN: "@decoder act 1" = 8 : i64, "@decoder gdn 1" = 16 : i64, "@decoder act 2" = 8 : i64
