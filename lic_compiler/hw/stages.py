@@ -576,6 +576,8 @@ class EltwiseStage(Stage):
         a = self.widths.act_out
         dsp = 0
         if self.op.name == "lic.mul":
+            # GDN's x·f: x may be wider than the rescaled product (a 16-bit x, an 8-bit output).
+            a = max(a, self.widths.act_in)
             dsp = f.pe * hwp.dsp_per_mult(a, a)
         elif self.op.name == "lic.rescale":
             dsp = f.pe * hwp.dsp_per_mult(self.widths.act_in, RESCALE_MULTIPLIER_BITS)

@@ -286,3 +286,14 @@ def test_gdn_inputs_at_activation_width_on_request():
 def test_unknown_gdn_inputs_are_refused():
     with pytest.raises(LiccError, match="gdn-inputs must be one of act, gdn"):
         apply(tiny_codec(), "lic-calibrate{count=1},lic-assign-precision{gdn-inputs=all}")
+
+
+def test_gdn_input_width_is_costed():
+    from lic_compiler.quant.cost import CostModel
+
+    costs = {}
+    for gdn_inputs in ("act", "gdn"):
+        module = apply(tiny_codec(), f"lic-calibrate{{count=1}},lic-assign-precision{{gdn-inputs={gdn_inputs}}}")
+        costs[gdn_inputs] = CostModel.of(module, "zcu102").resources()
+    # x·f registers the 16-bit x; both multiplies fit one DSP48E2 either way.
+    assert costs["gdn"]["ff"] > costs["act"]["ff"] and costs["gdn"]["dsp"] == costs["act"]["dsp"]
