@@ -14,8 +14,9 @@ one rate point of three curves, all with real bitstreams (`lic_compiler.eval`):
   ``max-psnr-drop=BUDGET`` (measured on the calibration images).
 
 It prints the three curves, BD-rate of both integer curves against float
-(with four or more rate points), the hybrid search's measured drop and its
-hardware cost against uniform 16 bits and W8A8 (`lic_compiler.quant.cost`,
+(with four or more rate points), the hybrid search's measured drop next to
+W8A8's on the same calibration images and both drops on the evaluation
+images, the hybrid's hardware cost against uniform 16 bits and W8A8 (`lic_compiler.quant.cost`,
 ZCU102), every layer's widths, and the time to calibrate on 8 images of
 256×256 and quantize the (128, 192) factorized model. Checks (exit status 1
 when one fails): W8A8 costs at most 2 % BD-rate; hybrid meets its budget at
@@ -41,11 +42,13 @@ from lic_compiler.eval.compare import bd_between
 from lic_compiler.eval.integer import COMPILE_FRAME, IntegerCodec, compile_integer
 from lic_compiler.eval.rd import TestImage, evaluate_curve, load_test_images
 from lic_compiler.frontend import import_model
+from lic_compiler.calibration import load_images
 from lic_compiler.ir import make_context
 from lic_compiler.models import load_checkpoint
 from lic_compiler.quant import attrs
 from lic_compiler.quant.cost import CostModel
-from lic_compiler.quant.drive import functions
+from lic_compiler.quant.drive import codec_psnr, drive, functions
+from lic_compiler.quant.frame import measurement_copy
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
 from lic_compiler.registry import parse_pipeline
 
@@ -74,6 +77,14 @@ def uniform_costs(source) -> dict[str, dict[str, float]]:
             knob.apply(bits)
         out[name] = model.resources()
     return out
+
+
+def calibration_drop(source, count: int) -> float:
+    """W8A8's PSNR drop on the calibration images, as the hybrid search measures its own."""
+    measured, images = measurement_copy(float_ir(source, count), load_images(count=count))
+    reference = np.mean(codec_psnr(drive(measured, images)))
+    parse_pipeline("lic-assign-precision,lic-quantize").apply(make_context(), measured)
+    return float(reference - np.mean(codec_psnr(drive(measured, images))))
 
 
 def speed(checkpoint: Path | None) -> dict[str, float]:
@@ -151,6 +162,7 @@ def main() -> int:
             "checkpoint": str(path),
             "search": search,
             "uniform": uniform_costs(path),
+            "w8a8_calibration_drop": calibration_drop(path, args.count),
             "widths": {"W8A8": layer_widths(w8a8), "hybrid": layer_widths(hybrid)},
         })
         print(f"{stem}: hybrid drop {search['psnr_drop']:.4f} dB, rate {search['rate_increase']:+.3f} % "
@@ -188,11 +200,15 @@ def report(curves: dict, points: list[dict], timing: dict, budget: float) -> lis
                 failures.append(f"W8A8 costs more than {MAX_BD_RATE} % BD-rate")
     else:
         print(f"\n(BD-rate needs 4 rate points; {len(points)} given)")
-    print("\n| rate point | hybrid drop (dB) / rate (%), calibration | cost hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("\n| rate point | hybrid drop (dB) / rate (%), calibration | W8A8 drop, calibration | drop on the images: hybrid / W8A8 "
+          "| cost hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for point in points:
-        s, u = point["search"], point["uniform"]
-        print(f"| {Path(point['checkpoint']).stem} | {s['psnr_drop']:.4f} / {s['rate_increase']:+.2f} | {s['cost']['cost']:.3f} | "
+        s, u, stem = point["search"], point["uniform"], Path(point["checkpoint"]).stem
+        reference = at_point(curves["float"], stem)[1]
+        drops = " / ".join(f"{reference - at_point(curves[name], stem)[1]:.3f}" for name in ("hybrid", "W8A8"))
+        print(f"| {stem} | {s['psnr_drop']:.4f} / {s['rate_increase']:+.2f} | {point['w8a8_calibration_drop']:.4f} | {drops} | "
+              f"{s['cost']['cost']:.3f} | "
               f"{u['W8A8']['cost']:.3f} | {u['W16A16']['cost']:.3f} | "
               f"{s['cost']['dsp']:.0f} / {u['W8A8']['dsp']:.0f} / {u['W16A16']['dsp']:.0f} |")
         if s["psnr_drop"] > budget:

@@ -10,11 +10,15 @@ its tensor shapes differ.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import FunctionType, ModuleOp, TensorType
 from xdsl.ir import Operation
 from xdsl.rewriter import Rewriter
 
+from lic_compiler.calibration import fit_image
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.quant.drive import CHAIN, functions, input_type, is_image_function
@@ -102,6 +106,15 @@ def measurement_module(module: ModuleOp, image_size: Frame) -> ModuleOp:
     if (width, height) == frame or width > frame[0] or height > frame[1]:
         return module
     return at_frame(module, (width, height))
+
+
+def measurement_copy(module: ModuleOp, images: Sequence[np.ndarray]) -> tuple[ModuleOp, list[np.ndarray]]:
+    """A copy of `module` to measure on `images` (see `measurement_module`), and the images fitted to it."""
+    measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
+    if measured is module:
+        measured = module.clone()
+    frame = image_frame(measured)
+    return measured, [fit_image(x, frame) for x in images] if frame else list(images)
 
 
 def paired_ops(original: ModuleOp, copy: ModuleOp) -> dict[Operation, Operation]:

@@ -37,9 +37,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
 from lic_compiler.quant.cost import CostModel
-from lic_compiler.calibration import fit_image
 from lic_compiler.quant.drive import codec_psnr, drive, to_pixels
-from lic_compiler.quant.frame import image_frame, measurement_module
+from lic_compiler.quant.frame import measurement_copy
 from lic_compiler.quant.plan import Knob, knobs
 
 # Candidate widths per knob kind, widest first.
@@ -186,11 +185,7 @@ def hybrid_search(
     `uniform` gives every knob's width in the uniform assignment of step 5.
     """
     start = time.perf_counter()
-    measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
-    if measured is module:
-        measured = module.clone()
-    frame = image_frame(measured)
-    fitted = [fit_image(x, frame) for x in images] if frame else list(images)
+    measured, fitted = measurement_copy(module, images)
     measure = _Measurer(measured, dict(zip(all_knobs, knobs(measured))), fitted)
     costs = CostModel.of(module, device)
     runs = drive(measured, fitted)
