@@ -36,13 +36,13 @@ import numpy as np
 import torch
 from xdsl.dialects.builtin import ModuleOp
 
+from lic_compiler.calibration import load_images
 from lic_compiler.dialects import lic
 from lic_compiler.eval.codec import ModelCodec
 from lic_compiler.eval.compare import bd_between
 from lic_compiler.eval.integer import COMPILE_FRAME, IntegerCodec, compile_integer
 from lic_compiler.eval.rd import TestImage, evaluate_curve, load_test_images
 from lic_compiler.frontend import import_model
-from lic_compiler.calibration import load_images
 from lic_compiler.ir import make_context
 from lic_compiler.models import load_checkpoint
 from lic_compiler.quant import attrs

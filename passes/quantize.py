@@ -57,7 +57,7 @@ from lic_compiler.passes.rewrite_gdn import DEFAULT_MODE, MODE_DEFAULTS
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import functions, is_image_function, is_integer_module
 from lic_compiler.quant.fixed import activation_scale, levels, quantize_weights, rescale_params, unsigned_bits
-from lic_compiler.quant.plan import ROOTS, roles
+from lic_compiler.quant.plan import ROOTS, returned_values, roles
 
 CLIPS = ("mse", "max", "percentile")
 # Activation scales: one per tensor, or one per channel (each at most the tensor's threshold).
@@ -316,7 +316,7 @@ BIAS_HEADROOM_BITS = 8
 def _returned_through_unary(f: func.FuncOp) -> set[SSAValue]:
     """The values `f` returns, and those that reach a return through relu/abs only."""
     out: set[SSAValue] = set()
-    todo = [v for op in f.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands]
+    todo = list(returned_values(f))
     while todo:
         value = todo.pop()
         out.add(value)

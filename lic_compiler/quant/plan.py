@@ -60,10 +60,15 @@ def _is_norm(op: Operation) -> bool:
     return bool(users) and (roots or inverse_l1)
 
 
+def returned_values(f: func.FuncOp) -> set[SSAValue]:
+    """The values `f` returns."""
+    return {v for op in f.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands}
+
+
 def roles(f: func.FuncOp) -> dict[Operation, str]:
     """The role of every compute op of `f` (see the module docstring); others: their op kind."""
     out: dict[Operation, str] = {}
-    returned = {v for op in f.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands}
+    returned = returned_values(f)
     name = f.sym_name.data
     for op in f.body.block.ops:
         if isinstance(op, lic.ConstantOp | func.ReturnOp):
