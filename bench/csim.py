@@ -7,7 +7,7 @@ else an untrained (64, 96) factorized prior of the same shapes):
    design, the whole project, report and plots at the default 1280×720 frame;
 2. `licc MODEL -o BUILD --frame 256x256 --csim`: the same at 256×256, then
    the C simulation: g++ builds of the design in standard and ap_int types,
-   run on a Kodak crop, every output compared with the interpreter.
+   run on a bundled BSDS500 crop, every output compared with the interpreter.
 
 It prints the first build's seconds, the C simulation's seconds (the second
 build's extra time), its verdict, and per part and type variant the compile
@@ -34,7 +34,7 @@ UNTRAINED = "bmshj2018-factorized:64x96"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default=str(STUDENT) if STUDENT.exists() else UNTRAINED)
-    parser.add_argument("--image", type=Path, default=None, help="C simulation input (default: a bundled Kodak crop)")
+    parser.add_argument("--image", type=Path, default=None, help="C simulation input (default: a bundled BSDS500 crop)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     with tempfile.TemporaryDirectory(prefix="licc-bench-") as tmp:

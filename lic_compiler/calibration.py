@@ -2,7 +2,7 @@
 
 Passes that measure what they cost (`lic-rewrite-gdn`) or that need value
 ranges (`lic-calibrate`) run the interpreter on a few images: by default the
-eight 256×256 Kodak crops shipped in `lic_compiler/data/calibration/`, or any
+eight 256×256 BSDS500 training crops shipped in `lic_compiler/data/calibration/`, or any
 folder. A module compiled for another frame size gets each image fitted to
 its input: a center crop where the image is larger, a mirror extension
 (symmetric padding) where it is smaller.

@@ -55,7 +55,7 @@ class BuildOptions:
     pipeline: str = DEFAULT_PIPELINE
     dump_ir: bool = False
     csim: bool = False  # compile and run the C simulation against the interpreter
-    image: Path | None = None  # its input image (default: a bundled Kodak crop)
+    image: Path | None = None  # its input image (default: a bundled BSDS500 crop)
 
 
 @dataclass

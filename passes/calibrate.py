@@ -1,7 +1,7 @@
 """`lic-calibrate`: value ranges of every tensor of a float codec on calibration images.
 
 The float interpreter runs the codec on the images (default: the eight
-256×256 Kodak crops shipped in `lic_compiler/data/calibration/`; any folder
+256×256 BSDS500 training crops shipped in `lic_compiler/data/calibration/`; any folder
 with ``images=…``, the first ``count`` by name), as the codec chains its
 functions (`lic_compiler.quant.drive`), at the images' size (the statistics
 do not depend on the frame, `lic_compiler.quant.frame`). Each op's result

@@ -151,10 +151,10 @@ SOURCES = {"decoder": "encoder", "hyper_encoder": "encoder", "hyper_decoder": "h
 
 
 def default_image() -> Path:
-    """A Kodak crop shipped with licc (256×256)."""
+    """The first calibration crop shipped with licc (256×256, BSDS500 training split)."""
     from importlib.resources import files
 
-    return Path(str(files("lic_compiler") / "data" / "calibration" / "kodim23-center256.png"))
+    return Path(str(files("lic_compiler") / "data" / "calibration" / "bsds-100075-center256.png"))
 
 
 def image_tensor(path: Path, width: int, height: int) -> np.ndarray:

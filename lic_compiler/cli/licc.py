@@ -36,7 +36,7 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--csim", is_flag=True,
               help="compile the HLS design with g++ and compare its outputs with the interpreter's")
 @click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="the C simulation's input image  [default: a bundled Kodak crop]")
+              help="the C simulation's input image  [default: a bundled BSDS500 crop]")
 @click.option("--precision", type=click.Choice(["uniform", "hybrid"]), default="uniform", show_default=True,
               help="bit widths: the same everywhere, or chosen per tensor under --max-psnr-drop")
 @click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
@@ -48,7 +48,7 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--gdn-bits", type=click.IntRange(2, 16), default=16, show_default=True,
               help="uniform precision: GDN path bits (its input x, γ, x², the root's output)")
 @click.option("--calibration", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
-              help="calibration image folder  [default: the bundled Kodak crops]")
+              help="calibration image folder  [default: the bundled BSDS500 crops]")
 @click.option("--calibration-count", type=click.IntRange(min=1), default=8, show_default=True,
               help="calibration images to use")
 @user_errors("licc")
