@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from xdsl.passes import ModulePass
 
@@ -41,19 +41,61 @@ def _loader(target: str) -> Callable[[], type[ModulePass]]:
     return load
 
 
+def _describe(ep: EntryPoint) -> str:
+    dist = f" of {ep.dist.name}" if ep.dist is not None else ""
+    return f"entry point '{ep.name} = {ep.value}'{dist} ({ENTRY_POINT_GROUP})"
+
+
+def _plugin_loader(ep: EntryPoint) -> Callable[[], type[ModulePass]]:
+    """Load a plugin's pass class; any failure is a one-line error naming the entry point."""
+
+    def load() -> type[ModulePass]:
+        try:
+            cls = ep.load()
+        except Exception as e:  # third-party code: whatever its import raises
+            raise LiccError(
+                f"plugin pass {_describe(ep)} does not load ({type(e).__name__}: {one_line(str(e))}); "
+                "fix or reinstall that package, or uninstall it"
+            ) from None
+        if not (isinstance(cls, type) and issubclass(cls, ModulePass)):
+            raise LiccError(f"plugin pass {_describe(ep)} is not an xDSL ModulePass class; point it at one")
+        if cls.name != ep.name:
+            raise LiccError(
+                f"plugin pass {_describe(ep)} names a class whose name is '{cls.name}'; "
+                "make the entry point's name and the class's `name` the same"
+            )
+        return cls
+
+    return load
+
+
+def _clash_loader(name: str, eps: list[EntryPoint]) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        users = (["licc's built-in pass"] if name in _BUILTIN else []) + [f"plugin {_describe(ep)}" for ep in eps]
+        raise LiccError(
+            f"pass name '{name}' is ambiguous: {' and '.join(users)} both use it; "
+            "rename the plugin's pass in its package's entry points, or uninstall that package"
+        )
+
+    return load
+
+
 @cache
 def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
-    """Pass name → loader of its class, built-in first, then plugins."""
+    """Pass name → loader of its class, built-in first, then plugins.
+
+    A plugin name used twice (or a built-in's) maps to a loader that raises
+    the clash, so every other pass stays usable.
+    """
     passes = {
         name: _loader(f"lic_compiler.passes.{target}") for name, target in _BUILTIN.items()
     }
+    by_name: dict[str, list[EntryPoint]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name in passes:
-            raise LiccError(
-                f"plugin pass '{ep.name}' ({ep.value}) clashes with an existing pass; "
-                "rename it in its package's entry points"
-            )
-        passes[ep.name] = _loader(ep.value)
+        by_name.setdefault(ep.name, []).append(ep)
+    for name, eps in by_name.items():
+        clash = name in passes or len(eps) > 1
+        passes[name] = _clash_loader(name, eps) if clash else _plugin_loader(eps[0])
     return passes
 
 

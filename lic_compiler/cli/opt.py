@@ -71,18 +71,26 @@ class LiccOptMain(xDSLOptMain):
         self.pipeline = parse_pipeline(self.args.passes, verify)
 
 
-def list_passes() -> str:
-    lines = []
+def list_passes() -> tuple[str, list[str]]:
+    """The passes that load, one line each, and one error line per plugin that does not."""
+    lines, errors = [], []
     for name, load in sorted(all_passes().items()):
-        doc = (load().__doc__ or "").strip().splitlines()
+        try:
+            doc = (load().__doc__ or "").strip().splitlines()
+        except LiccError as e:
+            errors.append(str(e))
+            continue
         lines.append(f"{name:28s} {doc[0] if doc else ''}")
-    return "\n".join(lines)
+    return "\n".join(lines), errors
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--list-passes" in argv:
-        print(list_passes())
+        listing, errors = list_passes()
+        for error in errors:
+            print(f"licc-opt: error: {error}", file=sys.stderr)
+        print(listing)
         return
     diagnostics = "--verify-diagnostics" in argv or "--parsing-diagnostics" in argv
     try:
