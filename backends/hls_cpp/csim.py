@@ -5,11 +5,14 @@ integer types, no vendor header on the include path) and ``ap`` (Xilinx's
 ``ap_int.h`` and ``hls_stream.h``, found in ``$LICC_AP_TYPES``,
 ``$XILINX_HLS/include`` or hls4ml's wheel), both with ``-Wall -Werror``. The
 run streams an input tensor through the design and every output integer is
-compared with the interpreter's.
+compared with the interpreter's. Built with ``count_iters``, every kernel
+also counts its pipelined loop's iterations and those that read and write
+(`loop_counts`), to compare with `lic_compiler.hls_schedule` (`schedule_counts`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -63,9 +66,9 @@ def combined_source(hls_dir: Path, parts: list[str]) -> str:
     return "\n".join(lines)
 
 
-def compile_command(hls_dir: Path, source: Path, variant: str, binary: Path) -> list[str]:
-    """The g++ command building `source` in `variant`."""
-    cmd = [CXX, *CXXFLAGS, "-I", str(hls_dir / "include")]
+def compile_command(hls_dir: Path, source: Path, variant: str, binary: Path, count_iters: bool = False) -> list[str]:
+    """The g++ command building `source` in `variant` (with loop counters: `count_iters`)."""
+    cmd = [CXX, *CXXFLAGS, *(["-DLICC_COUNT_ITERS"] if count_iters else []), "-I", str(hls_dir / "include")]
     if variant == "ap":
         ap = ap_types_dir()
         if ap is None:
@@ -85,19 +88,22 @@ class PartCheck:
     outputs: int
     compile_s: float  # the variant's program, all parts
     run_s: float  # the design's call, as the testbench times it
+    loop_counts: dict | None = None  # per stage, when built with count_iters
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def build(hls_dir: Path, parts: list[str], variants: tuple[str, ...], work: Path) -> dict[str, tuple[Path, float]]:
+def build(
+    hls_dir: Path, parts: list[str], variants: tuple[str, ...], work: Path, count_iters: bool = False
+) -> dict[str, tuple[Path, float]]:
     """Compile the program of all `parts` in every variant, concurrently; binaries and seconds."""
     source = work / "csim_all.cpp"
     source.write_text(combined_source(hls_dir, parts))
     running = []
     for variant in variants:
         binary = work / f"csim_{variant}"
-        cmd = compile_command(hls_dir, source, variant, binary)
+        cmd = compile_command(hls_dir, source, variant, binary, count_iters)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         running.append((variant, proc, time.perf_counter(), binary))
     done = {}
@@ -109,15 +115,39 @@ def build(hls_dir: Path, parts: list[str], variants: tuple[str, ...], work: Path
     return done
 
 
-def run(binary: Path, part: str, x: np.ndarray, work: Path) -> tuple[np.ndarray, float]:
-    """Stream `x` through `part`; its output and the design's run time."""
+def run(binary: Path, part: str, x: np.ndarray, work: Path) -> tuple[np.ndarray, float, dict | None]:
+    """Stream `x` through `part`; its output, the design's run time and, if the binary
+    counts them, the loop counts of its stages."""
     src, dst = work / f"{part}_in.npy", work / f"{part}_{binary.name}_out.npy"
     np.save(src, np.ascontiguousarray(x))
     proc = subprocess.run([str(binary), part, str(src), str(dst)], capture_output=True, text=True)
     if proc.returncode:
         raise LiccError(f"C simulation of {part} ({binary.name}) failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
     seconds = float(proc.stdout.strip().rsplit(" ", 2)[-2])
-    return np.load(dst), seconds
+    counts = Path(f"{dst}.iters.json")
+    return np.load(dst), seconds, json.loads(counts.read_text()) if counts.is_file() else None
+
+
+def schedule_counts(module) -> dict[str, dict[str, int]]:
+    """What the loop counters must report, from `hls_schedule`: per ``part/stage``, the
+    iterations of one frame, the iterations that read and write, and their index sums."""
+    from lic_compiler import hls_schedule
+    from lic_compiler.backends.hls_cpp.emitter import dataflows
+    from lic_compiler.dialects import hls
+
+    out = {}
+    for part, flow in dataflows(module):
+        for op, name in hls.stage_names(flow.stages()).items():
+            sched = hls_schedule.schedule(op)
+            reads, writes = (np.flatnonzero(f) for f in sched.flags())
+            out[f"{part}/{name}"] = {
+                "iters": sched.iters,
+                "reads": int(reads.size),
+                "writes": int(writes.size),
+                "read_sum": int(reads.sum()),
+                "write_sum": int(writes.sum()),
+            }
+    return out
 
 
 def check(
@@ -125,21 +155,25 @@ def check(
     inputs: dict[str, np.ndarray],
     references: dict[str, np.ndarray],
     variants: tuple[str, ...] | None = None,
+    count_iters: bool = False,
 ) -> list[PartCheck]:
     """Build and run each part of `inputs` in each variant; compare with `references`."""
     variants = variants or available_variants()
     with tempfile.TemporaryDirectory(prefix="licc-csim-") as tmp:
         work = Path(tmp)
-        binaries = build(hls_dir, list(inputs), variants, work)
+        binaries = build(hls_dir, list(inputs), variants, work, count_iters)
         results = []
         for variant, (binary, compile_s) in binaries.items():
             for part, x in inputs.items():
-                out, run_s = run(binary, part, x, work)
+                out, run_s, counts = run(binary, part, x, work)
                 ref = np.asarray(references[part]).astype(np.int64)
                 same_shape = out.shape == ref.shape
                 mismatches = int(np.count_nonzero(out != ref)) if same_shape else int(ref.size)
                 results.append(
-                    PartCheck(part, variant, same_shape and mismatches == 0, mismatches, int(ref.size), round(compile_s, 2), run_s)
+                    PartCheck(
+                        part, variant, same_shape and mismatches == 0, mismatches, int(ref.size),
+                        round(compile_s, 2), run_s, counts,
+                    )
                 )
     return results
 
@@ -218,7 +252,9 @@ def run_csim(reference, parts: list[str], hls_dir: Path, image_path: Path | None
     by_part: dict[str, dict] = {}
     for r in results:
         entry = by_part.setdefault(r.part, {"outputs": r.outputs, "variants": {}})
-        entry["variants"][r.variant] = {k: v for k, v in r.as_dict().items() if k not in ("part", "variant", "outputs")}
+        entry["variants"][r.variant] = {
+            k: v for k, v in r.as_dict().items() if k not in ("part", "variant", "outputs", "loop_counts")
+        }
     return {
         "image": str(path),
         "frame": list(frame),

@@ -31,13 +31,14 @@ from xdsl.ir import SSAValue
 
 from lic_compiler import hls_schedule
 from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import mvau_layout
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
 from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "table.h", "npy.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -48,7 +49,19 @@ def cpp_type(t: IntegerType) -> str:
 
 
 def beat(s: hls.StreamType) -> str:
-    return f"licc::vec<{cpp_type(s.element_type)}, {s.lanes.data}>"
+    """A stream's beat: LANES channels of PIXELS pixels."""
+    return f"licc::vec<{cpp_type(s.element_type)}, {s.lanes.data * s.pixels.data}>"
+
+
+def _weight_bits(attr) -> int:
+    return attr.type.get_element_type().width.data
+
+
+def _bind_mul(op: hls.FoldedStageOp, variable: str) -> list[str]:
+    """Where the product assigned to `variable` is computed: DSP48 slices or LUTs."""
+    if op.mult_impl is None:
+        return []
+    return [f"#pragma HLS BIND_OP variable = {variable} op = mul impl = {op.mult_impl.data}"]
 
 
 def _bits(values: np.ndarray) -> int:
@@ -68,22 +81,6 @@ def _init(values: np.ndarray) -> str:
         return "{" + ", ".join(str(int(v)) for v in values) + "}"
     inner = ",\n".join(_init(v) for v in values)
     return "{\n" + inner + "}"
-
-
-def _names(ops: Sequence[hls.StageOp]) -> dict[hls.StageOp, str]:
-    """C++ identifiers for stages, from their result names, unique within a part."""
-    names: dict[hls.StageOp, str] = {}
-    taken: set[str] = set()
-    for i, op in enumerate(ops):
-        hint = op.output.name_hint or f"stage{i}"
-        base = "".join(ch if ch.isalnum() else "_" for ch in hint)
-        base = base if base[0].isalpha() else f"s_{base}"
-        name, n = base, 1
-        while name in taken:
-            name, n = f"{base}_{n}", n + 1
-        taken.add(name)
-        names[op] = name
-    return names
 
 
 @dataclass(frozen=True)
@@ -174,7 +171,7 @@ class _Steps:
                 case _:
                     raise LiccError(f"hls-cpp: no C++ for pointwise step {step}")
             name = f"{tag}{i}"
-            lines.append(f"        const {cpp_type(out)} {name} = {expr};")
+            lines.append(f"    const {cpp_type(out)} {name} = {expr};")
             value, element = name, out
         return value
 
@@ -211,7 +208,7 @@ class _Part:
         self.flow = flow
         self.target = target
         self.stages = flow.stages()
-        self.names = _names(self.stages)
+        self.names = hls.stage_names(self.stages)
         self.ns = f"{part}_hw"
 
     def files(self) -> Iterator[tuple[str, str]]:
@@ -248,10 +245,10 @@ class _Part:
             f"typedef {beat(i)} {self.part}_in_beat;\n"
             f"typedef {beat(o)} {self.part}_out_beat;\n\n"
             f"// Input {ci}x{hi}x{wi} ({i.element_type}), output {co}x{ho}x{wo} ({o.element_type}),\n"
-            "// raster order, channels innermost, LANES channels per beat.\n"
+            "// raster order, channels innermost; a beat holds LANES channels of PIXELS pixels.\n"
             f"struct {self.part}_io {{\n"
-            f"    static const int IN_C = {ci}, IN_H = {hi}, IN_W = {wi}, IN_LANES = {i.lanes.data};\n"
-            f"    static const int OUT_C = {co}, OUT_H = {ho}, OUT_W = {wo}, OUT_LANES = {o.lanes.data};\n"
+            f"    static const int IN_C = {ci}, IN_H = {hi}, IN_W = {wi}, IN_LANES = {i.lanes.data}, IN_PIXELS = {i.pixels.data};\n"
+            f"    static const int OUT_C = {co}, OUT_H = {ho}, OUT_W = {wo}, OUT_LANES = {o.lanes.data}, OUT_PIXELS = {o.pixels.data};\n"
             f"    static const int64_t IN_LO = {hls.int_range(i.element_type)[0]}LL, "
             f"IN_HI = {hls.int_range(i.element_type)[1]}LL;\n"
             "};\n\n"
@@ -325,6 +322,15 @@ class _Part:
                 return self.lanes(op, name, sched)
         raise LiccError(f"hls-cpp: no C++ for {op.name}")
 
+    def config(self, name: str, lines: Sequence[str]) -> str:
+        """The stage's configuration struct; ``stage()`` names it in C simulation's loop counts."""
+        body = "".join(f"    {line}\n" if not line.startswith("#") else f"{line}\n" for line in lines)
+        return (
+            f"struct {name}_cfg {{\n{body}"
+            f'    static const char *stage() {{ return "{self.part}/{name}"; }}\n'
+            "};\n\n"
+        )
+
     def function(self, op: hls.StageOp, name: str, call: str, pragmas: Sequence[str] = ()) -> str:
         return (
             f"inline void {name}(hls::stream<{beat(op.in_type)} > &in, hls::stream<{beat(op.out_type)} > &out) {{\n"
@@ -332,21 +338,18 @@ class _Part:
         )
 
     def window(self, op: hls.WindowOp, name: str, sched) -> str:
-        (kh, kw), (sh, sw), (ph, pw) = op.geometry()
-        c, h, w = op.in_type.get_shape()
-        _, ho, wo = op.out_type.get_shape()
+        g = op.geometry()
         k = sched.constants
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} T;\n"
-            f"    static const int CIN = {c}, H = {h}, W = {w}, KH = {kh}, KW = {kw};\n"
-            f"    static const int SH = {sh}, SW = {sw}, PH = {ph}, PW = {pw}, HO = {ho}, WO = {wo};\n"
-            f"    static const int IN_LANES = {op.in_type.lanes.data}, SIMD = {op.out_type.lanes.data};\n"
-            f"    static const int RING = {k['RING']}, ITERS = {k['ITERS']};\n"
-            "};\n\n" + self.function(op, name, f"licc::window<{name}_cfg>(in, out)")
-        )
+        return self.config(name, [
+            f"typedef {cpp_type(op.in_type.element_type)} T;",
+            f"static const int CIN = {g.c}, H = {g.h}, W = {g.w}, KH = {g.kh}, KW = {g.kw};",
+            f"static const int SH = {g.sh}, SW = {g.sw}, PH = {g.ph}, PW = {g.pw}, HO = {g.ho}, WO = {g.wo};",
+            f"static const int IN_LANES = {op.in_type.lanes.data}, IN_PIXELS = {op.in_type.pixels.data};",
+            f"static const int SIMD = {op.out_type.lanes.data}, MMV = {op.out_type.pixels.data};",
+            f"static const int RING = {k['RING']}, ITERS = {k['ITERS']};",
+        ]) + self.function(op, name, f"licc::window<{name}_cfg>(in, out)")
 
-    def folded_common(self, op: hls.FoldedStageOp, name: str, w_name: str, w_bits: int) -> list[str]:
+    def folded_common(self, op: hls.FoldedStageOp, w_name: str) -> list[str]:
         """Partitioning (factors = PE and SIMD) and storage of a stage's weight memory."""
         pragmas = [
             f"#pragma HLS ARRAY_PARTITION variable = {w_name} type = cyclic factor = {op.pe_value} dim = 2",
@@ -356,32 +359,48 @@ class _Part:
             pragmas.append(f"#pragma HLS BIND_STORAGE variable = {w_name} type = rom_1p impl = {op.ram_style.data}")
         return pragmas
 
-    def epilogue_fn(self, op: hls.FoldedStageOp, steps: _Steps, arg: str, element: IntegerType) -> str:
+    def folded_types(self, op: hls.FoldedStageOp, w_bits: int) -> list[str]:
+        return [
+            f"typedef {cpp_type(op.in_type.element_type)} in_t;",
+            f"typedef {cpp_type(op.acc_type)} acc_t;",
+            f"typedef {cpp_type(op.out_type.element_type)} out_t;",
+            f"typedef licc::rom_t<{w_bits}> w_t;",
+        ]
+
+    def multiply(self, op: hls.FoldedStageOp, operand: str) -> list[str]:
+        """``mul``: the stage's weight × operand products, placed per ``mult_impl`` (a
+        pragma cannot take the kernel's template parameters, so each stage has its own)."""
+        return [
+            f"static acc_t mul(w_t w, {operand} x) {{",
+            "    const acc_t p = licc::mul<acc_t>(w, x);",
+            *_bind_mul(op, "p"),
+            "    return p;",
+            "}",
+        ]
+
+    def epilogue_fn(self, op: hls.FoldedStageOp, steps: _Steps, arg: str, element: IntegerType) -> list[str]:
         lines: list[str] = []
         result = steps.chain(op.epilogue, element, arg, "o", lines, "e")
-        return "\n".join(lines) + f"\n        return {result};"
+        return ["static out_t epilogue(acc_t acc, int o) {", *lines, f"    return {result};", "}"]
 
     def mvau(self, op: hls.MvauOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
         pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
         matrix = np.asarray(to_numpy(op.weight), np.int64)
         cout = matrix.shape[0]
-        laid = matrix.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe, simd)
-        w_bits = op.weight.type.get_element_type().width.data  # type: ignore[attr-defined]
-        weights.append(f"// weight[{cout}][{matrix.shape[1]}] as w[nf * SF + sf][pe][s]\n" + _array(f"{name}_w", f"licc::rom_t<{w_bits}>", laid))
-        bias = self.bias(op, name, cout, weights)
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
-            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
-            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
-            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
-            f"    static const int PE = {pe}, SIMD = {simd}, NF = {nf}, SF = {sf}, PIXELS = {k['PIXELS']};\n"
-            f"    static acc_t bias(int o) {{ return {bias}; }}\n"
-            f"    static out_t epilogue(acc_t acc, int o) {{\n{self.epilogue_fn(op, steps, 'acc', op.acc_type)}\n    }}\n"
-            "};\n\n"
-            + self.function(op, name, f"licc::mvau<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, name, f"{name}_w", w_bits))
+        w_bits = _weight_bits(op.weight)
+        weights.append(
+            f"// weight[{cout}][{matrix.shape[1]}] as w[nf * SF + sf][pe][s]\n"
+            + _array(f"{name}_w", f"licc::rom_t<{w_bits}>", mvau_layout(matrix, pe, simd))
         )
+        bias = self.bias(op, name, cout, weights)
+        return self.config(name, [
+            *self.folded_types(op, w_bits),
+            f"static const int PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
+            f"static acc_t bias(int o) {{ return {bias}; }}",
+            *self.multiply(op, "in_t"),
+            *self.epilogue_fn(op, steps, "acc", op.acc_type),
+        ]) + self.function(op, name, f"licc::mvau<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, f"{name}_w"))
 
     def bias(self, op, name: str, cout: int, weights: list[str]) -> str:
         if getattr(op, "bias", None) is None:
@@ -392,41 +411,36 @@ class _Part:
 
     def deconv(self, op: hls.DeconvOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
+        g = op.geometry()
         weight = np.asarray(to_numpy(op.weight), np.int64)  # [Cin, Cout, kh, kw]
-        cin, cout, kh, kw = weight.shape
-        (_, _), (sh, sw), (ph, pw), _ = op.geometry()
-        _, h, w = op.in_type.get_shape()
-        _, ho, wo = op.out_type.get_shape()
         pe, simd = op.pe_value, op.simd_value
-        nf = cout // pe
-        w_bits = op.weight.type.get_element_type().width.data  # type: ignore[attr-defined]
-        at_once = "E" in k
-        laid = _deconv_at_once_weights(weight, k, pe, simd) if at_once else _deconv_in_turn_weights(weight, k, pe, simd, op)
+        w_bits = _weight_bits(op.weight)
+        at_once = g.at_once_channels(simd) is not None
+        laid = g.at_once_layout(weight, pe, simd) if at_once else g.in_turn_layout(weight, pe, simd)
         weights.append(_array(f"{name}_w", f"licc::rom_t<{w_bits}>", laid))
-        bias = self.bias(op, name, cout, weights)
-        tables = ["STEPS", "BASE", "ROW_WORK", "TY", "TX"] if not at_once else ["LANE_PH", "LANE_KY", "LANE_KX", "LANE_CE"]
-        scalars = ["RING", "ITERS", "WORDS"] if not at_once else ["RING", "ITERS", "QH", "QW", "ST", "E"]
-        lookups = "".join(
-            f"    static int {t}(int i) {{\n        {_array('t', 'int', np.asarray(k[t])).strip()}\n        return t[i];\n    }}\n"
+        bias = self.bias(op, name, g.cout, weights)
+        if at_once:
+            tables, scalars = ["LANE_PH", "LANE_KY", "LANE_KX", "LANE_CE"], ["RING", "ITERS", "QH", "QG", "MMV", "OUT_PIX", "ST", "E"]
+        else:
+            tables, scalars = ["STEPS", "BASE", "ROW_WORK", "TY", "TX"], ["RING", "ITERS", "WORDS"]
+        lookups = [
+            line
             for t in tables
-        )
+            for line in (f"static int {t}(int i) {{", f"    {_array('t', 'int', np.asarray(k[t])).strip()}", "    return t[i];", "}")
+        ]
         kernel = "deconv_at_once" if at_once else "deconv_in_turn"
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
-            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
-            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
-            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
-            f"    static const int CIN = {cin}, H = {h}, W = {w}, COUT = {cout}, HO = {ho}, WO = {wo};\n"
-            f"    static const int KH = {kh}, KW = {kw}, SH = {sh}, SW = {sw}, PH = {ph}, PW = {pw};\n"
-            f"    static const int PE = {pe}, SIMD = {simd}, NF = {nf}, IN_LANES = {op.in_type.lanes.data};\n"
-            f"    static const int {', '.join(f'{s} = {k[s]}' for s in scalars)};\n"
-            + lookups
-            + f"    static acc_t bias(int o) {{ return {bias}; }}\n"
-            f"    static out_t epilogue(acc_t acc, int o) {{\n{self.epilogue_fn(op, steps, 'acc', op.acc_type)}\n    }}\n"
-            "};\n\n"
-            + self.function(op, name, f"licc::{kernel}<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, name, f"{name}_w", w_bits))
-        )
+        return self.config(name, [
+            *self.folded_types(op, w_bits),
+            f"static const int CIN = {g.cin}, H = {g.h}, W = {g.w}, COUT = {g.cout}, HO = {g.ho}, WO = {g.wo};",
+            f"static const int KH = {g.kh}, KW = {g.kw}, SH = {g.sh}, SW = {g.sw}, PH = {g.ph}, PW = {g.pw};",
+            f"static const int PE = {pe}, SIMD = {simd}, NF = {g.cout // pe};",
+            f"static const int IN_LANES = {op.in_type.lanes.data}, IN_PIXELS = {op.in_type.pixels.data};",
+            f"static const int {', '.join(f'{s} = {k[s]}' for s in scalars)};",
+            *lookups,
+            f"static acc_t bias(int o) {{ return {bias}; }}",
+            *self.multiply(op, "in_t"),
+            *self.epilogue_fn(op, steps, "acc", op.acc_type),
+        ]) + self.function(op, name, f"licc::{kernel}<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, f"{name}_w"))
 
     def gdn(self, op: hls.GdnOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
@@ -434,56 +448,50 @@ class _Part:
         beta = np.asarray(to_numpy(op.beta), np.int64)
         c = gamma.shape[0]
         pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
-        laid = gamma.reshape(nf, pe, sf, simd).transpose(0, 2, 1, 3).reshape(nf * sf, pe, simd)
-        w_bits = op.gamma.type.get_element_type().width.data  # type: ignore[attr-defined]
-        weights.append(_array(f"{name}_gamma", f"licc::rom_t<{w_bits}>", laid))
+        w_bits = _weight_bits(op.gamma)
+        weights.append(_array(f"{name}_gamma", f"licc::rom_t<{w_bits}>", mvau_layout(gamma, pe, simd)))
         weights.append(_array(f"{name}_beta", f"int{_bits(beta)}_t", beta))
         pro: list[str] = []
         pro_out = steps.chain(op.prologue, op.in_type.element_type, "x", "c", pro, "p")
         norm: list[str] = []
         norm_out = steps.chain(op.norm, op.acc_type, "acc", "o", norm, "n")
-        epi: list[str] = [f"        const {cpp_type(op.product_type)} prod = licc::mul<{cpp_type(op.product_type)}>(x, n);"]
+        epi = [f"    const {cpp_type(op.product_type)} prod = licc::mul<{cpp_type(op.product_type)}>(x, n);", *_bind_mul(op, "prod")]
         epi_out = steps.chain(op.epilogue, op.product_type, "prod", "o", epi, "e")
-        norm_t = cpp_type(op.norm_type())
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
-            f"    typedef {cpp_type(op.operand_type())} op_t;\n"
-            f"    typedef {cpp_type(op.acc_type)} acc_t;\n"
-            f"    typedef {norm_t} norm_t;\n"
-            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
-            f"    typedef licc::rom_t<{w_bits}> w_t;\n"
-            f"    static const int CH = {c}, PE = {pe}, SIMD = {simd}, NF = {nf}, SF = {sf}, PIXELS = {k['PIXELS']};\n"
-            f"    static acc_t beta(int o) {{ return acc_t({name}_beta[o]); }}\n"
-            f"    static op_t prologue(in_t x, int c) {{\n" + "\n".join(pro) + f"\n        (void)c;\n        return {pro_out};\n    }}\n"
-            f"    static norm_t norm(acc_t acc, int o) {{\n" + "\n".join(norm) + f"\n        (void)o;\n        return {norm_out};\n    }}\n"
-            f"    static out_t epilogue(norm_t n, in_t x, int o) {{\n" + "\n".join(epi) + f"\n        (void)o;\n        return {epi_out};\n    }}\n"
-            "};\n\n"
-            + self.function(op, name, f"licc::gdn<{name}_cfg>(in, out, {name}_gamma)", self.folded_common(op, name, f"{name}_gamma", w_bits))
-        )
+        return self.config(name, [
+            f"typedef {cpp_type(op.in_type.element_type)} in_t;",
+            f"typedef {cpp_type(op.operand_type())} op_t;",
+            f"typedef {cpp_type(op.acc_type)} acc_t;",
+            f"typedef {cpp_type(op.norm_type())} norm_t;",
+            f"typedef {cpp_type(op.out_type.element_type)} out_t;",
+            f"typedef licc::rom_t<{w_bits}> w_t;",
+            f"static const int CH = {c}, PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
+            f"static acc_t beta(int o) {{ return acc_t({name}_beta[o]); }}",
+            "static op_t prologue(in_t x, int c) {", *pro, "    (void)c;", f"    return {pro_out};", "}",
+            *self.multiply(op, "op_t"),
+            "static norm_t norm(acc_t acc, int o) {", *norm, "    (void)o;", f"    return {norm_out};", "}",
+            "static out_t epilogue(norm_t n, in_t x, int o) {", *epi, "    (void)o;", f"    return {epi_out};", "}",
+        ]) + self.function(op, name, f"licc::gdn<{name}_cfg>(in, out, {name}_gamma)", self.folded_common(op, f"{name}_gamma"))
 
     def pointwise(self, op: hls.PointwiseOp, name: str, steps: _Steps) -> str:
         lines: list[str] = []
         result = steps.chain(op.steps, op.in_type.element_type, "x", "c", lines, "s")
-        c = op.in_type.channels
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} in_t;\n"
-            f"    typedef {cpp_type(op.out_type.element_type)} out_t;\n"
-            f"    static const int LANES = {op.in_type.lanes.data}, CH = {c}, PIXELS = {op.in_type.pixels};\n"
-            f"    static out_t apply(in_t x, int c) {{\n" + "\n".join(lines) + f"\n        (void)c;\n        return {result};\n    }}\n"
-            "};\n\n" + self.function(op, name, f"licc::pointwise<{name}_cfg>(in, out)")
-        )
+        i = op.in_type
+        return self.config(name, [
+            f"typedef {cpp_type(i.element_type)} in_t;",
+            f"typedef {cpp_type(op.out_type.element_type)} out_t;",
+            f"static const int LANES = {i.lanes.data}, PIXELS = {i.pixels.data}, CH = {i.channels}, BEATS = {i.beats};",
+            "static out_t apply(in_t x, int c) {", *lines, "    (void)c;", f"    return {result};", "}",
+        ]) + self.function(op, name, f"licc::pointwise<{name}_cfg>(in, out)")
 
     def lanes(self, op: hls.LanesOp, name: str, sched) -> str:
         k = sched.constants
-        return (
-            f"struct {name}_cfg {{\n"
-            f"    typedef {cpp_type(op.in_type.element_type)} T;\n"
-            f"    static const int IN = {op.in_type.lanes.data}, OUT = {op.out_type.lanes.data};\n"
-            f"    static const int G = {k['G']}, GROUPS = {k['GROUPS']};\n"
-            "};\n\n" + self.function(op, name, f"licc::lanes<{name}_cfg>(in, out)")
-        )
+        i, o = op.in_type, op.out_type
+        return self.config(name, [
+            f"typedef {cpp_type(i.element_type)} T;",
+            f"static const int IN_LANES = {i.lanes.data}, IN_PIXELS = {i.pixels.data};",
+            f"static const int OUT_LANES = {o.lanes.data}, OUT_PIXELS = {o.pixels.data};",
+            f"static const int GP = {k['GP']}, GC = {k['GC']}, GROUPS = {k['GROUPS']};",
+        ]) + self.function(op, name, f"licc::lanes<{name}_cfg>(in, out)")
 
     # The testbench and the Vitis scripts.
 
@@ -491,7 +499,8 @@ class _Part:
         p = self.part
         return f"""// {p}: C simulation testbench (generated by licc).
 // Usage: tb_{p} INPUT.npy OUTPUT.npy — reads the {p}'s input tensor (1xCxHxW or CxHxW
-// integers), streams it through the design and writes the output tensor (int64).
+// integers), streams it through the design and writes the output tensor (int64);
+// built with -DLICC_COUNT_ITERS, also OUTPUT.npy.iters.json: each stage's loop counts.
 #include <chrono>
 #include <cstdio>
 
@@ -511,13 +520,15 @@ int main(int argc, char **argv) {{
     static hls::stream<{p}_in_beat> in;
     static hls::stream<{p}_out_beat> out;
     for (int y = 0; y < io::IN_H; y++) {{
-        for (int col = 0; col < io::IN_W; col++) {{
+        for (int x0 = 0; x0 < io::IN_W; x0 += io::IN_PIXELS) {{
             for (int c0 = 0; c0 < io::IN_C; c0 += io::IN_LANES) {{
                 {p}_in_beat b;
-                for (int l = 0; l < io::IN_LANES; l++) {{
-                    const int64_t v = x.data[(size_t(c0 + l) * io::IN_H + y) * io::IN_W + col];
-                    if (v < io::IN_LO || v > io::IN_HI) licc::npy_fail(argv[1], "a value is out of the input type's range");
-                    b.v[l] = {p}_in_t(v);
+                for (int p = 0; p < io::IN_PIXELS; p++) {{
+                    for (int l = 0; l < io::IN_LANES; l++) {{
+                        const int64_t v = x.data[(size_t(c0 + l) * io::IN_H + y) * io::IN_W + x0 + p];
+                        if (v < io::IN_LO || v > io::IN_HI) licc::npy_fail(argv[1], "a value is out of the input type's range");
+                        b.v[p * io::IN_LANES + l] = {p}_in_t(v);
+                    }}
                 }}
                 in.write(b);
             }}
@@ -530,11 +541,13 @@ int main(int argc, char **argv) {{
     y_out.shape = {{1, io::OUT_C, io::OUT_H, io::OUT_W}};
     y_out.data.resize(size_t(io::OUT_C) * io::OUT_H * io::OUT_W);
     for (int y = 0; y < io::OUT_H; y++) {{
-        for (int col = 0; col < io::OUT_W; col++) {{
+        for (int x0 = 0; x0 < io::OUT_W; x0 += io::OUT_PIXELS) {{
             for (int c0 = 0; c0 < io::OUT_C; c0 += io::OUT_LANES) {{
                 const {p}_out_beat b = out.read();
-                for (int l = 0; l < io::OUT_LANES; l++) {{
-                    y_out.data[(size_t(c0 + l) * io::OUT_H + y) * io::OUT_W + col] = licc::wide(b.v[l]);
+                for (int p = 0; p < io::OUT_PIXELS; p++) {{
+                    for (int l = 0; l < io::OUT_LANES; l++) {{
+                        y_out.data[(size_t(c0 + l) * io::OUT_H + y) * io::OUT_W + x0 + p] = licc::wide(b.v[p * io::OUT_LANES + l]);
+                    }}
                 }}
             }}
         }}
@@ -544,6 +557,10 @@ int main(int argc, char **argv) {{
         return 1;
     }}
     licc::write_npy(argv[2], y_out);
+#ifdef LICC_COUNT_ITERS
+    const std::string counts = std::string(argv[2]) + ".iters.json";
+    if (!licc::write_loop_counts(counts.c_str())) licc::npy_fail(counts, "cannot write the loop counts");
+#endif
     std::printf("{p}: %.3f s\\n", seconds);
     return 0;
 }}
@@ -600,36 +617,10 @@ def _describe(op: hls.StageOp) -> str:
     i, o = op.in_type, op.out_type
     text = f"{op.name} {'x'.join(map(str, i.get_shape()))} -> {'x'.join(map(str, o.get_shape()))}"
     if isinstance(op, hls.FoldedStageOp):
-        text += f", PE {op.pe_value} x SIMD {op.simd_value}"
+        text += f", PE {op.pe_value} x SIMD {op.simd_value} x MMV {op.mmv_value}"
+        if op.mult_impl is not None:
+            text += f", products in {op.mult_impl.data}"
     return text
-
-
-def _deconv_in_turn_weights(weight: np.ndarray, k: dict, pe: int, simd: int, op: hls.DeconvOp) -> np.ndarray:
-    """w[BASE(ph) + nf·STEPS(ph) + st][pe][s]: element st·SIMD + s of phase ph's reduction."""
-    cin, cout, _, _ = weight.shape
-    (_, _), (sh, sw), (ph_, pw_), _ = op.geometry()
-    nf = cout // pe
-    out = np.zeros((k["WORDS"], pe, simd), np.int64)
-    for ph, (steps, base) in enumerate(zip(k["STEPS"], k["BASE"])):
-        ry, rx = divmod(ph, sw)
-        ty, tx = k["TY"][ry], k["TX"][rx]
-        kys = [(ry + ph_) % sh + j * sh for j in range(ty)]
-        kxs = [(rx + pw_) % sw + j * sw for j in range(tx)]
-        # reduction element e = (jy·TX + jx)·Cin + c, for every output channel
-        red = weight[:, :, kys][:, :, :, kxs].transpose(1, 2, 3, 0).reshape(cout, ty * tx * cin)
-        red = np.pad(red, ((0, 0), (0, steps * simd - red.shape[1])))
-        out[base : base + nf * steps] = red.reshape(nf, pe, steps, simd).transpose(0, 2, 1, 3).reshape(nf * steps, pe, simd)
-    return out
-
-
-def _deconv_at_once_weights(weight: np.ndarray, k: dict, pe: int, simd: int) -> np.ndarray:
-    """w[nf·ST + st][pe][s]: tap (LANE_KY(s), LANE_KX(s)), channel st·E + LANE_CE(s)."""
-    cin, cout, _, _ = weight.shape
-    nf, st, e = cout // pe, k["ST"], k["E"]
-    ky, kx, ce = (np.asarray(k[n]) for n in ("LANE_KY", "LANE_KX", "LANE_CE"))
-    c = np.arange(st)[:, None] * e + ce[None, :]  # [st, s]
-    per = weight[c, :, ky[None, :], kx[None, :]]  # [st, s, cout]
-    return per.transpose(2, 0, 1).reshape(nf, pe, st, simd).transpose(0, 2, 1, 3).reshape(nf * st, pe, simd)
 
 
 def _readme(parts: list[str], target: Target) -> str:

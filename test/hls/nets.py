@@ -6,7 +6,10 @@ convolutions with their rescales (and ReLUs), and GDN / IGDN in the form
 `lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
 γ and β, table, product with x, rescale). Weights are random; accumulator
 types are the narrowest the verifier accepts; rescales bring values back to
-8 bits with a spread of magnitudes (and some saturation).
+8 bits with a spread of magnitudes (and some saturation). Each conv,
+transposed conv and GDN layer names its folding (PE, SIMD, MMV, where the
+products are computed); `convert(module, specs)` lowers the module to the
+`hls` dataflow and applies them (`lic_compiler.hw.fold.refold`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType
 from xdsl.ir import Block, Region, SSAValue
 
-from lic_compiler.dialects import lic
-from lic_compiler.ir import from_numpy
+from lic_compiler.dialects import hls, lic
+from lic_compiler.hw.fold import Folding, refold
+from lic_compiler.ir import from_numpy, make_context
+from lic_compiler.registry import parse_pipeline
 
 I8 = IntegerType(8)
 UI8 = IntegerType(8, Signedness.UNSIGNED)
@@ -34,6 +39,8 @@ class Conv:
     relu: bool = False
     pe: int = 1
     simd: int = 1
+    mmv: int = 1
+    mult: str = "dsp"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,8 @@ class Deconv:
     relu: bool = False
     pe: int = 1
     simd: int = 1
+    mmv: int = 1
+    mult: str = "dsp"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,8 @@ class Gdn:
     l1: bool = False
     pe: int = 1
     simd: int = 1
+    mmv: int = 1
+    mult: str = "dsp"
 
 
 @dataclass(frozen=True)
@@ -125,7 +136,6 @@ class _Net:
         acc = self.acc_type(lic.Conv2dOp, x, wv, b, props)
         bv = self.const(b, acc, f"b{i}")
         op = lic.Conv2dOp(x, wv, bv, *props, _t(self.out_shape(lic.Conv2dOp, x, wv, props), acc))
-        _fold(op, layer.pe, layer.simd)
         self.add(op, f"conv{i}")
         spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k)
         y = self.rescale(op.output, spread, I8, f"q{i}")
@@ -141,7 +151,6 @@ class _Net:
         bv = self.const(b, acc, f"b{i}")
         shape = self.out_shape(lic.ConvTranspose2dOp, x, wv, props)
         op = lic.ConvTranspose2dOp(x, wv, bv, *props, _t(shape, acc))
-        _fold(op, layer.pe, layer.simd)
         self.add(op, f"deconv{i}")
         spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k / layer.stride**2)
         y = self.rescale(op.output, spread, I8, f"q{i}")
@@ -158,7 +167,6 @@ class _Net:
         acc = self.acc_type(lic.Conv2dOp, q, gv, beta, ((1, 1), (0, 0)))
         bv = self.const(beta, acc, f"beta{i}")
         norm = lic.Conv2dOp(q, gv, bv, (1, 1), (0, 0), _t(shape, acc))
-        _fold(norm, layer.pe, layer.simd)
         self.add(norm, f"g{i}_norm")
         if layer.l1 and layer.inverse:
             factor = self.rescale(norm.output, 1 << 12, IntegerType(16), f"g{i}_f")
@@ -185,11 +193,30 @@ class _Net:
         raise ValueError(layer)
 
 
-def _fold(op, pe: int, simd: int) -> None:
-    from xdsl.dialects.builtin import IntegerAttr, i64
+# The lic op whose stage a layer's folding goes to, by the layer's index.
+_FOLDED_OP = {Conv: "conv{}", Deconv: "deconv{}", Gdn: "g{}_norm"}
 
-    op.properties["pe"] = IntegerAttr(pe, i64)
-    op.properties["simd"] = IntegerAttr(simd, i64)
+
+def foldings(flow: hls.DataflowOp, spec: Spec) -> dict:
+    """Each folded layer's stage in `flow` (found by the `lic` ops it lists) → its folding."""
+    out = {}
+    for i, layer in enumerate(spec.layers):
+        if type(layer) in _FOLDED_OP:
+            source = f"%{_FOLDED_OP[type(layer)].format(i)}"
+            stage = next(op for op in flow.stages() if isinstance(op, hls.FoldedStageOp)
+                         and any(s.endswith(source) for s in op.sources()))
+            out[stage] = Folding(layer.pe, layer.simd, layer.mmv, mult_impl=layer.mult)
+    return out
+
+
+def convert(module: ModuleOp, specs: dict[str, Spec]) -> None:
+    """convert-lic-to-hls, each function's layers folded as its spec says, FIFOs sized."""
+    parse_pipeline("convert-lic-to-hls").apply(make_context(), module)
+    for f in module.ops:
+        flow = next(op for op in f.walk() if isinstance(op, hls.DataflowOp))
+        refold(flow, foldings(flow, specs[f.sym_name.data]))
+    module.verify()
+    parse_pipeline("hls-size-fifos").apply(make_context(), module)
 
 
 def build(spec: Spec, seed: int = 0, name: str = "net") -> ModuleOp:

@@ -1,13 +1,17 @@
-"""C simulation of small random networks against the interpreter, bit for bit.
+"""C simulation of small random networks against the interpreter, bit for bit,
+and the kernels' loops against their schedules, iteration for iteration.
 
-One module holds many parts: every stage kind in one network, and sweeps
-of every legal folding (PE × SIMD) of a strided convolution, a 1×1
-convolution (width converters), two polyphase transposed convolutions
-(both schedules) and GDN of each form, with odd channel counts and sizes;
-plus each root function in each table mode. The emitted project is built
-once per integer-type variant (standard types; Xilinx's ap_int when its
-headers are installed) with -Wall -Werror and every output integer is
-compared with the integer lic interpreter's.
+One module holds many parts: every stage kind in one network with pixels at
+once (MMV > 1) and products in LUTs (``mult_impl = fabric``) wherever a
+stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
+of a strided convolution, a 1×1 convolution, two polyphase transposed
+convolutions (both schedules) and GDN of each form, with odd channel counts
+and sizes, width converters between beats of different pixel counts in
+between; plus each root function in each table mode. The emitted project is
+built once per integer-type variant (standard types; Xilinx's ap_int from
+hls4ml's wheel) with -Wall -Werror and the loop counters on; every output
+integer is compared with the integer lic interpreter's, and every stage's
+counted iterations, reads and writes with `hls_schedule.schedule(op)`.
 """
 
 from __future__ import annotations
@@ -16,23 +20,20 @@ import numpy as np
 import pytest
 
 from lic_compiler.backends.hls_cpp import write_project
-from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, check
+from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, check, schedule_counts
 from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
 from lic_compiler.interpreter import run
-from lic_compiler.ir import make_context
-from lic_compiler.registry import parse_pipeline
 
-from nets import Abs, Conv, Deconv, Gdn, Spec, build, merge, random_input, table_input, table_net
+from nets import Abs, Conv, Deconv, Gdn, Spec, build, convert, merge, random_input, table_input, table_net
 
-
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
+FAB = "fabric"
 ALL_KINDS = Spec(3, 12, 10, [
-    Abs(), Conv(8, 5, 2, 2, relu=True, pe=2, simd=5), Gdn(pe=4, simd=2), Conv(6, 3, 1, 1, pe=3, simd=8),
-    Gdn(inverse=True, pe=2, simd=3), Deconv(5, pe=5, simd=6), Gdn(l1=True, pe=1, simd=5),
-    Deconv(4, 3, 2, 1, 1, pe=2, simd=15), Gdn(l1=True, inverse=True, pe=4, simd=4), Conv(7, 1, 1, 0, pe=7, simd=2),
+    Abs(), Conv(8, 5, 2, 2, relu=True, pe=2, simd=5, mmv=5, mult=FAB), Gdn(pe=4, simd=2, mmv=5, mult=FAB),
+    Conv(6, 3, 1, 1, pe=3, simd=8, mmv=5), Gdn(inverse=True, pe=2, simd=3, mmv=1, mult=FAB),
+    Deconv(5, pe=5, simd=50, mmv=5, mult=FAB), Gdn(l1=True, pe=1, simd=5, mmv=2, mult=FAB),
+    Deconv(4, 3, 2, 1, 1, pe=2, simd=15, mult=FAB), Gdn(l1=True, inverse=True, pe=4, simd=4, mmv=4, mult=FAB),
+    Conv(7, 1, 1, 0, pe=7, simd=2, mmv=2, mult=FAB),
 ])
 GDN_FORMS = [Gdn(), Gdn(inverse=True), Gdn(l1=True), Gdn(l1=True, inverse=True)]
 TABLES = [
@@ -46,47 +47,57 @@ TABLES = [
 ]
 
 
+def _mult(i: int) -> str:
+    return FAB if i % 2 else "dsp"
+
+
 def specs() -> dict[str, Spec]:
     out = {"all_kinds": ALL_KINDS}
-    for pe in divisors(3):
-        for simd in divisors(5 * 3 * 3):
-            out[f"conv_{pe}x{simd}"] = Spec(5, 7, 9, [Conv(3, 3, 2, 1, relu=True, pe=pe, simd=simd)])
-    for pe in divisors(6):
-        for simd in divisors(4):
-            out[f"conv1x1_{pe}x{simd}"] = Spec(4, 3, 5, [Conv(6, 1, 1, 0, pe=pe, simd=simd)], unsigned_input=False)
-    for k, pad, choices in ((5, 2, hls.deconv_simd_choices(4, [9, 6, 6, 4])), (3, 1, hls.deconv_simd_choices(4, [1, 2, 2, 4]))):
-        for pe in divisors(3):
-            for simd in choices:
-                layer = Deconv(3, k, 2, pad, 1, relu=simd % 2 == 0, pe=pe, simd=simd)
-                out[f"deconv{k}_{pe}x{simd}"] = Spec(4, 4, 3, [layer], unsigned_input=False)
+    # A 3×3 stride-2 convolution on a 5×7×9 input (output rows of 5 pixels): MMV 1 or 5.
+    for i, (pe, simd) in enumerate((p, s) for p in divisors(3) for s in divisors(5 * 3 * 3)):
+        layer = Conv(3, 3, 2, 1, relu=True, pe=pe, simd=simd, mmv=(1, 5)[i % 2], mult=_mult(i // 2))
+        out[f"conv_{pe}x{simd}x{layer.mmv}"] = Spec(5, 7, 9, [layer])
+    for i, (pe, simd) in enumerate((p, s) for p in divisors(6) for s in divisors(4)):
+        layer = Conv(6, 1, 1, 0, pe=pe, simd=simd, mmv=divisors(10)[i % 4], mult=_mult(i))
+        out[f"conv1x1_{pe}x{simd}x{layer.mmv}"] = Spec(4, 3, 10, [layer], unsigned_input=False)
+    for k, pad in ((5, 2), (3, 1)):
+        g = DeconvGeometry(4, 4, 4, 3, k, k, 2, 2, pad, pad, 1, 1)
+        for i, (pe, simd) in enumerate((p, s) for p in divisors(3) for s in g.simd_choices()):
+            mmvs = g.mmv_choices(simd)
+            layer = Deconv(3, k, 2, pad, 1, relu=simd % 2 == 0, pe=pe, simd=simd, mmv=mmvs[i % len(mmvs)], mult=_mult(i))
+            out[f"deconv{k}_{pe}x{simd}x{layer.mmv}"] = Spec(4, 4, 4, [layer], unsigned_input=False)
     for i, (pe, simd) in enumerate((p, s) for p in divisors(6) for s in divisors(6)):
         form = GDN_FORMS[i % len(GDN_FORMS)]
-        out[f"gdn_{pe}x{simd}"] = Spec(6, 3, 4, [Gdn(form.inverse, form.l1, pe, simd)], unsigned_input=False)
+        layer = Gdn(form.inverse, form.l1, pe, simd, mmv=divisors(4)[i % 3], mult=_mult(i // 4))
+        out[f"gdn_{pe}x{simd}x{layer.mmv}"] = Spec(6, 3, 4, [layer], unsigned_input=False)
     return out
 
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory):
-    """Every part: built, interpreted (lic and hls levels), emitted, C-simulated."""
+    """Every part: built, interpreted (lic and hls levels), emitted, C-simulated with
+    loop counters."""
+    parts = specs()
     modules, inputs = [], {}
-    for i, (name, spec) in enumerate(specs().items()):
+    for i, (name, spec) in enumerate(parts.items()):
         modules.append(build(spec, seed=i, name=name))
         inputs[name] = random_input(spec, seed=100 + i)
     for i, (fn, mode, params, frac) in enumerate(TABLES):
         name = f"table_{fn}_{mode}_{i}"
         modules.append(table_net(fn, mode, params, frac, name))
         inputs[name] = table_input(i)
+        parts[name] = Spec(1, 16, 16)
     module = merge(modules)
     references = {name: run(module, name, x)[0] for name, x in inputs.items()}
-    parse_pipeline("convert-lic-to-hls,hls-size-fifos").apply(make_context(), module)
+    convert(module, parts)
     hls_level = {name: run(module, name, x)[0] for name, x in inputs.items()}
     folder = tmp_path_factory.mktemp("csim")
     write_project(module, folder)
-    return references, hls_level, check(folder, inputs, references)
+    return references, hls_level, check(folder, inputs, references, count_iters=True), module
 
 
 def test_hls_interpreter_equals_lic_interpreter(simulated):
-    references, hls_level, _ = simulated
+    references, hls_level, _, _ = simulated
     for name, ref in references.items():
         assert np.array_equal(hls_level[name], ref), name
         assert hls_level[name].dtype == ref.dtype, name
@@ -100,6 +111,31 @@ def test_csim_equals_interpreter(simulated, variant):
     assert len(results) == len(simulated[0])
     different = [(r.part, r.mismatches) for r in results if not r.equal]
     assert not different
+
+
+def test_loop_counts_are_the_schedules(simulated):
+    """Each stage's loop ran schedule(op).iters iterations and read and wrote on exactly
+    the iterations the schedule's flags say (count and index sum), in every variant."""
+    expected = schedule_counts(simulated[3])
+    for r in simulated[2]:
+        assert r.loop_counts is not None
+        mine = {k: v for k, v in expected.items() if k.startswith(f"{r.part}/")}
+        assert r.loop_counts == mine, (r.part, r.variant)
+
+
+def test_the_suite_covers_every_knob(simulated):
+    """MMV > 1 and products in LUTs on every folded stage kind (and both GDN forms of
+    each), deconvolutions in both schedules, converters between pixel counts."""
+    stages = [op for op in simulated[3].walk() if isinstance(op, hls.StageOp)]
+    folded = [op for op in stages if isinstance(op, hls.FoldedStageOp)]
+    for kind in (hls.MvauOp, hls.DeconvOp, hls.GdnOp):
+        assert any(isinstance(op, kind) and op.mmv_value > 1 for op in folded), kind
+        assert any(isinstance(op, kind) and op.mult_impl.data == FAB for op in folded), kind
+    in_turn = [op for op in folded if isinstance(op, hls.DeconvOp) and op.geometry().at_once_channels(op.simd_value) is None]
+    assert in_turn and len(in_turn) < sum(isinstance(op, hls.DeconvOp) for op in folded)
+    assert any(isinstance(op, hls.WindowOp) and op.out_type.pixels.data > 1 for op in stages)
+    assert any(isinstance(op, hls.PointwiseOp) for op in stages)
+    assert any(isinstance(op, hls.LanesOp) and op.in_type.pixels != op.out_type.pixels for op in stages)
 
 
 def test_references_are_not_trivial(simulated):

@@ -14,19 +14,20 @@ from lic_compiler.backends.hls_cpp import write_project
 from lic_compiler.backends.hls_cpp.emitter import emit_project
 from lic_compiler.cli.licc import main as licc
 from lic_compiler.dialects import hls
-from lic_compiler.ir import make_context
-from lic_compiler.registry import parse_pipeline
 
-from nets import Conv, Deconv, Gdn, Spec, build, merge
+from nets import Conv, Deconv, Gdn, Spec, build, convert, merge
 
 PARTITION = re.compile(r"ARRAY_PARTITION variable = (\w+) type = cyclic factor = (\d+) dim = (\d)")
 CALL = re.compile(r"^    \w+_hw::(\w+)\((\w+), (\w+)\);$", re.M)
 
 
 def small_design():
-    spec = Spec(3, 16, 12, [Conv(8, 5, 2, 2, pe=4, simd=15), Gdn(pe=2, simd=4), Deconv(3, pe=3, simd=16)])
+    spec = Spec(3, 16, 12, [
+        Conv(8, 5, 2, 2, pe=4, simd=15, mmv=2, mult="fabric"), Gdn(pe=2, simd=4, mmv=3, mult="fabric"),
+        Deconv(3, pe=3, simd=50, mmv=2),
+    ])
     module = merge([build(spec, name="encoder"), build(spec, seed=1, name="decoder")])
-    parse_pipeline("convert-lic-to-hls,hls-size-fifos").apply(make_context(), module)
+    convert(module, {"encoder": spec, "decoder": spec})
     return module
 
 
@@ -60,6 +61,28 @@ def test_pragma_factors_are_the_folding():
             name = op.output.name_hint
             weight = f"{name}_gamma" if isinstance(op, hls.GdnOp) else f"{name}_w"
             assert pragmas[weight] == (op.pe_value, op.simd_value)
+
+
+def test_products_are_placed_as_mult_impl():
+    """BIND_OP on every product of a folded stage (the GDN's norm and x path both), impl =
+    the stage's mult_impl; stream beats are LANES × PIXELS values."""
+    module = small_design()
+    files = emit_project(module)
+    for flow in (op for op in module.walk() if isinstance(op, hls.DataflowOp)):
+        part = flow.parent_op().sym_name.data  # type: ignore[union-attr]
+        for op in flow.stages():
+            text = files[f"{part}/stages/{op.output.name_hint}.h"]
+            binds = re.findall(r"#pragma HLS BIND_OP variable = (\w+) op = mul impl = (\w+)", text)
+            if isinstance(op, hls.FoldedStageOp):
+                variables = ["p", "prod"] if isinstance(op, hls.GdnOp) else ["p"]
+                assert binds == [(v, op.mult_impl.data) for v in variables], op.output.name_hint
+            else:
+                assert not binds
+            lanes, pixels = op.out_type.lanes.data, op.out_type.pixels.data
+            assert re.search(rf"hls::stream<licc::vec<licc::u?int_t<\d+>, {lanes * pixels}> > &out\)", text)
+    folded = [op for op in module.walk() if isinstance(op, hls.FoldedStageOp)]
+    assert {op.mult_impl.data for op in folded} == {"dsp", "fabric"}
+    assert all(op.mmv_value > 1 for op in folded)
 
 
 def test_every_stream_has_one_producer_and_one_consumer():

@@ -30,8 +30,10 @@ DESIGNS = {
 def designed(name: str, util_cap: float):
     """The design of `name` chosen by lic-set-parallelism, converted and sized."""
     module = build(DESIGNS[name], name=name)
-    parse_pipeline(f"lic-set-parallelism{{util-cap={util_cap}}},convert-lic-to-hls,hls-size-fifos").apply(make_context(), module)
-    target = module.attributes[MODULE_ATTR].data["target_cycles"].data[name].value.data  # type: ignore[attr-defined]
+    parse_pipeline(f"convert-lic-to-hls,lic-set-parallelism{{util-cap={util_cap}}},hls-size-fifos").apply(make_context(), module)
+    hw = module.attributes[MODULE_ATTR].data  # type: ignore[attr-defined]
+    fps = hw["fps"].data[name].value.data
+    target = round(hw["clock_mhz"].value.data * 1e6 / fps)  # the cost model's cycles per frame
     flow = next(op for op in module.walk() if isinstance(op, hls.DataflowOp))
     return flow, target
 

@@ -8,32 +8,42 @@ namespace licc {
 
 // Per pixel: n[o] = norm(beta[o] + sum_j gamma[o][j] * prologue(x[j])) and
 // y[o] = epilogue(x[o] * n[o]). The norm is an MVAU over the pixel's channels
-// (PE outputs x SIMD inputs per cycle, NF folds of SF steps); x itself waits
-// in `xs` (the x path) until its channel's norm is ready. Weights:
-// g[nf * SF + sf][pe][s] holds gamma[nf * PE + pe][sf * SIMD + s].
+// (MMV pixels at once sharing each gamma word, PE outputs x SIMD inputs per
+// cycle, NF folds of SF steps per group of MMV pixels, beats laid out as the
+// MVAU's); x itself waits in `xs` (the x path, one row of channels per
+// pixel) until its channel's norm is ready. The norm's products are C::mul,
+// the x path's C::epilogue's. Weights: g[nf * SF + sf][pe][s] holds
+// gamma[nf * PE + pe][sf * SIMD + s].
 template <class C>
-void gdn(hls::stream<vec<typename C::in_t, C::SIMD> > &in,
-         hls::stream<vec<typename C::out_t, C::PE> > &out,
+void gdn(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
+         hls::stream<vec<typename C::out_t, C::PE * C::MMV> > &out,
          const typename C::w_t (&g)[C::NF * C::SF][C::PE][C::SIMD]) {
     typedef typename C::in_t in_t;
     typedef typename C::op_t op_t;
     typedef typename C::acc_t acc_t;
-    static in_t xs[C::CH];
-#pragma HLS ARRAY_PARTITION variable = xs type = cyclic factor = C::PE
-    static vec<op_t, C::SIMD> replay[C::SF];
-    static acc_t acc[C::PE];
-#pragma HLS ARRAY_PARTITION variable = acc type = complete
+    static in_t xs[C::MMV][C::CH];
+#pragma HLS ARRAY_PARTITION variable = xs type = complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = xs type = cyclic factor = C::PE dim = 2
+    static vec<op_t, C::SIMD * C::MMV> replay[C::SF];
+    static acc_t acc[C::MMV][C::PE];
+#pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 0
 
     int sf = 0, nf = 0;
-    for (int i = 0; i < C::PIXELS * C::NF * C::SF; i++) {
+    for (int i = 0; i < C::GROUPS * C::NF * C::SF; i++) {
 #pragma HLS PIPELINE II = 1
-        vec<op_t, C::SIMD> q;
+        LICC_COUNT_ITER(C);
+        vec<op_t, C::SIMD * C::MMV> q;
         if (nf == 0) {
-            const vec<in_t, C::SIMD> x = in.read();
-            for (int s = 0; s < C::SIMD; s++) {
+            const vec<in_t, C::SIMD * C::MMV> x = in.read();
+            LICC_COUNT_READ(C, i);
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                xs[sf * C::SIMD + s] = x.v[s];
-                q.v[s] = C::prologue(x.v[s], sf * C::SIMD + s);
+                for (int s = 0; s < C::SIMD; s++) {
+#pragma HLS UNROLL
+                    const int c = sf * C::SIMD + s;
+                    xs[m][c] = x.v[m * C::SIMD + s];
+                    q.v[m * C::SIMD + s] = C::prologue(x.v[m * C::SIMD + s], c);
+                }
             }
             replay[sf] = q;
         } else {
@@ -41,21 +51,28 @@ void gdn(hls::stream<vec<typename C::in_t, C::SIMD> > &in,
         }
         for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
-            acc_t a = sf == 0 ? C::beta(nf * C::PE + pe) : acc[pe];
-            for (int s = 0; s < C::SIMD; s++) {
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                a += mul<acc_t>(g[nf * C::SF + sf][pe][s], q.v[s]);
+                acc_t a = sf == 0 ? C::beta(nf * C::PE + pe) : acc[m][pe];
+                for (int s = 0; s < C::SIMD; s++) {
+#pragma HLS UNROLL
+                    a += C::mul(g[nf * C::SF + sf][pe][s], q.v[m * C::SIMD + s]);
+                }
+                acc[m][pe] = a;
             }
-            acc[pe] = a;
         }
         if (sf == C::SF - 1) {
-            vec<typename C::out_t, C::PE> y;
-            for (int pe = 0; pe < C::PE; pe++) {
+            vec<typename C::out_t, C::PE * C::MMV> y;
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                const int o = nf * C::PE + pe;
-                y.v[pe] = C::epilogue(C::norm(acc[pe], o), xs[o], o);
+                for (int pe = 0; pe < C::PE; pe++) {
+#pragma HLS UNROLL
+                    const int o = nf * C::PE + pe;
+                    y.v[m * C::PE + pe] = C::epilogue(C::norm(acc[m][pe], o), xs[m][o], o);
+                }
             }
             out.write(y);
+            LICC_COUNT_WRITE(C, i);
         }
         if (++sf == C::SF) {
             sf = 0;

@@ -7,46 +7,59 @@
 namespace licc {
 
 // For every pixel: y[o] = epilogue(bias[o] + sum_k w[o][k] * x[k]), exact in
-// acc_t. PE output channels x SIMD inputs per cycle; NF = COUT / PE folds of
-// SF = K / SIMD steps. The input vector arrives during fold 0 and is replayed
-// from `replay` for the other folds. Weights: w[nf * SF + sf][pe][s] holds
-// weight[nf * PE + pe][sf * SIMD + s].
+// acc_t. MMV pixels at once, sharing each weight word; PE output channels x
+// SIMD inputs per cycle; per group of MMV pixels NF = COUT / PE folds of
+// SF = K / SIMD steps. The input vectors arrive during fold 0 (beat sf holds
+// x[sf * SIMD + s] of pixel m in v[m * SIMD + s]) and are replayed from
+// `replay` for the other folds; each fold writes PE channels of the MMV
+// pixels (v[m * PE + pe]). Products are C::mul (where they are computed is
+// the stage's mult_impl). Weights: w[nf * SF + sf][pe][s] holds
+// weight[nf * PE + pe][sf * SIMD + s] (dialects/hls_geometry.py, mvau_layout).
 template <class C>
-void mvau(hls::stream<vec<typename C::in_t, C::SIMD> > &in,
-          hls::stream<vec<typename C::out_t, C::PE> > &out,
+void mvau(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
+          hls::stream<vec<typename C::out_t, C::PE * C::MMV> > &out,
           const typename C::w_t (&w)[C::NF * C::SF][C::PE][C::SIMD]) {
     typedef typename C::in_t in_t;
     typedef typename C::acc_t acc_t;
-    static vec<in_t, C::SIMD> replay[C::SF];
-    static acc_t acc[C::PE];
-#pragma HLS ARRAY_PARTITION variable = acc type = complete
+    static vec<in_t, C::SIMD * C::MMV> replay[C::SF];
+    static acc_t acc[C::MMV][C::PE];
+#pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 0
 
     int sf = 0, nf = 0;
-    for (int i = 0; i < C::PIXELS * C::NF * C::SF; i++) {
+    for (int i = 0; i < C::GROUPS * C::NF * C::SF; i++) {
 #pragma HLS PIPELINE II = 1
-        vec<in_t, C::SIMD> x;
+        LICC_COUNT_ITER(C);
+        vec<in_t, C::SIMD * C::MMV> x;
         if (nf == 0) {
             x = in.read();
+            LICC_COUNT_READ(C, i);
             replay[sf] = x;
         } else {
             x = replay[sf];
         }
         for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
-            acc_t a = sf == 0 ? C::bias(nf * C::PE + pe) : acc[pe];
-            for (int s = 0; s < C::SIMD; s++) {
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                a += mul<acc_t>(w[nf * C::SF + sf][pe][s], x.v[s]);
+                acc_t a = sf == 0 ? C::bias(nf * C::PE + pe) : acc[m][pe];
+                for (int s = 0; s < C::SIMD; s++) {
+#pragma HLS UNROLL
+                    a += C::mul(w[nf * C::SF + sf][pe][s], x.v[m * C::SIMD + s]);
+                }
+                acc[m][pe] = a;
             }
-            acc[pe] = a;
         }
         if (sf == C::SF - 1) {
-            vec<typename C::out_t, C::PE> y;
-            for (int pe = 0; pe < C::PE; pe++) {
+            vec<typename C::out_t, C::PE * C::MMV> y;
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                y.v[pe] = C::epilogue(acc[pe], nf * C::PE + pe);
+                for (int pe = 0; pe < C::PE; pe++) {
+#pragma HLS UNROLL
+                    y.v[m * C::PE + pe] = C::epilogue(acc[m][pe], nf * C::PE + pe);
+                }
             }
             out.write(y);
+            LICC_COUNT_WRITE(C, i);
         }
         if (++sf == C::SF) {
             sf = 0;

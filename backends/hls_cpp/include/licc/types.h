@@ -61,11 +61,30 @@ template <int W> using rom_t = ap_int<W>;
 template <int W> using rom_t = std_int_t<W>;
 #endif
 
-// One stream beat: N lanes of T.
+// One stream beat: N values of T. A stream of L lanes and P pixels has
+// N = L * P: v[p * L + l] is lane l of pixel p (see dialects/hls.py).
 template <class T, int N>
 struct vec {
     T v[N];
 };
+
+// Stores beat `rd` of a C×H×W tensor (L lanes of P pixels per beat) in a
+// line buffer of RING rows, row y in lines[y % RING][x * C + c]: within a
+// row, groups of P pixels follow one another, C / L beats each.
+template <int C, int W, int L, int P, class T, int RING>
+inline void store_beat(T (&lines)[RING][W * C], int rd, const vec<T, L * P> &beat) {
+#pragma HLS INLINE
+    const int ROW_BEATS = W * C / (L * P), FOLDS = C / L;
+    const int row = rd / ROW_BEATS, r = rd % ROW_BEATS;
+    const int base = (r / FOLDS) * P * C + (r % FOLDS) * L;
+    for (int p = 0; p < P; p++) {
+#pragma HLS UNROLL
+        for (int l = 0; l < L; l++) {
+#pragma HLS UNROLL
+            lines[row % RING][base + p * C + l] = beat.v[p * L + l];
+        }
+    }
+}
 
 // Every IR integer is at most 48 bits: int64_t holds it and the intermediate
 // values of rescale and table exactly.
@@ -102,5 +121,15 @@ inline int64_t relu(int64_t x) { return x > 0 ? x : 0; }
 inline int64_t abs_sat(int64_t x, int64_t hi) { return clamp(x < 0 ? -x : x, 0, hi); }
 
 }  // namespace licc
+
+// C simulation only (-DLICC_COUNT_ITERS): every kernel counts its pipelined
+// loop's iterations and the iterations that read and write (see counts.h).
+#ifdef LICC_COUNT_ITERS
+#include "licc/counts.h"
+#else
+#define LICC_COUNT_ITER(C) ((void)0)
+#define LICC_COUNT_READ(C, i) ((void)0)
+#define LICC_COUNT_WRITE(C, i) ((void)0)
+#endif
 
 #endif

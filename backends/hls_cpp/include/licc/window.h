@@ -15,58 +15,60 @@ inline int window_rows_needed(int o) {
     return last < C::H ? last : C::H;
 }
 
-// Reads a CIN×H×W tensor (IN_LANES channels per beat) and emits, for every
-// output pixel in raster order, its KH·KW·CIN window in (ky, kx, c) order,
-// SIMD elements per beat, zero outside the input. Rows live in a ring of
-// RING rows; while output row `oy` is emitted the rows of `oy + 1` arrive,
-// reads and emissions each spread evenly over the row's period of
-// max(emissions, reads) cycles (see lic_compiler/hls_schedule.py).
+// Reads a CIN×H×W tensor (IN_LANES channels of IN_PIXELS pixels per beat)
+// and emits, for every group of MMV output pixels in raster order, their
+// KH·KW·CIN windows in (ky, kx, c) order, SIMD elements of each of the MMV
+// pixels per beat (v[m * SIMD + s]), zero outside the input. Rows live in a
+// ring of RING rows; while output row `oy` is emitted the rows of `oy + 1`
+// arrive, reads and emissions each spread evenly over the row's period of
+// max(emissions, reads) cycles (lic_compiler/hls_schedule.py).
 template <class C>
-void window(hls::stream<vec<typename C::T, C::IN_LANES> > &in,
-            hls::stream<vec<typename C::T, C::SIMD> > &out) {
+void window(hls::stream<vec<typename C::T, C::IN_LANES * C::IN_PIXELS> > &in,
+            hls::stream<vec<typename C::T, C::SIMD * C::MMV> > &out) {
     typedef typename C::T T;
     const int ROW = C::W * C::CIN;
-    const int ROW_BEATS = ROW / C::IN_LANES;
+    const int ROW_BEATS = ROW / (C::IN_LANES * C::IN_PIXELS);
     const int SF = C::KH * C::KW * C::CIN / C::SIMD;
-    const int EMITS = C::WO * SF;
+    const int EMITS = C::WO / C::MMV * SF;
     static T lines[C::RING][ROW];
 #pragma HLS ARRAY_PARTITION variable = lines type = complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = lines type = cyclic factor = C::SIMD dim = 2
 
-    int rd = 0;  // beats read in this frame
-    int oy = -1, ox = 0, sf = 0;  // row -1: the first rows arriving
+    int rd = 0;                   // beats read in this frame
+    int oy = -1, ox = 0, sf = 0;  // row -1: the first rows arriving; ox: the group's first pixel
     int reads = window_rows_needed<C>(0) * ROW_BEATS, period = reads;
     int read_acc = 0, emit_acc = 0, step = 0;
     for (int i = 0; i < C::ITERS; i++) {
 #pragma HLS PIPELINE II = 1
+        LICC_COUNT_ITER(C);
         const int emits = oy < 0 ? 0 : EMITS;
         emit_acc += emits;
         if (emit_acc >= period) {
             emit_acc -= period;
-            vec<T, C::SIMD> beat;
-            for (int s = 0; s < C::SIMD; s++) {
+            vec<T, C::SIMD * C::MMV> beat;
+            for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                const int k = sf * C::SIMD + s;
-                const int ky = k / (C::KW * C::CIN), kx = (k / C::CIN) % C::KW, c = k % C::CIN;
-                const int iy = oy * C::SH - C::PH + ky, ix = ox * C::SW - C::PW + kx;
-                const bool inside = iy >= 0 && iy < C::H && ix >= 0 && ix < C::W;
-                beat.v[s] = inside ? lines[iy % C::RING][ix * C::CIN + c] : T(0);
+                for (int s = 0; s < C::SIMD; s++) {
+#pragma HLS UNROLL
+                    const int k = sf * C::SIMD + s;
+                    const int ky = k / (C::KW * C::CIN), kx = (k / C::CIN) % C::KW, c = k % C::CIN;
+                    const int iy = oy * C::SH - C::PH + ky, ix = (ox + m) * C::SW - C::PW + kx;
+                    const bool inside = iy >= 0 && iy < C::H && ix >= 0 && ix < C::W;
+                    beat.v[m * C::SIMD + s] = inside ? lines[iy % C::RING][ix * C::CIN + c] : T(0);
+                }
             }
             out.write(beat);
+            LICC_COUNT_WRITE(C, i);
             if (++sf == SF) {
                 sf = 0;
-                ++ox;
+                ox += C::MMV;
             }
         }
         read_acc += reads;
         if (read_acc >= period) {
             read_acc -= period;
-            const vec<T, C::IN_LANES> beat = in.read();
-            const int row = rd / ROW_BEATS, offset = (rd % ROW_BEATS) * C::IN_LANES;
-            for (int l = 0; l < C::IN_LANES; l++) {
-#pragma HLS UNROLL
-                lines[row % C::RING][offset + l] = beat.v[l];
-            }
-            ++rd;
+            store_beat<C::CIN, C::W, C::IN_LANES, C::IN_PIXELS>(lines, rd++, in.read());
+            LICC_COUNT_READ(C, i);
         }
         if (++step == period) {  // the next output row's period
             ++oy;
