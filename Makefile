@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo  — create .venv, install licc, compile the bundled default model into build/
-#   make test  — install licc with its test tools, run pytest and the lit suite
+#   make test  — install licc with its test tools, run pytest and the lit suites
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,12 +14,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python
+# Editable installs: an edit to the sources needs no reinstall, a change of the
+# dependencies or entry points (pyproject.toml) does; the stamps record it.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	touch $@
 
-install-test: $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml test/plugin/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/pip install -q --no-deps -e test/plugin
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/licc $(MODEL) -o $(BUILD)
@@ -27,12 +35,12 @@ demo: install
 pytest: install-test
 	$(BIN)/python -m pytest -q
 
+# licc's own lit suite and the example plugin's (test/plugin/test), which uses
+# the lit configuration a plugin package reuses (lic_compiler.testing.lit).
 lit: install-test
-	$(BIN)/lit -sv test/lit
+	$(BIN)/lit -sv test/lit test/plugin/test
 
-test: install-test
-	$(BIN)/python -m pytest -q
-	$(BIN)/lit -sv test/lit
+test: pytest lit
 
 clean:
 	rm -rf $(BUILD) .pytest_cache
