@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
@@ -19,8 +19,11 @@ from lic_compiler.buildfs import atomic_dir
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import MODULE_ATTR as HW_ATTR
+from lic_compiler.hw.design import OBJECTIVES, SCOPES
+from lic_compiler.hw.device import load_device
 from lic_compiler.hw.report import render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
+from lic_compiler.pipeline_edit import expand_pipeline, with_pass_options
 from lic_compiler.registry import parse_pipeline
 
 # lic-rewrite-gdn's PSNR measurement interprets the float codec on the
@@ -46,6 +49,40 @@ def with_options(pipeline: str, name: str, options: str) -> str:
     return ",".join(f"{p}{{{options}}}" if p.strip() == name else p for p in pipeline.split(","))
 
 
+@dataclass(frozen=True)
+class Hardware:
+    """lic-set-parallelism's options as `licc --device …` sets them; None keeps the pipeline's."""
+
+    device: str | None = None  # a bundled board's name, or the path of a board .json file
+    clock_mhz: float | None = None
+    util_cap: float | None = None  # a fraction of every resource: 0.8 is 80 %
+    target_fps: float | None = None
+    objective: str | None = None  # max-fps | min-resources
+    scope: str | None = None  # joint | per-function
+
+    def __post_init__(self) -> None:
+        # Checked here, before the import, so a typo fails in a second, not after calibration.
+        if self.device is not None:
+            load_device(self.device)
+        cap = self.util_cap
+        if cap is not None and not 0 < cap <= 1:
+            hint = f"; write {cap / 100:g} for {cap:g} %" if 1 < cap <= 100 else ""
+            raise LiccError(f"--util-cap is a fraction of each resource in (0, 1], got {cap:g}{hint}")
+        for flag, value in (("clock-mhz", self.clock_mhz), ("target-fps", self.target_fps)):
+            if value is not None and value <= 0:
+                raise LiccError(f"--{flag} must be positive, got {value:g}")
+        for flag, value, choices in (("objective", self.objective, OBJECTIVES), ("scope", self.scope, SCOPES)):
+            if value is not None and value not in choices:
+                raise LiccError(f"--{flag} must be one of {', '.join(choices)}, got '{value}'")
+        if self.objective == "min-resources" and self.target_fps is None:
+            raise LiccError("--objective min-resources needs --target-fps, the frame rate to meet at least cost")
+
+    def options(self) -> dict[str, str | float]:
+        """The options given, keyed by their lic-set-parallelism names."""
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name.replace("_", "-"): v for name, v in given.items() if v is not None}
+
+
 @dataclass
 class BuildOptions:
     parts: Sequence[str] | None = None
@@ -56,6 +93,12 @@ class BuildOptions:
     dump_ir: bool = False
     csim: bool = False  # compile and run the C simulation against the interpreter
     image: Path | None = None  # its input image (default: a bundled BSDS500 crop)
+    hardware: Hardware = field(default_factory=Hardware)
+
+    def full_pipeline(self) -> str:
+        """The pipeline to run: `...` and `+PASS` expanded, the hardware options set."""
+        pipeline = expand_pipeline(self.pipeline, DEFAULT_PIPELINE)
+        return with_pass_options(pipeline, "lic-set-parallelism", self.hardware.options())
 
 
 @dataclass
@@ -70,6 +113,7 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
     """Compile `source` into the build folder `out_dir` (written atomically)."""
     from lic_compiler.frontend import import_model
 
+    pipeline = options.full_pipeline()  # before the import: a bad pipeline fails fast
     imported = import_model(
         resolve_source(source),
         parts=options.parts,
@@ -88,7 +132,7 @@ def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions
         if next_ is not None and next_.name == "convert-lic-to-hls":
             lic_level.append(mod.clone())
 
-    parse_pipeline(options.pipeline, dump).apply(make_context(), module)
+    parse_pipeline(pipeline, dump).apply(make_context(), module)
     texts["final.mlir"] = print_module(module)
     golden = lic_level[-1] if lic_level else module
     report = {"model": imported.info, **summary(golden)}

@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import click
 
 from lic_compiler.cli.common import user_errors
-from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model, with_options, with_pruning
+from lic_compiler.driver import (
+    DEFAULT_PIPELINE,
+    BuildOptions,
+    Hardware,
+    compile_model,
+    with_options,
+    with_pruning,
+)
+from lic_compiler.errors import LiccError
+from lic_compiler.hw.design import OBJECTIVES, SCOPES
+from lic_compiler.passes.set_parallelism import SetParallelismPass
+from lic_compiler.pipeline_edit import expand_pipeline
+
+
+class _Command(click.Command):
+    """Bad flags and values (click's usage errors, --frame's) as licc's one-line errors."""
+
+    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            message = f"{e.format_message().rstrip('.')}; see licc --help"
+        except LiccError as e:
+            message = str(e)
+        click.echo(f"licc: error: {message}", err=True)
+        sys.exit(2)
 
 
 def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[int, int] | None:
@@ -17,7 +43,15 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
     return None if value is None else parse_frame(value)
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    from lic_compiler.hw.device import bundled_devices, device_table, load_device
+
+    if value and not ctx.resilient_parsing:
+        click.echo(device_table([load_device(name) for name in bundled_devices()]), nl=False)
+        ctx.exit()
+
+
+@click.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), default=Path("build"),
               show_default=True, help="build folder (replaced atomically)")
@@ -28,8 +62,27 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 @click.option("--arch", default=None, help="architecture, when the checkpoint does not say")
 @click.option("--allow-pickle", is_flag=True,
               help="accept a fully pickled nn.Module (unpickling can run arbitrary code)")
+@click.option("--list-devices", is_flag=True, is_eager=True, expose_value=False, callback=_list_devices,
+              help="list the bundled boards (part, resources, default clock) and exit")
+@click.option("--device", default=None, metavar="NAME|FILE",
+              help="board to plan the hardware for: a bundled name (see --list-devices) or a board "
+                   f".json file (docs/cost-model.md)  [default: {SetParallelismPass.device}]")
+@click.option("--clock-mhz", type=float, default=None, metavar="MHZ", help="clock  [default: the board's]")
+@click.option("--util-cap", type=float, default=None, metavar="FRACTION",
+              help="fraction of each resource the design may use, 0.8 = 80 %  [default: the board's]")
+@click.option("--target-fps", type=float, default=None, metavar="FPS",
+              help="frame rate to meet: the cheapest design meeting it with --objective min-resources; "
+                   "with max-fps, an error if the fastest is slower")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=None,
+              help="fastest design within the budget, or cheapest meeting --target-fps  "
+                   f"[default: {SetParallelismPass.objective}]")
+@click.option("--scope", type=click.Choice(SCOPES), default=None,
+              help="all parts on one device and budget, or each part on its own  "
+                   f"[default: {SetParallelismPass.scope}]")
 @click.option("-p", "--pipeline", default=DEFAULT_PIPELINE, show_default=True,
-              help="pass pipeline, as for licc-opt -p")
+              help="pass pipeline, as for licc-opt -p; '...' stands for the default one "
+                   "('...,my-pass'), and '+PASS' adds one pass to it: before convert-lic-to-hls, or "
+                   "'+PASS@after:NAME' / '+PASS@before:NAME' next to the pass NAME")
 @click.option("--prune", default=None, metavar="OPTIONS",
               help="prune channels after import, e.g. 'ratio=0.25 criterion=gdn multiple-of=8'")
 @click.option("--dump-ir", is_flag=True, help="write the IR after every pass into BUILD/ir/")
@@ -55,11 +108,17 @@ def _frame(_ctx: click.Context, _param: click.Parameter, value: str | None) -> t
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
          precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
-         calibration: Path | None, calibration_count: int) -> None:
+         calibration: Path | None, calibration_count: int, device: str | None, clock_mhz: float | None,
+         util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None) -> None:
     """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
     ARCH:NxM (e.g. bmshj2018-factorized:64x96) for an untrained network of that
-    shape, for hardware exploration."""
+    shape, for hardware exploration.
+
+    The board and the design goal (--device … --scope) set lic-set-parallelism's
+    options in the pipeline; -p stays for experts."""
     start = time.perf_counter()
+    hardware = Hardware(device, clock_mhz, util_cap, target_fps, objective, scope)
+    pipeline = expand_pipeline(pipeline, DEFAULT_PIPELINE)
     images = f"count={calibration_count}" + (f' images="{calibration}"' if calibration else "")
     widths = (
         f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
@@ -71,7 +130,7 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     options = BuildOptions(
         parts=None if parts == "all" else [p.strip() for p in parts.split(",") if p.strip()],
         frame=frame, arch=arch, allow_pickle=allow_pickle, pipeline=pipeline, dump_ir=dump_ir,
-        csim=csim, image=image,
+        csim=csim, image=image, hardware=hardware,
     )
     result = compile_model(model, out_dir, options)
     hardware = result.summary.get("hardware", {}).get("functions", {})

@@ -260,7 +260,7 @@ def annotate(module: ModuleOp, design: Design, objective: str) -> None:
             }
     module.attributes[MODULE_ATTR] = DictionaryAttr(
         {
-            "device": StringAttr(design.device.name),
+            "device": StringAttr(design.device.ref),  # a board file by its path
             "part": StringAttr(design.device.part),
             "clock_mhz": FloatAttr(design.clock_mhz, f64),
             "util_cap": FloatAttr(design.util_cap, f64),
