@@ -55,7 +55,9 @@ def expand_pipeline(spec: str, default: str) -> str:
     """`spec` with ``...`` replaced by `default` and every ``+PASS`` inserted (see the module doc)."""
     items = split_pipeline(spec)
     inserts = [item for item in items if item.startswith("+")]
-    base = [item for item in items if not item.startswith("+")] or [ELLIPSIS]
+    base = [item for item in items if not item.startswith("+")]
+    if inserts and not base:
+        base = [ELLIPSIS]  # `+PASS` alone edits the default pipeline
     if base.count(ELLIPSIS) > 1:
         raise LiccError(f"pipeline '{spec}' has '...' (the default pipeline) more than once; keep one")
     slots = [([], item, []) for i in base for item in (split_pipeline(default) if i == ELLIPSIS else [i])]

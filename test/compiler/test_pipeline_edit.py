@@ -24,6 +24,7 @@ def test_split_keeps_commas_inside_options_and_strings():
     (f"...,{PLUGIN}", f"{SET_FIRST},{PLUGIN}"),
     (f"{PLUGIN}{{min-macs=5}},...", f"{PLUGIN}{{min-macs=5}},{SET_FIRST}"),
     ("lic-quantize", "lic-quantize"),  # no shorthand: the spec as given
+    ("", ""),  # no passes: the import alone
 ])
 def test_ellipsis_is_the_default_pipeline(spec, expected):
     assert expand_pipeline(spec, SET_FIRST) == expected
