@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
@@ -25,6 +26,9 @@ from lic_compiler.hw.report import render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
 from lic_compiler.pipeline_edit import expand_pipeline, with_pass_options
 from lic_compiler.registry import parse_pipeline
+
+if TYPE_CHECKING:
+    from torch import nn
 
 # lic-rewrite-gdn's PSNR measurement interprets the float codec on the
 # calibration images (minutes); `licc -p …lic-rewrite-gdn…` runs it.
@@ -109,8 +113,13 @@ class BuildResult:
     ir_files: list[str] = field(default_factory=list)
 
 
-def compile_model(source: str | Path, out_dir: str | Path, options: BuildOptions) -> BuildResult:
-    """Compile `source` into the build folder `out_dir` (written atomically)."""
+def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: BuildOptions) -> BuildResult:
+    """Compile `source` into the build folder `out_dir` (written atomically).
+
+    `source`: a checkpoint or `.pt2` path, ``ARCH:NxM``, or an `nn.Module`
+    (a CompressAI model, or one's own: split into ``g_a``/``g_s``, or an
+    encoder or a decoder alone; see `lic_compiler.frontend.parts`).
+    """
     from lic_compiler.frontend import import_model
 
     pipeline = options.full_pipeline()  # before the import: a bad pipeline fails fast

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -31,8 +32,14 @@ from lic_compiler.models.arch import ARCHITECTURES, MODEL_CLASSES, build, gdn_va
 
 FORMAT = "licc-checkpoint/1"
 _PICKLE_ADVICE = (
-    "unpickling it can run arbitrary code. Save its state_dict instead, "
+    "unpickling it can run arbitrary code. Save a CompressAI architecture's state_dict "
+    "(torch.save(model.state_dict(), path)), export an architecture of your own with torch.export "
+    "(torch.export.save(torch.export.export(model, (x,)), 'model.pt2')), "
     "or pass --allow-pickle if you trust the file"
+)
+_EXPORT_ROUTE = (
+    "for an architecture of your own, export the model with torch.export "
+    "(torch.export.save(torch.export.export(model, (x,)), 'model.pt2')) and compile the .pt2"
 )
 
 
@@ -117,8 +124,31 @@ def _read(path: Path, allow_pickle: bool) -> Any:
         raise LiccError(f"{path.name} is {kind}; {_PICKLE_ADVICE}")
     try:
         return torch.load(path, weights_only=False, map_location="cpu")
+    except (ModuleNotFoundError, AttributeError) as e:
+        raise LiccError(_missing_class(path, e, unsafe)) from None
     except Exception as e:
-        raise LiccError(f"{path.name} could not be unpickled ({type(e).__name__}: {e}); re-save it as a state_dict") from None
+        raise LiccError(f"{path.name} could not be unpickled ({type(e).__name__}: {e}); {_EXPORT_ROUTE}") from None
+
+
+def _missing_class(path: Path, error: Exception, globals_: list[str]) -> str:
+    """The fix for a pickle whose class Python cannot import: the module it lives in on the path."""
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        module = error.name
+    else:  # "Can't get attribute 'Codec' on <module 'codec' from ...>"
+        match = re.search(r"attribute '([^']+)' on <module '([^']+)'", str(error))
+        if match is None:
+            return f"{path.name} could not be unpickled ({type(error).__name__}: {error}); {_EXPORT_ROUTE}"
+        module = match[2]
+    wanted = next((g for g in globals_ if g.startswith(module + ".")), module)
+    if module == "__main__":
+        return (
+            f"{path.name} pickles {wanted}, a class defined in the script that saved it; move the class "
+            f"into a module, save again and put that module's folder on PYTHONPATH, or {_EXPORT_ROUTE}"
+        )
+    return (
+        f"{path.name} pickles {wanted}, but Python cannot import module {module!r}; put the folder "
+        f"holding {module.split('.')[0]!r} on PYTHONPATH (PYTHONPATH=/path/to/src licc …), or {_EXPORT_ROUTE}"
+    )
 
 
 def _unsafe_globals(path: Path) -> list[str]:
@@ -158,8 +188,8 @@ def _infer(state: dict, name: str) -> dict:
     if "g_a.0.weight" not in state or "g_a.6.weight" not in state or "g_a.1.beta" not in state:
         raise LiccError(
             f"{name} is a state_dict of an unknown architecture: expected the keys of one of "
-            f"{', '.join(ARCHITECTURES)} (g_a.0.weight, g_a.1.beta, g_a.6.weight, entropy_bottleneck.*); "
-            f"found {_sample_keys(state)}"
+            f"{', '.join(ARCHITECTURES)} (g_a.0.weight, g_a.1.beta, g_a.6.weight, entropy_bottleneck.*), "
+            f"found {_sample_keys(state)}; {_EXPORT_ROUTE}"
         )
     N, M = state["g_a.0.weight"].shape[0], state["g_a.6.weight"].shape[0]
     if "h_s.4.weight" not in state:

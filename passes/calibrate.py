@@ -7,6 +7,12 @@ functions (`lic_compiler.quant.drive`), at the images' size (the statistics
 do not depend on the frame, `lic_compiler.quant.frame`). Each op's result
 gets ``lic.range = {min, max, p9999, mse_clip = {b2 … b16}}`` and each
 driven function ``lic.arg_ranges`` (`lic_compiler.quant.ranges`).
+
+A decoder compiled without its encoder takes latents: with
+``encoder=PATH`` (a `.pt2` program or a checkpoint), that encoder's rounded
+output on the images, run in PyTorch; otherwise integers drawn from a
+Laplacian of scale ``latent-scale`` (default 1), clipped to
+±``latent-range`` (default 32), one latent per image, seeded.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from lic_compiler.calibration import load_images
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
-from lic_compiler.quant.drive import drive, functions, is_integer_module
-from lic_compiler.quant.frame import measurement_module, paired_ops
+from lic_compiler.quant.drive import drive, functions, input_type, is_integer_module
+from lic_compiler.quant.frame import at_frame, image_frame, measurement_module, paired_ops
 from lic_compiler.quant.ranges import TensorStats
 
 
@@ -42,11 +48,37 @@ class _Recorder(Interpreter.Listener):
             self.stats.setdefault(op, TensorStats()).add(results[0])
 
 
-def calibrate(module: ModuleOp, images: list[np.ndarray]) -> dict[str, int]:
+@dataclass(frozen=True)
+class LatentSource:
+    """Where a decoder compiled alone gets its calibration latents."""
+
+    encoder: str = ""  # a .pt2 program or checkpoint whose rounded output drives the decoder
+    scale: float = 1.0  # else: round(Laplace(0, scale)), clipped to ±limit
+    limit: int = 32
+
+    def latents(self, shape: tuple[int, ...], images: list[np.ndarray]) -> list[np.ndarray]:
+        if self.encoder:
+            from lic_compiler.frontend.calibration import encoder_latents
+
+            return encoder_latents(self.encoder, images, shape)
+        rng = np.random.default_rng(0)
+        draws = [rng.laplace(0.0, self.scale, shape) for _ in images]
+        return [np.clip(np.round(y), -self.limit, self.limit).astype(np.float32) for y in draws]
+
+    def frame(self) -> tuple[int, int] | None:
+        """The image size the encoder was exported for, if it is a program."""
+        if not self.encoder:
+            return None
+        from lic_compiler.frontend.calibration import encoder_frame
+
+        return encoder_frame(self.encoder)
+
+
+def calibrate(module: ModuleOp, images: list[np.ndarray], source: LatentSource = LatentSource()) -> dict[str, int]:
     """Record the ranges on `module`'s ops and functions; returns counts for the report."""
     if is_integer_module(module):
         raise LiccError("lic-calibrate: the IR is already integer; calibrate the float IR, before lic-quantize")
-    measured = measurement_module(module, (images[0].shape[3], images[0].shape[2]))
+    measured = _measured(module, images, source)
     recorder = _Recorder()
 
     def make(m: ModuleOp) -> Interpreter:
@@ -57,12 +89,13 @@ def calibrate(module: ModuleOp, images: list[np.ndarray]) -> dict[str, int]:
         return interpreter
 
     runs = drive(measured, images, make)
-    missing = sorted(set(functions(measured)) - set(runs))
-    if missing:
-        raise LiccError(
-            f"lic-calibrate: no image drives @{', @'.join(missing)}: a latent-taking function "
-            "is calibrated with its encoder's output, so compile it together with @encoder"
-        )
+    alone = [name for name in functions(measured) if name not in runs]
+    if alone:
+        interpreter = make(measured)
+        for name in alone:
+            shape = tuple(input_type(functions(measured)[name]).get_shape())  # type: ignore[union-attr]
+            inputs = source.latents(shape, images)
+            runs[name] = (inputs, [interpreter.call_op(name, (y,))[0] for y in inputs])
     originals = paired_ops(module, measured)
     for op, stats in recorder.stats.items():
         attrs.put(originals[op], attrs.RANGE, stats.summary())
@@ -71,7 +104,15 @@ def calibrate(module: ModuleOp, images: list[np.ndarray]) -> dict[str, int]:
         for x in inputs:
             stats.add(x)
         attrs.put(functions(module)[name], attrs.ARG_RANGES, [stats.summary()])
-    return {"images": len(images), "tensors": len(recorder.stats) + len(runs)}
+    return {"images": len(images), "tensors": len(recorder.stats) + len(runs), "alone": len(alone)}
+
+
+def _measured(module: ModuleOp, images: list[np.ndarray], source: LatentSource) -> ModuleOp:
+    """The module to interpret: at the images' size, or at a program encoder's own size."""
+    frame = source.frame()
+    if frame is None or frame == image_frame(module):
+        return measurement_module(module, (images[0].shape[3], images[0].shape[2]))
+    return at_frame(module, frame)
 
 
 @dataclass(frozen=True)
@@ -82,12 +123,22 @@ class CalibratePass(ModulePass):
 
     images: str = ""
     count: int = 8
+    encoder: str = ""
+    latent_scale: int | float = 1.0
+    latent_range: int = 32
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         start = time.perf_counter()
-        counts = calibrate(op, load_images(self.images or None, self.count))
+        if self.latent_scale <= 0 or self.latent_range < 1:
+            raise LiccError("lic-calibrate: latent-scale must be positive and latent-range at least 1")
+        source = LatentSource(self.encoder, float(self.latent_scale), self.latent_range)
+        counts = calibrate(op, load_images(self.images or None, self.count), source)
+        latents = ""
+        if counts["alone"]:
+            kind = "the encoder's" if self.encoder else "random"
+            latents = f" ({kind} latents for a decoder alone)"
         print(
-            f"lic-calibrate: {counts['tensors']} tensors on {counts['images']} images "
+            f"lic-calibrate: {counts['tensors']} tensors on {counts['images']} images{latents} "
             f"in {time.perf_counter() - start:.1f} s",
             file=sys.stderr,
         )

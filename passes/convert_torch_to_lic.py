@@ -5,12 +5,21 @@ properties of the lic ops that use them, weight literals become
 `lic.constant`, and `!torch.vtensor` becomes the builtin `tensor`. An op with
 no lic counterpart stops the pass with a diagnostic naming the op, where it
 is, and the supported set.
+
+GDN/IGDN arrive either whole (``torch.lic.gdn``, the frontend's custom op) or
+as a plain `torch.export` writes them: ``x · rsqrt(conv1x1(x², γ, β))``
+(IGDN: ``sqrt``; simplified GDN: ``|x|`` and ``reciprocal``; also ``x / …``),
+with β and γ computed from the parameters by CompressAI's reparametrisation
+(``max(p, bound)² − pedestal``). Such parameter expressions are evaluated
+here (`_FOLDERS`), and each decomposed GDN becomes one `lic.gdn`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -29,6 +38,7 @@ from xdsl.passes import ModulePass
 from lic_compiler.dialects import lic
 from lic_compiler.dialects import torch as tt
 from lic_compiler.errors import LiccError
+from lic_compiler.ir import from_numpy, to_numpy
 
 _Converter = Callable[["_FunctionConverter", Operation], list[Operation]]
 _CONVERTERS: dict[str, _Converter] = {}
@@ -58,6 +68,12 @@ def supported_ops() -> list[str]:
     return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal"})
 
 
+_SUPPORTED_TAIL = (
+    "GDN/IGDN as torch.export decomposes them, and arithmetic on constants "
+    "(replace the layer, or add a conversion and a lic op)"
+)
+
+
 def lic_type(t: Attribute) -> Attribute:
     """``!torch.vtensor<[1,3,H,W],f32>`` → ``tensor<1x3xHxWxf32>``."""
     if isinstance(t, tt.ValueTensorType):
@@ -75,6 +91,8 @@ class _FunctionConverter:
 
     source: func.FuncOp
     values: dict[SSAValue, SSAValue]
+    gdns: dict[Operation, _GdnMatch] = field(default_factory=dict)
+    absorbed: set[Operation] = field(default_factory=set)
 
     def lic(self, value: SSAValue) -> SSAValue:
         return self.values[value]
@@ -93,8 +111,13 @@ class _FunctionConverter:
         block = Block(arg_types=in_types)
         self.values.update(zip(self.source.args, block.args))
         for op in self.source.body.ops:
+            if (match := _match_gdn(op)) is not None:
+                self.gdns[op] = match
+                self.absorbed.update(match.absorbed)
+        for op in self.source.body.ops:
             for new in self._convert_op(op):
                 block.add_op(new)
+        _erase_unused_constants(block)
         _name_values(block)
         out_types = [lic_type(t) for t in self.source.function_type.outputs.data]
         return func.FuncOp(
@@ -102,20 +125,77 @@ class _FunctionConverter:
         )
 
     def _convert_op(self, op: Operation) -> list[Operation]:
-        if isinstance(op, _FOLDED):
-            return []  # folded into the properties of the ops that use them
-        converter = _CONVERTERS.get(_op_name(op))
-        if converter is None:
+        if isinstance(op, _FOLDED) or op in self.absorbed:
+            return []  # folded into the properties of the ops that use them, or into a lic.gdn
+        if op in self.gdns:
+            new_ops = _gdn_from_match(self, op, self.gdns[op])
+        elif (folded := self._fold(op)) is not None:
+            new_ops = [folded]
+        elif (converter := _CONVERTERS.get(_op_name(op))) is not None:
+            new_ops = converter(self, op)
+        else:
             raise self.fail(
                 op,
                 "unsupported op; convert-torch-to-lic supports "
                 + ", ".join(supported_ops())
-                + " (replace the layer, or add a conversion and a lic op)",
+                + ", "
+                + _SUPPORTED_TAIL,
             )
-        new_ops = converter(self, op)
         for old, new in zip(op.results, new_ops[-1].results if new_ops else ()):
             self.values[old] = new
         return new_ops
+
+    def constant_array(self, value: SSAValue) -> np.ndarray | None:
+        """The value of a converted tensor if it is a `lic.constant`, else None."""
+        owner = self.values.get(value)
+        owner = owner.owner if owner is not None else None
+        return to_numpy(owner.value) if isinstance(owner, lic.ConstantOp) else None
+
+    def _fold(self, op: Operation) -> lic.ConstantOp | None:
+        """`op` evaluated, when it is a foldable op on constants only."""
+        folder = _FOLDERS.get(_op_name(op))
+        if folder is None or len(op.results) != 1:
+            return None
+        args: list[object] = []
+        for operand in op.operands:
+            if isinstance(operand.type, tt.ValueTensorType):
+                if (array := self.constant_array(operand)) is None:
+                    return None
+                args.append(array)
+            else:
+                args.append(self.const(operand))
+        result = lic_type(op.results[0].type)
+        assert isinstance(result, TensorType)
+        shape = tuple(result.get_shape())
+        value = np.asarray(folder(*args), dtype=np.float32)
+        value = value.reshape(shape) if value.size == np.prod(shape) else np.broadcast_to(value, shape)
+        return lic.ConstantOp(from_numpy(value, result.element_type))
+
+
+def _erase_unused_constants(block: Block) -> None:
+    """Drop the constants that only fed folded expressions or a GDN's 4-D γ."""
+    for op in reversed(list(block.ops)):
+        if isinstance(op, lic.ConstantOp) and not op.results[0].uses:
+            op.detach()
+            op.erase()
+
+
+# Ops evaluated at conversion when every tensor operand is a constant: what
+# torch.export makes of a parameter's reparametrisation (NonNegativeParametrizer).
+_FOLDERS: dict[str, Callable[..., object]] = {
+    "torch.aten.maximum": np.maximum,
+    "torch.aten.minimum": np.minimum,
+    "torch.aten.clamp_min": np.maximum,
+    "torch.aten.pow.Tensor_Scalar": lambda a, k: a**k,
+    "torch.aten.add.Tensor": lambda a, b, alpha: a + alpha * b,
+    "torch.aten.sub.Tensor": lambda a, b, alpha: a - alpha * b,
+    "torch.aten.mul.Tensor": np.multiply,
+    "torch.aten.div.Tensor": np.divide,
+    "torch.aten.mul.Scalar": np.multiply,
+    "torch.aten.sqrt": np.sqrt,
+    "torch.aten.view": lambda a, _shape: a,  # reshaped to the result type by `_fold`
+    "torch.aten.reshape": lambda a, _shape: a,
+}
 
 
 _RESULT_NAMES = {
@@ -216,6 +296,119 @@ def _gdn(c: _FunctionConverter, op: Operation) -> list[Operation]:
             form="l1" if c.const(l1) else "standard",
         )
     ]
+
+
+# --- GDN as torch.export decomposes it ----------------------------------------------------
+
+# The op that makes the per-pixel factor from the norm: (form, inverse).
+_ROOTS = {
+    "torch.aten.rsqrt": ("standard", False),
+    "torch.aten.sqrt": ("standard", True),
+    "torch.aten.reciprocal": ("l1", False),
+}
+
+
+@dataclass(frozen=True)
+class _GdnMatch:
+    x: SSAValue
+    norm: tt.AtenConvolutionOp  # conv1x1(x² or |x|, γ, β)
+    inverse: bool
+    form: str
+    absorbed: tuple[Operation, ...]  # the ops the lic.gdn replaces, besides the final product
+
+
+def _owner(value: SSAValue) -> tuple[Operation | None, str]:
+    owner = value.owner
+    return (owner, _op_name(owner)) if isinstance(owner, Operation) else (None, "")
+
+
+def _match_gdn(op: Operation) -> _GdnMatch | None:
+    """`op` as the last op of a decomposed GDN: ``x * factor`` or ``x / divisor``."""
+    name = _op_name(op)
+    if name == "torch.aten.mul.Tensor":
+        a, b = op.operands
+        return _match_factor(a, b, divides=False) or _match_factor(b, a, divides=False)
+    if name == "torch.aten.div.Tensor":
+        return _match_factor(op.operands[0], op.operands[1], divides=True)
+    return None
+
+
+def _match_factor(x: SSAValue, factor: SSAValue, *, divides: bool) -> _GdnMatch | None:
+    chain: list[Operation] = []
+    owner, name = _owner(factor)
+    if name == "torch.aten.mul.Scalar" and _is_const(owner.operands[1], 1):  # type: ignore[union-attr]
+        chain.append(owner)  # type: ignore[arg-type]  # GDN1's `1.0 / norm`
+        owner, name = _owner(owner.operands[0])  # type: ignore[union-attr]
+    if isinstance(owner, tt.AtenConvolutionOp):  # x · norm (IGDN1) or x / norm (GDN1)
+        form, inverse, norm = "l1", not divides, owner
+    elif name in _ROOTS:
+        form, inverse = _ROOTS[name]
+        if divides:  # x / sqrt(norm) is GDN; x / rsqrt or x / reciprocal are not
+            if name != "torch.aten.sqrt":
+                return None
+            inverse = False
+        chain.append(owner)  # type: ignore[arg-type]
+        norm, _ = _owner(owner.operands[0])  # type: ignore[union-attr]
+    else:
+        return None
+    if not isinstance(norm, tt.AtenConvolutionOp) or not _is_pointwise_conv(norm, x):
+        return None
+    pre, pre_name = _owner(norm.input)
+    expected = {"standard": ("torch.aten.pow.Tensor_Scalar", "torch.aten.mul.Tensor"), "l1": ("torch.aten.abs",)}
+    if pre is None or pre_name not in expected[form] or not _applies_to(pre, x, pre_name):
+        return None
+    absorbed = (pre, norm, *chain)
+    if any(not o.results[0].has_one_use() for o in absorbed):
+        return None
+    return _GdnMatch(x, norm, inverse, form, absorbed)
+
+
+def _is_const(value: SSAValue, expected: float) -> bool:
+    try:
+        return tt.constant_value(value) == expected
+    except ValueError:
+        return False
+
+
+def _applies_to(pre: Operation, x: SSAValue, name: str) -> bool:
+    """`pre` is x², x·x or |x| of exactly `x`."""
+    if name == "torch.aten.pow.Tensor_Scalar":
+        return pre.operands[0] == x and _is_const(pre.operands[1], 2)
+    if name == "torch.aten.mul.Tensor":
+        return pre.operands[0] == x and pre.operands[1] == x
+    return pre.operands[0] == x
+
+
+def _is_pointwise_conv(conv: tt.AtenConvolutionOp, x: SSAValue) -> bool:
+    """A 1×1 C→C convolution with a bias, stride 1, no padding, on x's shape."""
+    shape = x.type.get_shape() if isinstance(x.type, tt.ValueTensorType) else ()
+    if len(shape) != 4 or isinstance(conv.bias.type, tt.NoneType):
+        return False
+    channels = shape[1]
+    try:
+        plain = (
+            tt.constant_value(conv.stride) == [1, 1]
+            and tt.constant_value(conv.padding) == [0, 0]
+            and tt.constant_value(conv.dilation) == [1, 1]
+            and tt.constant_value(conv.transposed) is False
+            and tt.constant_value(conv.groups) == 1
+        )
+    except ValueError:
+        return False
+    weight = conv.weight.type
+    return plain and isinstance(weight, tt.ValueTensorType) and weight.get_shape() == (channels, channels, 1, 1)
+
+
+def _gdn_from_match(c: _FunctionConverter, op: Operation, match: _GdnMatch) -> list[Operation]:
+    gamma, beta = c.constant_array(match.norm.weight), c.constant_array(match.norm.bias)
+    if gamma is None or beta is None:
+        raise c.fail(op, "a GDN's β and γ must be parameters or constant expressions of them")
+    channels = gamma.shape[0]
+    element = lic_type(match.norm.weight.type).element_type  # type: ignore[attr-defined]
+    gamma_op = lic.ConstantOp(from_numpy(gamma.reshape(channels, channels), element))
+    gdn = lic.GdnOp(c.lic(match.x), c.lic(match.norm.bias), gamma_op.results[0],
+                    inverse=match.inverse, form=match.form)
+    return [gamma_op, gdn]
 
 
 @dataclass(frozen=True)

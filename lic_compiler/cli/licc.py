@@ -104,12 +104,17 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
               help="calibration image folder  [default: the bundled BSDS500 crops]")
 @click.option("--calibration-count", type=click.IntRange(min=1), default=8, show_default=True,
               help="calibration images to use")
+@click.option("--calibrate-with", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="ENCODER.pt2|.pt",
+              help="a decoder compiled alone is calibrated on this encoder's latents of the calibration "
+                   "images  [default: random integer latents, see lic-calibrate]")
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
          precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
          calibration: Path | None, calibration_count: int, device: str | None, clock_mhz: float | None,
-         util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None) -> None:
+         util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None,
+         calibrate_with: Path | None) -> None:
     """Compile MODEL: a checkpoint (.pt), a torch.export program (.pt2), or
     ARCH:NxM (e.g. bmshj2018-factorized:64x96) for an untrained network of that
     shape, for hardware exploration.
@@ -124,7 +129,8 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
         f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
         else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
     )
-    pipeline = with_options(with_options(pipeline, "lic-calibrate", images), "lic-assign-precision", widths)
+    latents = f' encoder="{calibrate_with}"' if calibrate_with else ""
+    pipeline = with_options(with_options(pipeline, "lic-calibrate", images + latents), "lic-assign-precision", widths)
     if prune is not None:
         pipeline = with_pruning(pipeline, prune)
     options = BuildOptions(

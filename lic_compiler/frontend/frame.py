@@ -21,7 +21,7 @@ def format_frame(frame: tuple[int, int]) -> str:
     return f"{frame[0]}x{frame[1]}"
 
 
-def check_frame(frame: tuple[int, int], stride: int, arch: str) -> None:
+def check_frame(frame: tuple[int, int], stride: int, arch: str, fix: str = "pad the image") -> None:
     """Raise a LiccError naming nearby sizes when `stride` does not divide `frame`."""
     width, height = frame
     if width % stride == 0 and height % stride == 0:
@@ -31,5 +31,5 @@ def check_frame(frame: tuple[int, int], stride: int, arch: str) -> None:
     sizes = [format_frame(f) for f in (down, up) if 0 not in f]
     raise LiccError(
         f"frame {format_frame(frame)} is not divisible by the total stride {stride} of {arch}; "
-        f"use {' or '.join(sizes)} (pad the image)"
+        f"use {' or '.join(sizes)} ({fix})"
     )

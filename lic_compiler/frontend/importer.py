@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 import re
 import time
 import traceback
@@ -28,17 +29,17 @@ from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
 from lic_compiler.frontend.frame import DEFAULT_FRAME, check_frame, format_frame
-from lic_compiler.frontend.gdn_op import swap_gdn
 from lic_compiler.frontend.parts import (
     STRIDES,
-    WHOLE,
+    Shape,
     architecture_of,
+    geometry,
     input_shapes,
     part_modules,
+    program_probe,
+    shapes_geometry,
 )
 from lic_compiler.ir import parse_module
-from lic_compiler.models import load_checkpoint
-from lic_compiler.models.arch import gdn_variant
 
 
 @dataclass
@@ -82,6 +83,13 @@ def import_model(
     path = Path(source)
     if path.suffix == ".pt2":
         return _import_program(path, parts, frame)
+    if not path.exists() and re.fullmatch(r"[a-z0-9-]+:.*", str(source)):
+        raise LiccError(
+            f"{source} is neither a file nor ARCH:NxM; an untrained network is written ARCH:NxM, "
+            f"e.g. bmshj2018-factorized:64x96 (ARCH one of {', '.join(STRIDES)})"
+        )
+    from lic_compiler.models import load_checkpoint
+
     model, _meta = load_checkpoint(path, arch=arch, allow_pickle=allow_pickle, allow_custom=True)
     return _import_module(model, str(path), parts, frame, arch)
 
@@ -99,12 +107,12 @@ def _import_module(
     frame = frame or DEFAULT_FRAME
     info: dict[str, Any] = {"source": source, "arch": family or "custom"}
     if family is not None:
-        stride = STRIDES[family]
-        check_frame(frame, stride, family)
-        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": stride}
+        from lic_compiler.models.arch import gdn_variant
+
+        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": STRIDES[family]}
     available = part_modules(model, family)
     wanted = _select_parts(parts, available, info["arch"])
-    shapes = input_shapes(available, wanted, frame)
+    shapes = input_shapes(available, wanted, frame, family)
     start = time.perf_counter()
     programs = {part: _export(available[part], shapes[part], part) for part in wanted}
     timings = {"export": time.perf_counter() - start}
@@ -127,6 +135,8 @@ def _select_parts(parts: Sequence[str] | None, available: dict[str, nn.Module], 
 
 def _export(module: nn.Module, shape: tuple[int, ...], part: str) -> ExportedProgram:
     """torch.export of `module` with its GDNs swapped for the custom op, static shapes."""
+    from lic_compiler.frontend.gdn_op import swap_gdn
+
     exportable = swap_gdn(copy.deepcopy(module)).eval()
     try:
         with torch.no_grad(), warnings.catch_warnings():
@@ -159,44 +169,61 @@ def _first_line(error: Exception) -> str:
 
 def _import_program(path: Path, parts: Sequence[str] | None, frame: tuple[int, int] | None) -> ImportResult:
     program = _load_program(path)
-    own = _program_frame(program, path)
+    given, out = _program_shapes(program, path)
+    geo = geometry(program_probe(program), given[1])
+    if geo.scale is None:  # a graph that runs only at its own size
+        geo = shapes_geometry(given, out)
+    image = out if given[1] != 3 and len(out) == 4 and out[1] == 3 else given
+    own = (int(image[3]), int(image[2]))
     if frame is not None and tuple(frame) != own:
         raise LiccError(
-            f"{path.name} was exported for {format_frame(own)} inputs, not {format_frame(frame)}; "
+            f"{path.name} was exported for {format_frame(own)} images, not {format_frame(frame)}; "
             "a torch.export program has static shapes: re-export it at that size or omit --frame"
         )
-    if parts is not None and list(parts) != [WHOLE]:
-        raise LiccError(f"{path.name} is one torch.export program; its only part is {WHOLE!r}")
+    if (stride := geo.stride()) is not None:
+        check_frame(own, stride, path.name, "re-export the program at that size")
+    name = geo.role
+    if parts is not None and list(parts) != [name]:
+        raise LiccError(f"{path.name} is one torch.export program; its only part is {name!r}")
     timings = {"export": 0.0}
-    module = _to_ir({WHOLE: program}, str(path), timings)
-    info = {"source": str(path), "arch": "custom", "parts": [WHOLE], "frame": list(own)}
-    return ImportResult(module, info, program, {WHOLE: program.module()}, timings)
+    module = _to_ir({name: program}, str(path), timings)
+    info = {"source": str(path), "arch": "custom", "parts": [name], "frame": list(own)}
+    return ImportResult(module, info, program, {name: program.module()}, timings)
 
 
 def _load_program(path: Path) -> ExportedProgram:
     if not path.is_file():
         raise LiccError(f"program {path} does not exist; check the path")
+    torch_log = logging.getLogger("torch.export")
+    level = torch_log.level
+    torch_log.setLevel(logging.CRITICAL)  # it logs a traceback before raising
     try:
-        return torch.export.load(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.export.load(path)
     except Exception as e:  # a corrupt archive raises many kinds of errors
         raise LiccError(
             f"{path.name} is not a readable torch.export program ({type(e).__name__}); "
             "write it with torch.export.save"
         ) from None
+    finally:
+        torch_log.setLevel(level)
 
 
-def _program_frame(program: ExportedProgram, path: Path) -> tuple[int, int]:
-    """(width, height) of the program's first input, which must be static NCHW."""
+def _program_shapes(program: ExportedProgram, path: Path) -> tuple[Shape, Shape]:
+    """The shapes of the program's one input and first output, which must be static NCHW."""
     specs = program.graph_signature.input_specs
     inputs = [s.arg.name for s in specs if s.kind == InputKind.USER_INPUT]
     nodes = {n.name: n for n in program.graph.nodes}
-    shape = nodes[inputs[0]].meta["val"].shape if inputs else ()
-    if len(shape) != 4 or not all(isinstance(d, int) for d in shape):
+    shape = tuple(nodes[inputs[0]].meta["val"].shape) if len(inputs) == 1 else ()
+    output = next(n for n in program.graph.nodes if n.op == "output").args[0][0]
+    out = tuple(getattr(output, "meta", {}).get("val", torch.empty(0)).shape)
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape + out):
         raise LiccError(
-            f"{path.name} takes a {list(shape)} input; licc needs one static NCHW image tensor "
-            "(export without dynamic_shapes)"
+            f"{path.name} takes {[list(nodes[n].meta['val'].shape) for n in inputs]}; licc needs one "
+            "static NCHW tensor (export without dynamic_shapes)"
         )
-    return int(shape[3]), int(shape[2])
+    return shape, out
 
 
 # --- torch-mlir and xDSL ---------------------------------------------------------

@@ -27,19 +27,34 @@ Frame = tuple[int, int]  # (width, height)
 
 
 def image_frame(module: ModuleOp) -> Frame | None:
-    """(width, height) of the module's image input, if it has one."""
+    """(width, height) of the module's image input, or of a lone decoder's output."""
     for f in functions(module).values():
         if is_image_function(f):
             shape = input_type(f).get_shape()  # type: ignore[union-attr]
             return shape[3], shape[2]
+    for f in functions(module).values():
+        if upsampling(f) is not None:
+            shape = f.function_type.outputs.data[0].get_shape()  # type: ignore[attr-defined]
+            return shape[3], shape[2]
     return None
+
+
+def upsampling(function: func.FuncOp) -> int | None:
+    """The integer factor by which a latent-taking `function` enlarges its input, if it does."""
+    t = input_type(function)
+    outputs = function.function_type.outputs.data
+    if t is None or is_image_function(function) or len(outputs) != 1 or len(t.get_shape()) != 4:
+        return None
+    (h, w), (oh, ow) = t.get_shape()[2:], outputs[0].get_shape()[2:]  # type: ignore[attr-defined]
+    factor = oh // h
+    return factor if factor > 1 and (oh, ow) == (h * factor, w * factor) else None
 
 
 def at_frame(module: ModuleOp, frame: Frame) -> ModuleOp:
     """A copy of `module` whose image functions take `frame`-sized images.
 
     Latent-taking functions follow (the decoder takes what the encoder
-    gives). Functions that no image drives keep their shapes.
+    gives; a decoder alone, the latent of `frame`). Others keep their shapes.
     """
     copy = module.clone()
     funcs = functions(copy)
@@ -54,6 +69,11 @@ def at_frame(module: ModuleOp, frame: Frame) -> ModuleOp:
         if name in funcs and source in outputs and input_type(funcs[name]) is not None:
             arg = input_type(funcs[name])
             outputs[name] = _retype(funcs[name], TensorType(arg.get_element_type(), outputs[source].get_shape()))  # type: ignore[union-attr]
+    for name, f in funcs.items():  # a decoder compiled alone takes the latent of `frame`
+        if name not in outputs and (factor := upsampling(f)) is not None:
+            t = input_type(f)
+            latent = [1, t.get_shape()[1], height // factor, width // factor]  # type: ignore[union-attr]
+            outputs[name] = _retype(f, TensorType(t.get_element_type(), latent))  # type: ignore[union-attr]
     return copy
 
 

@@ -173,6 +173,8 @@ def fix_interfaces(module: ModuleOp) -> None:
     for name, source in CHAIN.items():
         if name in funcs and source in latent_bits:
             attrs.put(funcs[name], attrs.ARG_BITS, [latent_bits[source]])
+        elif name in funcs and (arg_range := attrs.get(funcs[name], attrs.ARG_RANGES)):
+            attrs.put(funcs[name], attrs.ARG_BITS, [latent_width(arg_range[0])])  # compiled alone
 
 
 def latent_width(r: dict) -> int:

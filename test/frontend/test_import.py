@@ -295,7 +295,7 @@ def test_exported_program_imports_as_one_function(tmp_path: Path):
     x = torch.randn(1, 3, 8, 16)
     assert result.reference("model")(x).shape == (1, 4, 16, 32)
     assert import_model(path, frame=(16, 8)).info["frame"] == [16, 8]
-    with pytest.raises(LiccError, match="up.pt2 was exported for 16x8 inputs, not 32x16"):
+    with pytest.raises(LiccError, match="up.pt2 was exported for 16x8 images, not 32x16"):
         import_model(path, frame=(32, 16))
     with pytest.raises(LiccError, match="its only part is 'model'"):
         import_model(path, parts=["encoder"])

@@ -66,8 +66,10 @@ def test_pickled_module_needs_opt_in(tmp_path: Path) -> None:
     with pytest.raises(LiccError) as err:
         load_checkpoint(tmp_path / "whole.pt")
     assert str(err.value) == (
-        "whole.pt is a pickled nn.Module; unpickling it can run arbitrary code. Save its state_dict "
-        "instead, or pass --allow-pickle if you trust the file"
+        "whole.pt is a pickled nn.Module; unpickling it can run arbitrary code. Save a CompressAI "
+        "architecture's state_dict (torch.save(model.state_dict(), path)), export an architecture of "
+        "your own with torch.export (torch.export.save(torch.export.export(model, (x,)), 'model.pt2')), "
+        "or pass --allow-pickle if you trust the file"
     )
     loaded, meta = load_checkpoint(tmp_path / "whole.pt", allow_pickle=True)
     assert meta["arch"] == "bmshj2018-hyperprior"
@@ -100,7 +102,8 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
         ("empty", r"empty\.pt is empty; re-save or re-download"),
         ("corrupt", r"corrupt\.pt is (a corrupt PyTorch file|truncated)"),
         ("unknown", r"unknown\.pt is a state_dict of an unknown architecture: expected the keys of one of "
-                    r"bmshj2018-factorized, bmshj2018-hyperprior, mbt2018-mean .*; found conv\.weight"),
+                    r"bmshj2018-factorized, bmshj2018-hyperprior, mbt2018-mean .*, found conv\.weight; "
+                    r"for an architecture of your own, export the model with torch\.export .*\.pt2"),
         ("list", r"list\.pt holds a list, not a model"),
     ],
 )
