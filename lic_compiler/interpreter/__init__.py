@@ -36,7 +36,7 @@ def make_interpreter(module: ModuleOp) -> Interpreter:
 
 def run(module: ModuleOp, function: str, *inputs: np.ndarray) -> tuple[np.ndarray, ...]:
     """Call `@function` of `module` on `inputs`, refusing inputs its signature does not take."""
-    functions = {op.sym_name.data: op for op in module.ops if isinstance(op, FuncOp)}
+    functions = _functions(module)
     if function not in functions:
         raise LiccError(f"no function @{function} in the IR; it has {', '.join(functions)}")
     check_inputs(functions[function], inputs)
@@ -44,7 +44,11 @@ def run(module: ModuleOp, function: str, *inputs: np.ndarray) -> tuple[np.ndarra
 
 
 def function_names(module: ModuleOp) -> list[str]:
-    return [op.sym_name.data for op in module.ops if isinstance(op, FuncOp)]
+    return list(_functions(module))
+
+
+def _functions(module: ModuleOp) -> dict[str, FuncOp]:
+    return {op.sym_name.data: op for op in module.ops if isinstance(op, FuncOp)}
 
 
 def check_inputs(function: FuncOp, inputs: Sequence[np.ndarray]) -> None:
