@@ -211,7 +211,7 @@ def _load_program(path: Path) -> ExportedProgram:
 
 
 def _program_shapes(program: ExportedProgram, path: Path) -> tuple[Shape, Shape]:
-    """The shapes of the program's one input and first output, which must be static NCHW."""
+    """The shapes of the program's one input, which must be static NCHW, and of its first output."""
     specs = program.graph_signature.input_specs
     inputs = [s.arg.name for s in specs if s.kind == InputKind.USER_INPUT]
     nodes = {n.name: n for n in program.graph.nodes}

@@ -224,3 +224,20 @@ def test_an_encoder_of_another_latent_is_refused(tmp_path):
     export(decoder(), (1, M, 8, 8), tmp_path / "dec.pt2")
     with pytest.raises(LiccError, match=r"the encoder enc.pt2 gives 1×4×8×8 latents, the decoder takes 1×6×8×8"):
         calibrated_decoder(tmp_path / "dec.pt2", ' encoder="%s"' % (tmp_path / "enc.pt2"))
+
+
+def test_a_program_with_dynamic_shapes_is_refused(tmp_path):
+    class Enc(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, 2, 1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.conv(x)
+
+    program = torch.export.export(Enc().eval(), (torch.zeros(2, 3, 16, 16),),
+                                  dynamic_shapes={"x": {0: torch.export.Dim("batch")}})
+    torch.export.save(program, tmp_path / "dynamic.pt2")
+    with pytest.raises(LiccError, match=r"^dynamic.pt2 takes \[\[s\w+, 3, 16, 16\]\]; licc needs one static NCHW "
+                                        r"tensor \(export without dynamic_shapes\)$"):
+        import_model(tmp_path / "dynamic.pt2")
