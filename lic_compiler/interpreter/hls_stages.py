@@ -61,14 +61,12 @@ def _matvec(matrix: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 def windows(x: np.ndarray, op: hls.WindowOp) -> np.ndarray:
     """The window generator's output: ``[0, (ky·kw + kx)·C + c, oy, ox]``."""
-    (kh, kw), (sh, sw), (ph, pw) = op.geometry()
-    _, c, h, w = x.shape
-    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    _, ho, wo = op.out_type.get_shape()
+    g = op.geometry()
+    padded = np.pad(x, ((0, 0), (0, 0), (g.ph, g.ph), (g.pw, g.pw)))
     taps = [
-        padded[:, :, ky : ky + (ho - 1) * sh + 1 : sh, kx : kx + (wo - 1) * sw + 1 : sw]
-        for ky in range(kh)
-        for kx in range(kw)
+        padded[:, :, ky : ky + (g.ho - 1) * g.sh + 1 : g.sh, kx : kx + (g.wo - 1) * g.sw + 1 : g.sw]
+        for ky in range(g.kh)
+        for kx in range(g.kw)
     ]
     return np.concatenate(taps, axis=1)
 
@@ -76,14 +74,14 @@ def windows(x: np.ndarray, op: hls.WindowOp) -> np.ndarray:
 def _deconv(x: np.ndarray, op: hls.DeconvOp) -> np.ndarray:
     import torch
 
-    _, (sh, sw), (ph, pw), (oph, opw) = op.geometry()
+    g = op.geometry()
     out = torch.nn.functional.conv_transpose2d(
         torch.from_numpy(x.astype(np.float64)),
         torch.from_numpy(_weights(op.weight).astype(np.float64)),
         None if op.bias is None else torch.from_numpy(_weights(op.bias).astype(np.float64)),
-        stride=(sh, sw),
-        padding=(ph, pw),
-        output_padding=(oph, opw),
+        stride=(g.sh, g.sw),
+        padding=(g.ph, g.pw),
+        output_padding=(g.oph, g.opw),
     )
     return np.rint(out.numpy()).astype(np.int64)
 
