@@ -634,7 +634,9 @@ def _readme(parts: list[str], target: Target) -> str:
         "- Vitis HLS (Tcl): `cd PART && vitis_hls -f run_hls.tcl`",
         "- g++ C simulation: `g++ -std=c++14 -O2 -I include PART/PART.cpp PART/tb_PART.cpp -o tb`",
         "  (add `-isystem` the folder of `ap_int.h` to compute in Xilinx's arbitrary-precision types);",
-        "  `./tb input.npy output.npy` streams a 1xCxHxW integer tensor through the design.",
+        "  `./tb input.npy output.npy` streams a 1xCxHxW integer tensor through the design;",
+        "  built with `-DLICC_COUNT_ITERS`, it also writes `output.npy.iters.json`: each stage's",
+        "  pipelined-loop iterations and the iterations that read and wrote a beat.",
         "",
     ]
     return "\n".join(lines)
