@@ -117,7 +117,8 @@ def _measured(module: ModuleOp, images: list[np.ndarray], source: LatentSource) 
 
 @dataclass(frozen=True)
 class CalibratePass(ModulePass):
-    """Record value ranges (min/max, 99.99th percentile, MSE-optimal clipping) on calibration images."""
+    """Record value ranges (min/max, 99.99th percentile, MSE-optimal clipping) on calibration images
+    (a decoder compiled alone: on its encoder's latents, or on random integer latents)."""
 
     name = "lic-calibrate"
 

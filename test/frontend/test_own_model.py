@@ -241,3 +241,9 @@ def test_a_program_with_dynamic_shapes_is_refused(tmp_path):
     with pytest.raises(LiccError, match=r"^dynamic.pt2 takes \[\[s\w+, 3, 16, 16\]\]; licc needs one static NCHW "
                                         r"tensor \(export without dynamic_shapes\)$"):
         import_model(tmp_path / "dynamic.pt2")
+
+
+def test_latent_options_are_checked(tmp_path):
+    export(decoder(), (1, M, 8, 8), tmp_path / "dec.pt2")
+    with pytest.raises(LiccError, match="latent-scale must be positive and latent-range at least 1"):
+        calibrated_decoder(tmp_path / "dec.pt2", " latent-scale=0")
