@@ -58,7 +58,7 @@ class LatentSource:
 
     def latents(self, shape: tuple[int, ...], images: list[np.ndarray]) -> list[np.ndarray]:
         if self.encoder:
-            from lic_compiler.frontend.calibration import encoder_latents
+            from lic_compiler.frontend.latents import encoder_latents
 
             return encoder_latents(self.encoder, images, shape)
         rng = np.random.default_rng(0)
@@ -69,7 +69,7 @@ class LatentSource:
         """The image size the encoder was exported for, if it is a program."""
         if not self.encoder:
             return None
-        from lic_compiler.frontend.calibration import encoder_frame
+        from lic_compiler.frontend.latents import encoder_frame
 
         return encoder_frame(self.encoder)
 
