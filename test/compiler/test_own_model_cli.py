@@ -157,3 +157,13 @@ def test_the_readme_example_compiles(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(compile(block.replace("(1280, 720)", "(64, 64)"), "README.md", "exec"), {})
     assert set(built(tmp_path / "build")["functions"]) == {"encoder", "decoder"}
+
+
+def test_a_class_from_a_script_says_to_move_it_into_a_module(tmp_path):
+    script = CODEC + f"\nimport torch\ntorch.save(Codec(), {str(tmp_path / 'script.pt')!r})\n"
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=300,
+                   env={"OMP_NUM_THREADS": "1", "PATH": str(BIN)})
+    code, err = licc(tmp_path / "script.pt", "-o", tmp_path / "b", "--allow-pickle")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "script.pt pickles __main__.Codec, a class defined in the script that saved it; move the class " \
+           "into a module, save again and put that module's folder on PYTHONPATH" in err
