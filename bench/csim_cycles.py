@@ -12,7 +12,7 @@ their ratio, and whether the iterations that read and wrote are the
 schedule's. Exits 1 if any stage's count differs from its cycles by more
 than 1 %. Run from the repository:
 
-    .venv/bin/python bench/csim_cycles.py [MODEL] [--frame 1280x720] [--build DIR]
+    .venv/bin/python bench/csim_cycles.py [MODEL] [--frame 1280x720] [--parts encoder] [--build DIR]
 """
 
 from __future__ import annotations
@@ -70,13 +70,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", nargs="?", default=str(STUDENT) if STUDENT.exists() else UNTRAINED)
     parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT (default 1280x720)")
+    parser.add_argument("--parts", default=None, help="comma-separated parts to build (default: the model's)")
     parser.add_argument("--build", type=Path, default=None, help="keep the build in this folder")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     with tempfile.TemporaryDirectory(prefix="licc-cycles-") as tmp:
         out_dir = args.build or Path(tmp) / "build"
         start = time.perf_counter()
-        result = compile_model(args.model, out_dir, BuildOptions(frame=parse_frame(args.frame)))
+        parts = args.parts.split(",") if args.parts else None
+        result = compile_model(args.model, out_dir, BuildOptions(parts=parts, frame=parse_frame(args.frame)))
         build_s = time.perf_counter() - start
         module = result.module
         claimed = model_cycles(module, result.summary)

@@ -6,7 +6,7 @@ once (MMV > 1) and products in LUTs (``mult_impl = fabric``) wherever a
 stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
 of a strided convolution, a 1×1 convolution, two polyphase transposed
 convolutions (both schedules) and GDN of each form, with odd channel counts
-and sizes, width converters between beats of different pixel counts in
+and sizes, width converters between lane counts and pixel counts in
 between; plus each root function in each table mode. The emitted project is
 built once per integer-type variant (standard types; Xilinx's ap_int from
 hls4ml's wheel) with -Wall -Werror and the loop counters on; every output
@@ -35,6 +35,12 @@ ALL_KINDS = Spec(3, 12, 10, [
     Deconv(4, 3, 2, 1, 1, pe=2, simd=15, mult=FAB), Gdn(l1=True, inverse=True, pe=4, simd=4, mmv=4, mult=FAB),
     Conv(7, 1, 1, 0, pe=7, simd=2, mmv=2, mult=FAB),
 ])
+# GDNs of one width, folded apart: converters between lane counts (one and two pixels
+# per beat) and between pixel counts.
+CONVERTERS = Spec(6, 3, 4, [
+    Gdn(pe=3, simd=1), Gdn(pe=2, simd=2), Gdn(pe=2, simd=1, mmv=2), Gdn(inverse=True, pe=3, simd=3, mmv=2),
+    Gdn(l1=True, pe=6, simd=2), Gdn(inverse=True, pe=1, simd=6, mmv=4, mult=FAB),
+], unsigned_input=False)
 GDN_FORMS = [Gdn(), Gdn(inverse=True), Gdn(l1=True), Gdn(l1=True, inverse=True)]
 TABLES = [
     ("rsqrt", "table", {"table_bits": 1}, 20), ("rsqrt", "table", {"table_bits": 10}, 30),
@@ -52,7 +58,7 @@ def _mult(i: int) -> str:
 
 
 def specs() -> dict[str, Spec]:
-    out = {"all_kinds": ALL_KINDS}
+    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS}
     # A 3×3 stride-2 convolution on a 5×7×9 input (output rows of 5 pixels): MMV 1 or 5.
     for i, (pe, simd) in enumerate((p, s) for p in divisors(3) for s in divisors(5 * 3 * 3)):
         layer = Conv(3, 3, 2, 1, relu=True, pe=pe, simd=simd, mmv=(1, 5)[i % 2], mult=_mult(i // 2))
@@ -135,7 +141,10 @@ def test_the_suite_covers_every_knob(simulated):
     assert in_turn and len(in_turn) < sum(isinstance(op, hls.DeconvOp) for op in folded)
     assert any(isinstance(op, hls.WindowOp) and op.out_type.pixels.data > 1 for op in stages)
     assert any(isinstance(op, hls.PointwiseOp) for op in stages)
-    assert any(isinstance(op, hls.LanesOp) and op.in_type.pixels != op.out_type.pixels for op in stages)
+    converters = {(op.in_type.beat, op.out_type.beat) for op in stages if isinstance(op, hls.LanesOp)}
+    assert any(a.pixels != b.pixels for a, b in converters)
+    assert any(a.pixels == b.pixels == 1 and a.lanes != b.lanes for a, b in converters)
+    assert any(a.pixels == b.pixels > 1 and a.lanes != b.lanes for a, b in converters)
 
 
 def test_references_are_not_trivial(simulated):
