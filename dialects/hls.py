@@ -6,15 +6,22 @@ pointwise units, width converters) connected by streams. The region's
 arguments are the AXI4-Stream inputs, `hls.yield` names the outputs.
 
 A stream carries one C×H×W integer tensor in raster order (rows, then
-pixels, channels innermost), ``lanes`` channels per beat, through a FIFO of
-``depth`` beats: ``!hls.stream<64x32x32xi8, lanes = 8, depth = 2>``.
+pixels, channels innermost), ``lanes`` channels of ``pixels`` consecutive
+pixels per beat, through a FIFO of ``depth`` beats:
+``!hls.stream<64x32x32xi8, lanes = 8, pixels = 2, depth = 2>`` (``pixels``
+is printed when above 1). With P pixels per beat, the beats of a pixel group
+follow one another channel fold by channel fold, and a beat holds
+``[pixel][lane]``.
 
 Every stream has exactly one producer (a stage, or the region's argument)
 and one consumer (a stage, or `hls.yield`). A stage's lanes match its
 folding on both ends: an MVAU reads SIMD lanes and writes PE lanes; the
-folding divides the channel counts. Knobs are properties: the folding
-(``pe``, ``simd``), where weights live (``ram_style``) and the cost model's
-estimate (``cost``), copied from `lic-set-parallelism`.
+folding divides the channel counts. Knobs are properties set by
+`lic-set-parallelism`: the folding (``pe``, ``simd``, ``mmv`` pixels at
+once), where weights live (``ram_style``), where products are computed
+(``mult_impl``: ``dsp`` or ``fabric``), and the stage's ``cost`` (cycles per
+frame, DSP, BRAM18, URAM, LUT, FF); every stage lists the `lic` ops it
+implements (``lic_ops``). Stage geometry lives in `hls_geometry`.
 
 Integer semantics are the integer `lic` ops' (see `dialects/lic.py`): exact
 accumulation in the declared accumulator type, then a chain of pointwise
@@ -71,8 +78,11 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from lic_compiler.dialects.hls_geometry import Beat, DeconvGeometry, WindowGeometry
+
 WeightAttr = DenseIntOrFPElementsAttr | DenseResourceAttr
 RAM_STYLES = ("bram", "lutram", "uram")
+MULT_IMPLS = ("dsp", "fabric")
 TABLE_FUNCTIONS = ("rsqrt", "sqrt", "reciprocal")
 TABLE_MODES = ("table", "pwl", "newton")
 TABLE_PARAMS = ("table_bits", "segments", "newton_steps")
@@ -95,7 +105,8 @@ def _ints(values: Sequence[int]) -> DenseArrayBase:
 
 @irdl_attr_definition
 class StreamType(ParametrizedAttribute, TypeAttribute):
-    """``!hls.stream<CxHxWxT, lanes = L, depth = D>``: a tensor streamed L channels per beat."""
+    """``!hls.stream<CxHxWxT, lanes = L, pixels = P, depth = D>``: a tensor streamed L
+    channels of P pixels per beat."""
 
     name = "hls.stream"
 
@@ -103,10 +114,14 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
     element_type: IntegerType
     lanes: IntAttr
     depth: IntAttr
+    pixels: IntAttr
 
-    def __init__(self, shape: Sequence[int], element_type: IntegerType, lanes: int, depth: int = 2):
+    def __init__(
+        self, shape: Sequence[int], element_type: IntegerType, lanes: int, depth: int = 2, pixels: int = 1
+    ):
         super().__init__(
-            ArrayAttr([IntAttr(d) for d in shape]), element_type, IntAttr(lanes), IntAttr(depth)
+            ArrayAttr([IntAttr(d) for d in shape]), element_type, IntAttr(lanes), IntAttr(depth),
+            IntAttr(pixels),
         )
 
     def get_shape(self) -> tuple[int, int, int]:
@@ -118,24 +133,30 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
         return self.get_shape()[0]
 
     @property
-    def pixels(self) -> int:
+    def grid(self) -> int:
+        """Pixels per frame."""
         _, h, w = self.get_shape()
         return h * w
 
     @property
+    def beat(self) -> Beat:
+        return Beat(self.lanes.data, self.pixels.data)
+
+    @property
     def beats(self) -> int:
         """Beats per frame."""
-        return self.pixels * self.channels // self.lanes.data
+        _, h, w = self.get_shape()
+        return h * w * self.channels // self.beat.values
 
     @property
     def bits(self) -> int:
         return self.element_type.width.data
 
     def with_depth(self, depth: int) -> StreamType:
-        return StreamType(self.get_shape(), self.element_type, self.lanes.data, depth)
+        return StreamType(self.get_shape(), self.element_type, self.lanes.data, depth, self.pixels.data)
 
-    def with_lanes(self, lanes: int) -> StreamType:
-        return StreamType(self.get_shape(), self.element_type, lanes, self.depth.data)
+    def with_beat(self, beat: Beat) -> StreamType:
+        return StreamType(self.get_shape(), self.element_type, beat.lanes, self.depth.data, beat.pixels)
 
     def verify(self) -> None:
         dims = [d.data for d in self.shape.data]
@@ -144,6 +165,10 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
         if self.lanes.data < 1 or dims[0] % self.lanes.data:
             raise VerifyException(
                 f"!hls.stream lanes ({self.lanes.data}) must divide the {dims[0]} channels"
+            )
+        if self.pixels.data < 1 or dims[2] % self.pixels.data:
+            raise VerifyException(
+                f"!hls.stream pixels ({self.pixels.data}) must divide the row of {dims[2]} pixels"
             )
         if self.depth.data < 1:
             raise VerifyException(f"!hls.stream depth must be at least 1, got {self.depth.data}")
@@ -154,25 +179,35 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
         dims, element = parser.parse_ranked_shape()
         if not isinstance(element, IntegerType):
             parser.raise_error(f"!hls.stream carries integers, got {element}")
-        values = {}
-        for key in ("lanes", "depth"):
-            parser.parse_punctuation(",")
-            parser.parse_keyword(key)
+
+        def value() -> int:
             parser.parse_punctuation("=")
-            values[key] = parser.parse_integer(allow_boolean=False, allow_negative=False)
+            return parser.parse_integer(allow_boolean=False, allow_negative=False)
+
+        parser.parse_punctuation(",")
+        parser.parse_keyword("lanes")
+        values = {"lanes": value(), "pixels": 1}
+        parser.parse_punctuation(",")
+        if parser.parse_optional_keyword("pixels") is not None:
+            values["pixels"] = value()
+            parser.parse_punctuation(",")
+        parser.parse_keyword("depth")
+        values["depth"] = value()
         parser.parse_punctuation(">")
         return (
             ArrayAttr([IntAttr(d) for d in dims]),
             element,
             IntAttr(values["lanes"]),
             IntAttr(values["depth"]),
+            IntAttr(values["pixels"]),
         )
 
     def print_parameters(self, printer: Printer) -> None:
         dims = "x".join(str(d) for d in self.get_shape())
         printer.print_string(f"<{dims}x")
         printer.print_attribute(self.element_type)
-        printer.print_string(f", lanes = {self.lanes.data}, depth = {self.depth.data}>")
+        pixels = f", pixels = {self.pixels.data}" if self.pixels.data > 1 else ""
+        printer.print_string(f", lanes = {self.lanes.data}{pixels}, depth = {self.depth.data}>")
 
 
 def stream_of(value: SSAValue) -> StreamType:
@@ -473,6 +508,9 @@ class StageOp(IRDLOperation, ABC):
 
     input = operand_def(StreamType)
     output = result_def(StreamType)
+    # The `lic` ops this stage implements ("lic.conv2d %conv", …): for reports and diagnostics.
+    lic_ops = opt_prop_def(ArrayAttr[StringAttr])
+    cost = opt_prop_def(DictionaryAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
@@ -490,14 +528,18 @@ class StageOp(IRDLOperation, ABC):
         if not condition:
             raise VerifyException(f"'{self.name}' {message}")
 
+    def sources(self) -> list[str]:
+        return [a.data for a in self.lic_ops.data] if self.lic_ops is not None else []
+
 
 class FoldedStageOp(StageOp, ABC):
     """A stage with PE × SIMD lanes, an exact accumulator and a fused pointwise epilogue."""
 
     pe = prop_def(IntegerAttr[I64])
     simd = prop_def(IntegerAttr[I64])
+    mmv = opt_prop_def(IntegerAttr[I64])
     ram_style = opt_prop_def(StringAttr)
-    cost = opt_prop_def(DictionaryAttr)
+    mult_impl = opt_prop_def(StringAttr)
     acc_type = prop_def(IntegerType)
     epilogue = prop_def(ArrayAttr, default_value=ArrayAttr([]))
 
@@ -509,6 +551,10 @@ class FoldedStageOp(StageOp, ABC):
     def simd_value(self) -> int:
         return self.simd.value.data
 
+    @property
+    def mmv_value(self) -> int:
+        return self.mmv.value.data if self.mmv is not None else 1
+
     def _verify_folding(self, pe_divides: int) -> None:
         pe, simd = self.pe_value, self.simd_value
         self._expect(pe >= 1 and simd >= 1, "needs pe >= 1 and simd >= 1")
@@ -519,6 +565,18 @@ class FoldedStageOp(StageOp, ABC):
         )
         if self.ram_style is not None:
             self._expect(self.ram_style.data in RAM_STYLES, f"ram_style must be one of {RAM_STYLES}")
+        if self.mult_impl is not None:
+            self._expect(
+                self.mult_impl.data in MULT_IMPLS,
+                f"mult_impl must be one of {', '.join(MULT_IMPLS)}, got '{self.mult_impl.data}'",
+            )
+        self._expect(self.mmv_value >= 1, "needs mmv >= 1")
+
+    def _verify_pixels(self, stream: StreamType, end: str, want: int) -> None:
+        self._expect(
+            stream.pixels.data == want,
+            f"{end} {stream.pixels.data} pixels per beat but needs {want} (mmv = {self.mmv_value})",
+        )
 
     def _verify_epilogue(self, channels: int) -> None:
         out = chain_type(self.epilogue, self.acc_type, channels, self)
@@ -564,18 +622,22 @@ class WindowOp(StageOp):
             properties={"kernel": _ints(kernel), "stride": _ints(stride), "padding": _ints(padding)},
         )
 
-    def geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
-        return (
+    def geometry(self) -> WindowGeometry:
+        (kh, kw), (sh, sw), (ph, pw) = (
             _pair(self.kernel, "kernel", self),
             _pair(self.stride, "stride", self),
             _pair(self.padding, "padding", self),
         )
+        c, h, w = self.in_type.get_shape()
+        return WindowGeometry(c, h, w, kh, kw, sh, sw, ph, pw)
 
     def verify_(self) -> None:
-        (kh, kw), (sh, sw), (ph, pw) = self.geometry()
-        self._expect(min(kh, kw, sh, sw) >= 1 and min(ph, pw) >= 0, "needs kernel, stride >= 1, padding >= 0")
-        c, h, w = self.in_type.get_shape()
-        want = (kh * kw * c, (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+        g = self.geometry()
+        self._expect(
+            min(g.kh, g.kw, g.sh, g.sw) >= 1 and min(g.ph, g.pw) >= 0,
+            "needs kernel, stride >= 1, padding >= 0",
+        )
+        want = (g.k, g.ho, g.wo)
         self._expect(
             self.out_type.get_shape() == want,
             f"output must be {'x'.join(map(str, want))}, got {'x'.join(map(str, self.out_type.get_shape()))}",
@@ -607,20 +669,10 @@ class MvauOp(FoldedStageOp):
         simd = self.simd_value
         self._expect(k % simd == 0, f"simd = {simd} must divide the reduction of {k}")
         self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
+        self._expect(w % self.mmv_value == 0, f"mmv = {self.mmv_value} must divide the row of {w} pixels")
+        self._verify_pixels(self.in_type, "reads", self.mmv_value)
+        self._verify_pixels(self.out_type, "writes", self.mmv_value)
         self._verify_epilogue(cout)
-
-
-def phase_taps(k: int, s: int, p: int) -> list[list[int]]:
-    """Per output phase r along one axis: the kernel taps t with (r + p − t) ≡ 0 (mod s)."""
-    return [[t for t in range(k) if (r + p - t) % s == 0] for r in range(s)]
-
-
-def deconv_simd_choices(cin: int, taps: Sequence[int]) -> list[int]:
-    """Legal SIMD of a polyphase stage whose phases have `taps` taps: a divisor of Cin,
-    Cin × m taps (phases in turn), or all taps × a divisor of Cin (phases at once)."""
-    divisors = [d for d in range(1, cin + 1) if cin % d == 0]
-    in_turn = divisors + [cin * m for m in range(2, max(taps) + 1)]
-    return sorted(set(in_turn) | {sum(taps) * e for e in divisors})
 
 
 @irdl_op_definition
@@ -641,19 +693,16 @@ class DeconvOp(FoldedStageOp):
     padding = prop_def(DenseArrayBase[I64])
     output_padding = prop_def(DenseArrayBase[I64])
 
-    def geometry(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
+    def geometry(self) -> DeconvGeometry:
         shape = self.weight.type.get_shape()  # type: ignore[attr-defined]
-        return (
-            (int(shape[2]), int(shape[3])),
+        (sh, sw), (ph, pw), (oph, opw) = (
             _pair(self.stride, "stride", self),
             _pair(self.padding, "padding", self),
             _pair(self.output_padding, "output_padding", self),
         )
-
-    def phases(self) -> list[tuple[list[int], list[int]]]:
-        """(row taps, column taps) of each output phase, row-major."""
-        (kh, kw), (sh, sw), (ph, pw), _ = self.geometry()
-        return [(ty, tx) for ty in phase_taps(kh, sh, ph) for tx in phase_taps(kw, sw, pw)]
+        cin, h, w = self.in_type.get_shape()
+        cout = self.out_type.channels
+        return DeconvGeometry(cin, h, w, cout, int(shape[2]), int(shape[3]), sh, sw, ph, pw, oph, opw)
 
     def verify_(self) -> None:
         cin, h, w = self.in_type.get_shape()
@@ -661,19 +710,26 @@ class DeconvOp(FoldedStageOp):
         wshape = tuple(self.weight.type.get_shape())  # type: ignore[attr-defined]
         self._expect(len(wshape) == 4, "weight must be [Cin, Cout, kh, kw]")
         self._verify_weight(self.weight, "weight", (cin, cout, wshape[2], wshape[3]))
-        (kh, kw), (sh, sw), (ph, pw), (oph, opw) = self.geometry()
-        want = ((h - 1) * sh - 2 * ph + kh + oph, (w - 1) * sw - 2 * pw + kw + opw)
-        self._expect((ho, wo) == want, f"output must be {want[0]}x{want[1]} pixels")
+        g = self.geometry()
+        self._expect((ho, wo) == (g.ho, g.wo), f"output must be {g.ho}x{g.wo} pixels")
         if self.bias is not None:
             self._verify_weight(self.bias, "bias", (cout,))
         self._verify_folding(cout)
-        taps = [len(ty) * len(tx) for ty, tx in self.phases()]
-        self._expect(min(taps) > 0, "needs stride <= kernel (a phase without taps)")
+        problem = g.verify()
+        self._expect(problem is None, problem or "")
         self._expect(
-            self.simd_value in deconv_simd_choices(cin, taps),
+            self.simd_value in g.simd_choices(),
             f"simd = {self.simd_value} is not legal: a divisor of Cin = {cin}, Cin × taps, "
-            f"or {sum(taps)} taps × a divisor of Cin",
+            f"or {g.all_taps} taps × a divisor of Cin",
         )
+        mmv = self.mmv_value
+        self._expect(
+            mmv in g.mmv_choices(self.simd_value, limit=g.qw),
+            f"mmv = {mmv} is not legal: blocks at once need all phases at once "
+            f"(simd = {g.all_taps} × a divisor of Cin) and must divide the {g.qw} blocks of a row",
+        )
+        if g.at_once_channels(self.simd_value) is None:
+            self._verify_pixels(self.out_type, "writes", 1)
         self._verify_epilogue(cout)
 
 
@@ -715,6 +771,10 @@ class GdnOp(FoldedStageOp):
         simd = self.simd_value
         self._expect(c % simd == 0, f"simd = {simd} must divide the {c} channels")
         self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
+        w = self.in_type.get_shape()[2]
+        self._expect(w % self.mmv_value == 0, f"mmv = {self.mmv_value} must divide the row of {w} pixels")
+        self._verify_pixels(self.in_type, "reads", self.mmv_value)
+        self._verify_pixels(self.out_type, "writes", self.mmv_value)
         out = chain_type(self.epilogue, self.product_type, c, self)
         self._expect(
             out == self.out_type.element_type,
@@ -737,7 +797,7 @@ class PointwiseOp(StageOp):
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
-        self._expect(i.get_shape() == o.get_shape() and i.lanes == o.lanes, "keeps shape and lanes")
+        self._expect(i.get_shape() == o.get_shape() and i.beat == o.beat, "keeps shape, lanes and pixels")
         out = chain_type(self.steps, i.element_type, i.channels, self)
         self._expect(out == o.element_type, f"steps give {out} but the output carries {o.element_type}")
 
@@ -748,8 +808,8 @@ class LanesOp(StageOp):
 
     name = "hls.lanes"
 
-    def __init__(self, input: SSAValue, lanes: int):
-        super().__init__(operands=[input], result_types=[stream_of(input).with_lanes(lanes)])
+    def __init__(self, input: SSAValue, beat: Beat):
+        super().__init__(operands=[input], result_types=[stream_of(input).with_beat(beat)])
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
@@ -757,6 +817,23 @@ class LanesOp(StageOp):
             i.get_shape() == o.get_shape() and i.element_type == o.element_type,
             "keeps the tensor",
         )
+
+
+def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
+    """C++ identifiers of a dataflow's stages, from their result names, unique within it:
+    the names the emitter gives the stage functions and the reports use."""
+    names: dict[StageOp, str] = {}
+    taken: set[str] = set()
+    for i, op in enumerate(ops):
+        hint = op.output.name_hint or f"stage{i}"
+        base = "".join(ch if ch.isalnum() else "_" for ch in hint)
+        base = base if base[0].isalpha() else f"s_{base}"
+        name, n = base, 1
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name)
+        names[op] = name
+    return names
 
 
 Hls = Dialect(

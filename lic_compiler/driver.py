@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 # calibration images (minutes); `licc -p …lic-rewrite-gdn…` runs it.
 DEFAULT_PIPELINE = (
     "convert-torch-to-lic,lic-rewrite-gdn{measure=false},lic-calibrate,lic-assign-precision,"
-    "lic-quantize,lic-set-parallelism,convert-lic-to-hls,hls-size-fifos"
+    "lic-quantize,convert-lic-to-hls,lic-set-parallelism"
 )
 
 
@@ -149,8 +149,8 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
         (scratch / "ir").mkdir()
         for name, text in texts.items():
             (scratch / "ir" / name).write_text(text)
-        if HW_ATTR in golden.attributes:  # lic-set-parallelism chose a design
-            report["hardware"] = write_hardware_report(golden, scratch)
+        if HW_ATTR in module.attributes:  # lic-set-parallelism planned the hls design
+            report["hardware"] = write_hardware_report(module, scratch)
         report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
         report |= _pruning(golden, scratch)
         (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

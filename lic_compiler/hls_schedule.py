@@ -20,11 +20,13 @@ headers, `hls-size-fifos` sizes FIFOs from the periods, and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil, gcd
+from functools import lru_cache
+from math import ceil
 
 import numpy as np
 
 from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import Beat, DeconvGeometry, WindowGeometry, lanes_group
 
 
 SPREAD, FRONT = "spread", "front"
@@ -79,113 +81,104 @@ def _rows(lengths: list[int], reads: list[int], writes: list[int]) -> np.ndarray
 
 
 # --- kernels ------------------------------------------------------------------------
+#
+# Each schedule is a function of the stage's geometry (`hls_geometry`), its
+# folding and the beats of its streams, so the cost model can ask for the
+# cycles of a folding no op has yet; `schedule(op)` reads them off an op.
 
 
-def window(op: hls.WindowOp) -> Schedule:
-    """`licc::window`: a prologue reading the first rows, then one period per output row."""
-    (kh, _), (sh, _), (ph, _) = op.geometry()
-    c, h, w = op.in_type.get_shape()
-    k, ho, wo = op.out_type.get_shape()
-    row_beats = w * c // op.in_type.lanes.data
-    emits = wo * k // op.out_type.lanes.data
+def _need_reads(need: list[int], row_beats: int) -> list[int]:
+    """Beats read before the first period and in each later one, from the rows each needs."""
+    return [need[0] * row_beats] + [(b - a) * row_beats for a, b in zip(need, need[1:])]
 
-    def need(o: int) -> int:
-        return h if o >= ho else min(h, o * sh - ph + kh)
 
-    reads = [need(0) * row_beats] + [(need(o + 1) - need(o)) * row_beats for o in range(ho)]
-    writes = [0] + [emits] * ho
-    ring = max(need(o + 1) - max(0, o * sh - ph) for o in range(ho))
+@lru_cache(maxsize=4096)
+def window_schedule(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int) -> Schedule:
+    """`licc::window`: a prologue reading the first rows, then one period per output row,
+    emitting WO/MMV pixel groups of K/SIMD beats each."""
+    row_beats = g.w * g.c // in_beat.values
+    emits = g.wo // mmv * (g.k // simd)
+    reads = _need_reads([g.rows_needed(o) for o in range(g.ho + 1)], row_beats)
+    writes = [0] + [emits] * g.ho
     lengths = [max(r, e) for r, e in zip(reads, writes)]
-    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, {"RING": ring, "ITERS": sum(lengths)})
+    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, {"RING": g.ring(), "ITERS": sum(lengths)})
 
 
-def mvau(op: hls.MvauOp | hls.GdnOp) -> Schedule:
-    """`licc::mvau`, `licc::gdn`: per pixel, NF folds of SF steps; fold 0 reads, each fold writes."""
-    nf = op.out_type.channels // op.pe_value
-    sf = op.in_type.channels // op.simd_value
-    pixels = op.in_type.pixels
-    rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (pixels, 1))
-    return Schedule(rows, FRONT, SPREAD, {"NF": nf, "SF": sf, "PIXELS": pixels})
+def mvau_cycles(pixels: int, nf: int, sf: int, mmv: int) -> int:
+    return pixels // mmv * nf * sf
 
 
-def pointwise(op: hls.PointwiseOp) -> Schedule:
-    beats = op.in_type.beats
+def mvau_schedule(pixels: int, nf: int, sf: int, mmv: int) -> Schedule:
+    """`licc::mvau`, `licc::gdn`: per group of MMV pixels, NF folds of SF steps; fold 0
+    reads, each fold writes."""
+    groups = pixels // mmv
+    rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (groups, 1))
+    return Schedule(rows, FRONT, SPREAD, {"NF": nf, "SF": sf, "GROUPS": groups})
+
+
+def stream_schedule(beats: int) -> Schedule:
+    """`licc::pointwise`: one beat in, one beat out, every cycle."""
     return Schedule(np.array([[beats, beats, beats]], dtype=np.int64), SPREAD, SPREAD, {})
 
 
-def lanes(op: hls.LanesOp) -> Schedule:
-    """`licc::lanes`: group g arrives while group g − 1 leaves."""
-    a, b = op.in_type.lanes.data, op.out_type.lanes.data
-    g = a * b // gcd(a, b)
-    groups = op.in_type.pixels * op.in_type.channels // g
-    period = max(g // a, g // b)
-    reads = [g // a] * groups + [0]
-    writes = [0] + [g // b] * groups
-    return Schedule(
-        _rows([period] * (groups + 1), reads, writes), SPREAD, SPREAD, {"G": g, "GROUPS": groups}
-    )
+@lru_cache(maxsize=4096)
+def lanes_schedule(c: int, h: int, w: int, a: Beat, b: Beat) -> Schedule:
+    """`licc::lanes`: group g arrives while group g − 1 leaves (`lanes_group` says what a group is)."""
+    gp, gc = lanes_group(c, a, b)
+    groups = h * w // gp * (c // gc)
+    n_in, n_out = gp * gc // a.values, gp * gc // b.values
+    period = max(n_in, n_out)
+    reads = [n_in] * groups + [0]
+    writes = [0] + [n_out] * groups
+    constants = {"GP": gp, "GC": gc, "GROUPS": groups}
+    return Schedule(_rows([period] * (groups + 1), reads, writes), SPREAD, SPREAD, constants)
 
 
-def deconv(op: hls.DeconvOp) -> Schedule:
-    """`licc::deconv_in_turn` or `licc::deconv_at_once`, as the SIMD folding selects."""
-    return _deconv_at_once(op) if at_once_channels(op) is not None else _deconv_in_turn(op)
+def lanes_cycles(c: int, h: int, w: int, a: Beat, b: Beat) -> int:
+    gp, gc = lanes_group(c, a, b)
+    return (h * w // gp * (c // gc) + 1) * max(gp * gc // a.values, gp * gc // b.values)
 
 
-def at_once_channels(op: hls.DeconvOp) -> int | None:
-    """E, the channels of every tap taken per cycle, when all phases run at once; else None.
-
-    As the cost model: SIMD values of the phases-in-turn schedule (divisors of
-    Cin, Cin × taps) keep it; other multiples of all the taps run at once."""
-    cin = op.in_type.channels
-    taps = [len(ty) * len(tx) for ty, tx in op.phases()]
-    simd = op.simd_value
-    in_turn = simd <= cin and cin % simd == 0 or simd % cin == 0 and simd // cin <= max(taps)
-    if in_turn or simd % sum(taps):
-        return None
-    return simd // sum(taps)
+def deconv_schedule(
+    g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int | None = None
+) -> Schedule:
+    """`licc::deconv_in_turn` or `licc::deconv_at_once`, as the SIMD folding selects; the
+    latter writes `out_pixels` pixels per beat (default: `DeconvGeometry.out_pixels`)."""
+    if g.at_once_channels(simd) is None:
+        return _deconv_in_turn(g, in_beat, pe, simd)
+    return _deconv_at_once(g, in_beat, pe, simd, mmv, out_pixels or g.out_pixels(pe, simd, mmv))
 
 
-def _deconv_common(op: hls.DeconvOp) -> tuple:
-    cin, h, w = op.in_type.get_shape()
-    cout, ho, wo = op.out_type.get_shape()
-    (kh, kw), (sh, sw), (ph, pw), _ = op.geometry()
-    row_beats = w * cin // op.in_type.lanes.data
-    nf = cout // op.pe_value
-    taps_y = hls.phase_taps(kh, sh, ph)
-    taps_x = hls.phase_taps(kw, sw, pw)
-
-    def lowest_row(y: int) -> int:
-        """The first input row output row y reads."""
-        return max(0, (y + ph - max(taps_y[y % sh])) // sh)
-
-    return cin, h, w, cout, ho, wo, sh, sw, ph, row_beats, nf, taps_y, taps_x, lowest_row
+def _lowest_row(g: DeconvGeometry, y: int) -> int:
+    """The first input row output row y reads."""
+    return max(0, (y + g.ph - max(g.taps_y[y % g.sh])) // g.sh)
 
 
-def _deconv_in_turn(op: hls.DeconvOp) -> Schedule:
-    cin, h, _, _, ho, wo, sh, sw, ph, row_beats, nf, taps_y, taps_x, lowest = _deconv_common(op)
-    simd = op.simd_value
-    steps = [ceil(len(ty) * len(tx) * cin / simd) for ty in taps_y for tx in taps_x]
+@lru_cache(maxsize=4096)
+def _deconv_in_turn(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int) -> Schedule:
+    row_beats = g.w * g.cin // in_beat.values
+    nf = g.cout // pe
+    steps = g.steps(simd)
     base = [nf * sum(steps[:i]) for i in range(len(steps))]
-    row_work = [nf * sum(steps[ry * sw + x % sw] for x in range(wo)) for ry in range(sh)]
+    row_work = [nf * sum(steps[ry * g.sw + x % g.sw] for x in range(g.wo)) for ry in range(g.sh)]
 
     def need(y: int) -> int:
-        return h if y >= ho else min(h, (y + ph) // sh + 1)
+        return g.h if y >= g.ho else min(g.h, (y + g.ph) // g.sh + 1)
 
-    reads = [need(0) * row_beats] + [(need(y + 1) - need(y)) * row_beats for y in range(ho)]
-    work = [0] + [row_work[y % sh] for y in range(ho)]
-    writes = [0] + [nf * wo] * ho
+    reads = _need_reads([need(y) for y in range(g.ho + 1)], row_beats)
+    work = [0] + [row_work[y % g.sh] for y in range(g.ho)]
+    writes = [0] + [nf * g.wo] * g.ho
     lengths = [max(r, e) for r, e in zip(reads, work)]
-    ring = max(need(y + 1) - lowest(y) for y in range(ho))
     constants = {
-        "RING": ring,
+        "RING": max(need(y + 1) - _lowest_row(g, y) for y in range(g.ho)),
         "ITERS": sum(lengths),
         "WORDS": nf * sum(steps),
         "STEPS": steps,
         "BASE": base,
         "ROW_WORK": row_work,
-        "TY": [len(t) for t in taps_y],
-        "TX": [len(t) for t in taps_x],
-        "WO": wo,
+        "TY": [len(t) for t in g.taps_y],
+        "TX": [len(t) for t in g.taps_x],
+        "WO": g.wo,
         "NF": nf,
     }
     return _InTurnSchedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
@@ -197,7 +190,8 @@ class _InTurnSchedule(Schedule):
 
     def flags(self) -> tuple[np.ndarray, np.ndarray]:
         lengths, reads = self.periods[:, 0], self.periods[:, 1]
-        work = np.asarray([0] + [self.constants["ROW_WORK"][y % len(self.constants["ROW_WORK"])] for y in range(len(lengths) - 1)])
+        row_work = self.constants["ROW_WORK"]
+        work = np.asarray([0] + [row_work[y % len(row_work)] for y in range(len(lengths) - 1)])
         working = _events(lengths, work, SPREAD)
         ends = np.concatenate([np.zeros(0, bool)] + [self._fold_ends(y) for y in range(len(lengths) - 1)])
         writes = np.zeros_like(working)
@@ -213,40 +207,39 @@ class _InTurnSchedule(Schedule):
         return np.concatenate([np.tile(np.arange(s) == s - 1, nf) for s in steps])
 
 
-def _deconv_at_once(op: hls.DeconvOp) -> Schedule:
-    cin, h, _, _, ho, wo, sh, sw, ph, row_beats, nf, taps_y, taps_x, lowest = _deconv_common(op)
-    e = at_once_channels(op)
+@lru_cache(maxsize=4096)
+def _deconv_at_once(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int) -> Schedule:
+    e = g.at_once_channels(simd)
     assert e is not None
-    qh, qw, st = ceil(ho / sh), ceil(wo / sw), cin // e
+    row_beats = g.w * g.cin // in_beat.values
+    nf, st = g.cout // pe, g.cin // e
+    qh, qg = g.qh, g.qw // mmv
 
     def need(q: int) -> int:
-        return h if q >= qh else min(h, (min(q * sh + sh - 1, ho - 1) + ph) // sh + 1)
+        return g.h if q >= qh else min(g.h, (min(q * g.sh + g.sh - 1, g.ho - 1) + g.ph) // g.sh + 1)
 
-    reads = [need(0) * row_beats] + [(need(q + 1) - need(q)) * row_beats for q in range(qh + 1)]
-    work = [0] + [qw * nf * st] * qh + [0]
-    drain = [0, 0] + [min(sh, ho - q * sh) * wo * nf for q in range(qh)]
+    reads = _need_reads([need(q) for q in range(qh + 2)], row_beats)
+    work = [0] + [qg * nf * st] * qh + [0]
+    drain = [0, 0] + [min(g.sh, g.ho - q * g.sh) * g.wo // out_pixels * nf for q in range(qh)]
     lengths = [max(r, c, d) for r, c, d in zip(reads, work, drain)]
-    ring = max(need(q + 1) - min(lowest(y) for y in range(q * sh, min(ho, q * sh + sh))) for q in range(qh))
-    lane_ph, lane_ky, lane_kx, lane_ce = [], [], [], []
-    for index, (ty, tx) in enumerate((ty, tx) for ty in taps_y for tx in taps_x):
-        for ky in ty:
-            for kx in tx:
-                for ce in range(e):
-                    lane_ph.append(index)
-                    lane_ky.append(ky)
-                    lane_kx.append(kx)
-                    lane_ce.append(ce)
+    ring = max(
+        need(q + 1) - min(_lowest_row(g, y) for y in range(q * g.sh, min(g.ho, q * g.sh + g.sh)))
+        for q in range(qh)
+    )
+    lanes = g.lane_taps(e)
     constants = {
         "RING": ring,
         "ITERS": sum(lengths),
         "QH": qh,
-        "QW": qw,
+        "QG": qg,
+        "MMV": mmv,
+        "OUT_PIX": out_pixels,
         "ST": st,
         "E": e,
-        "LANE_PH": lane_ph,
-        "LANE_KY": lane_ky,
-        "LANE_KX": lane_kx,
-        "LANE_CE": lane_ce,
+        "LANE_PH": [l[0] for l in lanes],
+        "LANE_KY": [l[1] for l in lanes],
+        "LANE_KX": [l[2] for l in lanes],
+        "LANE_CE": [l[3] for l in lanes],
     }
     return Schedule(_rows(lengths, reads, drain), SPREAD, SPREAD, constants)
 
@@ -255,15 +248,20 @@ def schedule(op: hls.StageOp) -> Schedule:
     """The schedule of any stage."""
     match op:
         case hls.WindowOp():
-            return window(op)
+            return window_schedule(op.geometry(), op.in_type.beat, op.out_type.lanes.data, op.out_type.pixels.data)
         case hls.MvauOp() | hls.GdnOp():
-            return mvau(op)
+            nf = op.out_type.channels // op.pe_value
+            sf = op.in_type.channels // op.simd_value
+            return mvau_schedule(op.in_type.grid, nf, sf, op.mmv_value)
         case hls.DeconvOp():
-            return deconv(op)
+            return deconv_schedule(
+                op.geometry(), op.in_type.beat, op.pe_value, op.simd_value, op.mmv_value, op.out_type.pixels.data
+            )
         case hls.PointwiseOp():
-            return pointwise(op)
+            return stream_schedule(op.in_type.beats)
         case hls.LanesOp():
-            return lanes(op)
+            c, h, w = op.in_type.get_shape()
+            return lanes_schedule(c, h, w, op.in_type.beat, op.out_type.beat)
     raise ValueError(f"no schedule for {op.name}")
 
 
@@ -298,15 +296,19 @@ class EventCounts:
 
     def __init__(self, flags: np.ndarray) -> None:
         self.size = flags.size
+        pos = np.flatnonzero(flags)
         # Two frames back to back: a window may straddle the boundary.
-        self.counts = np.concatenate([[0], np.cumsum(np.tile(flags, 2), dtype=np.int32)])
+        self.pos = np.concatenate([pos, pos + self.size])
+        self.events = pos.size
 
     def most(self, window: int) -> int:
-        """The most events in any `window` consecutive iterations."""
-        if window <= 0:
+        """The most events in any `window` consecutive iterations (a busiest window
+        starts at an event)."""
+        if window <= 0 or self.events == 0:
             return 0
         window = min(window, self.size)
-        return int(np.subtract(self.counts[window:], self.counts[:-window]).max())
+        starts = self.pos[: self.events]
+        return int((np.searchsorted(self.pos, starts + window) - np.arange(self.events)).max())
 
 
 def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: int) -> int:

@@ -17,10 +17,10 @@ Each function's body becomes one dataflow region, in program order:
 - `hls.lanes` width converters go where a stage reads another lane count
   than its producer writes (an MVAU or GDN reads SIMD lanes).
 
-The folding (``pe``, ``simd``, ``ram_style``, ``cost``) comes from
-`lic-set-parallelism`'s properties on the conv ops (1 × 1 when absent). The
-function inputs stream the fewest channels per beat that keep the first
-stage fed within the design's cycle target (all of them without one).
+Every stage starts with the narrowest folding (PE = SIMD = MMV = 1) and
+lists the `lic` ops it implements (``lic_ops``); `lic-set-parallelism`,
+which runs next, chooses the foldings on these stages and re-derives the
+streams' beats (`lic_compiler.hw.fold`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
-    DictionaryAttr,
     IntegerAttr,
     IntegerType,
     ModuleOp,
+    StringAttr,
     TensorType,
     i64,
 )
@@ -44,8 +44,9 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from lic_compiler.dialects import hls, lic
+from lic_compiler.dialects.hls_geometry import Beat, window_matrix
 from lic_compiler.errors import LiccError
-from lic_compiler.hw.design import MODULE_ATTR
+from lic_compiler.hw.fold import refold
 from lic_compiler.ir import from_numpy, to_numpy
 
 SUPPORTED = (
@@ -97,16 +98,15 @@ def pointwise_step(op: Operation) -> hls.PointwiseStep | None:
     return None
 
 
-def _folding(op: lic.Conv2dOp | lic.ConvTranspose2dOp) -> dict[str, Attribute]:
-    props: dict[str, Attribute] = {
-        "pe": op.pe or IntegerAttr(1, i64),
-        "simd": op.simd or IntegerAttr(1, i64),
-    }
-    if op.ram_style is not None:
-        props["ram_style"] = op.ram_style
-    if op.cost is not None:
-        props["cost"] = op.cost
-    return props
+# The narrowest folding; lic-set-parallelism picks the real one.
+_FOLDING: dict[str, Attribute] = {"pe": IntegerAttr(1, i64), "simd": IntegerAttr(1, i64)}
+
+
+def _describe(ops: Sequence[Operation]) -> ArrayAttr:
+    """``lic_ops``: each op's name and result, in program order."""
+    return ArrayAttr(
+        [StringAttr(f"{op.name} %{op.results[0].name_hint}" if op.results[0].name_hint else op.name) for op in ops]
+    )
 
 
 def _const(value: SSAValue | None, fn: func.FuncOp, what: str) -> np.ndarray | None:
@@ -184,9 +184,8 @@ def _steps(ops: Sequence[Operation]) -> list[hls.PointwiseStep]:
 class _Builder:
     """Builds one function's dataflow region, stage by stage."""
 
-    def __init__(self, fn: func.FuncOp, target_cycles: int | None):
+    def __init__(self, fn: func.FuncOp):
         self.fn = fn
-        self.target = target_cycles
         self.block = Block(arg_types=[])
         self.streams: dict[SSAValue, SSAValue] = {}  # lic tensor → stream carrying it
         self.inputs: list[SSAValue] = []
@@ -197,17 +196,15 @@ class _Builder:
             self.streams[value] = self.input_stream(value, lanes)
         s = self.streams[value]
         if lanes is not None and hls.stream_of(s).lanes.data != lanes:
-            s = self.add(hls.LanesOp(s, lanes), f"{value.name_hint or 'x'}_lanes")
+            s = self.add(hls.LanesOp(s, Beat(lanes)), f"{value.name_hint or 'x'}_lanes")
         return s
 
     def input_stream(self, value: SSAValue, lanes: int | None) -> SSAValue:
-        """A function input: the fewest lanes that stream it within the cycle target."""
+        """A function input (its beat is re-derived once the stages are folded)."""
         if value not in self.fn.body.block.args:
             raise LiccError(f"{_where(value.owner, self.fn)}: no stage produces it")  # type: ignore[arg-type]
         _, c, h, w = lic.tensor_shape(value)
-        if lanes is None:
-            fits = [d for d in range(1, c + 1) if c % d == 0 and h * w * c // d <= (self.target or 0)]
-            lanes = fits[0] if fits else c
+        lanes = lanes or 1
         arg = self.block.insert_arg(hls.StreamType((c, h, w), _element(value), lanes), len(self.block.args))
         arg.name_hint = value.name_hint
         self.inputs.append(value)
@@ -236,9 +233,9 @@ def _fuse_epilogue(start: SSAValue) -> tuple[list[hls.PointwiseStep], SSAValue, 
 
 
 class _Converter:
-    def __init__(self, fn: func.FuncOp, target_cycles: int | None):
+    def __init__(self, fn: func.FuncOp):
         self.fn = fn
-        self.b = _Builder(fn, target_cycles)
+        self.b = _Builder(fn)
         self.done: set[Operation] = set()
 
     def run(self) -> None:
@@ -280,6 +277,7 @@ class _Converter:
         """Fuse the pointwise ops after `first` and add the stage `make` builds."""
         steps, last, fused = _fuse_epilogue(first)
         stage = make(steps, _element(last), last)
+        stage.properties["lic_ops"] = _describe([*extra, *fused])
         self.b.streams[last] = self.b.add(stage, last.name_hint or name)
         self.done.update([*fused, *extra])
 
@@ -288,19 +286,19 @@ class _Converter:
         bias = _const(op.bias, self.fn, "a convolution's bias")
         assert weight is not None
         cout, cin, kh, kw = weight.shape
-        props = _folding(op)
-        simd = props["simd"].value.data  # type: ignore[attr-defined]
+        props = dict(_FOLDING)
+        simd = 1
         name = op.output.name_hint or "conv"
         source = self.b.stream(op.input, None)
         if (kh, kw) != (1, 1) or op.strides() != (1, 1) or op.paddings() != (0, 0):
             _, _, h, w = lic.tensor_shape(op.output)
             win_type = hls.StreamType((kh * kw * cin, h, w), _element(op.input), simd)
-            source = self.b.add(
-                hls.WindowOp(source, (kh, kw), op.strides(), op.paddings(), win_type), f"{name}_window"
-            )
+            window = hls.WindowOp(source, (kh, kw), op.strides(), op.paddings(), win_type)
+            window.properties["lic_ops"] = _describe([op])
+            source = self.b.add(window, f"{name}_window")
         else:
             source = self.b.stream(op.input, simd)
-        matrix = weight.transpose(0, 2, 3, 1).reshape(cout, kh * kw * cin)
+        matrix = window_matrix(weight)
         acc = _element(op.output)
 
         def make(steps, element, last) -> Operation:
@@ -320,7 +318,7 @@ class _Converter:
         weight = _const(op.weight, self.fn, "a transposed convolution's weight")
         bias = _const(op.bias, self.fn, "a transposed convolution's bias")
         assert weight is not None
-        props = _folding(op)
+        props = dict(_FOLDING)
         name = op.output.name_hint or "deconv"
         source = self.b.stream(op.input, None)
         acc = _element(op.output)
@@ -348,9 +346,9 @@ class _Converter:
         c = gamma.shape[0]
         acc = _element(g.conv.output)
         beta = np.zeros(c, np.int64) if beta is None else beta
-        props = _folding(g.conv)
+        props = dict(_FOLDING)
         name = g.product.output.name_hint or "gdn"
-        source = self.b.stream(g.x, props["simd"].value.data)  # type: ignore[attr-defined]
+        source = self.b.stream(g.x, 1)
 
         def make(steps, element, last) -> Operation:
             properties = props | {
@@ -372,7 +370,9 @@ class _Converter:
         steps, last, fused = _fuse_epilogue(op.operands[0])
         lanes = hls.stream_of(source).lanes.data
         out = self.b.out_type(last, _element(last), lanes)
-        self.b.streams[last] = self.b.add(hls.PointwiseOp(source, steps, out), last.name_hint)
+        stage = hls.PointwiseOp(source, steps, out)
+        stage.properties["lic_ops"] = _describe(fused)
+        self.b.streams[last] = self.b.add(stage, last.name_hint)
         self.done.update(fused)
 
     def replace_body(self, ret: func.ReturnOp) -> None:
@@ -382,6 +382,7 @@ class _Converter:
                 f"convert-lic-to-hls: @{self.fn.sym_name.data} must use each argument, in order"
             )
         dataflow = hls.DataflowOp(self.b.inputs, [v.type for v in ret.operands], Region(self.b.block))
+        refold(dataflow, {})
         old = list(block.ops)
         block.add_ops([dataflow, func.ReturnOp(*dataflow.results)])
         for op in reversed(old):
@@ -400,15 +401,6 @@ def _check_integer(fn: func.FuncOp) -> None:
             raise LiccError(f"convert-lic-to-hls: @{fn.sym_name.data} needs 1xCxHxW tensors, got {t}")
 
 
-def _target_cycles(module: ModuleOp) -> dict[str, int]:
-    attr = module.attributes.get(MODULE_ATTR)
-    if not isinstance(attr, DictionaryAttr) or "target_cycles" not in attr.data:
-        return {}
-    targets = attr.data["target_cycles"]
-    assert isinstance(targets, DictionaryAttr)
-    return {k: v.value.data for k, v in targets.data.items()}  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True)
 class ConvertLicToHlsPass(ModulePass):
     """Integer lic functions → hls dataflow designs (window + MVAU, polyphase, GDN, fused epilogues)."""
@@ -416,9 +408,8 @@ class ConvertLicToHlsPass(ModulePass):
     name = "convert-lic-to-hls"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        targets = _target_cycles(op)
         for fn in [f for f in op.ops if isinstance(f, func.FuncOp)]:
             if any(isinstance(o, hls.DataflowOp) for o in fn.body.block.ops):
                 continue
             _check_integer(fn)
-            _Converter(fn, targets.get(fn.sym_name.data)).run()
+            _Converter(fn).run()

@@ -1,10 +1,13 @@
-"""`lic-set-parallelism`: the folding of every stage from the analytical FPS model.
+"""`lic-set-parallelism`: the folding of every `hls` stage from the analytical FPS model.
 
-Picks PE × SIMD (and the weight memory) of every conv, transposed conv and
-GDN so that the design is as fast as possible within the device's budget
-(``objective=max-fps``), or meets ``target-fps`` at least cost
-(``objective=min-resources``); or re-applies a hand-edited
-``parallelism-file``. The result is written to the ops' properties and the
+Runs on the dataflow `convert-lic-to-hls` built, so the plan is the hardware
+that is emitted: it picks PE × SIMD × MMV, the weight memory and the
+multipliers' placement (DSP48E2 or fabric) of every MVAU, transposed
+convolution and GDN so that the design is as fast as possible within the
+device's budget (``objective=max-fps``), or meets ``target-fps`` at least
+cost (``objective=min-resources``); or re-applies a hand-edited
+``parallelism-file``. It then re-derives the streams' beats and width
+converters, sizes the FIFOs and writes every stage's ``cost`` and the
 module's ``lic.hw`` attribute (see `lic_compiler.hw.design`).
 """
 
@@ -23,7 +26,7 @@ from lic_compiler.hw.stages import MAX_MMV
 
 @dataclass(frozen=True)
 class SetParallelismPass(ModulePass):
-    """Choose PE × SIMD per stage for max FPS (or a target FPS at least cost) on a device."""
+    """Choose every hls stage's folding for max FPS (or a target FPS at least cost) on a device."""
 
     name = "lic-set-parallelism"
 
@@ -35,6 +38,7 @@ class SetParallelismPass(ModulePass):
     util_cap: int | float | None = None
     scope: str = "joint"
     ram_styles: tuple[str, ...] = ()
+    mult_impls: tuple[str, ...] = ()
     max_mmv: int = MAX_MMV
     parallelism_file: str | None = None
 
@@ -55,6 +59,7 @@ class SetParallelismPass(ModulePass):
                 target_fps=self.target_fps,
                 scope=self.scope,
                 ram_styles=self.ram_styles,
+                mult_impls=self.mult_impls,
                 max_mmv=self.max_mmv,
             )
             objective = self.objective

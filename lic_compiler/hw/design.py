@@ -1,17 +1,22 @@
-"""A design: one folding per stage on one device, evaluated, solved, and kept in the IR.
+"""A design: the `hls` dataflow of every function, folded for one device, solved, kept in the IR.
 
-The folding of every conv, transposed conv and GDN is a knob in the IR (op
-properties ``pe``, ``simd``, ``ram_style``, plus the ``cost`` estimate) and in
-``parallelism.json``. Elementwise and root/reciprocal stages are derived:
-each gets the fewest lanes that keep it within the design's cycle target,
-which the module records (attribute ``lic.hw``) together with the device,
-clock, utilisation cap and scope, so any tool can re-evaluate the design
-from the IR alone.
+The knobs are the compute stages' properties (``pe``, ``simd``, ``mmv``,
+``ram_style``, ``mult_impl``) and ``parallelism.json``; every other stage
+follows from them (`lic_compiler.hw.fold`). Every stage carries its
+``cost`` (cycles per frame, DSP, BRAM18, URAM, LUT, FF, its input FIFO
+included) and the module its device, clock, cap and scope (attribute
+``lic.hw``), so any tool can re-evaluate the design from the IR alone.
 
 Functions of one module (encoder, decoder, …) are independent pipelines.
 Scope ``joint`` puts them all on one device under one budget and one cycle
-target (both run at the same frame rate, the slower one's); ``per-function``
-gives each function the whole device (one device per function).
+target (both run at the slower one's frame rate); ``per-function`` gives
+each function the whole device.
+
+The solver (`lic_compiler.hw.solver`) picks the compute stages' foldings
+with each option priced before it is applied. What only the applied design
+knows — width converters between stages, FIFO depths — is then costed from
+the IR; if it pushes the design over the budget, the solve is repeated with
+that much less for the compute stages.
 """
 
 from __future__ import annotations
@@ -22,24 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import (
-    DictionaryAttr,
-    FloatAttr,
-    IntegerAttr,
-    ModuleOp,
-    StringAttr,
-    f64,
-    i64,
-)
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
 
+from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
+from lic_compiler.hls_schedule import fifo_depths
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
+from lic_compiler.hw.fold import Folding, folding_of, refold
 from lic_compiler.hw.solver import Infeasible, Problem
-from lic_compiler.hw.stages import MAX_MMV, RAM_STYLES, Cost, Folding, Stage, module_stages, total
+from lic_compiler.hw.stages import MAX_MMV, MULT_IMPLS, RAM_STYLES, Cost, KnobModel, StageModel, dataflow_of, module_stages, total
 
 MODULE_ATTR = "lic.hw"
 SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
+# Re-solves with the converters' and FIFOs' share taken off the budget.
+MAX_ROUNDS = 4
 
 
 @dataclass
@@ -48,37 +51,46 @@ class Design:
     clock_mhz: float
     util_cap: float
     scope: str
-    stages: dict[str, list[Stage]]
-    foldings: dict[tuple[str, int], Folding]
+    stages: dict[str, list[StageModel]]
     ram_styles: tuple[str, ...] = RAM_STYLES  # weight memories the solver may use
-    max_mmv: int = MAX_MMV  # pixels a GDN stage may take at once
-    # Per function: the cycle target of its group, which derived stages meet.
-    targets: dict[str, int] = field(default_factory=dict)
-    _costs: dict[tuple[str, int], Cost] = field(default_factory=dict, repr=False)
+    mult_impls: tuple[str, ...] = MULT_IMPLS  # where products may go
+    max_mmv: int = MAX_MMV  # pixels a stage may take at once
+    _costs: dict[StageModel, Cost] = field(default_factory=dict, repr=False)
 
-    def folding(self, s: Stage) -> Folding:
-        return self.foldings[(s.function, s.layer)]
+    def cost(self, s: StageModel) -> Cost:
+        if s not in self._costs:
+            self._costs[s] = s.cost()
+        return self._costs[s]
 
-    def cost(self, s: Stage) -> Cost:
-        key = (s.function, s.layer)
-        if key not in self._costs:
-            self._costs[key] = s.cost(self.foldings[key])
-        return self._costs[key]
+    def folding(self, s: KnobModel) -> Folding:
+        return folding_of(s.op)  # type: ignore[arg-type]
 
     def cycles(self, function: str) -> int:
         return max(self.cost(s).cycles for s in self.stages[function])
 
-    def fps(self, function: str) -> float:
-        return self.clock_mhz * 1e6 / self.cycles(function)
+    def group_cycles(self, function: str) -> int:
+        """The frame period of `function`'s group (joint functions run at the slowest pace)."""
+        group = next(g for g in self.groups() if function in g)
+        return max(self.cycles(f) for f in group)
 
-    def bottleneck(self, function: str) -> Stage:
-        return max(self.stages[function], key=lambda s: self.cost(s).cycles)
+    def fps(self, function: str) -> float:
+        return self.clock_mhz * 1e6 / self.group_cycles(function)
+
+    def pace_setters(self, function: str) -> list[StageModel]:
+        """The stages whose loops set the function's frame period (ties listed once each)."""
+        t = self.cycles(function)
+        return [s for s in self.stages[function] if self.cost(s).cycles == t]
 
     def latency_cycles(self, function: str) -> float:
-        """First input to last output: a frame at the bottleneck's pace, plus each
-        stage's buffered rows at that pace, plus the pipeline depths."""
-        t = self.cycles(function)
-        rows = sum(s.fill_rows / s.input_shape[2] for s in self.stages[function])
+        """First input to last output: a frame at the pace, plus each stage's buffered
+        input rows at that pace, plus the pipeline depths."""
+        t = self.group_cycles(function)
+        rows = 0.0
+        for s in self.stages[function]:
+            if isinstance(s.op, hls.WindowOp | hls.DeconvOp):
+                _, h, _ = s.op.in_type.get_shape()
+                g = s.op.geometry()
+                rows += (g.kh - g.ph if isinstance(s.op, hls.WindowOp) else g.ph // g.sh + 1) / h
         return t * (1 + rows) + sum(self.cost(s).depth for s in self.stages[function])
 
     def used(self, functions: Sequence[str] | None = None) -> dict[str, int]:
@@ -93,19 +105,8 @@ class Design:
         names = list(self.stages)
         return [names] if self.scope == "joint" else [[n] for n in names]
 
-    def slowest_folded(self) -> dict[str, int]:
-        """Per function, the cycles of its group's slowest folded stage."""
-        out = {}
-        for group in self.groups():
-            t = max(self.cost(s).cycles for f in group for s in self.stages[f] if s.folded)
-            out |= {f: t for f in group}
-        return out
-
-
-def derived_folding(s: Stage, target: int) -> Folding:
-    """The fewest lanes that keep an unfolded stage within `target` cycles."""
-    options = s.foldings(())
-    return next((f for f in options if s.cost(f).cycles <= target), options[-1])
+    def knobs(self, group: Sequence[str]) -> list[KnobModel]:
+        return [s for f in group for s in self.stages[f] if isinstance(s, KnobModel)]
 
 
 def _budget_array(budget: dict[str, int]) -> np.ndarray:
@@ -121,29 +122,30 @@ def _cycles_for(fps: float, clock_mhz: float) -> int:
     return int(clock_mhz * 1e6 // fps)
 
 
+def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
+    """The solver's view of some compute stages: their legal foldings, each priced."""
+    return Problem(
+        knobs,
+        lambda s: s.options(design.ram_styles, design.mult_impls, design.max_mmv),
+        lambda s, f: s.option_cost(f),
+    )
+
+
 def _solve_group(
-    stages: list[Stage],
-    budget: np.ndarray,
-    clock_mhz: float,
-    objective: str,
-    target_fps: float | None,
-    ram_styles: Sequence[str],
-    max_mmv: int,
-    where: str,
-) -> tuple[dict[tuple[str, int], Folding], int]:
-    """The foldings of one group's stages and the cycle target they meet."""
-    problem = Problem(stages, ram_styles, max_mmv)
+    p: Problem, budget: np.ndarray, clock_mhz: float, objective: str, target_fps: float | None, where: str
+) -> tuple[list[Folding], int]:
+    """The foldings of one group's compute stages and the cycle target they meet."""
     try:
         if objective == "min-resources":
             assert target_fps is not None
-            solution = problem.min_cost(_cycles_for(target_fps, clock_mhz), budget)
+            solution = p.min_cost(_cycles_for(target_fps, clock_mhz), budget)
         else:
-            solution = problem.max_fps(budget)
+            solution = p.max_fps(budget)
     except Infeasible as e:
         if objective == "min-resources":
-            best = _best_fps(problem, budget, clock_mhz, where)
+            best = _best_fps(p, budget, clock_mhz, where)
             raise LiccError(
-                f"{fmt(target_fps)} FPS is out of reach for {where}: {e.reason}; the best within "
+                f"{fmt(target_fps)} FPS is out of reach for {where}: {e.reason}; the best within "  # type: ignore[arg-type]
                 f"the budget is {fmt(best)} FPS (lower target-fps, raise util-cap or pick a "
                 "larger device)"
             ) from None
@@ -155,18 +157,39 @@ def _solve_group(
     if objective == "max-fps" and target_fps is not None and fps < target_fps:
         raise LiccError(
             f"{fmt(target_fps)} FPS is out of reach for {where}: the best within the budget is "
-            f"{fmt(fps)} FPS: {problem.explain(_cycles_for(target_fps, clock_mhz), budget)}"
+            f"{fmt(fps)} FPS: {p.explain(_cycles_for(target_fps, clock_mhz), budget)}"
         )
-    return {(s.function, s.layer): f for s, f in zip(stages, solution.foldings)}, solution.cycles
+    return solution.foldings, solution.cycles
 
 
-def _best_fps(problem: Problem, budget: np.ndarray, clock_mhz: float, where: str) -> float:
+def _best_fps(p: Problem, budget: np.ndarray, clock_mhz: float, where: str) -> float:
     try:
-        return clock_mhz * 1e6 / problem.max_fps(budget).cycles
+        return clock_mhz * 1e6 / p.max_fps(budget).cycles
     except Infeasible as e:
-        raise LiccError(
-            f"no design of {where} fits the budget at any frame rate: {e.reason}"
-        ) from None
+        raise LiccError(f"no design of {where} fits the budget at any frame rate: {e.reason}") from None
+
+
+def _flows(module: ModuleOp) -> dict[str, hls.DataflowOp]:
+    return {
+        f.sym_name.data: flow
+        for f in module.ops
+        if isinstance(f, func.FuncOp) and (flow := dataflow_of(f)) is not None
+    }
+
+
+def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int]) -> None:
+    """Refold every dataflow and size its FIFOs (so their memory is costed)."""
+    for name, flow in _flows(module).items():
+        refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
+        size_fifos(flow)
+
+
+def size_fifos(flow: hls.DataflowOp) -> None:
+    from xdsl.rewriter import Rewriter
+
+    for stage, depth in fifo_depths(flow).items():
+        if hls.stream_of(stage.input).depth.data != depth:
+            Rewriter.replace_value_with_new_type(stage.input, hls.stream_of(stage.input).with_depth(depth))
 
 
 def solve(
@@ -179,34 +202,48 @@ def solve(
     target_fps: float | None = None,
     scope: str = "joint",
     ram_styles: Sequence[str] | None = None,
+    mult_impls: Sequence[str] | None = None,
     max_mmv: int = MAX_MMV,
 ) -> Design:
-    """The design the solver picks for every function of `module`."""
+    """Choose, apply and cost the folding of every function of `module` (an hls module)."""
     clock, cap = _check_options(device, clock_mhz, util_cap, objective, target_fps, scope)
     if max_mmv < 1:
-        raise LiccError(f"max-mmv must be at least 1 (1: no pixel lanes), got {max_mmv}")
+        raise LiccError(f"max-mmv must be at least 1 (1: no pixel parallelism), got {max_mmv}")
     styles = _ram_styles(device, ram_styles)
-    stages = module_stages(module)
-    design = Design(device, clock, cap, scope, stages, {}, styles, max_mmv)
+    impls = _mult_impls(mult_impls)
+    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
     budget = _budget_array(design.budget())
-    for group in design.groups():
-        where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
-        flat = [s for f in group for s in stages[f]]
-        foldings, t = _solve_group(
-            flat, budget, clock, objective, target_fps, styles, max_mmv, where
-        )
-        design.foldings |= foldings
-        design.targets |= {f: t for f in group}
-    return design
+    reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
+    for _ in range(MAX_ROUNDS):
+        foldings: dict[KnobModel, Folding] = {}
+        targets: dict[str, int] = {}
+        for group in design.groups():
+            where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
+            knobs = design.knobs(group)
+            chosen, t = _solve_group(
+                problem(knobs, design), budget - reserve[tuple(group)], clock, objective, target_fps, where
+            )
+            foldings |= dict(zip(knobs, chosen))
+            targets |= dict.fromkeys(group, t)
+        apply(module, foldings, targets)
+        design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+        over = False
+        for group in design.groups():
+            used = _budget_array(design.used(group))
+            if (used > budget).any():
+                knob_use = _budget_array(total([k.option_cost(f) for k, f in foldings.items() if k.function in group]))
+                reserve[tuple(group)] = np.maximum(used - knob_use, 0) + np.maximum(used - budget, 0)
+                over = True
+        if not over:
+            return design
+    raise LiccError(
+        f"no design fits {device.name}'s budget once width converters and FIFOs are counted "
+        "(raise util-cap or pick a larger device)"
+    )
 
 
 def _check_options(
-    device: Device,
-    clock_mhz: float | None,
-    util_cap: float | None,
-    objective: str,
-    target_fps: float | None,
-    scope: str,
+    device: Device, clock_mhz: float | None, util_cap: float | None, objective: str, target_fps: float | None, scope: str,
 ) -> tuple[float, float]:
     clock = device.clock_mhz if clock_mhz is None else clock_mhz
     cap = device.util_cap if util_cap is None else util_cap
@@ -235,29 +272,26 @@ def _ram_styles(device: Device, wanted: Sequence[str] | None) -> tuple[str, ...]
     return tuple(r for r in RAM_STYLES if r != "uram" or device.resources["uram"] > 0)
 
 
+def _mult_impls(wanted: Sequence[str] | None) -> tuple[str, ...]:
+    if wanted:
+        bad = [m for m in wanted if m not in MULT_IMPLS]
+        if bad:
+            raise LiccError(f"unknown mult-impl {bad[0]!r}; choose from {', '.join(MULT_IMPLS)}")
+        return tuple(wanted)
+    return MULT_IMPLS
+
+
 # --- the design in the IR -------------------------------------------------------
 
 
 def annotate(module: ModuleOp, design: Design, objective: str) -> None:
-    """Write the folding and estimates to the ops, and the design's frame to the module."""
-    for fn, stages in design.stages.items():
+    """Write every stage's cost and the design's frame to the IR."""
+    for stages in design.stages.values():
         for s in stages:
-            if not s.folded:
-                continue
-            f, c = design.folding(s), design.cost(s)
-            s.op.properties |= {
-                "pe": IntegerAttr(f.pe, i64),
-                "simd": IntegerAttr(f.simd, i64),
-            }
-            if s.has_mmv:
-                s.op.properties["mmv"] = IntegerAttr(f.mmv, i64)
-            s.op.properties |= {
-                "ram_style": StringAttr(f.ram_style),
-                "cost": DictionaryAttr(
-                    {"cycles": IntegerAttr(c.cycles, i64)}
-                    | {r: IntegerAttr(v, i64) for r, v in zip(RESOURCES, c.vector())}
-                ),
-            }
+            c = design.cost(s)
+            s.op.properties["cost"] = DictionaryAttr(
+                {"cycles": IntegerAttr(c.cycles, i64)} | {r: IntegerAttr(v, i64) for r, v in zip(RESOURCES, c.vector())}
+            )
     module.attributes[MODULE_ATTR] = DictionaryAttr(
         {
             "device": StringAttr(design.device.ref),  # a board file by its path
@@ -267,17 +301,15 @@ def annotate(module: ModuleOp, design: Design, objective: str) -> None:
             "scope": StringAttr(design.scope),
             "objective": StringAttr(objective),
             "ram_styles": StringAttr(",".join(design.ram_styles)),
+            "mult_impls": StringAttr(",".join(design.mult_impls)),
             "max_mmv": IntegerAttr(design.max_mmv, i64),
-            "target_cycles": DictionaryAttr({f: IntegerAttr(t, i64) for f, t in design.targets.items()}),
-            "fps": DictionaryAttr(
-                {f: FloatAttr(round(design.fps(f), 3), f64) for f in design.stages}
-            ),
+            "fps": DictionaryAttr({f: FloatAttr(round(design.fps(f), 3), f64) for f in design.stages}),
         }
     )
 
 
 def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
-    """The design recorded in an IR that `lic-set-parallelism` annotated (maybe edited by hand)."""
+    """The design an annotated (maybe hand-edited) hls IR describes, checked for legality."""
     attr = module.attributes.get(MODULE_ATTR)
     if not isinstance(attr, DictionaryAttr):
         raise LiccError(f"the module has no '{MODULE_ATTR}' attribute; run lic-set-parallelism first")
@@ -288,40 +320,17 @@ def from_ir(module: ModuleOp, device: Device | None = None) -> Design:
         cap = info["util_cap"].value.data  # type: ignore[attr-defined]
         scope = info["scope"].data  # type: ignore[attr-defined]
         styles = tuple(info["ram_styles"].data.split(","))  # type: ignore[attr-defined]
+        impls = tuple(info["mult_impls"].data.split(","))  # type: ignore[attr-defined]
         max_mmv = info["max_mmv"].value.data  # type: ignore[attr-defined]
-        targets = {k: v.value.data for k, v in info["target_cycles"].data.items()}  # type: ignore[attr-defined]
     except (KeyError, AttributeError) as e:
-        raise LiccError(
-            f"the module's '{MODULE_ATTR}' attribute is malformed ({e}); re-run lic-set-parallelism"
-        ) from None
-    stages = module_stages(module)
-    design = Design(dev, clock, cap, scope, stages, {}, styles, max_mmv)
-    for fn, ss in stages.items():
-        for s in ss:
-            if not s.folded:
-                continue
-            props = s.op.properties
-            missing = [p for p in ("pe", "simd", "ram_style") if p not in props]
-            if missing:
-                raise LiccError(f"{s.label} has no {', '.join(missing)}; run lic-set-parallelism first")
-            mmv = props["mmv"].value.data if "mmv" in props else 1  # type: ignore[attr-defined]
-            f = Folding(props["pe"].value.data, props["simd"].value.data, props["ram_style"].data, mmv)  # type: ignore[attr-defined]
-            _check_legal(s, f, "the IR")
-            design.foldings[(fn, s.layer)] = f
-    _derive(design, targets if set(targets) >= set(stages) else None)
+        raise LiccError(f"the module's '{MODULE_ATTR}' attribute is malformed ({e}); re-run lic-set-parallelism") from None
+    design = Design(dev, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+    for s in design.knobs(list(design.stages)):
+        _check_legal(s, design.folding(s), "the IR")
     return design
 
 
-def _derive(design: Design, targets: dict[str, int] | None) -> None:
-    """Set the cycle targets (default: the slowest folded stage) and the derived stages."""
-    design.targets = targets if targets is not None else design.slowest_folded()
-    for fn, ss in design.stages.items():
-        for s in ss:
-            if not s.folded:
-                design.foldings[(fn, s.layer)] = derived_folding(s, design.targets[fn])
-
-
-def _check_legal(s: Stage, f: Folding, where: str) -> None:
+def _check_legal(s: KnobModel, f: Folding, where: str) -> None:
     problem = s.illegal(f)
     if problem:
         raise LiccError(f"{where}: {s.label}: {problem}")
@@ -331,35 +340,26 @@ def _check_legal(s: Stage, f: Folding, where: str) -> None:
 
 
 def export_parallelism(design: Design) -> dict:
-    """The editable folding file: one entry per conv, transposed conv and GDN."""
-    layers = []
-    for ss in design.stages.values():
-        for s in ss:
-            if not s.folded:
-                continue
-            f = design.folding(s)
-            entry = {"function": s.function, "layer": s.layer, "name": s.name, "op": s.op.name}
-            entry |= {"pe": f.pe, "simd": f.simd} | ({"mmv": f.mmv} if s.has_mmv else {})
-            entry |= {"ram_style": f.ram_style, "cycles": design.cost(s).cycles}
-            layers.append(entry)
+    """The editable folding file: one entry per compute stage, keyed by its C++ name."""
+    stages = []
+    for s in design.knobs(list(design.stages)):
+        f = design.folding(s)
+        stages.append(
+            {"function": s.function, "stage": s.name, "op": s.op.name, "pe": f.pe, "simd": f.simd, "mmv": f.mmv,
+             "ram_style": f.ram_style, "mult_impl": f.mult_impl, "cycles": design.cost(s).cycles}
+        )
     return {
         "device": design.device.name,
         "clock_mhz": design.clock_mhz,
         "util_cap": design.util_cap,
         "scope": design.scope,
-        "target_cycles": design.targets,
-        "layers": layers,
+        "stages": stages,
     }
 
 
 def apply_parallelism(
-    module: ModuleOp,
-    path: str | Path,
-    device: Device,
-    *,
-    clock_mhz: float | None = None,
-    util_cap: float | None = None,
-    scope: str | None = None,
+    module: ModuleOp, path: str | Path, device: Device, *, clock_mhz: float | None = None,
+    util_cap: float | None = None, scope: str | None = None,
 ) -> Design:
     """The design a (hand-edited) parallelism.json describes, checked for legality and budget."""
     where = str(path)
@@ -369,62 +369,62 @@ def apply_parallelism(
         raise LiccError(f"cannot read parallelism file {where}: {e.strerror}") from None
     except json.JSONDecodeError as e:
         raise LiccError(f"{where} is not valid JSON: {e}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
-        raise LiccError(f"{where}: expected an object with a 'layers' list (as lic-set-parallelism writes)")
+    if not isinstance(data, dict) or not isinstance(data.get("stages"), list):
+        raise LiccError(f"{where}: expected an object with a 'stages' list (as lic-set-parallelism writes)")
     chosen_scope = scope or data.get("scope", "joint")
     clock, cap = _check_options(device, clock_mhz, util_cap, "max-fps", None, chosen_scope)
-    stages = module_stages(module)
-    design = Design(device, clock, cap, chosen_scope, stages, {}, _ram_styles(device, None))
-    by_key = {(s.function, s.layer): s for ss in stages.values() for s in ss if s.folded}
-    for entry in data["layers"]:
+    design = Design(device, clock, cap, chosen_scope, module_stages(module), _ram_styles(device, None))
+    by_key = {(s.function, s.name): s for s in design.knobs(list(design.stages))}
+    foldings: dict[KnobModel, Folding] = {}
+    for entry in data["stages"]:
         s, f = _entry(entry, by_key, where)
         _check_legal(s, f, where)
-        design.foldings[(s.function, s.layer)] = f
-    missing = [s.label for k, s in by_key.items() if k not in design.foldings]
+        foldings[s] = f
+    missing = [s.label for k, s in by_key.items() if s not in foldings]
     if missing:
         raise LiccError(f"{where} has no entry for {missing[0]}" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
-    targets = data.get("target_cycles")
-    _derive(design, targets if isinstance(targets, dict) and set(targets) >= set(stages) else None)
+    targets = {}
+    for group in design.groups():
+        t = max(k.option_cost(foldings[k]).cycles for k in design.knobs(group))
+        targets |= dict.fromkeys(group, t)
+    apply(module, foldings, targets)
+    design = Design(device, clock, cap, chosen_scope, module_stages(module), design.ram_styles)
     _check_budget(design, where)
     return design
 
 
-def _entry(entry: object, by_key: dict[tuple[str, int], Stage], where: str) -> tuple[Stage, Folding]:
-    if not isinstance(entry, dict) or not {"function", "layer", "pe", "simd"} <= set(entry):
-        raise LiccError(f"{where}: every layer needs function, layer, pe and simd; got {entry!r}")
-    key = (entry["function"], entry["layer"])
+def _entry(entry: object, by_key: dict[tuple[str, str], KnobModel], where: str) -> tuple[KnobModel, Folding]:
+    if not isinstance(entry, dict) or not {"function", "stage", "pe", "simd"} <= set(entry):
+        raise LiccError(f"{where}: every stage needs function, stage, pe and simd; got {entry!r}")
+    key = (entry["function"], entry["stage"])
     s = by_key.get(key)
     if s is None:
-        raise LiccError(f"{where}: @{key[0]} #{key[1]} is not a conv, transposed conv or GDN of this IR")
-    for field_, actual in (("op", s.op.name), ("name", s.name)):
-        if field_ in entry and entry[field_] != actual:
-            raise LiccError(
-                f"{where}: @{key[0]} #{key[1]} is {field_} '{entry[field_]}' in the file but "
-                f"'{actual}' in the IR; the file belongs to another model (regenerate it)"
-            )
+        raise LiccError(
+            f"{where}: @{key[0]} has no compute stage '{key[1]}' (an hls.mvau, hls.deconv or hls.gdn); "
+            "the file belongs to another model (regenerate it)"
+        )
+    if "op" in entry and entry["op"] != s.op.name:
+        raise LiccError(
+            f"{where}: @{key[0]} {key[1]} is '{entry['op']}' in the file but '{s.op.name}' in the IR; "
+            "the file belongs to another model (regenerate it)"
+        )
     mmv = entry.get("mmv", 1)
     if not all(isinstance(v, int) for v in (entry["pe"], entry["simd"], mmv)):
         raise LiccError(f"{where}: {s.label}: pe, simd and mmv must be integers")
-    return s, Folding(entry["pe"], entry["simd"], entry.get("ram_style", "bram"), mmv)
+    return s, Folding(entry["pe"], entry["simd"], mmv, entry.get("ram_style", "bram"), entry.get("mult_impl", "dsp"))
 
 
 def _check_budget(design: Design, where: str) -> None:
     budget = design.budget()
     for group in design.groups():
         used = design.used(group)
-        for r in RESOURCES:
+        for i, r in enumerate(RESOURCES):
             if used[r] > budget[r]:
-                users = sorted(
-                    (s for f in group for s in design.stages[f]),
-                    key=lambda s: -design.cost(s).vector()[RESOURCES.index(r)],
-                )[:3]
-                top = ", ".join(
-                    f"{u.label} {design.cost(u).vector()[RESOURCES.index(r)]:,}" for u in users
-                )
+                users = sorted((s for f in group for s in design.stages[f]), key=lambda s: -design.cost(s).vector()[i])[:3]
+                top = ", ".join(f"{u.label} {design.cost(u).vector()[i]:,}" for u in users)
                 raise LiccError(
-                    f"{where}: the folding needs {used[r]:,} {RESOURCE_LABELS[r]} but "
-                    f"{design.device.name} allows {budget[r]:,} ({fmt(design.util_cap * 100)}% cap); "
-                    f"the largest users are {top}"
+                    f"{where}: the folding needs {used[r]:,} {RESOURCE_LABELS[r]} but {design.device.name} allows "
+                    f"{budget[r]:,} ({fmt(design.util_cap * 100)}% cap); the largest users are {top}"
                 )
 
 
@@ -432,28 +432,29 @@ def _check_budget(design: Design, where: str) -> None:
 
 
 def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
-    """Per group of functions sharing a device: the best FPS as the DSP budget grows
-    from the least any design needs to the cap (other resources at the cap)."""
+    """Per group of functions sharing a device: the best FPS as the DSP budget grows from
+    the least any design needs to the cap (other resources at the cap), the compute
+    stages' options priced as the solver prices them."""
     budget = _budget_array(design.budget())
     dsp = RESOURCES.index("dsp")
     curves = []
     for group in design.groups():
-        stages = [s for f in group for s in design.stages[f]]
-        problem = Problem(stages, design.ram_styles, design.max_mmv)
-        least = sum(int(o.res[:, dsp].min()) for o in problem.options)
+        knobs = design.knobs(group)
+        p = problem(knobs, design)
+        others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
+        least = sum(int(o.res[:, dsp].min()) for o in p.options)
         rows: list[dict] = []
         feasible = None  # a larger budget keeps the previous design feasible
-        for b in np.unique(np.linspace(least, budget[dsp], points).astype(np.int64)):
+        for b in np.unique(np.geomspace(max(least, 1), budget[dsp], points).astype(np.int64)):
             limited = budget.copy()
             limited[dsp] = b
             try:
-                sol = problem.max_fps(limited, feasible)
+                sol = p.max_fps(limited, feasible)
             except Infeasible:
                 continue
             feasible = sol.cycles
-            used = sum(s.cost(f).dsp for s, f in zip(stages, sol.foldings))
-            rows.append(
-                {"dsp_budget": int(b), "dsp": used, "fps": design.clock_mhz * 1e6 / sol.cycles}
-            )
-        curves.append({"functions": group, "points": rows})
+            used = sum(s.option_cost(f).dsp for s, f in zip(knobs, sol.foldings)) + others
+            rows.append({"dsp_budget": int(b), "dsp": int(used), "fps": design.clock_mhz * 1e6 / sol.cycles})
+        chosen = {"dsp": design.used(group)["dsp"], "fps": min(design.fps(f) for f in group)}
+        curves.append({"functions": group, "points": rows, "chosen": chosen, "cap": int(budget[dsp])})
     return curves

@@ -15,34 +15,35 @@ from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.hw.design import Design, export_parallelism, fps_vs_dsp, from_ir
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
-from lic_compiler.hw.primitives import PACK_MAX_BITS
-from lic_compiler.hw.stages import Stage
+from lic_compiler.hw.primitives import PACK_MAX_BITS, dsp_per_mult, mult_mapping
+from lic_compiler.hw.stages import KnobModel, StageModel
 
 # Two ≤ 8-bit MACs per DSP48E2: the roofline's peak per DSP.
 MACS_PER_DSP = 2
 
 
-def _layer(design: Design, s, bottleneck: bool) -> dict:
-    f, c = design.folding(s), design.cost(s)
-    return {
+def _row(design: Design, s: StageModel, pace: bool) -> dict:
+    c = design.cost(s)
+    o = s.op.out_type
+    row = {
         "function": s.function,
-        "layer": s.layer,
-        "name": s.name,
+        "stage": s.name,
         "op": s.op.name,
         "kind": s.kind,
-        "input": list(s.input_shape),
-        "output": list(s.output_shape),
+        "lic_ops": s.op.sources(),
+        "input": list(s.op.in_type.get_shape()),
+        "output": list(o.get_shape()),
         "macs": s.macs,
-        "bits": {"weight": s.widths.weight, "act_in": s.widths.act_in, "act_out": s.widths.act_out},
-        "pe": f.pe,
-        "simd": f.simd,
-        "mmv": f.mmv,
-        "ram_style": f.ram_style,
-        "folding_knob": s.folded,
+        "out_beat": {"lanes": o.lanes.data, "pixels": o.pixels.data},
         "cycles": c.cycles,
         **dict(zip(RESOURCES, c.vector())),
-        "bottleneck": bottleneck,
+        "sets_pace": pace,
     }
+    if isinstance(s, KnobModel):
+        f = design.folding(s)
+        row |= {"pe": f.pe, "simd": f.simd, "mmv": f.mmv, "ram_style": f.ram_style, "mult_impl": f.mult_impl}
+        row["bits"] = {"weight": s.weight_bits, "act_in": s.op.in_type.bits, "act_out": o.bits}
+    return row
 
 
 def roofline_fps(macs: int, dsps: int, clock_mhz: float) -> float:
@@ -50,47 +51,52 @@ def roofline_fps(macs: int, dsps: int, clock_mhz: float) -> float:
     return dsps * MACS_PER_DSP * clock_mhz * 1e6 / macs if macs else 0.0
 
 
-def width_roofline_fps(stages: Sequence[Stage], dsps: int, clock_mhz: float) -> float:
-    """Frames per second if `dsps` DSPs did every MAC at its operands' best rate.
+def dsp_macs(s: KnobModel) -> float:
+    """DSP slices × cycles per frame the stage's MACs need at best at their widths: half a
+    DSP-cycle per MAC when two pack into one DSP48E2, one (or more) when wider."""
+    w, a = s.weight_bits, s.operand_bits
+    per = {"lut": 0.5, "dsp-packed": 0.5}.get(mult_mapping(w, a), dsp_per_mult(w, a))
+    return s.macs * per
 
-    The roofline at each stage's widths: two ≤ 8-bit products per DSP, one
-    (or several DSPs) when wider, e.g. GDN's γ × x² at 16 bits; products in
-    fabric take no DSP.
-    """
-    need = sum(s.dsp_macs for s in stages)
+
+def width_roofline_fps(stages: Sequence[StageModel], dsps: int, clock_mhz: float) -> float:
+    """Frames per second if `dsps` DSPs did every MAC at its operands' best DSP rate
+    (GDN's γ × x² at 16 bits takes a whole DSP)."""
+    need = sum(dsp_macs(s) for s in stages if isinstance(s, KnobModel))
     return dsps * clock_mhz * 1e6 / need if need else 0.0
 
 
 def hardware_report(design: Design) -> dict:
-    """Per layer and per function figures, utilisation per resource, device and clock."""
-    layers, functions = [], {}
+    """Per emitted stage and per function figures, utilisation per resource, device and clock."""
+    rows, functions = [], {}
     for fn, stages in design.stages.items():
-        neck = design.bottleneck(fn)
-        slowest = design.cycles(fn)
-        layers += [_layer(design, s, design.cost(s).cycles == slowest) for s in stages]
+        pace = design.pace_setters(fn)
+        rows += [_row(design, s, s in pace) for s in stages]
         used = design.used([fn])
         macs = sum(s.macs for s in stages)
         functions[fn] = {
-            "frame": list(stages[0].input_shape),
+            "frame": list(stages[0].op.in_type.get_shape()),
             "fps": design.fps(fn),
             "cycles": design.cycles(fn),
             "latency_ms": design.latency_cycles(fn) / (design.clock_mhz * 1e3),
-            "bottleneck": neck.label,
+            "pace": [s.name for s in pace],
             "macs": macs,
             "used": used,
             "dsp_roofline_fps": roofline_fps(macs, used["dsp"], design.clock_mhz),
             "width_roofline_fps": width_roofline_fps(stages, used["dsp"], design.clock_mhz),
         }
     total = design.device.resources
-    groups = [
-        {
+    budget = design.budget()
+    groups = []
+    for g in design.groups():
+        macs = sum(functions[f]["macs"] for f in g)
+        groups.append({
             "functions": g,
             "fps": min(design.fps(f) for f in g),
             "used": (u := design.used(g)),
             "utilisation": {r: (u[r] / total[r] if total[r] else 0.0) for r in RESOURCES},
-        }
-        for g in design.groups()
-    ]
+            "cap_roofline_fps": roofline_fps(macs, budget["dsp"], design.clock_mhz),
+        })
     return {
         "device": {
             "name": design.device.name,
@@ -98,12 +104,12 @@ def hardware_report(design: Design) -> dict:
             "resources": dict(total),
             "clock_mhz": design.clock_mhz,
             "util_cap": design.util_cap,
-            "budget": design.budget(),
+            "budget": budget,
         },
         "scope": design.scope,
         "functions": functions,
         "groups": groups,
-        "layers": layers,
+        "stages": rows,
     }
 
 
@@ -117,42 +123,47 @@ def render_markdown(report: dict) -> str:
         f"utilisation cap {dev['util_cap']:.0%}; functions "
         + ("share one device." if report["scope"] == "joint" else "each on their own device."),
         "",
-        "| function | FPS | latency | bottleneck | DSPs | DSP roofline FPS | FPS / roofline "
+        "| function | FPS | latency | pace set by | DSPs | DSP roofline FPS | FPS / roofline "
         "| at widths | FPS / it |",
         "|---|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for fn, f in report["functions"].items():
         roofs = (f["dsp_roofline_fps"], f["width_roofline_fps"])
         ratios = [f["fps"] / r if r else 0.0 for r in roofs]
+        pace = ", ".join(f"`{p}`" for p in f["pace"])
         lines.append(
-            f"| {fn} | {f['fps']:.2f} | {f['latency_ms']:.2f} ms | {f['bottleneck']} "
+            f"| {fn} | {f['fps']:.2f} | {f['latency_ms']:.2f} ms | {pace} "
             f"| {f['used']['dsp']:,} | {roofs[0]:.2f} | {ratios[0]:.2f} | {roofs[1]:.2f} | {ratios[1]:.2f} |"
         )
-    lines += ["", "| functions | FPS | " + " | ".join(RESOURCE_LABELS[r] for r in RESOURCES) + " |"]
-    lines.append("|---|---:|" + "---:|" * len(RESOURCES))
+    lines += ["", "| functions | FPS | FPS / cap roofline | " + " | ".join(RESOURCE_LABELS[r] for r in RESOURCES) + " |"]
+    lines.append("|---|---:|---:|" + "---:|" * len(RESOURCES))
     for g in report["groups"]:
         cells = [
             f"{g['used'][r]:,} ({g['utilisation'][r]:.0%})" if dev["resources"][r] else "–"
             for r in RESOURCES
         ]
-        lines.append(f"| {', '.join(g['functions'])} | {g['fps']:.2f} | " + " | ".join(cells) + " |")
+        ratio = g["fps"] / g["cap_roofline_fps"] if g["cap_roofline_fps"] else 0.0
+        lines.append(f"| {', '.join(g['functions'])} | {g['fps']:.2f} | {ratio:.2f} | " + " | ".join(cells) + " |")
     lines += [
         "",
         f"Roofline: {MACS_PER_DSP} MACs per DSP per cycle (two ≤ {PACK_MAX_BITS}-bit products "
-        "per DSP48E2); *at widths*: each MAC at its operands' best rate (one per DSP when "
-        "wider, none in fabric). Bottleneck marked ◀.",
+        "per DSP48E2) on the DSPs used, or on the cap's DSPs (*cap roofline*); *at widths*: each "
+        "MAC at its operands' best DSP rate. Products placed in fabric use no DSP, so a design "
+        "can pass its roofline. One row per emitted stage (its C++ function); the stage that "
+        "sets the pace is marked ◀.",
         "",
-        "| function | # | op | output | MACs | bits w/a | PE × SIMD (× MMV) | memory | cycles "
+        "| function | stage | kind | lic ops | output | MACs | PE × SIMD × MMV | memory / products | cycles "
         "| DSP | BRAM18 | LUT |",
-        "|---|---:|---|---|---:|---|---|---|---:|---:|---:|---:|",
+        "|---|---|---|---|---|---:|---|---|---:|---:|---:|---:|",
     ]
-    for row in report["layers"]:
-        fold = f"{row['pe']} × {row['simd']}" + (f" × {row['mmv']}" if row["mmv"] > 1 else "")
+    for row in report["stages"]:
+        fold = f"{row['pe']} × {row['simd']} × {row['mmv']}" if "pe" in row else ""
+        where = f"{row['ram_style']} / {row['mult_impl']}" if "pe" in row else ""
+        ops = ", ".join(row["lic_ops"])
         lines.append(
-            f"| {row['function']} | {row['layer']} | `{row['op']}` | "
-            f"{'×'.join(map(str, row['output'][1:]))} | {row['macs'] / 1e6:,.1f} M | "
-            f"{row['bits']['weight']}/{row['bits']['act_in']} | {fold} | {row['ram_style']} | "
-            f"{row['cycles']:,}{' ◀' if row['bottleneck'] else ''} | {row['dsp']:,} | "
+            f"| {row['function']} | `{row['stage']}` | {row['kind']} | {ops} | "
+            f"{'×'.join(map(str, row['output']))} | {row['macs'] / 1e6:,.1f} M | {fold} | {where} | "
+            f"{row['cycles']:,}{' ◀' if row['sets_pace'] else ''} | {row['dsp']:,} | "
             f"{row['bram18']:,} | {row['lut']:,} |"
         )
     for name, title in (("cycles", "Cycles per layer"), ("fps_vs_dsp", "FPS against DSP budget")):
@@ -162,7 +173,7 @@ def render_markdown(report: dict) -> str:
 
 
 def plot_cycles(report: dict, path: Path) -> None:
-    """Cycles per frame of every stage, one panel per function, bottlenecks in red."""
+    """Cycles per frame of every emitted stage, one panel per function, the pace-setters in red."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -171,10 +182,10 @@ def plot_cycles(report: dict, path: Path) -> None:
     fns = list(report["functions"])
     fig, axes = plt.subplots(len(fns), 1, figsize=(9, 2.8 * len(fns)), squeeze=False)
     for ax, fn in zip(axes[:, 0], fns):
-        rows = [r for r in report["layers"] if r["function"] == fn]
-        colors = ["tab:red" if r["bottleneck"] else "tab:blue" for r in rows]
+        rows = [r for r in report["stages"] if r["function"] == fn]
+        colors = ["tab:red" if r["sets_pace"] else "tab:blue" for r in rows]
         ax.bar(range(len(rows)), [r["cycles"] for r in rows], color=colors)
-        ax.set_xticks(range(len(rows)), [f"{r['layer']} {r['name']}" for r in rows], rotation=45, ha="right", fontsize=8)
+        ax.set_xticks(range(len(rows)), [r["stage"] for r in rows], rotation=45, ha="right", fontsize=8)
         ax.set_ylabel("cycles / frame")
         ax.set_title(f"@{fn}: {report['functions'][fn]['fps']:.2f} FPS", fontsize=10)
     fig.tight_layout()
@@ -183,7 +194,7 @@ def plot_cycles(report: dict, path: Path) -> None:
 
 
 def plot_fps_vs_dsp(report: dict, path: Path) -> None:
-    """The solver's FPS against the DSP budget, with the DSP roofline for reference."""
+    """The solver's FPS against the DSP budget, the DSP roofline, the chosen design and the cap."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -199,6 +210,9 @@ def plot_fps_vs_dsp(report: dict, path: Path) -> None:
         # Functions sharing a device run at one frame rate, so the roofline divides all their MACs.
         xs = [pts[0]["dsp_budget"], pts[-1]["dsp_budget"]] if pts else []
         ax.plot(xs, [roofline_fps(macs, x, clock) for x in xs], "--", label=f"{label} (DSP roofline)")
+        chosen = curve["chosen"]
+        ax.plot([chosen["dsp"]], [chosen["fps"]], "o", color="black", label=f"{label}: chosen design")
+        ax.axvline(curve["cap"], color="grey", linestyle=":", label="DSP cap")
     ax.set_xlabel("DSP budget")
     ax.set_ylabel("frames per second")
     ax.grid(alpha=0.3)

@@ -16,28 +16,47 @@ same least-cost search at the T of a target frame rate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
-from lic_compiler.hw.stages import MAX_MMV, Folding, Stage
+
+
+class Priced(Protocol):
+    """What the solver needs of a folding's cost."""
+
+    cycles: int
+
+    def vector(self) -> tuple[int, ...]: ...
 
 
 @dataclass
 class _Options:
     """One stage's legal foldings with their cycles and resource vectors."""
 
-    foldings: list[Folding]
+    foldings: list[Any]
     cycles: np.ndarray  # (n,)
     res: np.ndarray  # (n, len(RESOURCES))
     pareto: dict[int, np.ndarray] = field(default_factory=dict)  # T → option indices
 
 
-def _pareto(res: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """The options in `idx` that no other option beats or equals in every resource."""
-    r = res[idx]
+# Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
+RESOLUTION = 64
+# Branch-and-bound nodes one search may visit (see `Problem.search`).
+MAX_NODES = 20_000
+
+
+def _pareto(res: np.ndarray, idx: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """The options in `idx` that no other option beats or equals in every resource, in
+    steps of `step` (ε-dominance keeps the fronts of thousands of foldings small); `idx`
+    comes cheapest first, so of equal options the cheapest stays."""
+    q = -(-res[idx] // step)
+    _, first = np.unique(q, axis=0, return_index=True)  # of equal steps, the cheapest
+    idx = idx[np.sort(first)]
+    r = -(-res[idx] // step)
     le = (r[None, :, :] <= r[:, None, :]).all(axis=2)  # le[i, j]: j ≤ i everywhere
     lt = (r[None, :, :] < r[:, None, :]).any(axis=2)
     earlier = np.tri(len(idx), k=-1, dtype=bool)  # of equal vectors keep the first
@@ -48,7 +67,7 @@ def _pareto(res: np.ndarray, idx: np.ndarray) -> np.ndarray:
 @dataclass
 class Solution:
     cycles: int  # the bottleneck target every stage meets
-    foldings: list[Folding]
+    foldings: list[Any]
 
 
 class Infeasible(Exception):
@@ -60,14 +79,22 @@ class Infeasible(Exception):
 
 
 class Problem:
-    """Stages sharing one budget and one cycle target."""
+    """Stages sharing one budget and one cycle target: each stage's legal foldings
+    (`choices`) and what each costs (`price`). Stages need only a ``label``."""
 
-    def __init__(self, stages: Sequence[Stage], ram_styles: Sequence[str], max_mmv: int = MAX_MMV):
+    def __init__(
+        self,
+        stages: Sequence[Any],
+        choices: Callable[[Any], list[Any]],
+        price: Callable[[Any, Any], Priced],
+        resolution: int | None = RESOLUTION,
+    ):
         self.stages = list(stages)
+        self.resolution = resolution
         self.options = []
         for s in self.stages:
-            fs = [f for f in s.foldings(ram_styles) if f.mmv <= max_mmv]
-            costs = [s.cost(f) for f in fs]
+            fs = choices(s)
+            costs = [price(s, f) for f in fs]
             self.options.append(
                 _Options(
                     fs,
@@ -85,9 +112,13 @@ class Problem:
     def _choices(self, t: int, budget: np.ndarray) -> list[np.ndarray] | None:
         """Per stage, the Pareto-optimal options meeting `t` that fit the budget alone."""
         out = []
+        step = np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
+        weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
         for o in self.options:
             if t not in o.pareto:
-                o.pareto[t] = _pareto(o.res, np.flatnonzero(o.cycles <= t))
+                idx = np.flatnonzero(o.cycles <= t)
+                idx = idx[np.argsort(o.res[idx] @ weights, kind="stable")]
+                o.pareto[t] = _pareto(o.res, idx, step)
             idx = o.pareto[t]
             idx = idx[(o.res[idx] <= budget).all(axis=1)]
             if len(idx) == 0:
@@ -96,7 +127,11 @@ class Problem:
         return out
 
     def search(self, t: int, budget: np.ndarray, cheapest: bool) -> list[int] | None:
-        """Option indices meeting `t` within `budget`: any (cheapest=False) or least cost."""
+        """Option indices meeting `t` within `budget`: any (cheapest=False) or least cost.
+
+        A depth-first branch and bound, exact within `MAX_NODES` nodes; a search that
+        runs out of nodes keeps the cheapest design found (or reports none), so the
+        solver may settle for a bottleneck one candidate slower than the true optimum."""
         choices = self._choices(t, budget)
         if choices is None:
             return None
@@ -117,6 +152,7 @@ class Problem:
             return None
         best: list = [np.inf, None]
         chosen = [0] * n
+        nodes = [0]
 
         # An option fits if it and the least the later stages need stay within the budget.
         need = [res[d] + lb_res[d + 1] for d in range(n)]
@@ -125,6 +161,9 @@ class Problem:
             if d == n:
                 best[0], best[1] = spent, list(chosen)
                 return not cheapest
+            nodes[0] += 1
+            if nodes[0] > MAX_NODES:
+                return True  # out of search: stop with what was found
             fits = (need[d] <= budget - used).all(axis=1)
             for k in np.flatnonzero(fits):
                 if spent + cost[d][k] + lb_cost[d + 1] >= best[0]:

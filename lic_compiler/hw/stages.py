@@ -1,709 +1,604 @@
-"""Hardware stages of lic ops: their legal foldings, cycles per frame and resources.
+"""Costs of the `hls` stages: each stage kind answers for its cycles and resources (FINN's idiom).
 
-One stage per compute op of a function, in program order:
+A `StageModel` wraps one stage of an `hls.dataflow`:
 
-- ``conv`` (`lic.conv2d`): a sliding-window generator feeding a matrix-vector
-  unit (MVAU) of PE × SIMD multipliers;
-- ``deconv`` (`lic.conv_transpose2d`): a polyphase MVAU that computes the
-  s² output phases from the input grid, so no multiply meets an inserted zero;
-- ``gdn`` (`lic.gdn`): a C × C MVAU on x² (or |x|), the reciprocal-(square-)root
-  table and the output multiply, with the x path buffered meanwhile;
-- ``approx`` (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`): lanes of GDN's
-  decomposed root or reciprocal;
-- ``eltwise`` (`lic.relu`, `lic.add`, …): lanes of simple logic fused on a stream.
+- ``window`` (`hls.window`): line buffers feeding SIMD window elements of MMV pixels per cycle;
+- ``mvau`` (`hls.mvau`): PE × SIMD × MMV products, the weight memory, the
+  input replay buffer and the fused epilogue (rescales: one multiply per lane);
+- ``deconv`` (`hls.deconv`): the polyphase MVAU and its line buffer (and,
+  with all phases at once, the block-row output buffer);
+- ``gdn`` (`hls.gdn`): the C × C norm MVAU on x² (or |x|), the norm's
+  rescales and root table, the x·n product and its rescale, the x path;
+- ``pointwise`` and ``lanes`` (`hls.pointwise`, `hls.lanes`): logic and registers on a stream.
 
-The formulas and their sources are in docs/cost-model.md.
+Cycles per frame are the kernel's loop as `lic_compiler.hls_schedule` times it
+(the same schedule the emitter and `hls-size-fifos` use), so the model is the
+emitted design. Every stage's input FIFO (depth × beat width, sized by
+`hls-size-fifos`) is charged to it. The compute stages (`mvau`, `deconv`,
+`gdn`) are the solver's knobs: `options` lists their legal foldings and
+`option_cost` prices one before it is applied (an MVAU's window generator
+included, its input arriving as fast as it can use it). The formulas and
+their sources are in docs/cost-model.md.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
-from math import ceil
-from typing import ClassVar
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from math import ceil, log2
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import IntegerType, ModuleOp
 
-from lic_compiler.analysis import macs
-from lic_compiler.dialects import lic
+from lic_compiler import hls_schedule as sched
+from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import (
+    MAX_MMV,
+    Beat,
+    DeconvGeometry,
+    MvauGeometry,
+    WindowGeometry,
+    feeding_beat,
+    lanes_group,
+    legal,
+)
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.hw.widths import TABLE_INDEX_BITS, Widths, argument_bits, op_widths
+from lic_compiler.hw.fold import KNOB_STAGES, Folding, folding_of
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
 CONTROL_LUTS = 300
 RAM_STYLES = ("bram", "lutram", "uram")
-# Pixels a GDN stage may take at once: reorder buffers of that many pixels on each side.
-MAX_MMV = 8
-
-
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-@dataclass(frozen=True)
-class Folding:
-    """PE (output lanes) × SIMD (reduction lanes) × MMV (pixels at once), and where
-    the weights and tables live."""
-
-    pe: int
-    simd: int = 1
-    ram_style: str = "none"
-    mmv: int = 1
+MULT_IMPLS = hls.MULT_IMPLS
 
 
 @dataclass(frozen=True)
 class Cost:
-    cycles: int  # per frame, at one folded step per cycle (II = 1)
-    dsp: int
-    bram18: int
-    uram: int
-    lut: int
-    ff: int
-    depth: int  # pipeline cycles from a stage's first window to its first output
+    cycles: int  # per frame: the kernel's loop iterations (II = 1)
+    dsp: int = 0
+    bram18: int = 0
+    uram: int = 0
+    lut: int = 0
+    ff: int = 0
+    depth: int = 0  # pipeline cycles from a stage's first input to its first output
 
     def vector(self) -> tuple[int, int, int, int, int]:
         return (self.dsp, self.bram18, self.uram, self.lut, self.ff)
 
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            max(self.cycles, other.cycles),
+            *(a + b for a, b in zip(self.vector(), other.vector())),
+            depth=self.depth + other.depth,
+        )
 
-@dataclass(frozen=True)
-class _Window:
-    cycles: int
-    memory: hwp.Memory
-    lut: int
-    ff: int
+    def plus(self, m: hwp.Memory, ff: int = 0) -> Cost:
+        return Cost(self.cycles, self.dsp, self.bram18 + m.bram18, self.uram + m.uram, self.lut + m.lut, self.ff + ff, self.depth)
 
 
-def _aligned_slice(cin: int, kh: int, kw: int, simd: int) -> tuple[int, int] | None:
-    """(pixels, channels) of a SIMD slice of the window when it aligns with pixels.
+def bits(t: IntegerType) -> int:
+    return t.width.data
 
-    A slice is part of one pixel's channels (SIMD divides Cin), m whole pixels
-    of a window row (m divides kw), j whole window rows (j divides kh), or the
-    same channel slice of every window pixel (FINN's parallel window).
-    """
-    if cin % simd == 0:
+
+# --- building blocks ------------------------------------------------------------
+
+
+def _aligned_slice(c: int, kh: int, kw: int, simd: int) -> tuple[int, int] | None:
+    """(pixels, channels) of a SIMD slice of the window when it aligns with pixels: part
+    of one pixel's channels, whole pixels of a window row, whole window rows, or the
+    same channel slice of every window pixel (FINN's parallel window)."""
+    if c % simd == 0:
         return 1, simd
-    if simd % (kh * kw) == 0 and cin % (simd // (kh * kw)) == 0:
+    if simd % (kh * kw) == 0 and c % (simd // (kh * kw)) == 0:
         return kh * kw, simd // (kh * kw)
-    if simd % cin:
+    if simd % c:
         return None
-    m = simd // cin
+    m = simd // c
     if kw % m == 0 or (m % kw == 0 and kh % (m // kw) == 0):
-        return m, cin
+        return m, c
     return None
 
 
-def _window(
-    cin: int,
-    h_in: int,
-    w_in: int,
-    kh: int,
-    kw: int,
-    rows: int,
-    simd: int,
-    bits: int,
-    target: int,
-    style: str,
-) -> _Window:
-    """The sliding-window generator that feeds SIMD window elements per cycle.
-
-    Slices aligned with pixels: FINN's addressable cyclic buffer of `rows`
-    rows plus a window's width, banked by pixel so that the slice's pixels
-    are read in one cycle; one slice enters per cycle too. Otherwise the
-    window sits in (double-buffered) registers and a multiplexer picks any
-    SIMD slice; the rows wait in line buffers whose input width (lanes) is
-    the smallest that keeps ingest within `target` cycles. Either way the
-    window generator never sets the pace of its MVAU (for stride ≤ kernel).
-    With ``style`` uram the deep buffers go to UltraRAM.
-    """
-    aligned = _aligned_slice(cin, kh, kw, simd)
+def window_cost(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int, a: int, style: str) -> Cost:
+    """The sliding-window generator: a ring of rows feeding SIMD elements of MMV windows
+    per cycle. Aligned slices: FINN's cyclic buffer banked by pixel (× MMV banks, one
+    per pixel read at once); otherwise the window sits in registers and a multiplexer
+    picks any slice. With ``style`` uram the deep buffers go to UltraRAM."""
+    cycles = sched.window_schedule(g, in_beat, simd, mmv).iters
+    ring = g.ring()
+    aligned = _aligned_slice(g.c, g.kh, g.kw, simd)
     if aligned is not None:
         banks, word = aligned
-        bank = hwp.buffer(ceil((rows * w_in + kw) * cin // word / banks), word * bits, style)
+        banks *= mmv
+        bank = hwp.buffer(ceil(ring * g.w * g.c / word / banks), word * a, style)
         mem = hwp.Memory(banks * bank.bram18, banks * bank.uram, banks * bank.lut)
-        return _Window(h_in * w_in * cin // simd, mem, CONTROL_LUTS + mem.lut, simd * bits)
-    choices = divisors(cin) + [cin * m for m in divisors(w_in)[1:]]
-    lanes = next((n for n in choices if h_in * w_in * cin // n <= target), choices[-1])
-    row = hwp.buffer(w_in * cin // lanes, lanes * bits, style)
-    window = kh * kw * cin
-    mux = ceil((ceil(window / simd) - 1) / 3)  # LUT6s per bit of an n:1 multiplexer
-    return _Window(
-        cycles=h_in * w_in * cin // lanes,
-        memory=hwp.Memory(rows * row.bram18, rows * row.uram, rows * row.lut),
-        lut=CONTROL_LUTS + rows * row.lut + simd * bits * mux,
-        ff=2 * window * bits,
-    )
+        return Cost(cycles, lut=CONTROL_LUTS, ff=mmv * simd * a, depth=g.w * (g.kh - g.ph)).plus(mem)
+    row = hwp.buffer(g.w * g.c // in_beat.values, in_beat.values * a, style)
+    mux = ceil((ceil(g.k / simd) - 1) / 3)  # LUT6s per bit of an n:1 multiplexer
+    mem = hwp.Memory(ring * row.bram18, ring * row.uram, ring * row.lut)
+    return Cost(
+        cycles, lut=CONTROL_LUTS + mmv * simd * a * mux, ff=2 * mmv * g.k * a, depth=g.w * (g.kh - g.ph)
+    ).plus(mem)
 
 
-def _legal(what: str, value: int, choices: Sequence[int], rule: str) -> str | None:
-    if value in choices:
-        return None
-    shown = ", ".join(map(str, choices[:24])) + (", …" if len(choices) > 24 else "")
-    return f"{what}={value} is not legal ({rule}); choose one of {shown}"
+def products(count: int, pairs_sharing: int, w: int, a: int, impl: str) -> tuple[int, int]:
+    """(DSPs, LUTs) of `count` w × a products, of which pairs share an operand
+    (`pairs_sharing` ≤ count/2 pack into one DSP48E2 each when both are ≤ 8 bits), placed
+    in DSPs or in fabric (FINN-R's LUT multiplier)."""
+    if impl == "fabric" or hwp.mult_mapping(w, a) == "lut":
+        return 0, count * hwp.lut_mult(w, a)
+    if hwp.mult_mapping(w, a) == "dsp-packed":
+        return count - pairs_sharing, 0
+    return count * hwp.dsp_per_mult(w, a), 0
+
+
+def array_cost(pe: int, simd: int, mmv: int, w: int, a: int, acc: int, impl: str) -> tuple[int, int, int]:
+    """(DSP, LUT, FF) of a PE × SIMD × MMV multiply-accumulate array: products (the PE
+    or MMV lanes sharing an operand pack in pairs), the reduction (an adder tree in
+    fabric; the DSP cascade otherwise, cut every `DSP_CHAIN` or `PACKED_CHAIN`) and the
+    accumulators."""
+    lanes = pe * mmv
+    count = lanes * simd
+    dsp, lut = products(count, (lanes // 2) * simd, w, a, impl)
+    if dsp == 0:
+        lut += lanes * (w + a) * (2 * simd - 1)
+        ff = count * (w + a)
+    else:
+        chain = hwp.PACKED_CHAIN if hwp.mult_mapping(w, a) == "dsp-packed" else hwp.DSP_CHAIN
+        lut += lanes * (ceil(simd / chain) - 1) * acc
+        ff = 0
+    return dsp, ceil(1.1 * (lut + lanes * acc)), ff + 2 * lanes * acc
+
+
+def steps_cost(steps: Sequence[hls.PointwiseStep], element: IntegerType, lanes: int) -> Cost:
+    """A fused pointwise chain on `lanes` values per cycle: a rescale's multiply takes a
+    DSP (27 × 18) per lane, a table its ROM (two lanes per dual-port BRAM) and logic."""
+    total = Cost(0)
+    t = element
+    for step in steps:
+        b = bits(t)
+        match step:
+            case hls.RescaleStep():
+                m = max(step.params()[0])
+                dsp = lanes * hwp.dsp_per_mult(b, m.bit_length() + 1)
+                total = total + Cost(0, dsp=dsp, lut=lanes * (b + bits(step.type)), ff=lanes * b, depth=4)
+            case hls.TableStep():
+                approx = Approx(step.function.data, **step.approx_params())  # type: ignore[arg-type]
+                one = approx.cost(b)
+                total = total + Cost(
+                    0,
+                    dsp=lanes * one.dsp,
+                    bram18=ceil(lanes / 2) * one.bram18,
+                    lut=lanes * one.luts,
+                    ff=lanes * (b + ENTRY_WIDTH * (1 + one.multipliers)),
+                    depth=one.latency_cycles,
+                )
+            case hls.SquareStep():
+                dsp, lut = products(lanes, 0, b, b, "dsp")
+                total = total + Cost(0, dsp=dsp, lut=lut, ff=lanes * bits(step.type), depth=3)
+            case _:  # relu, abs: a mux or a negation per bit
+                total = total + Cost(0, lut=lanes * b * (1 if isinstance(step, hls.ReluStep) else 2), depth=1)
+        t = step.result_type(t)
+    return total
+
+
+def acc_bits(w: int, a: int, reduction: int) -> int:
+    return w + a - 1 + max(1, ceil(log2(max(reduction, 2))))
+
+
+# --- stage models ------------------------------------------------------------------
 
 
 @dataclass(eq=False)
-class Stage(ABC):
-    """One hardware stage: the op it implements and where it sits."""
+class StageModel:
+    """One emitted stage of a function's dataflow."""
 
     function: str
-    layer: int
-    op: Operation
-    kind: ClassVar[str]
-    # Whether the folding is a user-visible knob (IR properties, parallelism.json).
-    folded: ClassVar[bool] = True
-    # Whether the stage takes several pixels at once (the MMV knob).
-    has_mmv: ClassVar[bool] = False
-    widths: Widths = field(init=False)
-
-    @property
-    def name(self) -> str:
-        return self.op.results[0].name_hint or f"{self.op.name}#{self.layer}"
+    index: int
+    name: str  # the C++ function's name (unique within the function)
+    op: hls.StageOp
+    kind = "stage"
 
     @property
     def label(self) -> str:
-        return f"@{self.function} #{self.layer} %{self.name} ({self.op.name})"
+        return f"@{self.function} {self.name} ({self.op.name})"
 
     @property
-    def input_shape(self) -> tuple[int, ...]:
-        return lic.tensor_shape(self.op.operands[0])
-
-    @property
-    def output_shape(self) -> tuple[int, ...]:
-        return lic.tensor_shape(self.op.results[0])
+    def knob(self) -> bool:
+        return isinstance(self.op, KNOB_STAGES)
 
     @property
     def macs(self) -> int:
-        return macs(self.op)
+        return 0
+
+    def fifo(self) -> hwp.Memory:
+        """The input FIFO (region inputs are AXI ports, not FIFOs)."""
+        s = self.op.in_type
+        if not isinstance(self.op.input.owner, hls.StageOp):
+            return hwp.Memory()
+        return hwp.buffer(s.depth.data, s.beat.values * s.bits)
+
+    def cost(self) -> Cost:
+        """Cycles and resources of the stage as the IR describes it, its input FIFO included."""
+        return self.own_cost().plus(self.fifo())
+
+    def own_cost(self) -> Cost:
+        s = self.op.in_type
+        cycles = sched.schedule(self.op).iters
+        return Cost(cycles, lut=20 + s.beat.values * s.bits, ff=s.beat.values * s.bits, depth=2)
+
+
+@dataclass(eq=False)
+class WindowModel(StageModel):
+    kind = "window"
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        assert isinstance(op, hls.WindowOp)
+        o = op.out_type
+        style = _style(_consumer(op))
+        return window_cost(op.geometry(), op.in_type.beat, o.lanes.data, o.pixels.data, o.bits, style)
+
+
+def _consumer(op: hls.StageOp) -> hls.StageOp:
+    return next(iter(op.output.uses)).operation  # type: ignore[return-value]
+
+
+def _style(op: object) -> str:
+    return op.ram_style.data if isinstance(op, hls.FoldedStageOp) and op.ram_style is not None else "bram"
+
+
+@dataclass(eq=False)
+class LanesModel(StageModel):
+    kind = "lanes"
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        c, h, w = op.in_type.get_shape()
+        gp, gc = lanes_group(c, op.in_type.beat, op.out_type.beat)
+        held = 2 * gp * gc * op.in_type.bits  # two groups: one arriving, one leaving
+        mem = hwp.buffer(2 * gp * gc // op.in_type.beat.values, op.in_type.beat.values * op.in_type.bits)
+        mux = op.out_type.beat.values * op.in_type.bits * ceil(max(gp * gc // op.out_type.beat.values - 1, 0) / 3)
+        cycles = sched.schedule(op).iters
+        if held <= 1024:  # small groups sit in registers
+            return Cost(cycles, lut=CONTROL_LUTS // 3 + mux, ff=held, depth=2)
+        return Cost(cycles, lut=CONTROL_LUTS // 3 + mux, ff=op.out_type.beat.values * op.in_type.bits, depth=2).plus(mem)
+
+
+@dataclass(eq=False)
+class PointwiseModel(StageModel):
+    kind = "pointwise"
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        assert isinstance(op, hls.PointwiseOp)
+        lanes = op.in_type.beat.values
+        steps = steps_cost(op.steps.data, op.in_type.element_type, lanes)  # type: ignore[arg-type]
+        return Cost(sched.schedule(op).iters, lut=20) + steps
+
+
+@dataclass(eq=False)
+class KnobModel(StageModel):
+    """A compute stage whose folding the solver picks."""
 
     @property
-    def operand_bits(self) -> tuple[int, int]:
-        """(weight, operand) bits of each of the stage's multiplies."""
-        return self.widths.weight, self.widths.act_in
+    def weight_bits(self) -> int:
+        raise NotImplementedError
 
     @property
-    def dsp_macs(self) -> float:
-        """DSP slices × cycles per frame that the stage's MACs need at best: half a
-        DSP-cycle per MAC when two pack into one DSP48E2, none in fabric."""
-        return self.macs * hwp.array_dsps(2, 1, *self.operand_bits) / 2
+    def operand_bits(self) -> int:
+        """Bits of the activation operand of the stage's products."""
+        return self.op.in_type.bits
 
-    @property
-    def has_weights(self) -> bool:
-        return True
+    def pe_choices(self) -> list[int]:
+        raise NotImplementedError
 
-    @abstractmethod
-    def pe_choices(self) -> list[int]: ...
+    def simd_choices(self) -> list[int]:
+        raise NotImplementedError
 
-    @abstractmethod
-    def simd_choices(self) -> list[int]: ...
+    def mmv_choices(self, simd: int, limit: int) -> list[int]:
+        raise NotImplementedError
 
-    def mmv_choices(self) -> list[int]:
-        return [1]
+    def rules(self) -> tuple[str, str, str]:
+        raise NotImplementedError
 
-    @abstractmethod
-    def cost(self, f: Folding) -> Cost:
-        """Cycles and resources of this stage with folding `f` (assumed legal)."""
+    def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
+        """Cost with folding `f`, the input arriving with `in_beat` (None: as fast as used)."""
+        raise NotImplementedError
 
-    @property
-    def fill_rows(self) -> float:
-        """Input rows that must arrive before the first output (latency model)."""
-        return 0.0
+    def own_cost(self) -> Cost:
+        return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
 
-    def foldings(self, ram_styles: Sequence[str]) -> list[Folding]:
-        styles = ram_styles if self.has_weights else ("none",)
+    def option_cost(self, f: Folding) -> Cost:
+        return self.folding_cost(f, None)
+
+    def options(self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int) -> list[Folding]:
         return [
-            Folding(p, s, r, m)
-            for m in self.mmv_choices()
-            for p in self.pe_choices()
+            Folding(p, s, m, r, i)
             for s in self.simd_choices()
-            for r in styles
+            for m in self.mmv_choices(s, max_mmv)
+            for p in self.pe_choices()
+            for r in ram_styles
+            for i in mult_impls
         ]
 
-    def illegal(self, f: Folding, ram_styles: Sequence[str] = RAM_STYLES) -> str | None:
+    def illegal(self, f: Folding, ram_styles: Sequence[str] = RAM_STYLES, max_mmv: int | None = None) -> str | None:
         """Why folding `f` is not legal here, or None."""
-        pe_rule, simd_rule = self.rules
-        styles = ram_styles if self.has_weights else ("none",)
-        if f.ram_style not in styles:
-            return f"ram_style '{f.ram_style}' is not available; choose one of {', '.join(styles)}"
+        if f.ram_style not in ram_styles:
+            return f"ram_style '{f.ram_style}' is not available; choose one of {', '.join(ram_styles)}"
+        if f.mult_impl not in MULT_IMPLS:
+            return f"mult_impl '{f.mult_impl}' is not legal; choose one of {', '.join(MULT_IMPLS)}"
+        pe_rule, simd_rule, mmv_rule = self.rules()
         return (
-            _legal("pe", f.pe, self.pe_choices(), pe_rule)
-            or _legal("simd", f.simd, self.simd_choices(), simd_rule)
-            or _legal("mmv", f.mmv, self.mmv_choices(), self.mmv_rule)
+            legal("pe", f.pe, self.pe_choices(), pe_rule)
+            or legal("simd", f.simd, self.simd_choices(), simd_rule)
+            or legal("mmv", f.mmv, self.mmv_choices(f.simd, max_mmv or 1 << 30), mmv_rule)
         )
 
-    @property
-    def mmv_rule(self) -> str:
-        return "only GDN stages take several pixels at once"
 
-    @property
-    @abstractmethod
-    def rules(self) -> tuple[str, str]:
-        """The legality rules of PE and SIMD, in words."""
+def _mvau(
+    g: MvauGeometry, f: Folding, w_bits: int, a_bits: int, acc: int, epilogue: Cost, cycles: int,
+    words: int | None = None,
+) -> Cost:
+    """An MVAU's array, weight memory (`words` of PE × SIMD weights; default one per
+    fold and step), replay buffer and epilogue (`epilogue` per lane)."""
+    nf, sf = g.folds(f.pe, f.simd)
+    dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, f.mult_impl)
+    weights = hwp.memory(nf * sf if words is None else words, f.pe * f.simd * w_bits, f.ram_style)
+    # The input vector is replayed once per PE fold (FINN's MVAU input buffer).
+    replay = hwp.buffer(sf, f.mmv * f.simd * a_bits) if nf > 1 else hwp.Memory()
+    if f.ram_style == "lutram":
+        ff += f.pe * f.simd * w_bits  # distributed RAM reads are registered in fabric
+    lanes = f.pe * f.mmv
+    core = Cost(
+        cycles, dsp=dsp + lanes * epilogue.dsp, bram18=lanes * epilogue.bram18,
+        lut=CONTROL_LUTS + lut + lanes * epilogue.lut, ff=ff + f.mmv * f.simd * a_bits + lanes * epilogue.ff,
+        depth=sf + 10 + epilogue.depth,
+    )
+    return core.plus(weights).plus(replay)
 
 
 @dataclass(eq=False)
-class ConvStage(Stage):
-    kind = "conv"
-
-    def __post_init__(self) -> None:
-        op = self.op
-        assert isinstance(op, lic.Conv2dOp)
-        self.widths = op_widths(op.input, op.weight, op.output)
-        _, self.cin, self.h_in, self.w_in = self.input_shape
-        _, self.cout, self.h_out, self.w_out = self.output_shape
-        self.kh, self.kw = op.kernel()
-        self.ph = op.paddings()[0]
+class MvauModel(KnobModel):
+    kind = "mvau"
 
     @cached_property
-    def reduction(self) -> int:
-        return self.cin * self.kh * self.kw
+    def window(self) -> hls.WindowOp | None:
+        producer = self.op.input.owner
+        return producer if isinstance(producer, hls.WindowOp) else None
+
+    @cached_property
+    def geometry(self) -> MvauGeometry:
+        k, h, w = self.op.in_type.get_shape()
+        return MvauGeometry(k, self.op.out_type.channels, h, w)
 
     @property
-    def rules(self) -> tuple[str, str]:
-        return (
-            f"PE divides the {self.cout} output channels",
-            f"SIMD divides the reduction Cin·kh·kw = {self.reduction}",
-        )
+    def macs(self) -> int:
+        return self.geometry.macs()
+
+    @property
+    def weight_bits(self) -> int:
+        return bits(self.op.weight.type.get_element_type())  # type: ignore[attr-defined]
 
     def pe_choices(self) -> list[int]:
-        return divisors(self.cout)
+        return self.geometry.pe_choices()
 
     def simd_choices(self) -> list[int]:
-        return divisors(self.reduction)
+        return self.geometry.simd_choices()
 
-    @property
-    def fill_rows(self) -> float:
-        return max(self.kh - self.ph, 1)
+    def mmv_choices(self, simd: int, limit: int) -> list[int]:
+        return self.geometry.mmv_choices(limit)
 
-    def cost(self, f: Folding) -> Cost:
-        w = self.widths
-        folds = (self.reduction // f.simd) * (self.cout // f.pe)
-        mvau = self.h_out * self.w_out * folds
-        win = _window(
-            self.cin, self.h_in, self.w_in, self.kh, self.kw, self.kh - 1, f.simd, w.act_in, mvau,
-            f.ram_style,
-        )
-        return _mvau_cost(
-            f, self.reduction, self.cout, folds, w, w.act_in, max(mvau, win.cycles), win
+    def rules(self) -> tuple[str, str, str]:
+        g = self.geometry
+        return (
+            f"PE divides the {g.cout} output channels",
+            f"SIMD divides the reduction of {g.k}",
+            f"MMV divides the row of {g.w} pixels",
         )
 
+    @cached_property
+    def epilogue(self) -> Cost:
+        op = self.op
+        return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[arg-type]
 
-def _mvau_cost(
-    f: Folding,
-    reduction: int,
-    cout: int,
-    weight_words: int,
-    w: Widths,
-    operand_bits: int,
-    cycles: int,
-    win: _Window,
-) -> Cost:
-    """A PE × SIMD (× MMV pixels) matrix-vector unit with its weight memory, input
-    replay buffer and window; the MMV pixels share each weight read."""
-    acc = w.acc(reduction, operand_bits)
-    lanes = f.pe * f.mmv
-    weights = hwp.memory(weight_words, f.pe * f.simd * w.weight, f.ram_style)
-    # The input vector is replayed once per PE fold (FINN's MVAU input buffer).
-    replay = (
-        hwp.buffer(ceil(reduction / f.simd), f.mmv * f.simd * operand_bits)
-        if f.pe < cout
-        else hwp.Memory()
-    )
-    lut_mapped = hwp.mult_mapping(w.weight, operand_bits) == "lut"
-    ff = 2 * lanes * acc + f.mmv * f.simd * operand_bits + win.ff
-    if lut_mapped:
-        ff += lanes * f.simd * (w.weight + operand_bits)
-    if f.ram_style == "lutram":
-        ff += f.pe * f.simd * w.weight  # distributed RAM reads are registered in fabric
-    return Cost(
-        cycles=cycles,
-        dsp=hwp.array_dsps(lanes, f.simd, w.weight, operand_bits),
-        bram18=weights.bram18 + replay.bram18 + win.memory.bram18,
-        uram=weights.uram + win.memory.uram,
-        lut=CONTROL_LUTS
-        + hwp.array_luts(lanes, f.simd, w.weight, operand_bits, acc)
-        + weights.lut
-        + replay.lut
-        + win.lut,
-        ff=ff,
-        depth=ceil(reduction / f.simd) + 10,
-    )
-
-
-def _phase_taps(k: int, s: int, p: int, out: int) -> list[tuple[int, int]]:
-    """Per output phase r (o ≡ r mod s): (kernel taps that reach it, outputs in it)."""
-    return [
-        (sum(1 for t in range(k) if (r + p - t) % s == 0), len(range(r, out, s)))
-        for r in range(s)
-    ]
+    def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
+        g, op = self.geometry, self.op
+        a = op.in_type.bits
+        nf, sf = g.folds(f.pe, f.simd)
+        cycles = sched.mvau_cycles(g.h * g.w, nf, sf, f.mmv)
+        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles)
+        if in_beat is None and self.window is not None:  # an option: its window generator too
+            g = self.window.geometry()
+            return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
+        return core
 
 
 @dataclass(eq=False)
-class PolyphaseStage(Stage):
-    """Transposed convolution as s_h·s_w sub-kernel convolutions on the input grid.
+class GdnModel(KnobModel):
+    kind = "gdn"
 
-    Two schedules, told apart by SIMD. *Phases in turn*: each input row is
-    visited once per row phase, emitting the column phases interleaved, so
-    rows leave in raster order; a phase with t taps reduces over Cin·t
-    products, SIMD lanes beyond Cin take several taps at once, and a phase
-    whose reduction is not a multiple of SIMD idles the rest of its last step
-    (the cycle count includes that). *Phases at once* (transforming the
-    deconvolution into s² convolutions, TDC): every phase takes e channels of
-    each of its taps per cycle, SIMD = e × all taps, so all phases finish
-    together with no idle lane; the odd output rows wait in a row buffer
-    (counted) while the even ones stream out.
-    """
+    @cached_property
+    def geometry(self) -> MvauGeometry:
+        c, h, w = self.op.in_type.get_shape()
+        return MvauGeometry(c, c, h, w)
 
+    @property
+    def macs(self) -> int:
+        return self.geometry.macs()
+
+    @property
+    def weight_bits(self) -> int:
+        return bits(self.op.gamma.type.get_element_type())  # type: ignore[attr-defined]
+
+    def pe_choices(self) -> list[int]:
+        return self.geometry.pe_choices()
+
+    def simd_choices(self) -> list[int]:
+        return self.geometry.simd_choices()
+
+    def mmv_choices(self, simd: int, limit: int) -> list[int]:
+        return self.geometry.mmv_choices(limit)
+
+    @property
+    def operand_bits(self) -> int:
+        return bits(self.op.operand_type())  # type: ignore[attr-defined]
+
+    def rules(self) -> tuple[str, str, str]:
+        g = self.geometry
+        return (f"PE divides the {g.k} channels", f"SIMD divides the {g.k} channels", f"MMV divides the row of {g.w} pixels")
+
+    @cached_property
+    def per_lane(self) -> Cost:
+        """One output lane's norm steps, x·n product (in the stage's placement) and epilogue."""
+        op = self.op
+        assert isinstance(op, hls.GdnOp)
+        norm = steps_cost(op.norm.data, op.acc_type, 1)  # type: ignore[arg-type]
+        epilogue = steps_cost(op.epilogue.data, op.product_type, 1)  # type: ignore[arg-type]
+        return norm + epilogue
+
+    def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
+        g, op = self.geometry, self.op
+        assert isinstance(op, hls.GdnOp)
+        a, q = op.in_type.bits, bits(op.operand_type())
+        nf, sf = g.folds(f.pe, f.simd)
+        cycles = sched.mvau_cycles(g.h * g.w, nf, sf, f.mmv)
+        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.per_lane, cycles)
+        lanes = f.pe * f.mmv
+        # x·n per output lane, where the stage puts its products.
+        dsp, lut = products(lanes, 0, a, bits(op.norm_type()), f.mult_impl)
+        # x², or |x|, of SIMD inputs of MMV pixels per cycle.
+        pre_dsp, pre_lut = (
+            products(f.mmv * f.simd, 0, a, a, f.mult_impl)
+            if isinstance(op.prologue.data[0], hls.SquareStep)
+            else (0, f.mmv * f.simd * a)
+        )
+        # The x path: two pixel groups deep.
+        xs = hwp.buffer(2 * g.k // f.pe, lanes * a)
+        return Cost(
+            cycles, core.dsp + dsp + pre_dsp, core.bram18, core.uram, core.lut + lut + pre_lut,
+            core.ff + lanes * (a + bits(op.product_type)), core.depth + 3,
+        ).plus(xs)
+
+
+@dataclass(eq=False)
+class DeconvModel(KnobModel):
     kind = "deconv"
 
-    def __post_init__(self) -> None:
-        op = self.op
-        assert isinstance(op, lic.ConvTranspose2dOp)
-        self.widths = op_widths(op.input, op.weight, op.output)
-        _, self.cin, self.h_in, self.w_in = self.input_shape
-        _, self.cout, self.h_out, self.w_out = self.output_shape
-        (kh, kw), (sh, sw), (ph, pw) = op.kernel(), op.strides(), op.paddings()
-        self.ph, self.sh = ph, sh
-        ys, xs = _phase_taps(kh, sh, ph, self.h_out), _phase_taps(kw, sw, pw, self.w_out)
-        # (taps, output pixels) of each 2-D phase
-        self.phases = [(ty * tx, ny * nx) for ty, ny in ys for tx, nx in xs]
-        self.kh_sub, self.kw_sub = max(t for t, _ in ys), max(t for t, _ in xs)
+    @cached_property
+    def geometry(self) -> DeconvGeometry:
+        return self.op.geometry()  # type: ignore[attr-defined]
 
     @property
-    def max_taps(self) -> int:
-        return max(t for t, _ in self.phases)
+    def macs(self) -> int:
+        return self.geometry.macs()
 
     @property
-    def all_taps(self) -> int:
-        """Taps of all phases together (k² when every phase has outputs)."""
-        return sum(t for t, n in self.phases if n)
+    def weight_bits(self) -> int:
+        return bits(self.op.weight.type.get_element_type())  # type: ignore[attr-defined]
 
-    @property
-    def rules(self) -> tuple[str, str]:
+    def pe_choices(self) -> list[int]:
+        return self.geometry.pe_choices()
+
+    def simd_choices(self) -> list[int]:
+        return self.geometry.simd_choices()
+
+    def mmv_choices(self, simd: int, limit: int) -> list[int]:
+        return self.geometry.mmv_choices(simd, limit)
+
+    def rules(self) -> tuple[str, str, str]:
+        g = self.geometry
         return (
-            f"PE divides the {self.cout} output channels",
-            f"SIMD divides Cin = {self.cin}, or is Cin × m taps with m ≤ {self.max_taps} "
-            f"(phases in turn), or {self.all_taps} taps × a divisor of Cin (phases at once)",
+            f"PE divides the {g.cout} output channels",
+            f"SIMD divides Cin = {g.cin}, or is Cin × m taps with m ≤ {max(g.taps)} (phases in turn), "
+            f"or {g.all_taps} taps × a divisor of Cin (phases at once)",
+            f"MMV > 1 needs all phases at once and divides the {g.qw} blocks of a row",
         )
 
-    def pe_choices(self) -> list[int]:
-        return divisors(self.cout)
-
-    def _sequential(self) -> list[int]:
-        return divisors(self.cin) + [self.cin * m for m in range(2, self.max_taps + 1)]
-
-    def simd_choices(self) -> list[int]:
-        at_once = [self.all_taps * e for e in divisors(self.cin)]
-        return sorted(set(self._sequential()) | set(at_once))
-
-    def channels_at_once(self, simd: int) -> int | None:
-        """With all phases at once, the channels of each tap taken per cycle; else None."""
-        if simd in self._sequential() or simd % self.all_taps:
-            return None
-        return simd // self.all_taps
-
-    @property
-    def fill_rows(self) -> float:
-        return self.ph // self.sh + 1
-
-    def steps(self, simd: int) -> list[tuple[int, int]]:
-        """Per phase: (SIMD steps of one output pixel's reduction, output pixels)."""
-        return [(ceil(self.cin * t / simd), n) for t, n in self.phases if t]
-
-    def cost(self, f: Folding) -> Cost:
-        pe_folds = self.cout // f.pe
-        e = self.channels_at_once(f.simd)
-        if e is None:
-            steps = self.steps(f.simd)
-            cycles = pe_folds * sum(s * n for s, n in steps)
-            words = pe_folds * sum(s for s, _ in steps)
-            window_simd = f.simd
-        else:
-            # Every phase takes e channels of each of its taps per cycle: balanced, no idle lane.
-            cycles = pe_folds * (self.cin // e) * max(n for _, n in self.phases)
-            words = pe_folds * (self.cin // e)
-            window_simd = self.kh_sub * self.kw_sub * e
-        win = _window(
-            self.cin, self.h_in, self.w_in, self.kh_sub, self.kw_sub, self.kh_sub,
-            window_simd, self.widths.act_in, cycles, f.ram_style,
-        )
-        core = _mvau_cost(
-            f, self.cin * self.max_taps, self.cout, words, self.widths, self.widths.act_in,
-            max(cycles, win.cycles), win,
-        )
-        if e is None:
-            return core
-        rows = hwp.buffer(
-            (self.sh - 1) * self.w_out * self.cout // f.pe, f.pe * self.widths.act_out, f.ram_style
-        )
-        return replace(
-            core, bram18=core.bram18 + rows.bram18, uram=core.uram + rows.uram, lut=core.lut + rows.lut
-        )
-
-
-@dataclass(eq=False)
-class GdnStage(Stage):
-    """GDN/IGDN per pixel: norm_i = β_i + Σ_j γ_ij·x_j² (or |x_j|), then y_i = x_i·f(norm_i).
-
-    The C × C MVAU reduces over input channels (SIMD) for PE output channels
-    of MMV pixels at once; f (1/√, √ or 1/·) is a table indexed by the
-    normalised norm, except for inverse L1 GDN whose f is the identity; the x
-    vector waits in a two-pixel buffer meanwhile. With a power-of-two C every
-    PE × SIMD folding of the C² products per pixel is a power of two, so the
-    pixel lanes (MMV dividing W, reorder buffers of MMV pixels on either side)
-    are what gives the cycle counts between them.
-    """
-
-    kind = "gdn"
-    has_mmv = True
-
-    def __post_init__(self) -> None:
+    @cached_property
+    def epilogue(self) -> Cost:
         op = self.op
-        assert isinstance(op, lic.GdnOp)
-        self.widths = op_widths(op.input, op.gamma, op.output)
-        _, self.c, self.h, self.w = self.input_shape
-        self.standard = op.form.data == "standard"
-        self.table = not (op.form.data == "l1" and op.is_inverse)
-        # The norm's function: 1/√ (GDN), √ (IGDN) or 1/· (L1 GDN; none for inverse L1).
-        self.root = ("sqrt" if op.is_inverse else "rsqrt") if self.standard else "reciprocal"
+        return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[arg-type]
 
-    @property
-    def norm_bits(self) -> int:
-        """Bits of the MVAU's operand: x² is twice as wide as x; |x| is as wide."""
-        return 2 * self.widths.act_in if self.standard else self.widths.act_in
-
-    @property
-    def operand_bits(self) -> tuple[int, int]:
-        return self.widths.weight, self.norm_bits
-
-    @property
-    def rules(self) -> tuple[str, str]:
-        return (f"PE divides the {self.c} channels", f"SIMD divides the {self.c} channels")
-
-    def pe_choices(self) -> list[int]:
-        return divisors(self.c)
-
-    def simd_choices(self) -> list[int]:
-        return divisors(self.c)
-
-    def mmv_choices(self) -> list[int]:
-        return [m for m in divisors(self.w) if m <= MAX_MMV]
-
-    @property
-    def mmv_rule(self) -> str:
-        return f"MMV divides the width {self.w} and is at most {MAX_MMV}"
-
-    def cost(self, f: Folding) -> Cost:
-        w, a, m = self.widths, self.widths.act_in, f.mmv
-        lanes = f.pe * m
-        folds = (self.c // f.simd) * (self.c // f.pe)
-        # Squares (or absolute values) of SIMD inputs of MMV pixels per cycle, in LUTs.
-        pre = m * f.simd * (hwp.lut_mult(a, a) if self.standard else a)
-        # The x path (two pixels deep), plus the pixel reorder buffers when MMV > 1.
-        bufs = [hwp.buffer(2 * self.c // f.pe, lanes * a)]
-        if m > 1:
-            bufs += [hwp.buffer(2 * self.c // f.simd, m * f.simd * a), bufs[0]]
-        mem = hwp.Memory(bram18=sum(b.bram18 for b in bufs), lut=sum(b.lut for b in bufs))
-        win = _Window(0, mem, pre + mem.lut, m * f.simd * a)
-        core = _mvau_cost(
-            f, self.c, self.c, folds, w, self.norm_bits, self.h * self.w // m * folds, win
-        )
-        acc = w.acc(self.c, self.norm_bits)
-        root = (
-            _lanes_cost(Approx(self.root, "table", table_bits=TABLE_INDEX_BITS), acc, lanes)
-            if self.table
-            else Cost(0, 0, 0, 0, 0, 0, 0)
-        )
-        scale_bits = ENTRY_WIDTH if self.table else acc
-        return Cost(
-            cycles=core.cycles,
-            dsp=core.dsp + root.dsp + lanes * hwp.dsp_per_mult(a, scale_bits),
-            bram18=core.bram18 + root.bram18,
-            uram=core.uram,
-            lut=core.lut + root.lut,
-            ff=core.ff + root.ff + lanes * (scale_bits + a),
-            depth=core.depth + root.depth + 3,
-        )
+    def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
+        g, op = self.geometry, self.op
+        a = op.in_type.bits
+        e = g.at_once_channels(f.simd)
+        # An option writes the beat refold will give it; an applied stage, its stream's.
+        out_pixels = g.out_pixels(f.pe, f.simd, f.mmv) if in_beat is None else op.out_type.pixels.data
+        in_beat = in_beat or _deconv_feed(g, f.pe, f.simd, f.mmv)
+        timing = sched.deconv_schedule(g, in_beat, f.pe, f.simd, f.mmv, out_pixels)
+        cycles = timing.iters
+        nf = g.cout // f.pe
+        words = nf * (g.cin // e if e is not None else sum(g.steps(f.simd)))
+        mvau = MvauGeometry(g.cin * max(g.taps), g.cout, g.h, g.w)
+        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words)
+        ring = timing.constants["RING"]
+        lines = hwp.buffer(ring * g.w * g.cin // in_beat.values, in_beat.values * a, f.ram_style)
+        core = core.plus(lines)
+        if e is not None:  # finished block rows wait for their turn to leave
+            rows = hwp.buffer(2 * g.sh * g.wo * g.cout // (f.pe * out_pixels), f.pe * out_pixels * bits(op.out_type.element_type), f.ram_style)
+            core = core.plus(rows)
+        return core
 
 
-# Per-lane LUTs of each elementwise op, per output bit (mux, negate, add, shift-add).
-_ELTWISE_LUTS_PER_BIT = {
-    "lic.relu": 1,
-    "lic.abs": 2,
-    "lic.leaky_relu": 2,
-    "lic.add": 1,
-    "lic.mul": 0,
-    "lic.rescale": 1,  # rounding add and saturation; the multiply is a DSP
-}
-
-# Bits of `lic.rescale`'s multiplier (it is below 2^31).
-RESCALE_MULTIPLIER_BITS = 31
+@lru_cache(maxsize=4096)
+def _window_feed(g: WindowGeometry, simd: int, mmv: int) -> Beat:
+    """The narrowest input beat that keeps a window generator at (about) its emitting pace."""
+    emits = g.ho * g.wo // mmv * (g.k // simd)
+    return feeding_beat(g.c, g.h, g.w, lambda b: sched.window_schedule(g, b, simd, mmv).iters <= emits * (1 + 1 / g.ho))
 
 
-@dataclass(eq=False)
-class EltwiseStage(Stage):
-    """Elementwise ops on a stream, `pe` lanes wide; fused next to their producer."""
-
-    kind = "eltwise"
-    folded = False
-
-    def __post_init__(self) -> None:
-        out = self.op.results[0]
-        self.widths = op_widths(self.op.operands[0], None, out)
-        _, self.c, self.h, self.w = self.output_shape
-
-    @property
-    def has_weights(self) -> bool:
-        return False
-
-    @property
-    def rules(self) -> tuple[str, str]:
-        return (f"lanes divide the {self.c} channels", "SIMD is 1")
-
-    def pe_choices(self) -> list[int]:
-        return divisors(self.c)
-
-    def simd_choices(self) -> list[int]:
-        return [1]
-
-    def cost(self, f: Folding) -> Cost:
-        a = self.widths.act_out
-        dsp = 0
-        if self.op.name == "lic.mul":
-            # GDN's x·f: x may be wider than the rescaled product (a 16-bit x, an 8-bit output).
-            a = max(a, self.widths.act_in)
-            dsp = f.pe * hwp.dsp_per_mult(a, a)
-        elif self.op.name == "lic.rescale":
-            dsp = f.pe * hwp.dsp_per_mult(self.widths.act_in, RESCALE_MULTIPLIER_BITS)
-        return Cost(
-            cycles=self.h * self.w * self.c // f.pe,
-            dsp=dsp,
-            bram18=0,
-            uram=0,
-            lut=20 + f.pe * a * _ELTWISE_LUTS_PER_BIT[self.op.name],
-            ff=f.pe * a,
-            depth=2,
-        )
-
-
-@dataclass(eq=False)
-class ApproxStage(Stage):
-    """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`,
-    or its integer `lic.table`), one result per lane per cycle, costed by
-    `lic_compiler.gdn_approx`."""
-
-    kind = "approx"
-    folded = False
-
-    def __post_init__(self) -> None:
-        self.widths = op_widths(self.op.operands[0], None, self.op.results[0])
-        _, self.c, self.h, self.w = self.output_shape
-
-    def _param(self, name: str) -> int | None:
-        attr = self.op.properties.get(name)
-        return attr.value.data if attr is not None else None  # type: ignore[union-attr]
-
-    @property
-    def has_weights(self) -> bool:
-        return False
-
-    @property
-    def rules(self) -> tuple[str, str]:
-        return (f"lanes divide the {self.c} channels", "SIMD is 1")
-
-    def pe_choices(self) -> list[int]:
-        return divisors(self.c)
-
-    def simd_choices(self) -> list[int]:
-        return [1]
-
-    def cost(self, f: Folding) -> Cost:
-        op = self.op
-        approx = (
-            Approx(op.function.data, **op.approx_params())  # type: ignore[attr-defined, arg-type]
-            if isinstance(op, lic.TableOp)
-            else Approx.of(op)
-        )
-        root = _lanes_cost(approx, argument_bits(op.operands[0]), f.pe)
-        return Cost(
-            cycles=self.h * self.w * self.c // f.pe,
-            dsp=root.dsp,
-            bram18=root.bram18,
-            uram=0,
-            lut=50 + root.lut,
-            ff=root.ff,
-            depth=root.depth,
-        )
-
-
-def _lanes_cost(approx: Approx, input_bits: int, lanes: int) -> Cost:
-    """`lanes` root/reciprocal units; two lanes share a dual-port block-RAM table."""
-    one = approx.cost(input_bits)
-    return Cost(
-        cycles=0,
-        dsp=lanes * one.dsp,
-        bram18=ceil(lanes / 2) * one.bram18,
-        uram=0,
-        lut=lanes * one.luts,
-        ff=lanes * (input_bits + ENTRY_WIDTH * (1 + one.multipliers)),
-        depth=one.latency_cycles,
+@lru_cache(maxsize=4096)
+def _deconv_feed(g: DeconvGeometry, pe: int, simd: int, mmv: int) -> Beat:
+    """The narrowest input beat that keeps a transposed convolution at (about) its own pace."""
+    fastest = sched.deconv_schedule(g, Beat(g.cin, g.w), pe, simd, mmv).iters
+    return feeding_beat(
+        g.cin, g.h, g.w, lambda b: sched.deconv_schedule(g, b, pe, simd, mmv).iters <= fastest * (1 + 1 / g.h)
     )
 
 
-_STAGES: dict[str, type[Stage]] = {
-    "lic.conv2d": ConvStage,
-    "lic.conv_transpose2d": PolyphaseStage,
-    "lic.gdn": GdnStage,
-    "lic.relu": EltwiseStage,
-    "lic.leaky_relu": EltwiseStage,
-    "lic.abs": EltwiseStage,
-    "lic.add": EltwiseStage,
-    "lic.mul": EltwiseStage,
-    "lic.rsqrt": ApproxStage,
-    "lic.sqrt": ApproxStage,
-    "lic.reciprocal": ApproxStage,
-    "lic.rescale": EltwiseStage,
-    "lic.table": ApproxStage,
+_MODELS: dict[type, type[StageModel]] = {
+    hls.WindowOp: WindowModel,
+    hls.MvauOp: MvauModel,
+    hls.GdnOp: GdnModel,
+    hls.DeconvOp: DeconvModel,
+    hls.PointwiseOp: PointwiseModel,
+    hls.LanesOp: LanesModel,
 }
 
 
-def function_stages(f: func.FuncOp) -> list[Stage]:
-    """The stages of one function, numbered like `analysis.layer_table`'s rows."""
-    stages = []
-    index = 0
-    for op in f.body.ops:
-        if isinstance(op, lic.ConstantOp | func.ReturnOp):
-            continue
-        cls = _STAGES.get(op.name)
-        if cls is None:
-            raise LiccError(
-                f"{op.name} in @{f.sym_name.data}: no hardware cost model; lic-set-parallelism "
-                f"models {', '.join(sorted(_STAGES))} (add a Stage in lic_compiler/hw/stages.py)"
-            )
-        stages.append(cls(f.sym_name.data, index, op))
-        index += 1
-    return stages
+def dataflow_of(f: func.FuncOp) -> hls.DataflowOp | None:
+    return next((op for op in f.body.block.ops if isinstance(op, hls.DataflowOp)), None)
 
 
-def module_stages(module: ModuleOp) -> dict[str, list[Stage]]:
-    """Stages per function, in module order; functions without stages are left out."""
+def function_stages(name: str, flow: hls.DataflowOp) -> list[StageModel]:
+    """The models of one dataflow's stages, in order, named as the emitter names them."""
+    ops = flow.stages()
+    names = hls.stage_names(ops)
+    return [_MODELS[type(op)](name, i, names[op], op) for i, op in enumerate(ops)]
+
+
+def module_stages(module: ModuleOp) -> dict[str, list[StageModel]]:
+    """Stage models per function holding an `hls.dataflow`, in module order."""
     out = {}
     for f in module.ops:
-        if isinstance(f, func.FuncOp):
-            stages = function_stages(f)
-            if stages:
-                out[f.sym_name.data] = stages
+        if isinstance(f, func.FuncOp) and (flow := dataflow_of(f)) is not None:
+            out[f.sym_name.data] = function_stages(f.sym_name.data, flow)
     if not out:
-        raise LiccError("the module has no lic compute ops to map to hardware")
+        raise LiccError(
+            "lic-set-parallelism plans hls dataflow stages and the module has none; "
+            "run convert-lic-to-hls first"
+        )
     return out
 
 
 def total(costs: Sequence[Cost]) -> dict[str, int]:
     """Summed resources of some stages."""
     return {r: sum(c.vector()[i] for c in costs) for i, r in enumerate(RESOURCES)}
+
+
+__all__ = ["MAX_MMV", "Cost", "Folding", "KnobModel", "StageModel", "module_stages", "total"]

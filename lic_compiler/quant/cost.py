@@ -1,7 +1,7 @@
 """The hardware cost of a width assignment, from the cost model of `lic_compiler.hw`.
 
-The stages are those `lic-set-parallelism` builds from the float IR, with the
-folding its solver picks there (max FPS on the device, the model's default
+The stages are the float IR's ops as hardware stages (`quant.stages`), with
+the folding the FPS solver picks for them (max FPS on the device, the model's default
 W8A8 widths); each assignment is costed at that folding with its own widths,
 read from the ``lic.bits`` / ``lic.weight_bits`` attributes. So a cheaper
 assignment is the same design with narrower datapaths: ≤ 8-bit products
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import BlockArgument, SSAValue
 
 from lic_compiler.dialects import lic
 from lic_compiler.hw.device import RESOURCES, Device, load_device
-from lic_compiler.hw.stages import Folding, Stage
+from lic_compiler.hw.solver import Problem
+from lic_compiler.quant.stages import MAX_MMV, RAM_STYLES, Folding, Stage, module_stages
 from lic_compiler.hw.widths import ARGUMENT_BITS, DEFAULT_BITS, Widths
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import is_image_function
@@ -54,13 +57,13 @@ class CostModel:
 
     @classmethod
     def of(cls, module: ModuleOp, device: str) -> CostModel:
-        """Stages and foldings of the float `module`, as `lic-set-parallelism` would choose."""
-        from lic_compiler.hw.design import solve
-
+        """Stages of the float `module` and the max-FPS foldings of all of them on one device."""
         dev = load_device(device)
-        design = solve(module, dev)
-        stages = [s for f in design.stages.values() for s in f]
-        return cls(dev, stages, [design.folding(s) for s in stages])
+        stages = [s for f in module_stages(module).values() for s in f]
+        styles = [r for r in RAM_STYLES if r != "uram" or dev.resources["uram"] > 0]
+        budget = np.array(list(dev.budget().values()), dtype=np.int64)
+        problem = Problem(stages, lambda s: [f for f in s.foldings(styles) if f.mmv <= MAX_MMV], lambda s, f: s.cost(f))
+        return cls(dev, stages, problem.max_fps(budget).foldings)
 
     def resources(self) -> dict[str, float]:
         """Resources of the current assignment, and their utilisation sum as ``cost``."""

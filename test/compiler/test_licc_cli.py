@@ -45,7 +45,7 @@ def test_build_folder(checkpoint, tmp_path):
     assert sorted(p.name for p in (build_dir / "ir").iterdir()) == [
         "00-import.mlir", "01-convert-torch-to-lic.mlir", "02-lic-rewrite-gdn.mlir",
         "03-lic-calibrate.mlir", "04-lic-assign-precision.mlir", "05-lic-quantize.mlir",
-        "06-lic-set-parallelism.mlir", "07-convert-lic-to-hls.mlir", "08-hls-size-fifos.mlir",
+        "06-convert-lic-to-hls.mlir", "07-lic-set-parallelism.mlir",
         "final.mlir"]
     assert (build_dir / "hls" / "encoder" / "encoder.cpp").is_file()
     report = json.loads((build_dir / "report.json").read_text())

@@ -131,7 +131,7 @@ def _ir_files(build: Path) -> list[str]:
 @pytest.mark.parametrize("spec,after", [
     ("+example-annotate-macs", None),  # just before convert-lic-to-hls
     ("+example-annotate-macs{min-macs=1}@after:lic-calibrate", "lic-calibrate"),
-    ("...,example-annotate-macs", "hls-size-fifos"),
+    ("...,example-annotate-macs", "lic-set-parallelism"),
 ])
 def test_pipeline_shorthands_add_one_pass_to_the_default(spec, after, tmp_path):
     # example-annotate-macs comes from test/plugin, through the licc.passes entry point.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 
 from lic_compiler.ir import parse_module
+
+# Integer networks with every hls stage kind: the HLS backend's test builder.
+sys.path.insert(0, str(Path(__file__).parents[1] / "hls"))
 
 Layer = tuple  # ("conv", cout, k, stride) | ("deconv", cout, k, stride) | ("gdn", inverse) | ("relu",)
 

@@ -9,124 +9,162 @@ from pathlib import Path
 
 import pytest
 
+from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import apply_parallelism, export_parallelism, from_ir, solve
 from lic_compiler.hw.device import load_device
-from lic_compiler.hw.stages import Folding
 from lic_compiler.hw.report import hardware_report, render_markdown, write_hardware_report
+from lic_compiler.hw.stages import KnobModel
 from lic_compiler.ir import make_context, parse_module, print_module
 from lic_compiler.registry import parse_pipeline
+from nets import Conv, Deconv, Gdn, Spec, build, merge
+
+ENCODER = Spec(3, 16, 16, [Conv(8, 5, 2, 2, relu=True), Gdn(), Conv(12, 5, 2, 2)])
+DECODER = Spec(12, 4, 4, [Deconv(8, 5, 2, 2, 1), Gdn(inverse=True), Deconv(3, 5, 2, 2, 1)], unsigned_input=False)
+
+
+@pytest.fixture
+def codec():
+    module = merge([build(ENCODER, 0, "encoder"), build(DECODER, 1, "decoder")])
+    return run(module, "convert-lic-to-hls")
+
 
 def run(module, spec: str):
     parse_pipeline(spec).apply(make_context(), module)
     return module
 
 
-def test_pass_writes_folding_and_estimates(codec):
+def foldings(design) -> dict:
+    return {(s.function, s.name): design.folding(s) for s in design.knobs(list(design.stages))}
+
+
+def test_pass_writes_folding_and_costs_on_the_hls_stages(codec):
     run(codec, "lic-set-parallelism{device=zcu102}")
     text = print_module(codec)
     assert 'lic.hw = {device = "zcu102", part = "xczu9eg-ffvb1156-2-e", clock_mhz = 2.000000e+02 : f64' in text
-    for op in [o for f in codec.ops for o in f.body.ops if o.name in ("lic.conv2d", "lic.conv_transpose2d", "lic.gdn")]:
-        assert {"pe", "simd", "ram_style", "cost"} <= set(op.properties)
-        assert ("mmv" in op.properties) == (op.name == "lic.gdn")
-    relu = next(o for f in codec.ops for o in f.body.ops if o.name == "lic.relu")
-    assert "pe" not in relu.properties  # derived, not a knob
+    stages = [op for op in codec.walk() if isinstance(op, hls.StageOp)]
+    assert all("cost" in op.properties for op in stages)
+    for op in stages:
+        if isinstance(op, hls.FoldedStageOp):
+            assert {"pe", "simd", "ram_style", "mult_impl"} <= set(op.properties)
+        else:
+            assert "pe" not in op.properties  # derived from the compute stages
+    codec.verify()
 
 
-def test_joint_design_fits_the_budget_and_balances(codec):
+def test_joint_design_fits_the_budget_and_shares_one_pace(codec):
     design = solve(codec, load_device("ultra96v2"))
-    budget = design.budget()
-    used = design.used()
+    budget, used = design.budget(), design.used()
     assert all(used[r] <= budget[r] for r in budget)
-    # One device, one frame rate: both pipelines meet the same cycle target.
-    assert design.targets["encoder"] == design.targets["decoder"]
-    assert max(design.cycles("encoder"), design.cycles("decoder")) == design.targets["encoder"]
+    # One device, one frame rate: the slower pipeline sets it for both.
+    assert design.fps("encoder") == design.fps("decoder")
+    assert design.group_cycles("encoder") == max(design.cycles("encoder"), design.cycles("decoder"))
+
+
+def test_the_budget_counts_every_stage_and_fifo(codec):
+    design = solve(codec, load_device("ultra96v2"))
+    rows = hardware_report(design)["stages"]
+    assert sum(r["lut"] for r in rows) == design.used()["lut"]
+    fifos = [s for ss in design.stages.values() for s in ss if s.fifo().bram18 + s.fifo().lut]
+    assert fifos  # FIFO memory is charged to the stage that reads it
 
 
 def test_per_function_scope_gives_each_the_whole_device(codec):
     joint = solve(codec, load_device("ultra96v2"))
-    alone = solve(codec, load_device("ultra96v2"), scope="per-function")
+    codec2 = merge([build(ENCODER, 0, "encoder"), build(DECODER, 1, "decoder")])
+    run(codec2, "convert-lic-to-hls")
+    alone = solve(codec2, load_device("ultra96v2"), scope="per-function")
     assert min(alone.fps(f) for f in ("encoder", "decoder")) >= min(joint.fps(f) for f in ("encoder", "decoder"))
     assert alone.used(["encoder"])["dsp"] <= alone.budget()["dsp"]
 
 
 def test_min_resources_meets_the_target_at_least_cost(codec):
     fast = solve(codec, load_device("zcu102"))
-    slow = solve(codec, load_device("zcu102"), objective="min-resources", target_fps=fast.fps("encoder") / 8)
-    assert min(slow.fps(f) for f in ("encoder", "decoder")) >= fast.fps("encoder") / 8
-    assert slow.used()["dsp"] < fast.used()["dsp"]
+    fps, dsp = fast.fps("encoder"), fast.used()["dsp"]
+    slow = solve(codec, load_device("zcu102"), objective="min-resources", target_fps=fps / 8)
+    assert min(slow.fps(f) for f in ("encoder", "decoder")) >= fps / 8
+    assert slow.used()["dsp"] < dsp
 
 
 def test_ir_round_trip_reproduces_the_design(codec):
-    design = solve(codec, load_device("zcu104"))
     run(codec, "lic-set-parallelism{device=zcu104}")
+    design = from_ir(codec)
     again = from_ir(parse_module(print_module(codec)))
-    assert again.foldings == design.foldings
+    assert foldings(again) == foldings(design)
     assert again.used() == design.used()
     assert hardware_report(again)["functions"]["decoder"]["fps"] == pytest.approx(design.fps("decoder"))
 
 
 def test_parallelism_file_round_trip_and_hand_edit(codec, tmp_path):
     design = solve(codec, load_device("zcu102"))
+    chosen, cycles = foldings(design), design.cycles("encoder")
     data = export_parallelism(design)
     path = tmp_path / "parallelism.json"
     path.write_text(json.dumps(data))
-    assert apply_parallelism(codec, path, load_device("zcu102")).foldings == design.foldings
+    assert foldings(apply_parallelism(codec, path, load_device("zcu102"))) == chosen
 
-    first = data["layers"][0]
-    first["pe"], first["simd"] = 1, 1  # slower by hand
+    first = data["stages"][0]
+    first["pe"], first["simd"], first["mmv"] = 1, 1, 1  # slower by hand
     path.write_text(json.dumps(data))
     run(codec, f'lic-set-parallelism{{parallelism-file="{path}"}}')
     edited = from_ir(codec)
-    assert edited.foldings[("encoder", 0)] == Folding(1, 1, first["ram_style"])
-    assert edited.cycles("encoder") > design.cycles("encoder")
+    assert foldings(edited)[("encoder", first["stage"])].pe == 1
+    assert edited.cycles("encoder") > cycles
 
 
 @pytest.mark.parametrize(
     "edit,message",
     [
-        ({"pe": 5}, r"@encoder #0 %y0 \(lic.conv2d\): pe=5 is not legal \(PE divides the 8 output channels\)"),
-        ({"simd": 7}, r"simd=7 is not legal \(SIMD divides the reduction Cin·kh·kw = 75\)"),
-        ({"mmv": 2}, r"mmv=2 is not legal \(only GDN stages take several pixels at once\)"),
-        ({"op": "lic.gdn"}, r"is op 'lic.gdn' in the file but 'lic.conv2d' in the IR"),
+        ({"pe": 5}, r"@encoder r0 \(hls.mvau\): pe = 5 is not legal \(PE divides the 8 output channels\)"),
+        ({"simd": 7}, r"simd = 7 is not legal \(SIMD divides the reduction of 75\)"),
+        ({"mmv": 3}, r"mmv = 3 is not legal \(MMV divides the row of 8 pixels\); choose one of 1, 2, 4, 8"),
+        ({"op": "hls.gdn"}, r"is 'hls.gdn' in the file but 'hls.mvau' in the IR"),
         ({"ram_style": "flash"}, r"ram_style 'flash' is not available"),
+        ({"mult_impl": "lut"}, r"mult_impl 'lut' is not legal; choose one of dsp, fabric"),
         ({"pe": "8"}, r"pe, simd and mmv must be integers"),
+        ({"stage": "nope"}, r"@encoder has no compute stage 'nope'"),
     ],
 )
 def test_bad_parallelism_files(codec, tmp_path, edit, message):
     data = export_parallelism(solve(codec, load_device("zcu102")))
-    data["layers"][0].update(edit)
+    data["stages"][0].update(edit)
     path = tmp_path / "p.json"
     path.write_text(json.dumps(data))
     with pytest.raises(LiccError, match=message):
         apply_parallelism(codec, path, load_device("zcu102"))
 
 
-def test_parallelism_file_missing_layer_or_over_budget(codec, tmp_path):
+def test_parallelism_file_missing_stage_or_over_budget(codec, tmp_path):
     data = export_parallelism(solve(codec, load_device("zcu102")))
     path = tmp_path / "p.json"
-    path.write_text(json.dumps({**data, "layers": data["layers"][1:]}))
-    with pytest.raises(LiccError, match=r"has no entry for @encoder #0 %y0 \(lic.conv2d\)"):
+    path.write_text(json.dumps({**data, "stages": data["stages"][1:]}))
+    with pytest.raises(LiccError, match=r"has no entry for @encoder r0 \(hls.mvau\)"):
         apply_parallelism(codec, path, load_device("zcu102"))
     path.write_text(json.dumps(data))
-    with pytest.raises(LiccError, match=r"the folding needs [\d,]+ DSP but zcu102 allows 25 \(1% cap\); the largest users are @"):
+    with pytest.raises(LiccError, match=r"the folding needs [\d,]+ (DSP|LUT) but zcu102 allows [\d,]+ \(1% cap\); the largest users are @"):
         apply_parallelism(codec, path, load_device("zcu102"), util_cap=0.01)
     path.write_text("{not json")
     with pytest.raises(LiccError, match="is not valid JSON"):
         apply_parallelism(codec, path, load_device("zcu102"))
 
 
-def test_report_files_and_markdown(codec, tmp_path):
+def test_report_has_one_row_per_emitted_stage(codec, tmp_path):
     run(codec, "lic-set-parallelism{device=kv260 util-cap=0.5}")
     report = write_hardware_report(codec, tmp_path, pareto_points=4)
     assert json.loads(json.dumps(report)) == report  # JSON-ready
     for name in ("parallelism.json", "plots/cycles.png", "plots/fps-vs-dsp.png"):
         assert (tmp_path / name).read_bytes()[:4] in (b"\x89PNG", b"{\n  ")
-    assert report["device"]["budget"]["dsp"] == 624
-    necks = [row for row in report["layers"] if row["bottleneck"]]
-    assert necks and all(row["cycles"] == report["functions"][row["function"]]["cycles"] for row in necks)
-    fps = [p["fps"] for p in report["fps_vs_dsp"][0]["points"]]
-    assert fps == sorted(fps) and fps[-1] == pytest.approx(report["groups"][0]["fps"])
+    stages = [op for op in codec.walk() if isinstance(op, hls.StageOp)]
+    assert len(report["stages"]) == len(stages)
+    assert {r["kind"] for r in report["stages"]} >= {"window", "mvau", "gdn", "deconv"}
+    gdn = next(r for r in report["stages"] if r["kind"] == "gdn")
+    assert gdn["lic_ops"][0].startswith("lic.mul") and any(o.startswith("lic.table") for o in gdn["lic_ops"])
+    for fn, f in report["functions"].items():
+        pace = [r for r in report["stages"] if r["function"] == fn and r["sets_pace"]]
+        assert [r["stage"] for r in pace] == f["pace"] and all(r["cycles"] == f["cycles"] for r in pace)
+    curve = report["fps_vs_dsp"][0]
+    fps = [p["fps"] for p in curve["points"]]
+    assert fps == sorted(fps) and curve["chosen"]["fps"] == pytest.approx(report["groups"][0]["fps"])
     text = render_markdown(report)
     assert "| encoder, decoder |" in text and " ◀ |" in text and "![Cycles per layer](plots/cycles.png)" in text
 
@@ -147,4 +185,10 @@ def test_licc_opt_diagnostics(codec):
 
     assert "unknown device 'zcu1'" in opt("lic-set-parallelism{device=zcu1}")
     assert "objective=min-resources needs target-fps" in opt("lic-set-parallelism{objective=min-resources}")
-    assert "1,000,000 FPS is out of reach" in opt("lic-set-parallelism{target-fps=1000000}")
+    assert "1,000,000,000 FPS is out of reach" in opt("lic-set-parallelism{target-fps=1000000000}")
+
+
+def test_every_stage_knob_or_derived(codec):
+    design = solve(codec, load_device("zcu102"))
+    kinds = {s.kind: isinstance(s, KnobModel) for ss in design.stages.values() for s in ss}
+    assert kinds["mvau"] and kinds["gdn"] and kinds["deconv"] and not kinds["window"]

@@ -1,4 +1,8 @@
-"""The solver is exact: on small random networks it matches an exhaustive search."""
+"""The solver is exact: on small random networks it matches an exhaustive search.
+
+The stages are the precision search's (float lic ops as hardware stages): the
+solver is generic over what it folds, and these give many small problems.
+With ``resolution=None`` no option is merged with a near-equal one."""
 
 from __future__ import annotations
 
@@ -11,9 +15,13 @@ from hypothesis import strategies as st
 
 from lic_compiler.hw.device import RESOURCES
 from lic_compiler.hw.solver import Infeasible, Problem, _Options
-from lic_compiler.hw.stages import Folding, module_stages
+from lic_compiler.quant.stages import Folding, module_stages
 
 STYLES = ("bram", "lutram", "uram")
+
+
+def problem_of(stages) -> Problem:
+    return Problem(stages, lambda s: s.foldings(STYLES), lambda s, f: s.cost(f), resolution=None)
 
 
 @st.composite
@@ -69,7 +77,7 @@ def _small(problem: Problem) -> bool:
 def test_max_fps_matches_exhaustive_search(network, spec, data):
     layers, cin, size = spec
     stages = module_stages(network(layers, cin, size, size))["encoder"]
-    problem = Problem(stages, STYLES)
+    problem = problem_of(stages)
     if not _small(problem):
         event("too many combinations to enumerate")
         return
@@ -92,7 +100,7 @@ def test_max_fps_matches_exhaustive_search(network, spec, data):
 def test_min_cost_matches_exhaustive_search(network, spec, data):
     layers, cin, size = spec
     stages = module_stages(network(layers, cin, size, size))["encoder"]
-    problem = Problem(stages, STYLES)
+    problem = problem_of(stages)
     if not _small(problem):
         return
     budget = _budget(problem, data)
@@ -113,7 +121,7 @@ def test_min_cost_matches_exhaustive_search(network, spec, data):
 
 def test_explain_names_the_binding_resource(network):
     stages = module_stages(network([("conv", 4, 3, 1), ("gdn", False)], 2, 8, 8))["encoder"]
-    problem = Problem(stages, STYLES)
+    problem = problem_of(stages)
     budget = np.array([10**9] * len(RESOURCES))
     budget[RESOURCES.index("dsp")] = 0
     fastest = int(problem.candidates()[0])
@@ -123,7 +131,7 @@ def test_explain_names_the_binding_resource(network):
 
 def test_explain_names_a_stage_that_cannot_go_faster(network):
     stages = module_stages(network([("conv", 4, 3, 1)], 2, 8, 8))["encoder"]
-    problem = Problem(stages, STYLES)
+    problem = problem_of(stages)
     with pytest.raises(Infeasible, match=r"%y0 \(lic.conv2d\) needs at least 64 cycles"):
         problem.min_cost(10, np.array([10**9] * len(RESOURCES)))
 
@@ -133,6 +141,7 @@ def test_min_cost_is_not_the_first_fit():
     cheapest, so the cheapest design takes the first stage's second-cheapest option."""
     problem = Problem.__new__(Problem)
     problem.stages = []
+    problem.resolution = None
     problem.options = [
         _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
         _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),

@@ -11,12 +11,27 @@ from hypothesis import strategies as st
 from lic_compiler.errors import LiccError
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import bundled_devices, load_device
-from lic_compiler.hw.stages import Folding, module_stages
+from lic_compiler import hls_schedule
+from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import DeconvGeometry
+from lic_compiler.hw.fold import Folding, refold
+from lic_compiler.hw.report import dsp_macs
+from lic_compiler.hw.stages import GdnModel, KnobModel, MvauModel, module_stages
 from lic_compiler.ir import parse_module
+from nets import Conv, Deconv, Gdn, Spec, build, convert
+
+CODEC = Spec(3, 8, 12, [
+    Conv(8, 3, 2, 1, pe=2, simd=9, mmv=2),
+    Gdn(pe=4, simd=2, mmv=3, mult="fabric"),
+    Deconv(4, 5, 2, 2, 1, pe=2, simd=25 * 2, mmv=3),
+    Gdn(inverse=True, pe=1, simd=4),
+])
 
 
-def one(network, layers, cin=3, h=16, w=16):
-    return module_stages(network(layers, cin, h, w))["encoder"]
+def stages_of(spec: Spec = CODEC):
+    module = build(spec)
+    convert(module, {"net": spec})
+    return module, module_stages(module)["net"]
 
 
 # --- devices --------------------------------------------------------------------
@@ -96,121 +111,103 @@ def test_dsp_packing_pairs_output_channels():
 # --- stages ---------------------------------------------------------------------
 
 
-def test_conv_cycles_follow_the_loop_nest(network):
-    (conv,) = one(network, [("conv", 8, 3, 2)], cin=4, h=16, w=16)  # 8×8 outputs, R = 36
-    assert conv.cost(Folding(2, 6, "bram")).cycles == 64 * (36 // 6) * (8 // 2)
-    assert conv.cost(Folding(8, 36, "bram")).cycles == 64
+def test_every_stage_costs_the_cycles_of_its_schedule():
+    """The model is the emitted design: each stage's cycles are its kernel's loop."""
+    _, stages = stages_of()
+    assert {s.kind for s in stages} >= {"window", "mvau", "gdn", "deconv", "lanes"}
+    for s in stages:
+        assert s.cost().cycles == hls_schedule.schedule(s.op).iters, s.label
 
 
-def test_conv_legality_names_the_rule(network):
-    (conv,) = one(network, [("conv", 8, 3, 1)], cin=4)
-    assert conv.illegal(Folding(2, 6, "bram")) is None
-    assert "pe=3 is not legal (PE divides the 8 output channels); choose one of 1, 2, 4, 8" in conv.illegal(
-        Folding(3, 6, "bram")
+def test_mvau_cycles_follow_the_loop_nest():
+    _, stages = stages_of()
+    conv = next(s for s in stages if isinstance(s, MvauModel))
+    # 8 outputs of 4×6 pixels, reduction 3·3·3 = 27: NF = 8/2, SF = 27/9, two pixels at once.
+    assert conv.cost().cycles == 4 * 6 // 2 * (8 // 2) * (27 // 9)
+
+
+def test_an_option_costs_what_the_applied_stage_costs():
+    """The solver's price of a folding (the MVAU with its window) is what refold builds."""
+    module, stages = stages_of()
+    conv = next(s for s in stages if isinstance(s, MvauModel))
+    window = next(s for s in stages if s.kind == "window")
+    f = Folding(4, 27, 2, "lutram", "fabric")
+    option = conv.option_cost(f)
+    flow = next(op for op in module.walk() if isinstance(op, hls.DataflowOp))
+    refold(flow, {conv.op: f})
+    applied = {s.name: s for s in module_stages(module)["net"]}
+    mvau, win = applied[conv.name].cost(), applied[window.name].own_cost()
+    assert option.cycles == mvau.cycles
+    assert option.dsp == mvau.dsp + win.dsp
+    # Refold feeds the window within the design's pace, not faster.
+    assert win.cycles <= max(s.cost().cycles for s in applied.values() if isinstance(s, KnobModel))
+
+
+@pytest.mark.parametrize(
+    ("folding", "message"),
+    [
+        (Folding(3, 1), r"pe = 3 is not legal \(PE divides the 8 output channels\); choose one of 1, 2, 4, 8"),
+        (Folding(1, 4), r"simd = 4 is not legal \(SIMD divides the reduction of 27\)"),
+        (Folding(1, 1, 5), r"mmv = 5 is not legal \(MMV divides the row of 6 pixels\); choose one of 1, 2, 3, 6"),
+        (Folding(1, 1, 1, "flash"), r"ram_style 'flash' is not available"),
+        (Folding(1, 1, 1, "bram", "lut"), r"mult_impl 'lut' is not legal; choose one of dsp, fabric"),
+    ],
+)
+def test_knob_legality_names_the_rule(folding, message):
+    _, stages = stages_of()
+    conv = next(s for s in stages if isinstance(s, MvauModel))
+    import re
+
+    assert re.search(message, conv.illegal(folding))
+    assert conv.illegal(Folding(2, 9, 2)) is None
+
+
+def test_fabric_products_trade_dsps_for_luts():
+    _, stages = stages_of()
+    conv = next(s for s in stages if isinstance(s, MvauModel))
+    dsp, fabric = conv.option_cost(Folding(8, 27, 1, "bram", "dsp")), conv.option_cost(Folding(8, 27, 1, "bram", "fabric"))
+    products = 8 * 27
+    assert dsp.dsp - fabric.dsp == products // 2  # two 8-bit products per DSP48E2
+    assert fabric.lut - dsp.lut >= products * hwp.lut_mult(8, 8)
+
+
+def test_pixels_at_once_divide_cycles_and_share_the_weights():
+    _, stages = stages_of()
+    gdn = next(s for s in stages if isinstance(s, GdnModel))
+    one, three = gdn.option_cost(Folding(2, 8, 1, "bram")), gdn.option_cost(Folding(2, 8, 3, "bram"))
+    assert one.cycles == 3 * three.cycles
+    assert three.dsp > one.dsp and three.bram18 == one.bram18
+
+
+def test_deconv_phases_of_k5_s2():
+    g = DeconvGeometry(4, 4, 4, 3, 5, 5, 2, 2, 2, 2, 1, 1)
+    assert g.taps == [9, 6, 6, 4] and g.all_taps == 25
+    # Every product of a non-inserted input with a tap, counted directly.
+    direct = sum(
+        1
+        for y in range(g.ho) for x in range(g.wo) for ky in range(5) for kx in range(5)
+        if (y + 2 - ky) % 2 == 0 and (x + 2 - kx) % 2 == 0
+        and 0 <= (y + 2 - ky) // 2 < 4 and 0 <= (x + 2 - kx) // 2 < 4
     )
-    assert "SIMD divides the reduction Cin·kh·kw = 36" in conv.illegal(Folding(2, 5, "bram"))
-    assert "only GDN stages" in conv.illegal(Folding(2, 6, "bram", mmv=2))
-    assert "ram_style 'flash'" in conv.illegal(Folding(2, 6, "flash"))
+    assert g.macs() == direct * 4 * 3
+    assert g.at_once_channels(50) == 2 and g.at_once_channels(4) is None
+    assert g.mmv_choices(50) == [1, 2, 4] and g.mmv_choices(4) == [1]
 
 
-def test_deconv_phases_of_k5_s2(network):
-    (deconv,) = one(network, [("deconv", 4, 5, 2)], cin=2, h=8, w=8)  # 16×16 out
-    assert deconv.phases == [(9, 64), (6, 64), (6, 64), (4, 64)]
-    assert deconv.all_taps == 25
+def test_width_roofline_counts_gdn_products_at_one_per_dsp():
+    _, stages = stages_of()
+    gdn = next(s for s in stages if isinstance(s, GdnModel))
+    conv = next(s for s in stages if isinstance(s, MvauModel))
+    assert gdn.operand_bits == 16 and dsp_macs(gdn) == gdn.macs
+    assert dsp_macs(conv) == conv.macs / 2
 
 
-@settings(max_examples=40, deadline=None)
-@given(
-    cin=st.sampled_from([1, 2, 3, 4, 6]),
-    cout=st.sampled_from([1, 2, 3, 4]),
-    k=st.sampled_from([1, 2, 3, 4, 5]),
-    s=st.sampled_from([1, 2, 3]),
-    data=st.data(),
-)
-def test_every_deconv_folding_does_all_the_macs(network, cin, cout, k, s, data):
-    (deconv,) = one(network, [("deconv", cout, k, s)], cin=cin, h=6, w=6)
-    f = Folding(data.draw(st.sampled_from(deconv.pe_choices())), data.draw(st.sampled_from(deconv.simd_choices())), "bram")
-    assert deconv.cost(f).cycles * f.pe * f.simd >= deconv.macs
+def test_planning_needs_the_hls_dataflow():
+    module = parse_module("func.func @f(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x2x2xi8> {\n  func.return %x : tensor<1x1x2x2xi8>\n}\n")
+    with pytest.raises(LiccError, match="run convert-lic-to-hls first"):
+        module_stages(module)
 
 
-def test_polyphase_skips_the_inserted_zeros(network):
-    (deconv,) = one(network, [("deconv", 8, 5, 2)], cin=8, h=32, w=32)  # 64×64 out
-    at_once = Folding(8, 25 * 8, "bram")
-    assert deconv.channels_at_once(at_once.simd) == 8
-    work = deconv.cost(at_once).cycles * at_once.pe * at_once.simd
-    zero_insertion = 64 * 64 * 25 * 8 * 8  # every output pixel over a full 5×5 window
-    assert deconv.macs <= work < 1.07 * deconv.macs  # only the border taps are padding
-    assert zero_insertion > 3.7 * work
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    cin=st.sampled_from([1, 2, 3, 4, 8]),
-    cout=st.sampled_from([2, 4, 6]),
-    k=st.sampled_from([1, 3, 5]),
-    s=st.sampled_from([1, 2]),
-    data=st.data(),
-)
-def test_the_window_generator_never_sets_the_pace(network, cin, cout, k, s, data):
-    if s > k:
-        return
-    (conv,) = one(network, [("conv", cout, k, s)], cin=cin, h=12, w=12)
-    f = Folding(data.draw(st.sampled_from(conv.pe_choices())), data.draw(st.sampled_from(conv.simd_choices())), "bram")
-    mvau = conv.h_out * conv.w_out * (conv.reduction // f.simd) * (conv.cout // f.pe)
-    assert conv.cost(f).cycles == mvau
-
-
-def test_gdn_pixel_lanes_divide_cycles_and_share_weights(network):
-    conv, gdn = one(network, [("conv", 8, 1, 1), ("gdn", False)], cin=4, h=4, w=8)
-    one_px, four_px = gdn.cost(Folding(2, 4, "bram", 1)), gdn.cost(Folding(2, 4, "bram", 4))
-    assert one_px.cycles == 32 * (8 // 4) * (8 // 2)
-    assert four_px.cycles * 4 == one_px.cycles
-    assert four_px.dsp == 4 * one_px.dsp  # x² is 16 bits wide: one product per DSP
-    assert gdn.mmv_choices() == [1, 2, 4, 8]
-    assert "MMV divides the width 8" in gdn.illegal(Folding(2, 4, "bram", 3))
-
-
-def test_root_ops_are_costed_by_gdn_approx():
-    text = """func.func @f(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
-  %z = lic.rsqrt %x table(table_bits = 6) : tensor<1x2x4x4xf32>
-  func.return %z : tensor<1x2x4x4xf32>
-}"""
-    (root,) = module_stages(parse_module(text))["f"]
-    assert root.kind == "approx" and not root.folded
-    assert root.cost(Folding(2)).cycles == 16
-    assert root.cost(Folding(2)).bram18 == 0  # 64 entries: a LUT ROM
-
-
-def test_ops_without_a_model_are_refused():
-    text = """func.func @f(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
-  %i = torch.constant.int 1
-  func.return %x : tensor<1x2x4x4xf32>
-}"""
-    with pytest.raises(LiccError, match=r"torch.constant.int in @f: no hardware cost model; lic-set-parallelism models lic.abs, "):
-        module_stages(parse_module(text))
-
-
-def test_inverse_l1_gdn_needs_no_table():
-    text = """func.func @f(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
-  %b = lic.constant dense<1.0> : tensor<4xf32>
-  %g = lic.constant dense<0.1> : tensor<4x4xf32>
-  %y = lic.gdn %x, %b, %g {form = "l1"} : (tensor<1x4x4x4xf32>, tensor<4xf32>, tensor<4x4xf32>) -> tensor<1x4x4x4xf32>
-  %z = lic.gdn %y, %b, %g {inverse, form = "l1"} : (tensor<1x4x4x4xf32>, tensor<4xf32>, tensor<4x4xf32>) -> tensor<1x4x4x4xf32>
-  func.return %z : tensor<1x4x4x4xf32>
-}"""
-    forward, inverse = module_stages(parse_module(text))["f"]
-    f = Folding(4, 4, "bram")
-    assert forward.norm_bits == inverse.norm_bits == 8  # |x|: packs two products per DSP
-    assert forward.cost(f).bram18 > inverse.cost(f).bram18  # the reciprocal table
-
-
-def test_width_roofline_counts_gdn_products_at_one_per_dsp(network):
-    from lic_compiler.hw.report import roofline_fps, width_roofline_fps
-
-    conv, gdn = one(network, [("conv", 8, 3, 1), ("gdn", False)], cin=4, h=4, w=8)
-    assert conv.dsp_macs == conv.macs / 2  # 8 × 8 bits: two products per DSP
-    assert gdn.operand_bits == (8, 16) and gdn.dsp_macs == gdn.macs  # γ × x²: one
-    macs = conv.macs + gdn.macs
-    assert width_roofline_fps([conv], 10, 100.0) == roofline_fps(conv.macs, 10, 100.0)
-    assert width_roofline_fps([conv, gdn], 10, 100.0) == pytest.approx(10 * 100e6 / (conv.macs / 2 + gdn.macs))
-    assert width_roofline_fps([conv, gdn], 10, 100.0) < roofline_fps(macs, 10, 100.0)
+def test_every_knob_stage_is_a_knob_model():
+    _, stages = stages_of()
+    assert [s.kind for s in stages if isinstance(s, KnobModel)] == ["mvau", "gdn", "deconv", "gdn"]

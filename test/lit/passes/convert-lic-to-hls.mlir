@@ -5,16 +5,17 @@
 // whose weights are in the window's (ky, kx, c) order; its rescale and ReLU
 // fuse into the MVAU. GDN (square, 1×1 conv with γ and β, table, product with
 // x, rescale) becomes one hls.gdn reading SIMD lanes. The transposed conv
-// becomes a polyphase stage with its rescale fused. The folding comes from
+// becomes a polyphase stage with its rescale fused. Every stage starts at PE = SIMD = 1 (lic-set-parallelism folds them) and lists its lic ops. The folding came from
 // the conv ops' pe and simd.
 
 // CHECK-LABEL: func.func @codec
 // CHECK-NEXT: %0 = hls.dataflow %x : (tensor<1x2x4x4xui8>) -> tensor<1x2x4x4xi8> {
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: !hls.stream<2x4x4xui8, lanes = 2, depth = 2>):
-// CHECK-NEXT: %conv0_window = hls.window %[[IN]] {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>} : !hls.stream<2x4x4xui8, lanes = 2, depth = 2> -> !hls.stream<18x2x2xui8, lanes = 6, depth = 2>
-// CHECK-NEXT: %r0 = hls.mvau %conv0_window {pe = 2 : i64, simd = 6 : i64, weight = dense<{{\[\[}}14, 13, 6, 6, 0, 17, -9, 0, -8, 4, -19, 19, -17, 9, -20, 5, -13, 2], [2, -19, 18, 11, {{.*}}]]> : tensor<2x18xi8>, acc_type = i16, epilogue = [#hls.rescale<multiplier = array<i64: 14948, 7151>, shift = array<i64: 20, 20>, offset = array<i64: -3, -3> -> i8>, #hls.relu], bias = dense<[-420, -200]> : tensor<2xi16>} : !hls.stream<18x2x2xui8, lanes = 6, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 2, depth = 2>
-// CHECK-NEXT: %q1 = hls.gdn %r0 {pe = 1 : i64, simd = 2 : i64, gamma = dense<{{\[\[}}0, 5], [4, 5]]> : tensor<2x2xi8>, beta = dense<[1814, 2914]> : tensor<2xi20>, acc_type = i20, prologue = [#hls.square<i16>], norm = [#hls.table<rsqrt pwl(segments = 16) frac_bits = 18 -> i16>], product_type = i24, epilogue = [#hls.rescale<multiplier = array<i64: 275, 511>, shift = array<i64: 20, 20>, offset = array<i64: 2, 3> -> i8>]} : !hls.stream<2x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
-// CHECK-NEXT: %q2 = hls.deconv %q1 {pe = 1 : i64, simd = 2 : i64, weight = dense<{{.*}}> : tensor<2x2x3x3xi8>, acc_type = i15, epilogue = [#hls.rescale<multiplier = array<i64: 37825, 16504>, shift = array<i64: 20, 20>, offset = array<i64: -1, 2> -> i8>], stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 1, 1>, bias = dense<[-236, -273]> : tensor<2xi15>} : !hls.stream<2x2x2xi8, lanes = 1, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 1, depth = 2>
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: !hls.stream<2x4x4xui8, lanes = 1, depth = 2>):
+// CHECK-NEXT: %conv0_window = hls.window %[[IN]] {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, lic_ops = ["lic.conv2d %conv0"]} : !hls.stream<2x4x4xui8, lanes = 1, depth = 2> -> !hls.stream<18x2x2xui8, lanes = 1, depth = 2>
+// CHECK-NEXT: %r0 = hls.mvau %conv0_window {pe = 1 : i64, simd = 1 : i64, weight = dense<{{\[\[}}14, 13, 6, 6, 0, 17, -9, 0, -8, 4, -19, 19, -17, 9, -20, 5, -13, 2], [2, -19, 18, 11, {{.*}}]]> : tensor<2x18xi8>, acc_type = i16, epilogue = [#hls.rescale<multiplier = array<i64: 14948, 7151>, shift = array<i64: 20, 20>, offset = array<i64: -3, -3> -> i8>, #hls.relu], bias = dense<[-420, -200]> : tensor<2xi16>, lic_ops = ["lic.conv2d %conv0", "lic.rescale %q0", "lic.relu %r0"]} : !hls.stream<18x2x2xui8, lanes = 1, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+// CHECK-NEXT: %q1 = hls.gdn %r0 {pe = 1 : i64, simd = 1 : i64, gamma = dense<{{\[\[}}0, 5], [4, 5]]> : tensor<2x2xi8>, beta = dense<[1814, 2914]> : tensor<2xi20>, acc_type = i20, prologue = [#hls.square<i16>], norm = [#hls.table<rsqrt pwl(segments = 16) frac_bits = 18 -> i16>], product_type = i24, epilogue = [#hls.rescale<multiplier = array<i64: 275, 511>, shift = array<i64: 20, 20>, offset = array<i64: 2, 3> -> i8>], lic_ops = ["lic.mul %g1_sq", "lic.conv2d %g1_norm", "lic.table %g1_f", "lic.mul %gdn1", "lic.rescale %q1"]} : !hls.stream<2x2x2xi8, lanes = 1, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 1, depth = 2>
+// CHECK-NEXT: %q1_lanes = hls.lanes %q1 : !hls.stream<2x2x2xi8, lanes = 1, depth = 2> -> !hls.stream<2x2x2xi8, lanes = 2, pixels = 2, depth = 2>
+// CHECK-NEXT: %q2 = hls.deconv %q1_lanes {pe = 1 : i64, simd = 1 : i64, weight = dense<{{.*}}> : tensor<2x2x3x3xi8>, acc_type = i15, {{.*}}lic_ops = ["lic.conv_transpose2d %deconv2", "lic.rescale %q2"]} : !hls.stream<2x2x2xi8, lanes = 2, pixels = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 1, depth = 2>
 // CHECK-NEXT: hls.yield %q2 : !hls.stream<2x4x4xi8, lanes = 1, depth = 2>
 // CHECK-NEXT: }
 // CHECK-NEXT: func.return %0 : tensor<1x2x4x4xi8>
@@ -43,10 +44,9 @@ func.func @codec(%x: tensor<1x2x4x4xui8>) -> tensor<1x2x4x4xi8> {
 // regroups the 4-lane stream.
 
 // CHECK-LABEL: func.func @hyper
-// CHECK: ^bb0(%[[X:.*]]: !hls.stream<4x2x3xi8, lanes = 4, depth = 2>):
-// CHECK-NEXT: %abs0 = hls.pointwise %[[X]] {steps = [#hls.abs]}
-// CHECK-NEXT: %abs0_lanes = hls.lanes %abs0 : !hls.stream<4x2x3xi8, lanes = 4, depth = 2> -> !hls.stream<4x2x3xi8, lanes = 2, depth = 2>
-// CHECK-NEXT: %r1 = hls.mvau %abs0_lanes {pe = 3 : i64, simd = 2 : i64, weight = dense<{{\[\[}}14, 6, 0, -9], [-8, -19, -17, -20], [-13, 13, 6, 17]]> : tensor<3x4xi8>, acc_type = i15, epilogue = [#hls.rescale<{{.*}}>, #hls.relu], bias = dense<[4, 107, 471]> : tensor<3xi15>} : !hls.stream<4x2x3xi8, lanes = 2, depth = 2> -> !hls.stream<3x2x3xi8, lanes = 3, depth = 2>
+// CHECK: ^bb0(%[[X:.*]]: !hls.stream<4x2x3xi8, lanes = 1, depth = 2>):
+// CHECK-NEXT: %abs0 = hls.pointwise %[[X]] {steps = [#hls.abs], lic_ops = ["lic.abs %abs0"]}
+// CHECK-NEXT: %r1 = hls.mvau %abs0 {pe = 1 : i64, simd = 1 : i64, weight = dense<{{\[\[}}14, 6, 0, -9], [-8, -19, -17, -20], [-13, 13, 6, 17]]> : tensor<3x4xi8>, acc_type = i15, epilogue = [#hls.rescale<{{.*}}>, #hls.relu], bias = dense<[4, 107, 471]> : tensor<3xi15>, lic_ops = ["lic.conv2d %conv1", "lic.rescale %q1", "lic.relu %r1"]} : !hls.stream<4x2x3xi8, lanes = 1, depth = 2> -> !hls.stream<3x2x3xi8, lanes = 1, depth = 2>
 // CHECK-NEXT: hls.yield %r1
 func.func @hyper(%x: tensor<1x4x2x3xi8>) -> tensor<1x3x2x3xi8> {
   %abs0 = lic.abs %x : tensor<1x4x2x3xi8>

@@ -1,0 +1,141 @@
+"""Foldings applied to an `hls` dataflow: the knobs on the stages, the beats on the streams.
+
+A folding (PE × SIMD × MMV, weight memory, multiplier placement) is chosen
+per compute stage (`hls.mvau`, `hls.deconv`, `hls.gdn`); everything else
+follows from it. `refold` writes the knobs and then re-derives every
+stream's beat: a window generator emits what its MVAU reads (SIMD lanes of
+MMV pixels), an MVAU or GDN reads exactly that, a window generator or a
+transposed convolution (which keep rows in a line buffer) take their
+producer's beats when those arrive within the design's cycle target and the
+narrowest beat that does otherwise, and an `hls.lanes` width converter
+goes wherever a stream must change its beat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.ir import Operation, SSAValue
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from lic_compiler import hls_schedule
+from lic_compiler.dialects import hls
+from lic_compiler.dialects.hls_geometry import Beat, feeding_beat
+
+KNOB_STAGES = (hls.MvauOp, hls.DeconvOp, hls.GdnOp)
+
+
+@dataclass(frozen=True)
+class Folding:
+    """PE (output lanes) × SIMD (reduction lanes) × MMV (pixels at once), where the
+    weights live and where the products are computed."""
+
+    pe: int
+    simd: int = 1
+    mmv: int = 1
+    ram_style: str = "bram"
+    mult_impl: str = "dsp"
+
+
+def folding_of(op: hls.FoldedStageOp) -> Folding:
+    return Folding(
+        op.pe_value,
+        op.simd_value,
+        op.mmv_value,
+        op.ram_style.data if op.ram_style is not None else "bram",
+        op.mult_impl.data if op.mult_impl is not None else "dsp",
+    )
+
+
+def set_knobs(op: hls.FoldedStageOp, f: Folding) -> None:
+    op.properties |= {
+        "pe": IntegerAttr(f.pe, i64),
+        "simd": IntegerAttr(f.simd, i64),
+        "ram_style": StringAttr(f.ram_style),
+        "mult_impl": StringAttr(f.mult_impl),
+    }
+    if f.mmv > 1:
+        op.properties["mmv"] = IntegerAttr(f.mmv, i64)
+    else:
+        op.properties.pop("mmv", None)
+
+
+def refold(flow: hls.DataflowOp, foldings: dict[Operation, Folding], target: int | None = None) -> None:
+    """Apply `foldings` (compute stage → folding; others keep theirs) and re-derive every
+    stream's beat for the cycle target `target` (None: the slowest compute stage's)."""
+    for lanes in [op for op in flow.block.ops if isinstance(op, hls.LanesOp)]:
+        lanes.output.replace_all_uses_with(lanes.input)
+        flow.block.erase_op(lanes)
+    for op, f in foldings.items():
+        assert isinstance(op, KNOB_STAGES)
+        set_knobs(op, f)
+    if target is None:
+        target = max((_own_cycles(op) for op in flow.stages() if isinstance(op, KNOB_STAGES)), default=0)
+    for arg in flow.block.args:
+        _set_type(arg, hls.stream_of(arg).with_beat(_input_beat(_consumer(arg), arg, target)))
+    for op in list(flow.stages()):
+        want = _input_beat(op, op.input, target)
+        if hls.stream_of(op.input).beat != want:
+            Rewriter.insert_op(converter := hls.LanesOp(op.input, want), InsertPoint.before(op))
+            converter.output.name_hint = f"{op.input.name_hint or 'x'}_lanes"
+            op.operands[0] = converter.output
+        _set_type(op.output, hls.stream_of(op.output).with_beat(_output_beat(op)))
+
+
+def _consumer(value: SSAValue) -> Operation:
+    return next(iter(value.uses)).operation
+
+
+def _set_type(value: SSAValue, t: hls.StreamType) -> None:
+    if value.type != t:
+        Rewriter.replace_value_with_new_type(value, t)
+
+
+def _own_cycles(op: hls.StageOp) -> int:
+    """A compute stage's loop when its input arrives as fast as it can use it."""
+    if isinstance(op, hls.DeconvOp):
+        c, h, w = op.in_type.get_shape()
+        return iters_with(op, Beat(c, w))
+    return hls_schedule.schedule(op).iters
+
+
+def iters_with(op: hls.StageOp, beat: Beat) -> int:
+    """The loop of a stage that buffers rows (window, transposed convolution, pointwise)
+    when its input arrives with `beat`."""
+    match op:
+        case hls.WindowOp():
+            out = _output_beat(op)
+            return hls_schedule.window_schedule(op.geometry(), beat, out.lanes, out.pixels).iters
+        case hls.DeconvOp():
+            return hls_schedule.deconv_schedule(op.geometry(), beat, op.pe_value, op.simd_value, op.mmv_value).iters
+    c, h, w = hls.stream_of(op.input).get_shape()
+    return c * h * w // beat.values
+
+
+def _input_beat(op: Operation, value: SSAValue, target: int) -> Beat:
+    """The beat stage `op` reads `value` with."""
+    current = hls.stream_of(value)
+    c, h, w = current.get_shape()
+    match op:
+        case hls.MvauOp() | hls.GdnOp():
+            return Beat(op.simd_value, op.mmv_value)
+        case hls.WindowOp() | hls.DeconvOp() | hls.PointwiseOp():
+            if isinstance(value.owner, hls.StageOp) and iters_with(op, current.beat) <= target:
+                return current.beat
+            return feeding_beat(c, h, w, lambda b: iters_with(op, b) <= target)
+    return current.beat  # hls.yield: what the last stage writes
+
+
+def _output_beat(op: hls.StageOp) -> Beat:
+    match op:
+        case hls.WindowOp():
+            mvau = _consumer(op.output)
+            assert isinstance(mvau, hls.MvauOp), "a window generator feeds an MVAU"
+            return Beat(mvau.simd_value, mvau.mmv_value)
+        case hls.MvauOp() | hls.GdnOp():
+            return Beat(op.pe_value, op.mmv_value)
+        case hls.DeconvOp():
+            g = op.geometry()
+            return Beat(op.pe_value, g.out_pixels(op.pe_value, op.simd_value, op.mmv_value))
+    return hls.stream_of(op.input).beat
