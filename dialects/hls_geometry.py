@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from math import ceil, gcd
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy as np
 MAX_MMV = 8
 
 
+@cache
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
@@ -81,11 +82,11 @@ class WindowGeometry:
     ph: int = 0
     pw: int = 0
 
-    @property
+    @cached_property
     def ho(self) -> int:
         return (self.h + 2 * self.ph - self.kh) // self.sh + 1
 
-    @property
+    @cached_property
     def wo(self) -> int:
         return (self.w + 2 * self.pw - self.kw) // self.sw + 1
 
@@ -98,9 +99,15 @@ class WindowGeometry:
         """Input rows that must have arrived before output row `o` (all after the last)."""
         return self.h if o >= self.ho else min(self.h, o * self.sh - self.ph + self.kh)
 
+    @property
     def ring(self) -> int:
         """Rows the line buffer holds: the rows of one output row and those arriving meanwhile."""
-        return max(self.rows_needed(o + 1) - max(0, o * self.sh - self.ph) for o in range(self.ho))
+        return _window_ring(self)
+
+
+@cache
+def _window_ring(g: WindowGeometry) -> int:
+    return max(g.rows_needed(o + 1) - max(0, o * g.sh - g.ph) for o in range(g.ho))
 
 
 def window_matrix(weight: np.ndarray) -> np.ndarray:
@@ -178,11 +185,11 @@ class DeconvGeometry:
     oph: int = 0
     opw: int = 0
 
-    @property
+    @cached_property
     def ho(self) -> int:
         return (self.h - 1) * self.sh - 2 * self.ph + self.kh + self.oph
 
-    @property
+    @cached_property
     def wo(self) -> int:
         return (self.w - 1) * self.sw - 2 * self.pw + self.kw + self.opw
 
@@ -266,6 +273,9 @@ class DeconvGeometry:
 
     def lane_taps(self, e: int) -> list[tuple[int, int, int, int]]:
         """Phases at once: (phase, ky, kx, channel offset) of each SIMD lane."""
+        return _lane_taps(self, e)
+
+    def _lane_taps(self, e: int) -> list[tuple[int, int, int, int]]:
         lanes = []
         for index, (ty, tx) in enumerate((ty, tx) for ty in self.taps_y for tx in self.taps_x):
             lanes += [(index, ky, kx, ce) for ky in ty for kx in tx for ce in range(e)]
@@ -292,6 +302,11 @@ class DeconvGeometry:
         c = np.arange(st)[:, None] * e + lanes[None, :, 3]
         per = weight[c, :, lanes[None, :, 1], lanes[None, :, 2]]  # [st, s, cout]
         return per.transpose(2, 0, 1).reshape(nf, pe, st, simd).transpose(0, 2, 1, 3).reshape(nf * st, pe, simd)
+
+
+@cache
+def _lane_taps(g: DeconvGeometry, e: int) -> list[tuple[int, int, int, int]]:
+    return g._lane_taps(e)
 
 
 def legal(what: str, value: int, choices: Sequence[int], rule: str) -> str | None:

@@ -87,9 +87,35 @@ def _rows(lengths: list[int], reads: list[int], writes: list[int]) -> np.ndarray
 # cycles of a folding no op has yet; `schedule(op)` reads them off an op.
 
 
-def _need_reads(need: list[int], row_beats: int) -> list[int]:
+def _need_reads(need: np.ndarray, row_beats: int) -> np.ndarray:
     """Beats read before the first period and in each later one, from the rows each needs."""
-    return [need[0] * row_beats] + [(b - a) * row_beats for a, b in zip(need, need[1:])]
+    return np.diff(need, prepend=0) * row_beats
+
+
+@lru_cache(maxsize=256)
+def _window_need(g: WindowGeometry) -> np.ndarray:
+    return np.asarray([g.rows_needed(o) for o in range(g.ho + 1)], dtype=np.int64)
+
+
+@lru_cache(maxsize=256)
+def _in_turn_need(g: DeconvGeometry) -> np.ndarray:
+    """Input rows that must have arrived before output row y (all of them after the last)."""
+    y = np.arange(g.ho + 1)
+    return np.where(y >= g.ho, g.h, np.minimum(g.h, (y + g.ph) // g.sh + 1)).astype(np.int64)
+
+
+@lru_cache(maxsize=256)
+def _at_once_need(g: DeconvGeometry) -> np.ndarray:
+    """Input rows that must have arrived before block row q (all of them after the last)."""
+    q = np.arange(g.qh + 2)
+    last = np.minimum(q * g.sh + g.sh - 1, g.ho - 1)
+    return np.where(q >= g.qh, g.h, np.minimum(g.h, (last + g.ph) // g.sh + 1)).astype(np.int64)
+
+
+@lru_cache(maxsize=256)
+def _in_turn_ring(g: DeconvGeometry) -> int:
+    need = _in_turn_need(g)
+    return max(int(need[y + 1]) - _lowest_row(g, y) for y in range(g.ho))
 
 
 @lru_cache(maxsize=4096)
@@ -98,10 +124,11 @@ def window_schedule(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int) -> Sc
     emitting WO/MMV pixel groups of K/SIMD beats each."""
     row_beats = g.w * g.c // in_beat.values
     emits = g.wo // mmv * (g.k // simd)
-    reads = _need_reads([g.rows_needed(o) for o in range(g.ho + 1)], row_beats)
-    writes = [0] + [emits] * g.ho
-    lengths = [max(r, e) for r, e in zip(reads, writes)]
-    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, {"RING": g.ring(), "ITERS": sum(lengths)})
+    reads = _need_reads(_window_need(g), row_beats)
+    writes = np.full(g.ho + 1, emits, dtype=np.int64)
+    writes[0] = 0
+    lengths = np.maximum(reads, writes)
+    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, {"RING": g.ring, "ITERS": int(lengths.sum())})
 
 
 def mvau_cycles(pixels: int, nf: int, sf: int, mmv: int) -> int:
@@ -162,16 +189,14 @@ def _deconv_in_turn(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int) -> Sch
     base = [nf * sum(steps[:i]) for i in range(len(steps))]
     row_work = [nf * sum(steps[ry * g.sw + x % g.sw] for x in range(g.wo)) for ry in range(g.sh)]
 
-    def need(y: int) -> int:
-        return g.h if y >= g.ho else min(g.h, (y + g.ph) // g.sh + 1)
-
-    reads = _need_reads([need(y) for y in range(g.ho + 1)], row_beats)
-    work = [0] + [row_work[y % g.sh] for y in range(g.ho)]
-    writes = [0] + [nf * g.wo] * g.ho
-    lengths = [max(r, e) for r, e in zip(reads, work)]
+    reads = _need_reads(_in_turn_need(g), row_beats)
+    work = np.asarray([0] + [row_work[y % g.sh] for y in range(g.ho)], dtype=np.int64)
+    writes = np.full(g.ho + 1, nf * g.wo, dtype=np.int64)
+    writes[0] = 0
+    lengths = np.maximum(reads, work)
     constants = {
-        "RING": max(need(y + 1) - _lowest_row(g, y) for y in range(g.ho)),
-        "ITERS": sum(lengths),
+        "RING": _in_turn_ring(g),
+        "ITERS": int(lengths.sum()),
         "WORDS": nf * sum(steps),
         "STEPS": steps,
         "BASE": base,
@@ -190,21 +215,43 @@ class _InTurnSchedule(Schedule):
 
     def flags(self) -> tuple[np.ndarray, np.ndarray]:
         lengths, reads = self.periods[:, 0], self.periods[:, 1]
-        row_work = self.constants["ROW_WORK"]
-        work = np.asarray([0] + [row_work[y % len(row_work)] for y in range(len(lengths) - 1)])
+        k = self.constants
+        row_work = k["ROW_WORK"]
+        rows = len(lengths) - 1
+        work = np.asarray([0] + [row_work[y % len(row_work)] for y in range(rows)])
         working = _events(lengths, work, SPREAD)
-        ends = np.concatenate([np.zeros(0, bool)] + [self._fold_ends(y) for y in range(len(lengths) - 1)])
+        # Over each output row's working iterations: which end a pixel's fold.
+        ends_of = [self._fold_ends(ry) for ry in range(len(k["TY"]))]
+        ends = np.concatenate([ends_of[y % len(ends_of)] for y in range(rows)])
         writes = np.zeros_like(working)
         writes[np.flatnonzero(working)] = ends
         return _events(lengths, reads, SPREAD), writes
 
-    def _fold_ends(self, y: int) -> np.ndarray:
-        """Over one output row's working iterations: which end a pixel's fold."""
+    def _fold_ends(self, ry: int) -> np.ndarray:
+        """Over one row of phase ry's working iterations: which end a pixel's fold."""
         k = self.constants
         sw, nf = len(k["TX"]), k["NF"]
-        ry = y % len(k["TY"])
         steps = [k["STEPS"][ry * sw + x % sw] for x in range(k["WO"])]
         return np.concatenate([np.tile(np.arange(s) == s - 1, nf) for s in steps])
+
+
+@lru_cache(maxsize=256)
+def _at_once_ring(g: DeconvGeometry) -> int:
+    """Input rows a block row reads and those arriving while it is computed."""
+
+    def need(q: int) -> int:
+        return g.h if q >= g.qh else min(g.h, (min(q * g.sh + g.sh - 1, g.ho - 1) + g.ph) // g.sh + 1)
+
+    return max(
+        need(q + 1) - min(_lowest_row(g, y) for y in range(q * g.sh, min(g.ho, q * g.sh + g.sh)))
+        for q in range(g.qh)
+    )
+
+
+@lru_cache(maxsize=256)
+def _lane_constants(g: DeconvGeometry, e: int) -> dict[str, list[int]]:
+    lanes = g.lane_taps(e)
+    return {name: [lane[i] for lane in lanes] for i, name in enumerate(("LANE_PH", "LANE_KY", "LANE_KX", "LANE_CE"))}
 
 
 @lru_cache(maxsize=4096)
@@ -215,32 +262,24 @@ def _deconv_at_once(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: i
     nf, st = g.cout // pe, g.cin // e
     qh, qg = g.qh, g.qw // mmv
 
-    def need(q: int) -> int:
-        return g.h if q >= qh else min(g.h, (min(q * g.sh + g.sh - 1, g.ho - 1) + g.ph) // g.sh + 1)
-
-    reads = _need_reads([need(q) for q in range(qh + 2)], row_beats)
-    work = [0] + [qg * nf * st] * qh + [0]
-    drain = [0, 0] + [min(g.sh, g.ho - q * g.sh) * g.wo // out_pixels * nf for q in range(qh)]
-    lengths = [max(r, c, d) for r, c, d in zip(reads, work, drain)]
-    ring = max(
-        need(q + 1) - min(_lowest_row(g, y) for y in range(q * g.sh, min(g.ho, q * g.sh + g.sh)))
-        for q in range(qh)
-    )
-    lanes = g.lane_taps(e)
+    reads = _need_reads(_at_once_need(g), row_beats)
+    work = np.zeros(qh + 2, dtype=np.int64)
+    work[1 : qh + 1] = qg * nf * st
+    q = np.arange(qh)
+    drain = np.zeros(qh + 2, dtype=np.int64)
+    drain[2:] = np.minimum(g.sh, g.ho - q * g.sh) * g.wo // out_pixels * nf
+    lengths = np.maximum(np.maximum(reads, work), drain)
+    ring = _at_once_ring(g)
     constants = {
         "RING": ring,
-        "ITERS": sum(lengths),
+        "ITERS": int(lengths.sum()),
         "QH": qh,
         "QG": qg,
         "MMV": mmv,
         "OUT_PIX": out_pixels,
         "ST": st,
         "E": e,
-        "LANE_PH": [l[0] for l in lanes],
-        "LANE_KY": [l[1] for l in lanes],
-        "LANE_KX": [l[2] for l in lanes],
-        "LANE_CE": [l[3] for l in lanes],
-    }
+    } | _lane_constants(g, e)
     return Schedule(_rows(lengths, reads, drain), SPREAD, SPREAD, constants)
 
 

@@ -40,7 +40,8 @@ class _Options:
     foldings: list[Any]
     cycles: np.ndarray  # (n,)
     res: np.ndarray  # (n, len(RESOURCES))
-    pareto: dict[int, np.ndarray] = field(default_factory=dict)  # T → option indices
+    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step) → option indices
+    fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # step → (resources, cycles) front
 
 
 # Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
@@ -49,19 +50,32 @@ RESOLUTION = 64
 MAX_NODES = 20_000
 
 
-def _pareto(res: np.ndarray, idx: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """The options in `idx` that no other option beats or equals in every resource, in
-    steps of `step` (ε-dominance keeps the fronts of thousands of foldings small); `idx`
-    comes cheapest first, so of equal options the cheapest stays."""
-    q = -(-res[idx] // step)
-    _, first = np.unique(q, axis=0, return_index=True)  # of equal steps, the cheapest
-    idx = idx[np.sort(first)]
-    r = -(-res[idx] // step)
-    le = (r[None, :, :] <= r[:, None, :]).all(axis=2)  # le[i, j]: j ≤ i everywhere
-    lt = (r[None, :, :] < r[:, None, :]).any(axis=2)
-    earlier = np.tri(len(idx), k=-1, dtype=bool)  # of equal vectors keep the first
-    dominated = (le & (lt | earlier)).any(axis=1)
-    return idx[~dominated]
+def _front(vectors: np.ndarray) -> np.ndarray:
+    """Indices of the rows no earlier row beats or equals everywhere (rows come cheapest
+    first, so of equal rows the cheapest stays)."""
+    keep: list[int] = []
+    front = np.empty((0, vectors.shape[1]), dtype=vectors.dtype)
+    for i, v in enumerate(vectors):
+        if len(front) and (front <= v).all(axis=1).any():
+            continue
+        keep.append(i)
+        front = np.vstack([front, v])
+    return np.asarray(keep, dtype=np.int64)
+
+
+def _pareto(o: _Options, t: int, step: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The options meeting `t` that no other one meeting it beats or equals in every
+    resource, in steps of `step` (ε-dominance keeps the fronts of thousands of foldings
+    small). An option dominated by a faster one is dominated at every `t`, so the front
+    in (resources, cycles) is found once and cut at each `t`."""
+    key = tuple(step.tolist())
+    if key not in o.fronts:
+        order = np.argsort(o.res @ weights, kind="stable")
+        q = np.concatenate([-(-o.res[order] // step), o.cycles[order, None]], axis=1)
+        o.fronts[key] = order[_front(q)]
+    idx = o.fronts[key]
+    idx = idx[o.cycles[idx] <= t]
+    return idx[_front(-(-o.res[idx] // step))]
 
 
 @dataclass
@@ -115,11 +129,10 @@ class Problem:
         step = np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
         weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
         for o in self.options:
-            if t not in o.pareto:
-                idx = np.flatnonzero(o.cycles <= t)
-                idx = idx[np.argsort(o.res[idx] @ weights, kind="stable")]
-                o.pareto[t] = _pareto(o.res, idx, step)
-            idx = o.pareto[t]
+            key = (t, *step.tolist())
+            if key not in o.pareto:
+                o.pareto[key] = _pareto(o, t, step, weights)
+            idx = o.pareto[key]
             idx = idx[(o.res[idx] <= budget).all(axis=1)]
             if len(idx) == 0:
                 return None

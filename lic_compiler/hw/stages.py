@@ -108,7 +108,7 @@ def window_cost(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int, a: int, s
     per pixel read at once); otherwise the window sits in registers and a multiplexer
     picks any slice. With ``style`` uram the deep buffers go to UltraRAM."""
     cycles = sched.window_schedule(g, in_beat, simd, mmv).iters
-    ring = g.ring()
+    ring = g.ring
     aligned = _aligned_slice(g.c, g.kh, g.kw, simd)
     if aligned is not None:
         banks, word = aligned
@@ -375,6 +375,11 @@ class MvauModel(KnobModel):
         k, h, w = self.op.in_type.get_shape()
         return MvauGeometry(k, self.op.out_type.channels, h, w)
 
+    @cached_property
+    def window_geometry(self) -> WindowGeometry:
+        assert self.window is not None
+        return self.window.geometry()
+
     @property
     def macs(self) -> int:
         return self.geometry.macs()
@@ -412,7 +417,7 @@ class MvauModel(KnobModel):
         cycles = sched.mvau_cycles(g.h * g.w, nf, sf, f.mmv)
         core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles)
         if in_beat is None and self.window is not None:  # an option: its window generator too
-            g = self.window.geometry()
+            g = self.window_geometry
             return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
         return core
 
