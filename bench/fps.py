@@ -1,64 +1,61 @@
-"""Predicted FPS of the factorized-prior student and teacher at 1280×720 on ZCU102.
+"""Predicted FPS of what `licc` builds: the bundled student and teacher at 1280×720 on ZCU102.
 
-For the (64, 96) student and the (128, 192) teacher (random weights: the
-model needs shapes only), for the encoder, the decoder and both on one
-device, within the device's 80 % utilisation cap, it prints:
+Each model goes through licc's own pipeline (import, GDN rewrite,
+calibration, precision, integer lowering, `convert-lic-to-hls`) at its real
+bit widths; `lic-set-parallelism` then plans the emitted `hls` stages for the
+encoder alone, the decoder alone and both on one device, within the
+device's utilisation cap. Per case it prints:
 
-- licc's FPS (`lic-set-parallelism`, objective max-fps) and the DSPs it uses;
-- the DSP roofline for those DSPs, MACs per frame / (DSPs × 2 MACs × clock),
-  and the ratio FPS / roofline;
-- the roofline at the layers' widths (each MAC at its operands' best rate:
-  two ≤ 8-bit products per DSP, one for GDN's 16-bit x²), and FPS over it;
+- licc's FPS and the DSPs and LUTs it uses;
+- the cap roofline, MACs per frame / (the cap's DSPs × 2 MACs × clock), and FPS over it
+  (products placed in fabric let a design pass it);
 - FINN's published SetFolding rule, reimplemented below from its description,
-  on the same layers and DSP budget, and licc's FPS over its FPS.
+  on the same stages within the cap's DSPs (its products all in DSPs), and licc's FPS over it;
+- the FPS-vs-DSP curve (the DSP budget swept from half the cap to the cap) and its largest
+  step between neighbouring budgets, in % of FPS.
 
-Run from the repository (about two minutes, mostly importing the models):
+Run from the repository (about three minutes on two cores):
 
-    .venv/bin/python bench/fps.py [--device zcu102] [--frame 1280x720]
+    .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-import warnings
 from dataclasses import dataclass
 from math import ceil
 
+import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
+from lic_compiler.dialects.hls_geometry import divisors
+from lic_compiler.driver import DEFAULT_PIPELINE
+from lic_compiler.errors import LiccError
 from lic_compiler.hw import primitives as hwp
-from lic_compiler.hw.design import solve
-from lic_compiler.hw.device import Device, load_device
-from lic_compiler.hw.report import roofline_fps, width_roofline_fps
-from lic_compiler.hw.stages import (
-    ApproxStage,
-    ConvStage,
-    EltwiseStage,
-    GdnStage,
-    PolyphaseStage,
-    Stage,
-    divisors,
-    module_stages,
-)
+from lic_compiler.hw.design import Design, problem, solve
+from lic_compiler.hw.device import RESOURCES, Device, load_device
+from lic_compiler.hw.report import roofline_fps
+from lic_compiler.hw.solver import Infeasible
+from lic_compiler.hw.stages import DeconvModel, GdnModel, KnobModel, MvauModel
 
-MODELS = [("student", 64, 96), ("teacher", 128, 192)]
+MODELS = [("student", "models/zoo/default.pt"), ("teacher", "models/zoo/teacher-factorized-128-192-q3.pt")]
 SCENARIOS = [("encoder", ["encoder"]), ("decoder", ["decoder"]), ("both", ["encoder", "decoder"])]
+# The issue's goals: FPS per (model, case) at 1280×720 on ZCU102.
+GOALS = {("student", "both"): 36.0, ("student", "encoder"): 72.0, ("teacher", "both"): 9.4}
 
 
-def lic_module(n: int, m: int, frame: tuple[int, int]) -> ModuleOp:
+def hls_module(source: str, frame: tuple[int, int]) -> ModuleOp:
+    """`source` through licc's default pipeline up to the hls dataflow, unfolded."""
+    from lic_compiler.driver import resolve_source
+    from lic_compiler.frontend import import_model
     from lic_compiler.ir import make_context
     from lic_compiler.registry import parse_pipeline
 
-    with warnings.catch_warnings():  # CompressAI's use of torch.jit.script
-        warnings.filterwarnings("ignore", r".*torch\.jit\.script.*deprecated", FutureWarning)
-        from lic_compiler.frontend import import_model
-        from lic_compiler.models import build
-
-        model = build("bmshj2018-factorized", n, m).eval()
-        module = import_model(model, parts=["encoder", "decoder"], frame=frame).module
-    parse_pipeline("convert-torch-to-lic").apply(make_context(), module)
+    module = import_model(resolve_source(source), frame=frame).module
+    head = DEFAULT_PIPELINE.split(",lic-set-parallelism")[0]
+    parse_pipeline(head).apply(make_context(), module)
     return module
 
 
@@ -83,9 +80,10 @@ def only(module: ModuleOp, functions: list[str]) -> ModuleOp:
 # misses T, the rule runs once more with T = that node's cycles. A
 # transposed convolution is FINN's zero insertion followed by a stride-1
 # convolution (every multiply counted, zeros included); a GDN is its C × C
-# MVAU. Cycles are FINN's formulas (MVAU: MH/PE · MW/SIMD · pixels; the RTL
-# window generator's default and parallel styles); DSPs are licc's model of
-# the same PE × SIMD array, so the two rules are compared on one cost model.
+# MVAU with its x·n product per PE. Cycles are FINN's formulas (MVAU:
+# MH/PE · MW/SIMD · pixels; the RTL window generator's default and parallel
+# styles); DSPs are licc's primitives for the same PE × SIMD array at the
+# stage's real widths, so the two rules are compared on one cost model.
 
 
 @dataclass
@@ -99,22 +97,22 @@ class FinnLayer:
     swg: tuple[int, int, int, int, int, int, int] | None = None  # cin, ih, iw, oh, ow, k, stride
 
 
-def finn_layers(stages: list[Stage]) -> list[FinnLayer]:
+def finn_layers(knobs: list[KnobModel]) -> list[FinnLayer]:
     layers = []
-    for s in stages:
-        w = s.widths
-        if isinstance(s, ConvStage):
-            (ph, pw), (sh, _) = s.op.paddings(), s.op.strides()
-            swg = (s.cin, s.h_in + 2 * ph, s.w_in + 2 * pw, s.h_out, s.w_out, s.kh, sh)
-            layers.append(FinnLayer(s.reduction, s.cout, s.h_out * s.w_out, w.weight, w.act_in, 0, swg))
-        elif isinstance(s, PolyphaseStage):
-            k = s.op.kernel()[0]
-            swg = (s.cin, s.h_out + k - 1, s.w_out + k - 1, s.h_out, s.w_out, k, 1)
-            layers.append(FinnLayer(s.cin * k * k, s.cout, s.h_out * s.w_out, w.weight, w.act_in, 0, swg))
-        elif isinstance(s, GdnStage):
-            layers.append(FinnLayer(s.c, s.c, s.h * s.w, w.weight, s.norm_bits, 1))
-        elif isinstance(s, EltwiseStage | ApproxStage):
-            layers.append(FinnLayer(1, s.c, s.h * s.w, 0, 0))
+    for s in knobs:
+        cout, ho, wo = s.op.out_type.get_shape()
+        if isinstance(s, MvauModel):
+            swg = None
+            if s.window is not None:
+                g = s.window_geometry
+                swg = (g.c, g.h + 2 * g.ph, g.w + 2 * g.pw, g.ho, g.wo, g.kh, g.sh)
+            layers.append(FinnLayer(s.geometry.k, cout, ho * wo, s.weight_bits, s.operand_bits, 0, swg))
+        elif isinstance(s, DeconvModel):
+            g = s.geometry
+            swg = (g.cin, g.ho + g.kh - 1, g.wo + g.kw - 1, g.ho, g.wo, g.kh, 1)
+            layers.append(FinnLayer(g.cin * g.kh * g.kw, cout, ho * wo, s.weight_bits, s.operand_bits, 0, swg))
+        elif isinstance(s, GdnModel):
+            layers.append(FinnLayer(cout, cout, ho * wo, s.weight_bits, s.operand_bits, 1))
     return layers
 
 
@@ -143,9 +141,7 @@ def set_folding(layers: list[FinnLayer], target: int, wwidth_max: int | None) ->
             if wwidth_max is not None and layer.w_bits * simd > wwidth_max:
                 simd = previous
                 break
-        pe = next(
-            (p for p in divisors(layer.mh) if mvau_cycles(layer, p, simd) < target), layer.mh
-        )
+        pe = next((p for p in divisors(layer.mh) if mvau_cycles(layer, p, simd) < target), layer.mh)
         swg_simd, parallel = 1, False
         if layer.swg is not None:
             cin = layer.swg[0]
@@ -164,8 +160,7 @@ def finn_design(layers: list[FinnLayer], target: int, wwidth_max: int | None) ->
             cycles = max(cycles, mvau_cycles(layer, pe, simd))
             if layer.swg is not None:
                 cycles = max(cycles, swg_cycles(layer.swg, swg_simd, parallel))
-            if layer.w_bits:
-                dsp += hwp.array_dsps(pe, simd, layer.w_bits, layer.a_bits) + layer.extra_dsp_per_pe * pe
+            dsp += hwp.array_dsps(pe, simd, layer.w_bits, layer.a_bits) + layer.extra_dsp_per_pe * pe
         return cycles, dsp
 
     cycles, dsp = evaluate(set_folding(layers, target, wwidth_max))
@@ -174,90 +169,108 @@ def finn_design(layers: list[FinnLayer], target: int, wwidth_max: int | None) ->
     return cycles, dsp
 
 
-def finn_best(layers: list[FinnLayer], dsp_budget: int, wwidth_max: int | None) -> tuple[int, int]:
+def finn_best(layers: list[FinnLayer], dsp_budget: int) -> tuple[int, int]:
     """The fastest SetFolding result within the DSP budget over a sweep of targets."""
     best = (10**18, 0)
     target = 1000
     while target < 10**10:
-        cycles, dsp = finn_design(layers, target, wwidth_max)
+        cycles, dsp = finn_design(layers, target, None)
         if dsp <= dsp_budget and cycles < best[0]:
             best = (cycles, dsp)
         target = ceil(target * 1.01)
     return best
 
 
+# --- the FPS-vs-DSP curve -------------------------------------------------------------
+
+
+def largest_step(design: Design, points: int = 24) -> tuple[float, list[tuple[int, float]]]:
+    """The curve of the best FPS as the DSP budget grows from half the cap to the cap, and
+    its largest rise between neighbouring budgets in % of FPS."""
+    budget = np.array([design.budget()[r] for r in RESOURCES], dtype=np.int64)
+    dsp = RESOURCES.index("dsp")
+    knobs = design.knobs(list(design.stages))
+    p = problem(knobs, design)
+    curve: list[tuple[int, float]] = []
+    feasible = None
+    for b in np.linspace(budget[dsp] // 2, budget[dsp], points).astype(np.int64):
+        limited = budget.copy()
+        limited[dsp] = b
+        try:
+            sol = p.max_fps(limited, feasible)
+        except Infeasible:
+            continue
+        feasible = sol.cycles
+        curve.append((int(b), design.clock_mhz * 1e6 / sol.cycles))
+    rises = [100 * (b - a) / a for (_, a), (_, b) in zip(curve, curve[1:])]
+    return max(rises, default=0.0), curve
+
+
 # --- the benchmark --------------------------------------------------------------
 
 
-def run(device: Device, frame: tuple[int, int]) -> None:
+def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -> None:
     clock = device.clock_mhz
     budget = device.budget()
     print(
-        f"bmshj2018-factorized at {frame[0]}×{frame[1]} on {device.name} ({device.part}), "
-        f"{clock:g} MHz, {device.util_cap:.0%} cap: {budget['dsp']} of {device.resources['dsp']} DSPs"
+        f"licc's designs at {frame[0]}×{frame[1]} on {device.name} ({device.part}), {clock:g} MHz, "
+        f"{device.util_cap:.0%} cap: {budget['dsp']:,} DSPs, {budget['lut']:,} LUTs"
     )
     header = (
-        f"{'model':<16} {'part':<8} {'FPS':>7} {'DSP':>5} {'roofline':>9} {'ratio':>6} {'@widths':>8} {'ratio':>6} "
-        f"{'BRAM':>5} {'LUT':>5} {'FINN-rule':>9} {'its DSP':>7} {'ours/FINN':>9} {'FINN@36b':>8}"
+        f"{'model':<9} {'case':<8} {'FPS':>7} {'DSP':>5} {'LUT':>7} {'cap roof':>8} {'ratio':>6} "
+        f"{'FINN-rule':>9} {'its DSP':>7} {'ours/FINN':>9} {'max step':>8} {'plan s':>6}"
     )
     print(header)
     print("-" * len(header))
-    student_encoder = None
-    for label, n, m in MODELS:
+    results = {}
+    for label, source in models:
         start = time.perf_counter()
-        module = lic_module(n, m, frame)
-        imported = time.perf_counter() - start
-        for part, functions in SCENARIOS:
+        module = hls_module(source, frame)
+        print(f"{label}: {source} through the pipeline to hls in {time.perf_counter() - start:.1f} s")
+        for case, functions in SCENARIOS:
             sub = only(module, functions)
-            design = solve(sub, device)
+            start = time.perf_counter()
+            try:
+                design = solve(sub, device)
+            except LiccError as e:
+                print(f"{label:<9} {case:<8} no design: {e}")
+                continue
+            planned = time.perf_counter() - start
             fps = min(design.fps(f) for f in functions)
             used = design.used()
-            dsp = used["dsp"]
-            bram, lut = (used[r] / device.resources[r] for r in ("bram18", "lut"))
-            macs = sum(s.macs for ss in design.stages.values() for s in ss)
-            roof = roofline_fps(macs, dsp, clock)
-            roof_w = width_roofline_fps([s for ss in design.stages.values() for s in ss], dsp, clock)
-            stages = [s for ss in module_stages(sub).values() for s in ss]
-            layers = finn_layers(stages)
-            f_cycles, f_dsp = finn_best(layers, budget["dsp"], None)
+            knobs = design.knobs(functions)
+            macs = sum(s.macs for s in knobs)
+            cap_roof = roofline_fps(macs, budget["dsp"], clock)
+            f_cycles, f_dsp = finn_best(finn_layers(knobs), budget["dsp"])
             f_fps = clock * 1e6 / f_cycles
-            capped, _ = finn_best(layers, budget["dsp"], 36)
+            step, _ = largest_step(design)
+            results[(label, case)] = fps
             print(
-                f"{label + f' ({n},{m})':<16} {part:<8} {fps:7.2f} {dsp:5d} {roof:9.2f} {fps / roof:6.2f} {roof_w:8.2f} {fps / roof_w:6.2f} "
-                f"{bram:5.0%} {lut:5.0%} {f_fps:9.2f} {f_dsp:7d} {fps / f_fps:9.2f} {clock * 1e6 / capped:8.2f}"
+                f"{label:<9} {case:<8} {fps:7.2f} {used['dsp']:5d} {used['lut']:7,} {cap_roof:8.2f} "
+                f"{fps / cap_roof:6.2f} {f_fps:9.2f} {f_dsp:7d} {fps / f_fps:9.2f} {step:7.1f}% {planned:6.1f}"
             )
-            if (label, part) == ("student", "encoder"):
-                student_encoder = fps
-        # FINN's own setting in MEASUREMENTS.md: g_a with GDN replaced by ReLU, all DSPs.
-        convs = [s for s in module_stages(only(module, ["encoder"]))["encoder"] if s.kind == "conv"]
-        best, _ = finn_best(finn_layers(convs), device.resources["dsp"], None)
-        default, _ = finn_best(finn_layers(convs), device.resources["dsp"], 36)
-        print(
-            f"  FINN-rule on g_a without GDN within all {device.resources['dsp']} DSPs: "
-            f"{clock * 1e6 / best:.2f} FPS, {clock * 1e6 / default:.2f} with the 36-bit cap "
-            f"(import {imported:.1f} s)"
-        )
-    assert student_encoder is not None
-    verdict = "yes" if student_encoder >= 30 else "NO"
+    for (label, case), goal in GOALS.items():
+        if (label, case) in results:
+            fps = results[(label, case)]
+            print(f"goal {label} {case} ≥ {goal:g} FPS: {'met' if fps >= goal else 'NOT met'} ({fps:.2f})")
+        else:
+            print(f"goal {label} {case} ≥ {goal:g} FPS: NOT met (no design fits)")
     print(
-        f"student encoder ≥ 30 FPS within the {device.util_cap:.0%} cap: {verdict} "
-        f"({student_encoder:.2f} FPS)"
-    )
-    print(
-        "roofline: MACs per frame (transposed convs without inserted zeros) / "
-        "(DSPs × 2 MACs × clock); @widths: each MAC at its operands' best rate (GDN's 16-bit "
-        "x² one per DSP); BRAM, LUT: utilisation of the device; "
-        "FINN@36b: SetFolding with its default 36-bit weight-stream cap"
+        "cap roof: MACs per frame / (the cap's DSPs × 2 MACs × clock); FINN-rule: SetFolding on the "
+        "same stages within the cap's DSPs; max step: largest FPS rise between neighbouring DSP "
+        "budgets (24 from half the cap to the cap); plan s: lic-set-parallelism's solve"
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--student", default=MODELS[0][1])
+    parser.add_argument("--teacher", default=MODELS[1][1])
     parser.add_argument("--device", default="zcu102")
     parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
     args = parser.parse_args()
     width, height = (int(v) for v in args.frame.lower().split("x"))
-    run(load_device(args.device), (width, height))
+    run(load_device(args.device), (width, height), [("student", args.student), ("teacher", args.teacher)])
 
 
 if __name__ == "__main__":

@@ -232,7 +232,9 @@ def solve(
             used = _budget_array(design.used(group))
             if (used > budget).any():
                 knob_use = _budget_array(total([k.option_cost(f) for k, f in foldings.items() if k.function in group]))
-                reserve[tuple(group)] = np.maximum(used - knob_use, 0) + np.maximum(used - budget, 0)
+                # What the compute stages' options do not price: converters, FIFOs, windows fed
+                # slower than they could be. Reserved (never less than before: no oscillation).
+                reserve[tuple(group)] = np.maximum(reserve[tuple(group)], used - knob_use)
                 over = True
         if not over:
             return design

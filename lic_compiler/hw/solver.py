@@ -212,9 +212,14 @@ class Problem:
                 lo = mid + 1
             else:
                 hi = mid
-        t = int(cands[hi])
-        picks = self.search(t, budget, cheapest=True)
-        assert picks is not None
+        picks = None
+        # A bounded search may miss a design the given `feasible` promised: move up until one is found.
+        while picks is None and hi < len(cands):
+            t = int(cands[hi])
+            picks = self.search(t, budget, cheapest=True) or self.search(t, budget, cheapest=False)
+            hi += 1
+        if picks is None:
+            raise Infeasible(self.explain(int(cands[-1]), budget))
         return self._solution(int(max(o.cycles[k] for o, k in zip(self.options, picks))), picks)
 
     def min_cost(self, t: int, budget: np.ndarray) -> Solution:
