@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,7 @@ from lic_compiler.hw.report import render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
 from lic_compiler.pipeline_edit import expand_pipeline, with_pass_options
 from lic_compiler.registry import parse_pipeline
+from lic_compiler.timing import Timings, phase, recording
 
 if TYPE_CHECKING:
     from torch import nn
@@ -111,6 +113,7 @@ class BuildResult:
     info: dict
     summary: dict
     ir_files: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (`lic_compiler.timing`)
 
 
 def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: BuildOptions) -> BuildResult:
@@ -122,40 +125,62 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
     """
     from lic_compiler.frontend import import_model
 
-    pipeline = options.full_pipeline()  # before the import: a bad pipeline fails fast
-    imported = import_model(
-        resolve_source(source),
-        parts=options.parts,
-        frame=options.frame,
-        arch=options.arch,
-        allow_pickle=options.allow_pickle,
-    )
-    module = imported.module
-    texts = {"00-import.mlir": print_module(module)}
-    lic_level: list[ModuleOp] = []  # the IR before the hls level: the reports' and the golden model
+    with recording() as timings:
+        pipeline = options.full_pipeline()  # before the import: a bad pipeline fails fast
+        with phase("import"):
+            imported = import_model(
+                resolve_source(source),
+                parts=options.parts,
+                frame=options.frame,
+                arch=options.arch,
+                allow_pickle=options.allow_pickle,
+            )
+        module = imported.module
+        with phase("print IR"):
+            texts = {"00-import.mlir": print_module(module)}
+        lic_level = _run_pipeline(pipeline, module, texts, options.dump_ir, timings)
+        with phase("print IR"):
+            texts["final.mlir"] = print_module(module)
+        golden = lic_level[-1] if lic_level else module
+        with phase("summary"):
+            report = {"model": imported.info, **summary(golden)}
+        with atomic_dir(Path(out_dir)) as scratch:
+            if HW_ATTR in module.attributes:  # lic-set-parallelism planned the hls design
+                with phase("hardware report"):
+                    report["hardware"] = write_hardware_report(module, scratch)
+            with phase("hls emission"):
+                report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
+            report |= _pruning(golden, scratch)
+            with phase("write files"):
+                (scratch / "ir").mkdir()
+                for name, text in texts.items():
+                    (scratch / "ir" / name).write_text(text)
+                (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+                (scratch / "report.md").write_text(render_report(report))
+                committed = time.perf_counter()  # the folder replaces out_dir when the block ends
+        timings.add("write files", time.perf_counter() - committed)
+    return BuildResult(module, imported.info, report, sorted(texts), timings.seconds)
 
-    def dump(previous: ModulePass | None, mod: ModuleOp, next_: ModulePass | None) -> None:
-        mod.verify()
-        if previous is not None and options.dump_ir:
-            texts[f"{len(texts):02d}-{previous.name}.mlir"] = print_module(mod)
-        if next_ is not None and next_.name == "convert-lic-to-hls":
-            lic_level.append(mod.clone())
 
-    parse_pipeline(pipeline, dump).apply(make_context(), module)
-    texts["final.mlir"] = print_module(module)
-    golden = lic_level[-1] if lic_level else module
-    report = {"model": imported.info, **summary(golden)}
-    with atomic_dir(Path(out_dir)) as scratch:
-        (scratch / "ir").mkdir()
-        for name, text in texts.items():
-            (scratch / "ir" / name).write_text(text)
-        if HW_ATTR in module.attributes:  # lic-set-parallelism planned the hls design
-            report["hardware"] = write_hardware_report(module, scratch)
-        report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
-        report |= _pruning(golden, scratch)
-        (scratch / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-        (scratch / "report.md").write_text(render_report(report))
-    return BuildResult(module, imported.info, report, sorted(texts))
+def _run_pipeline(pipeline: str, module: ModuleOp, texts: dict[str, str], dump_ir: bool, timings: Timings) -> list[ModuleOp]:
+    """Run `pipeline` on `module`, verifying after each pass and timing each; returns the
+    IR before the hls level (the reports' and the golden model), if the pipeline reaches it."""
+    lic_level: list[ModuleOp] = []
+    mark = [time.perf_counter()]
+
+    def between(previous: ModulePass | None, mod: ModuleOp, next_: ModulePass | None) -> None:
+        if previous is not None:
+            timings.add(f"pass {previous.name}", time.perf_counter() - mark[0])
+        with phase("verify"):
+            mod.verify()
+            if previous is not None and dump_ir:
+                texts[f"{len(texts):02d}-{previous.name}.mlir"] = print_module(mod)
+            if next_ is not None and next_.name == "convert-lic-to-hls":
+                lic_level.append(mod.clone())
+        mark[0] = time.perf_counter()
+
+    parse_pipeline(pipeline, between).apply(make_context(), module)
+    return lic_level
 
 
 def _hls_project(module: ModuleOp, golden: ModuleOp, scratch: Path, options: BuildOptions, frame) -> dict:
@@ -173,7 +198,8 @@ def _hls_project(module: ModuleOp, golden: ModuleOp, scratch: Path, options: Bui
     if options.csim:
         from lic_compiler.backends.hls_cpp.csim import run_csim
 
-        out["csim"] = run_csim(golden, parts, scratch / "hls", options.image, frame)
+        with phase("csim"):
+            out["csim"] = run_csim(golden, parts, scratch / "hls", options.image, frame)
     return out
 
 

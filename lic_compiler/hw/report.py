@@ -17,6 +17,7 @@ from lic_compiler.hw.design import Design, export_parallelism, fps_vs_dsp, from_
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
 from lic_compiler.hw.primitives import PACK_MAX_BITS, dsp_per_mult, mult_mapping
 from lic_compiler.hw.stages import KnobModel, StageModel
+from lic_compiler.timing import phase
 
 # Two ≤ 8-bit MACs per DSP48E2: the roofline's peak per DSP.
 MACS_PER_DSP = 2
@@ -225,15 +226,18 @@ def plot_fps_vs_dsp(report: dict, path: Path) -> None:
 def write_hardware_report(module: ModuleOp, out_dir: Path, pareto_points: int = 10) -> dict:
     """Write ``parallelism.json`` and ``plots/*.png`` into `out_dir`; return the report
     dict (for report.json; `render_markdown` gives its report.md section)."""
-    design = from_ir(module)
-    report = hardware_report(design)
-    report["fps_vs_dsp"] = fps_vs_dsp(design, pareto_points)
+    with phase("design"):
+        design = from_ir(module)
+        report = hardware_report(design)
+    with phase("fps-vs-dsp curve"):
+        report["fps_vs_dsp"] = fps_vs_dsp(design, pareto_points)
     out_dir = Path(out_dir)
     (out_dir / "plots").mkdir(parents=True, exist_ok=True)
     (out_dir / "parallelism.json").write_text(
         json.dumps(export_parallelism(design), indent=2) + "\n"
     )
     report["plots"] = {"cycles": "plots/cycles.png", "fps_vs_dsp": "plots/fps-vs-dsp.png"}
-    plot_cycles(report, out_dir / report["plots"]["cycles"])
-    plot_fps_vs_dsp(report, out_dir / report["plots"]["fps_vs_dsp"])
+    with phase("plots"):
+        plot_cycles(report, out_dir / report["plots"]["cycles"])
+        plot_fps_vs_dsp(report, out_dir / report["plots"]["fps_vs_dsp"])
     return report

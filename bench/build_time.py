@@ -1,0 +1,145 @@
+"""Wall time of a whole build, split by phase: the student and the teacher at 1280×720.
+
+Each model is built in a fresh Python process (so the imports count, as they
+do for `licc`) through the library path `licc` takes:
+`lic_compiler.driver.compile_model` with the default `BuildOptions` — the
+default pipeline, the HLS project, report.json/report.md, parallelism.json
+and the plots. The split comes from `BuildResult.timings`
+(`lic_compiler.timing`):
+
+- Python imports: torch, CompressAI (with what it pulls in), licc, matplotlib —
+  everything the build would otherwise import on first use, imported up front
+  so that the phases below are work, not imports;
+- import: the model into the lic dialect (torch.export, torch-mlir, parsing);
+- each pass of the pipeline, and the verification after each;
+- summary, hardware report (within it: the design's figures, the FPS-vs-DSP
+  curve, the plots), HLS emission, writing files;
+- the rest (in the process, outside those phases), and the interpreter's
+  start and exit (the wall time less the process's own).
+
+Goals (issue 16; wall, this machine, nothing else running): the student
+≤ 8 s, the teacher ≤ 15 s. The script prints each total against its goal.
+
+The teacher's scope. With the encoder and the decoder sharing one ZCU102 (the
+default, ``scope=joint``), no folding of the (128, 192) teacher fits the
+budget: lic-set-parallelism refuses in one line (BRAM and LUT bound by the
+weights and the FIFOs). A build that stops there has no HLS project or
+report to time, so the teacher is built by default with
+``scope=per-function`` (`licc --scope per-function`: each function on a
+device of its own), the teacher's line says so; ``--teacher-scope joint``
+builds it as `licc` would by default, prints lic-set-parallelism's one-line
+refusal, and times the phases up to it. Run from the repository:
+
+    .venv/bin/python bench/build_time.py [--frame 1280x720] [--student PATH] [--teacher PATH]
+        [--teacher-scope per-function|joint]
+
+An empty path (``--teacher ''``) skips that model.
+"""
+
+from __future__ import annotations
+
+import time
+
+START = time.perf_counter()  # before anything else: the child's imports are timed from here
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ZOO = ROOT / "models" / "zoo"
+GOALS = {"student": 8.0, "teacher": 15.0}
+
+
+def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
+    """One build in this (fresh) process; prints its timings as one JSON line."""
+    import matplotlib.pyplot  # noqa: F401  (the report's plots)
+    import torch
+
+    import lic_compiler.backends.hls_cpp  # noqa: F401
+    import lic_compiler.frontend  # noqa: F401
+    import lic_compiler.models  # noqa: F401  (CompressAI)
+    import lic_compiler.pruning  # noqa: F401
+    from lic_compiler.driver import BuildOptions, Hardware, compile_model
+    from lic_compiler.errors import LiccError
+    from lic_compiler.frontend import parse_frame
+    from lic_compiler.timing import recording
+
+    imports = time.perf_counter() - START
+    torch.set_num_threads(1)
+    before = {m.split(".")[0] for m in sys.modules}
+    options = BuildOptions(frame=parse_frame(frame), hardware=Hardware(scope=scope))
+    error = None
+    with recording() as timings:
+        try:
+            compile_model(model, out_dir, options)
+        except LiccError as e:
+            error = str(e)
+    late = sorted({m.split(".")[0] for m in sys.modules} - before)
+    result = {"imports": imports, "timings": timings.seconds, "error": error, "late_imports": late}
+    print(json.dumps(result | {"elapsed": time.perf_counter() - START}), flush=True)
+
+
+def build(model: str, frame: str, scope: str | None, out_dir: Path) -> tuple[float, dict]:
+    """Wall seconds of a fresh process building `model`, and what it reported."""
+    cmd = [sys.executable, __file__, "--child", model, "--frame", frame, "--out", str(out_dir)]
+    if scope:
+        cmd += ["--scope", scope]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    wall = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"build_time: the build of {model} failed (rc {run.returncode}):\n{run.stderr[-2000:]}")
+    return wall, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def show(name: str, model: str, scope: str | None, wall: float, result: dict) -> None:
+    timings: dict[str, float] = result["timings"]
+    print(f"{name}: {model}" + (f" (scope={scope})" if scope else ""))
+    rows = [("Python imports", result["imports"])] + list(timings.items())
+    top = result["imports"] + sum(s for k, s in timings.items() if "/" not in k)
+    rows.append(("the rest", result["elapsed"] - top))
+    rows.append(("interpreter start and exit", wall - result["elapsed"]))
+    for phase, seconds in rows:
+        depth = phase.count("/")
+        label = "  " * depth + phase.rsplit("/", 1)[-1]
+        print(f"  {label:<40} {seconds:7.2f} s {seconds / wall:6.1%}")
+    if result["late_imports"]:
+        print(f"  (first imported during the build: {', '.join(result['late_imports'])})")
+    if result["error"]:
+        print(f"  stopped: {result['error']}")
+    goal = GOALS[name]
+    verdict = "meets" if wall <= goal and not result["error"] else "misses"
+    print(f"  total {wall:.2f} s wall, goal {goal:g} s: {wall / goal:.2f}× the goal, {verdict} it\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frame", default="1280x720", help="WxH (default 1280x720)")
+    parser.add_argument("--student", default=str(ZOO / "default.pt"), help="student checkpoint ('' skips it)")
+    parser.add_argument(
+        "--teacher", default=str(ZOO / "teacher-factorized-128-192-q3.pt"), help="teacher checkpoint ('' skips it)"
+    )
+    parser.add_argument("--teacher-scope", choices=("per-function", "joint"), default="per-function",
+                        help="lic-set-parallelism's scope for the teacher (see the docstring)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--scope", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.frame, args.scope, args.out)
+        return
+    with tempfile.TemporaryDirectory(prefix="licc-build-time-") as tmp:
+        for name, model, scope in (("student", args.student, None), ("teacher", args.teacher, args.teacher_scope)):
+            if model:
+                wall, result = build(model, args.frame, scope, Path(tmp) / name)
+                show(name, model, scope, wall, result)
+
+
+if __name__ == "__main__":
+    main()
