@@ -155,15 +155,15 @@ class Approx:
         regular = np.isfinite(x64) & (x64 > 0)
         safe = np.where(regular, x64, 1.0)
         f, exponent = np.frexp(safe)
-        f, exponent = 2.0 * f, exponent - 1  # f ∈ [1, 2)
-        f_t = np.floor(f * _SCALE) / _SCALE
+        exponent = exponent - 1  # x = 2f · 2^exponent, 2f ∈ [1, 2)
+        step = np.floor(f * (2.0 * _SCALE)).astype(np.int64) - (1 << FRAC_BITS)  # f_t = 1 + step / _SCALE
         if _is_root(self.function):
             p = np.mod(exponent, 2)
             shift = (exponent - p) // 2
             shift = shift if self.function == "sqrt" else -shift
         else:
             p, shift = np.zeros_like(exponent), -exponent
-        y = np.ldexp(_mantissa_value(self, f_t, p), shift)
+        y = np.ldexp(_mantissa_values(self)[p, step], shift)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             special = _g(self.function, x64)
             return np.where(regular, y, special).astype(x.dtype)  # may overflow to inf
@@ -263,6 +263,17 @@ def _mantissa_value(approx: Approx, f_t: np.ndarray, p: np.ndarray) -> np.ndarra
         else:
             y = _rnd(y * (3.0 - _rnd(m_t * _rnd(y * y))) / 2.0)
     return _rnd(m_t * y) if approx.function == "sqrt" else y
+
+
+@cache
+def _mantissa_values(approx: Approx) -> np.ndarray:
+    """`_mantissa_value` at every f_t (columns: its FRAC_BITS fraction bits) for each
+    parity p (rows): the result depends on nothing else, so calls look it up."""
+    f_t = 1.0 + np.arange(1 << FRAC_BITS, dtype=np.float64) / _SCALE
+    parities = (0, 1) if _is_root(approx.function) else (0,)
+    values = np.stack([_mantissa_value(approx, f_t, np.full_like(f_t, p)) for p in parities])
+    values.flags.writeable = False
+    return values
 
 
 @cache

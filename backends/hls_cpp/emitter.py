@@ -77,10 +77,14 @@ def _array(name: str, ctype: str, values: np.ndarray) -> str:
 
 
 def _init(values: np.ndarray) -> str:
-    if values.ndim == 1:
-        return "{" + ", ".join(str(int(v)) for v in values) + "}"
-    inner = ",\n".join(_init(v) for v in values)
-    return "{\n" + inner + "}"
+    # Python ints from one tolist(), not an int() per numpy scalar: weights are millions of them.
+    return _braced(values.astype(np.int64, copy=False).tolist(), values.ndim)
+
+
+def _braced(values: list, ndim: int) -> str:
+    if ndim == 1:
+        return "{" + ", ".join(map(str, values)) + "}"
+    return "{\n" + ",\n".join(_braced(v, ndim - 1) for v in values) + "}"
 
 
 @dataclass(frozen=True)

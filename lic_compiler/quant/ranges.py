@@ -36,15 +36,21 @@ class TensorStats:
     channel_peak: np.ndarray | None = None
 
     def add(self, values: np.ndarray) -> None:
-        array = np.asarray(values, np.float64)
+        # Extremes in the values' own float type (exact), float64 only for the sample.
+        array = np.asarray(values)
+        if not np.issubdtype(array.dtype, np.floating):
+            array = array.astype(np.float64)
         flat = array.ravel()
-        self.min = min(self.min, float(flat.min()))
-        self.max = max(self.max, float(flat.max()))
-        step = max(1, flat.size // SAMPLE_PER_IMAGE)
-        self.samples.append(np.abs(flat[::step]))
-        if array.ndim == 4:
-            peak = np.abs(array).max(axis=(0, 2, 3))
+        if array.ndim == 4:  # per-channel extremes give the tensor's and the channel peaks
+            lo, hi = array.min(axis=(0, 2, 3)), array.max(axis=(0, 2, 3))
+            peak = np.maximum(np.abs(lo), np.abs(hi)).astype(np.float64)
             self.channel_peak = peak if self.channel_peak is None else np.maximum(self.channel_peak, peak)
+        else:
+            lo, hi = flat, flat
+        self.min = min(self.min, float(lo.min()))
+        self.max = max(self.max, float(hi.max()))
+        step = max(1, flat.size // SAMPLE_PER_IMAGE)
+        self.samples.append(np.abs(flat[::step].astype(np.float64)))
 
     def summary(self) -> dict[str, float | dict[str, float] | list[float]]:
         """``{min, max, p9999, mse_clip: {"b8": T, …}[, channel_peak: […]]}`` (plain floats)."""
