@@ -132,6 +132,13 @@ def _read(path: Path, allow_pickle: bool) -> Any:
 
 def _missing_class(path: Path, error: Exception, globals_: list[str]) -> str:
     """The fix for a pickle whose class Python cannot import: the module it lives in on the path."""
+    # A class of the saving script is `__main__.X` in the pickle, whatever `__main__` is now.
+    script = next((g for g in globals_ if g.startswith("__main__.")), None)
+    if script is not None:
+        return (
+            f"{path.name} pickles {script}, a class defined in the script that saved it; move the class "
+            f"into a module, save again and put that module's folder on PYTHONPATH, or {_EXPORT_ROUTE}"
+        )
     if isinstance(error, ModuleNotFoundError) and error.name:
         module = error.name
     else:  # "Can't get attribute 'Codec' on <module 'codec' from ...>"
@@ -140,11 +147,6 @@ def _missing_class(path: Path, error: Exception, globals_: list[str]) -> str:
             return f"{path.name} could not be unpickled ({type(error).__name__}: {error}); {_EXPORT_ROUTE}"
         module = match[2]
     wanted = next((g for g in globals_ if g.startswith(module + ".")), module)
-    if module == "__main__":
-        return (
-            f"{path.name} pickles {wanted}, a class defined in the script that saved it; move the class "
-            f"into a module, save again and put that module's folder on PYTHONPATH, or {_EXPORT_ROUTE}"
-        )
     return (
         f"{path.name} pickles {wanted}, but Python cannot import module {module!r}; put the folder "
         f"holding {module.split('.')[0]!r} on PYTHONPATH (PYTHONPATH=/path/to/src licc …), or {_EXPORT_ROUTE}"
