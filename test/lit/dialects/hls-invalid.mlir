@@ -140,3 +140,53 @@ func.func @outside(%s: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>) {
   func.return
 }
 // CHECK: 'hls.pointwise' expects parent op 'hls.dataflow'
+
+// -----
+
+// MMV pixels at once must tile the row; the beats carry them.
+func.func @mmv_not_dividing_the_row(%x: tensor<1x4x2x3xi8>) -> tensor<1x2x2x3xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x3xi8>) -> tensor<1x2x2x3xi8> {
+  ^bb0(%in: !hls.stream<4x2x3xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 2 : i64} : !hls.stream<4x2x3xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x3xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x3xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x3xi8>
+}
+// CHECK: 'hls.mvau' mmv = 2 must divide the row of 3 pixels
+
+// -----
+
+func.func @mmv_beats(%x: tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  ^bb0(%in: !hls.stream<4x2x4xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 2 : i64} : !hls.stream<4x2x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 1, pixels = 2, depth = 2>
+    hls.yield %c : !hls.stream<2x2x4xi8, lanes = 1, pixels = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x4xi8>
+}
+// CHECK: 'hls.mvau' reads 1 pixels per beat but needs 2 (mmv = 2)
+
+// -----
+
+// Products go to DSPs or to fabric.
+func.func @placement(%x: tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  ^bb0(%in: !hls.stream<4x2x4xi8, lanes = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mult_impl = "lut"} : !hls.stream<4x2x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 1, depth = 2>
+    hls.yield %c : !hls.stream<2x2x4xi8, lanes = 1, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x4xi8>
+}
+// CHECK: 'hls.mvau' mult_impl must be one of dsp, fabric, got 'lut'
+
+// -----
+
+// A stream's pixels per beat tile its rows.
+func.func @pixels(%x: tensor<1x2x4x3xi8>) -> tensor<1x2x4x3xi8> {
+  %y = hls.dataflow %x : (tensor<1x2x4x3xi8>) -> tensor<1x2x4x3xi8> {
+  ^bb0(%in: !hls.stream<2x4x3xi8, lanes = 2, pixels = 2, depth = 2>):
+    hls.yield %in : !hls.stream<2x4x3xi8, lanes = 2, pixels = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x4x3xi8>
+}
+// CHECK: !hls.stream pixels (2) must divide the row of 3 pixels

@@ -29,3 +29,16 @@ func.func @design(%x: tensor<1x4x6x6xui8>) -> tensor<1x3x6x6xi8> {
   }
   func.return %y : tensor<1x3x6x6xi8>
 }
+
+// Pixels per beat, MMV, the products' placement, the lic ops a stage implements and its cost.
+// CHECK-LABEL: func.func @mmv
+// CHECK: ^bb0(%{{.*}}: !hls.stream<4x2x4xi8, lanes = 2, pixels = 2, depth = 2>):
+// CHECK-NEXT: %c = hls.mvau %{{.*}} {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 2 : i64, mult_impl = "fabric", lic_ops = ["lic.conv2d %c"], cost = {cycles = 8 : i64, dsp = 0 : i64}} : !hls.stream<4x2x4xi8, lanes = 2, pixels = 2, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 1, pixels = 2, depth = 2>
+func.func @mmv(%x: tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  ^bb0(%in: !hls.stream<4x2x4xi8, lanes = 2, pixels = 2, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 2 : i64, mult_impl = "fabric", lic_ops = ["lic.conv2d %c"], cost = {cycles = 8 : i64, dsp = 0 : i64}} : !hls.stream<4x2x4xi8, lanes = 2, pixels = 2, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 1, pixels = 2, depth = 2>
+    hls.yield %c : !hls.stream<2x2x4xi8, lanes = 1, pixels = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x4xi8>
+}
