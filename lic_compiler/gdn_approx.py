@@ -163,10 +163,11 @@ class Approx:
             shift = shift if self.function == "sqrt" else -shift
         else:
             p, shift = np.zeros_like(exponent), -exponent
-        y = np.ldexp(_mantissa_values(self)[p, step], shift)
+        y = np.asarray(np.ldexp(_mantissa_values(self)[p, step], shift))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            special = _g(self.function, x64)
-            return np.where(regular, y, special).astype(x.dtype)  # may overflow to inf
+            if not regular.all():  # zero, negative, inf, nan: g's own IEEE value
+                y[~regular] = _g(self.function, x64[~regular])
+            return y.astype(x.dtype)  # may overflow to inf
 
     def table(self) -> np.ndarray:
         """The table (or Newton seed) entries: int64, FRAC_BITS fractional bits, by bin index."""
