@@ -167,6 +167,7 @@ def _run_pipeline(pipeline: str, module: ModuleOp, texts: dict[str, str], dump_i
     IR before the hls level (the reports' and the golden model), if the pipeline reaches it."""
     lic_level: list[ModuleOp] = []
     mark = [time.perf_counter()]
+    running: list[str] = []  # the pass under way, timed even if it fails
 
     def between(previous: ModulePass | None, mod: ModuleOp, next_: ModulePass | None) -> None:
         if previous is not None:
@@ -177,9 +178,15 @@ def _run_pipeline(pipeline: str, module: ModuleOp, texts: dict[str, str], dump_i
                 texts[f"{len(texts):02d}-{previous.name}.mlir"] = print_module(mod)
             if next_ is not None and next_.name == "convert-lic-to-hls":
                 lic_level.append(mod.clone())
+        running[:] = [next_.name] if next_ is not None else []
         mark[0] = time.perf_counter()
 
-    parse_pipeline(pipeline, between).apply(make_context(), module)
+    try:
+        parse_pipeline(pipeline, between).apply(make_context(), module)
+    except BaseException:
+        for name in running:
+            timings.add(f"pass {name}", time.perf_counter() - mark[0])
+        raise
     return lic_level
 
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, compile_model
+from lic_compiler.errors import LiccError
 from lic_compiler.timing import Timings, current, phase, recording
 
 
@@ -48,3 +49,12 @@ def test_a_build_times_the_import_every_pass_the_report_and_the_emission(tmp_pat
     assert set(expected) <= set(result.timings)
     top = sum(s for name, s in result.timings.items() if "/" not in name)
     assert all(s >= 0 for s in result.timings.values()) and top <= wall
+
+
+@pytest.mark.filterwarnings(r"ignore:.*torch\.jit\.script.*:FutureWarning")
+def test_a_failing_pass_is_timed_up_to_its_error(tmp_path):
+    options = BuildOptions(frame=(64, 48), pipeline="convert-torch-to-lic,lic-quantize")
+    with recording() as timings, pytest.raises(LiccError, match="run lic-rewrite-gdn first"):
+        compile_model("bmshj2018-factorized:8x12", tmp_path / "b", options)
+    assert {"import", "pass convert-torch-to-lic", "pass lic-quantize"} <= set(timings.seconds)
+    assert not (tmp_path / "b").exists()
