@@ -151,22 +151,24 @@ class Approx:
         x = np.asarray(x)
         if self.mode == "exact":
             return _exact(self.function, x)
-        x64 = x.astype(np.float64)
-        regular = np.isfinite(x64) & (x64 > 0)
-        safe = np.where(regular, x64, 1.0)
-        f, exponent = np.frexp(safe)
+        # frexp is exact in float32 too: no float64 copy of a float32 argument.
+        work = x if x.dtype == np.float32 else x.astype(np.float64)
+        regular = np.isfinite(work) & (work > 0)
+        everywhere = bool(regular.all())
+        f, exponent = np.frexp(work if everywhere else np.where(regular, work, 1.0))
         exponent = exponent - 1  # x = 2f · 2^exponent, 2f ∈ [1, 2)
-        step = np.floor(f * (2.0 * _SCALE)).astype(np.int64) - (1 << FRAC_BITS)  # f_t = 1 + step / _SCALE
-        if _is_root(self.function):
-            p = np.mod(exponent, 2)
-            shift = (exponent - p) // 2
+        # f_t = 1 + step / _SCALE: the truncated mantissa's FRAC_BITS fraction bits.
+        step = (f * (2.0 * _SCALE)).astype(np.int64) - (1 << FRAC_BITS)
+        if _is_root(self.function):  # m_t = f_t · 2^p, p = exponent mod 2 (a row of the table)
+            step += (exponent & 1).astype(np.int64) << FRAC_BITS
+            shift = exponent >> 1
             shift = shift if self.function == "sqrt" else -shift
         else:
-            p, shift = np.zeros_like(exponent), -exponent
-        y = np.asarray(np.ldexp(_mantissa_values(self)[p, step], shift))
+            shift = -exponent
+        y = np.asarray(np.ldexp(np.take(_mantissa_values(self).ravel(), step), shift))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if not regular.all():  # zero, negative, inf, nan: g's own IEEE value
-                y[~regular] = _g(self.function, x64[~regular])
+            if not everywhere:  # zero, negative, inf, nan: g's own IEEE value
+                y[~regular] = _g(self.function, work[~regular].astype(np.float64))
             return y.astype(x.dtype)  # may overflow to inf
 
     def table(self) -> np.ndarray:
