@@ -83,7 +83,7 @@ def _init(values: np.ndarray) -> str:
 
 def _braced(values: list, ndim: int) -> str:
     if ndim == 1:
-        return "{" + ", ".join(map(str, values)) + "}"
+        return "{" + str(values)[1:-1] + "}"  # a list's repr: its ints, ", "-separated
     return "{\n" + ",\n".join(_braced(v, ndim - 1) for v in values) + "}"
 
 
