@@ -24,8 +24,8 @@ with ``--runs N`` it builds each model N times and shows the fastest.
 
 The teacher's scope. With the encoder and the decoder sharing one ZCU102 (the
 default, ``scope=joint``), no folding of the (128, 192) teacher fits the
-budget: lic-set-parallelism refuses in one line (BRAM and LUT bound by the
-weights and the FIFOs). A build that stops there has no HLS project or
+budget: lic-set-parallelism refuses in one line (bound by BRAM18 and LUT
+together). A build that stops there has no HLS project or
 report to time, so the teacher is built by default with
 ``scope=per-function`` (`licc --scope per-function`: each function on a
 device of its own), the teacher's line says so; ``--teacher-scope joint``
