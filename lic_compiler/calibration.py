@@ -2,8 +2,8 @@
 
 Passes that measure what they cost (`lic-rewrite-gdn`) or that need value
 ranges (`lic-calibrate`) run the interpreter on a few images: by default the
-eight 256×256 BSDS500 training crops shipped in `lic_compiler/data/calibration/`, or any
-folder. A module compiled for another frame size gets each image fitted to
+`CALIBRATION_COUNT` 128×128 BSDS500 training crops shipped in `lic_compiler/data/calibration/`,
+or any folder. A module compiled for another frame size gets each image fitted to
 its input: a center crop where the image is larger, a mirror extension
 (symmetric padding) where it is smaller.
 
@@ -26,12 +26,15 @@ from xdsl.interpreter import Interpreter
 from lic_compiler.errors import LiccError
 
 CALIBRATION_DIR = Path(__file__).parent / "data" / "calibration"
+# Images calibration uses by default: every shipped crop. Per-channel scales sit at the
+# calibrated peaks, so they need many scenes; 32 crops of 128² cost what 8 of 256² did.
+CALIBRATION_COUNT = 32
 
 Frame = tuple[int, int]  # (width, height)
 
 
 def load_images(
-    folder: str | Path | None = None, count: int = 8, size: Frame | None = None
+    folder: str | Path | None = None, count: int = CALIBRATION_COUNT, size: Frame | None = None
 ) -> list[np.ndarray]:
     """The first `count` images of `folder` (by name) as (1, 3, H, W) float32 in [0, 1].
 

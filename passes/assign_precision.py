@@ -34,7 +34,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from lic_compiler.calibration import load_images
+from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
@@ -62,7 +62,7 @@ class AssignPrecisionPass(ModulePass):
     max_psnr_drop: int | float = 0.05
     max_rate_increase: int | float = 0.5  # percent
     images: str = ""
-    count: int = 8
+    count: int = CALIBRATION_COUNT
     device: str = "zcu102"
 
     def check(self) -> None:

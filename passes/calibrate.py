@@ -28,7 +28,7 @@ from xdsl.interpreter import Interpreter
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from lic_compiler.calibration import load_images
+from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
@@ -41,11 +41,12 @@ from lic_compiler.quant.ranges import TensorStats
 class _Recorder(Interpreter.Listener):
     """Adds every lic op's float result to its statistics."""
 
+    images: int
     stats: dict[Operation, TensorStats] = field(default_factory=dict)
 
     def did_interpret_op(self, op: Operation, results) -> None:
         if op.dialect_name() == "lic" and not isinstance(op, lic.ConstantOp) and results:
-            self.stats.setdefault(op, TensorStats()).add(results[0])
+            self.stats.setdefault(op, TensorStats(self.images)).add(results[0])
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def calibrate(module: ModuleOp, images: list[np.ndarray], source: LatentSource =
     if is_integer_module(module):
         raise LiccError("lic-calibrate: the IR is already integer; calibrate the float IR, before lic-quantize")
     measured = _measured(module, images, source)
-    recorder = _Recorder()
+    recorder = _Recorder(len(images))
 
     def make(m: ModuleOp) -> Interpreter:
         from lic_compiler.interpreter import make_interpreter
@@ -100,7 +101,7 @@ def calibrate(module: ModuleOp, images: list[np.ndarray], source: LatentSource =
     for op, stats in recorder.stats.items():
         attrs.put(originals[op], attrs.RANGE, stats.summary())
     for name, (inputs, _) in runs.items():
-        stats = TensorStats()
+        stats = TensorStats(len(inputs))
         for x in inputs:
             stats.add(x)
         attrs.put(functions(module)[name], attrs.ARG_RANGES, [stats.summary()])
@@ -123,7 +124,7 @@ class CalibratePass(ModulePass):
     name = "lic-calibrate"
 
     images: str = ""
-    count: int = 8
+    count: int = CALIBRATION_COUNT
     encoder: str = ""
     latent_scale: int | float = 1.0
     latent_range: int = 32

@@ -47,7 +47,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from lic_compiler.analysis import summary
-from lic_compiler.calibration import load_images
+from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.pruning.channels import (
     FIXED,
@@ -98,7 +98,7 @@ class PruneChannelsPass(ModulePass):
     ratios: str = ""
     compensate: bool = True
     images: str = ""
-    count: int = 8
+    count: int = CALIBRATION_COUNT
     measure: bool = True
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:

@@ -40,7 +40,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from lic_compiler.calibration import codec_psnr, load_images, run_on_images
+from lic_compiler.calibration import CALIBRATION_COUNT, codec_psnr, load_images, run_on_images
 from lic_compiler.dialects import lic
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
@@ -169,7 +169,7 @@ class RewriteGdnPass(ModulePass):
     force_l1: bool = False
     measure: bool = True
     images: str = ""
-    count: int = 8
+    count: int = CALIBRATION_COUNT
 
     def config(self) -> Config:
         if self.form not in FORMS:

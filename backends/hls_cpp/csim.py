@@ -185,10 +185,10 @@ SOURCES = {"decoder": "encoder", "hyper_encoder": "encoder", "hyper_decoder": "h
 
 
 def default_image() -> Path:
-    """The first calibration crop shipped with licc (256×256, BSDS500 training split)."""
+    """The first calibration crop shipped with licc (128×128, BSDS500 training split)."""
     from importlib.resources import files
 
-    return Path(str(files("lic_compiler") / "data" / "calibration" / "bsds-100075-center256.png"))
+    return Path(str(files("lic_compiler") / "data" / "calibration" / "bsds-100075-center128.png"))
 
 
 def image_tensor(path: Path, width: int, height: int) -> np.ndarray:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from lic_compiler.calibration import CALIBRATION_COUNT
 from lic_compiler.cli.common import user_errors
 from lic_compiler.driver import (
     DEFAULT_PIPELINE,
@@ -102,8 +103,8 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
               help="uniform precision: GDN path bits (its input x, γ, x², the root's output)")
 @click.option("--calibration", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="calibration image folder  [default: the bundled BSDS500 crops]")
-@click.option("--calibration-count", type=click.IntRange(min=1), default=8, show_default=True,
-              help="calibration images to use")
+@click.option("--calibration-count", type=click.IntRange(min=1), default=CALIBRATION_COUNT, show_default=True,
+              help="calibration images to use (the first by name)")
 @click.option("--calibrate-with", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               metavar="ENCODER.pt2|.pt",
               help="a decoder compiled alone is calibrated on this encoder's latents of the calibration "

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lic_compiler.calibration import CALIBRATION_COUNT
 from lic_compiler.errors import LiccError
 from lic_compiler.eval.codec import DEFAULT_STRIDE, pack, unpack
 from lic_compiler.models.arch import MODEL_CLASSES
@@ -40,12 +41,12 @@ with warnings.catch_warnings():
     from compressai.entropy_models import EntropyModel
     from compressai.ops import compute_padding
 
-# Frame the codec is compiled at: the shipped calibration images' size.
+# Frame the codec is compiled at (calibration measures at its images' own size, `quant.frame`).
 COMPILE_FRAME = (256, 256)
 
 
 def compile_integer(
-    source: Any, precision: str = "lic-assign-precision", images: str = "", count: int = 8,
+    source: Any, precision: str = "lic-assign-precision", images: str = "", count: int = CALIBRATION_COUNT,
     quantize: str = "lic-quantize",
 ):
     """The integer IR (@encoder, @decoder) of a checkpoint or model at `COMPILE_FRAME`.
@@ -155,7 +156,7 @@ class IntegerCodec:
 
 
 def integer_codec_from_checkpoint(
-    path: str | Path, precision: str = "lic-assign-precision", label: str | None = None, count: int = 8,
+    path: str | Path, precision: str = "lic-assign-precision", label: str | None = None, count: int = CALIBRATION_COUNT,
     quantize: str = "lic-quantize",
 ) -> IntegerCodec:
     """An `IntegerCodec` for a checkpoint; labelled by the file's stem and the precision."""

@@ -2,7 +2,9 @@
 
 Exact minimum and maximum; the percentile and the MSE-optimal clipping
 thresholds come from a sample of |x| (every k-th element, at most
-`SAMPLE_PER_IMAGE` per image), which keeps calibration's memory flat.
+`SAMPLE_PER_TENSOR` over all images, shared equally), which keeps
+calibration's memory and the sort in `summary` flat however many images
+there are.
 
 The MSE-optimal threshold T for b bits minimises the expected squared error
 of a uniform quantiser with step Δ = T / L (L = 2^(b−1) − 1 levels each side
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SAMPLE_PER_IMAGE = 1 << 16
+SAMPLE_PER_TENSOR = 1 << 19
 PERCENTILE = 99.99
 CLIP_BITS = tuple(range(2, 17))
 # Candidate thresholds: this many, spaced geometrically from max/2^12 to max.
@@ -30,6 +32,7 @@ _CANDIDATES = 400
 class TensorStats:
     """Running statistics of one tensor; `add` each image's values, then `summary`."""
 
+    images: int = 1  # how many times `add` will be called: each call samples its share
     min: float = np.inf
     max: float = -np.inf
     samples: list[np.ndarray] = field(default_factory=list)
@@ -49,7 +52,7 @@ class TensorStats:
             lo, hi = flat, flat
         self.min = min(self.min, float(lo.min()))
         self.max = max(self.max, float(hi.max()))
-        step = max(1, flat.size // SAMPLE_PER_IMAGE)
+        step = max(1, flat.size * self.images // SAMPLE_PER_TENSOR)
         self.samples.append(np.abs(flat[::step].astype(np.float64)))
 
     def summary(self) -> dict[str, float | dict[str, float] | list[float]]:

@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from lic_compiler.calibration import (
+    CALIBRATION_COUNT,
     CALIBRATION_DIR,
     codec_psnr,
     fit_image,
@@ -16,10 +17,10 @@ from lic_compiler.ir import parse_module
 
 
 def test_shipped_images():
-    images = load_images()
-    assert len(images) == 8
+    images = load_images()  # the default uses every shipped crop
+    assert len(images) == CALIBRATION_COUNT == len(list(CALIBRATION_DIR.glob("*.png")))
     for x in images:
-        assert x.shape == (1, 3, 256, 256) and x.dtype == np.float32
+        assert x.shape == (1, 3, 128, 128) and x.dtype == np.float32
         assert 0.0 <= x.min() and x.max() <= 1.0 and x.std() > 0.05
     shipped = sum(p.stat().st_size for p in CALIBRATION_DIR.glob("*.png"))
     assert shipped <= 1.5e6
@@ -30,7 +31,7 @@ def test_count_and_size():
     assert [x.shape for x in images] == [(1, 3, 40, 96)] * 3
     # A center crop: the middle of the shipped image.
     full = load_images(count=1)[0]
-    np.testing.assert_array_equal(images[0], full[:, :, 108:148, 80:176])
+    np.testing.assert_array_equal(images[0], full[:, :, 44:84, 16:112])
 
 
 def test_fit_image_mirrors_where_the_image_is_smaller():
