@@ -35,7 +35,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.hls_schedule import fifo_depths
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
 from lic_compiler.hw.fold import Folding, folding_of, refold
-from lic_compiler.hw.solver import Infeasible, Problem
+from lic_compiler.hw.solver import RESOLUTION, Infeasible, Problem
 from lic_compiler.hw.stages import MAX_MMV, MULT_IMPLS, RAM_STYLES, Cost, KnobModel, StageModel, dataflow_of, module_stages, total
 
 MODULE_ATTR = "lic.hw"
@@ -43,6 +43,8 @@ SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 4
+# Branch-and-bound nodes per search of the FPS-vs-DSP curve: a picture, not the plan.
+CURVE_NODES = 2_000
 
 
 @dataclass
@@ -443,6 +445,8 @@ def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
     for group in design.groups():
         knobs = design.knobs(group)
         p = problem(knobs, design)
+        p.max_nodes = CURVE_NODES
+        p.step = np.maximum(budget // RESOLUTION, 1)
         others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
         least = sum(int(o.res[:, dsp].min()) for o in p.options)
         rows: list[dict] = []

@@ -105,6 +105,8 @@ class Problem:
     ):
         self.stages = list(stages)
         self.resolution = resolution
+        self.max_nodes = MAX_NODES
+        self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
         self.options = []
         for s in self.stages:
             fs = choices(s)
@@ -126,7 +128,9 @@ class Problem:
     def _choices(self, t: int, budget: np.ndarray) -> list[np.ndarray] | None:
         """Per stage, the Pareto-optimal options meeting `t` that fit the budget alone."""
         out = []
-        step = np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
+        step = self.step if self.step is not None else (
+            np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
+        )
         weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
         for o in self.options:
             key = (t, *step.tolist())
@@ -175,7 +179,7 @@ class Problem:
                 best[0], best[1] = spent, list(chosen)
                 return not cheapest
             nodes[0] += 1
-            if nodes[0] > MAX_NODES:
+            if nodes[0] > self.max_nodes:
                 return True  # out of search: stop with what was found
             fits = (need[d] <= budget - used).all(axis=1)
             for k in np.flatnonzero(fits):

@@ -313,7 +313,24 @@ class KnobModel(StageModel):
         return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
 
     def option_cost(self, f: Folding) -> Cost:
-        return self.folding_cost(f, None)
+        key = (self.signature, f)
+        if key not in _OPTION_COSTS:
+            _OPTION_COSTS[key] = self.folding_cost(f, None)
+        return _OPTION_COSTS[key]
+
+    @cached_property
+    def signature(self) -> tuple:
+        """What an option's price depends on: the stage's op and types, its weights' and
+        steps' shapes and widths (not their values, nor the beats refold gave it)."""
+        op = self.op
+        props = tuple(
+            (name, str(getattr(attr, "type", attr)) if name in _WEIGHTS else str(attr))
+            for name, attr in sorted(op.properties.items())
+            if name not in _KNOBS
+        )
+        window = self.window_geometry if isinstance(self, MvauModel) and self.window is not None else None
+        return (op.name, op.in_type.get_shape(), str(op.in_type.element_type), op.out_type.get_shape(),
+                str(op.out_type.element_type), props, window)
 
     def options(self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int) -> list[Folding]:
         return [
@@ -565,6 +582,12 @@ def _deconv_feed(g: DeconvGeometry, pe: int, simd: int, mmv: int) -> Beat:
         g.cin, g.h, g.w, lambda b: sched.deconv_schedule(g, b, pe, simd, mmv).iters <= fastest * (1 + 1 / g.h)
     )
 
+
+# Prices of options by stage signature: a design re-read from the IR, or the
+# report's FPS-vs-DSP curve, does not price the same thousands of foldings again.
+_OPTION_COSTS: dict[tuple, Cost] = {}
+_WEIGHTS = ("weight", "bias", "gamma", "beta")
+_KNOBS = ("pe", "simd", "mmv", "ram_style", "mult_impl", "cost", "lic_ops")
 
 _MODELS: dict[type, type[StageModel]] = {
     hls.WindowOp: WindowModel,

@@ -141,7 +141,7 @@ def test_min_cost_is_not_the_first_fit():
     cheapest, so the cheapest design takes the first stage's second-cheapest option."""
     problem = Problem.__new__(Problem)
     problem.stages = []
-    problem.resolution = None
+    problem.resolution, problem.step, problem.max_nodes = None, None, 20_000
     problem.options = [
         _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
         _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),
