@@ -42,7 +42,7 @@ MODULE_ATTR = "lic.hw"
 SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6
 # Branch-and-bound nodes per search of the FPS-vs-DSP curve: a picture, not the plan.
 CURVE_NODES = 2_000
 
@@ -235,8 +235,8 @@ def solve(
             if (used > budget).any():
                 knob_use = _budget_array(total([k.option_cost(f) for k, f in foldings.items() if k.function in group]))
                 # What the compute stages' options do not price: converters, FIFOs, windows fed
-                # slower than they could be. Reserved (never less than before: no oscillation).
-                reserve[tuple(group)] = np.maximum(reserve[tuple(group)], used - knob_use)
+                # slower than they could be, as the last applied design needed them.
+                reserve[tuple(group)] = np.maximum(used - knob_use, 0)
                 over = True
         if not over:
             return design
