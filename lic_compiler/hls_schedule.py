@@ -161,11 +161,6 @@ def lanes_schedule(c: int, h: int, w: int, a: Beat, b: Beat) -> Schedule:
     return Schedule(_rows([period] * (groups + 1), reads, writes), SPREAD, SPREAD, constants)
 
 
-def lanes_cycles(c: int, h: int, w: int, a: Beat, b: Beat) -> int:
-    gp, gc = lanes_group(c, a, b)
-    return (h * w // gp * (c // gc) + 1) * max(gp * gc // a.values, gp * gc // b.values)
-
-
 def deconv_schedule(
     g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int | None = None
 ) -> Schedule:
@@ -378,6 +373,16 @@ def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: i
         slow = read_counts.most(paced(write_pause, consumer)) + write_counts.most(paced(read_pause, producer))
         fast = max(slow, FIFO_BUDGET_BITS // beat_bits)
     return max(MIN_DEPTH, fast)
+
+
+def size_fifos(flow: hls.DataflowOp) -> None:
+    """Give every internal stream the depth `fifo_depths` finds for it."""
+    from xdsl.rewriter import Rewriter
+
+    for stage, depth in fifo_depths(flow).items():
+        stream = hls.stream_of(stage.input)
+        if stream.depth.data != depth:
+            Rewriter.replace_value_with_new_type(stage.input, stream.with_depth(depth))
 
 
 def fifo_depths(flow: hls.DataflowOp) -> dict[hls.StageOp, int]:

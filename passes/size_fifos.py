@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
 
 from lic_compiler.dialects import hls
-from lic_compiler.hls_schedule import fifo_depths
+from lic_compiler.hls_schedule import size_fifos
 
 
 @dataclass(frozen=True)
@@ -36,6 +35,4 @@ class SizeFifosPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for flow in op.walk():
             if isinstance(flow, hls.DataflowOp):
-                for stage, depth in fifo_depths(flow).items():
-                    stream = hls.stream_of(stage.input).with_depth(depth)
-                    Rewriter.replace_value_with_new_type(stage.input, stream)
+                size_fifos(flow)

@@ -32,7 +32,7 @@ from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, Module
 
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
-from lic_compiler.hls_schedule import fifo_depths
+from lic_compiler.hls_schedule import size_fifos
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
 from lic_compiler.hw.fold import Folding, folding_of, refold
 from lic_compiler.hw.solver import RESOLUTION, Infeasible, Problem
@@ -184,14 +184,6 @@ def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[st
     for name, flow in _flows(module).items():
         refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
         size_fifos(flow)
-
-
-def size_fifos(flow: hls.DataflowOp) -> None:
-    from xdsl.rewriter import Rewriter
-
-    for stage, depth in fifo_depths(flow).items():
-        if hls.stream_of(stage.input).depth.data != depth:
-            Rewriter.replace_value_with_new_type(stage.input, hls.stream_of(stage.input).with_depth(depth))
 
 
 def solve(

@@ -24,6 +24,7 @@ their sources are in docs/cost-model.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from math import ceil, log2
@@ -47,7 +48,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.hw.fold import KNOB_STAGES, Folding, folding_of
+from lic_compiler.hw.fold import Folding, folding_of
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
 CONTROL_LUTS = 300
@@ -207,10 +208,6 @@ class StageModel:
         return f"@{self.function} {self.name} ({self.op.name})"
 
     @property
-    def knob(self) -> bool:
-        return isinstance(self.op, KNOB_STAGES)
-
-    @property
     def macs(self) -> int:
         return 0
 
@@ -281,12 +278,19 @@ class PointwiseModel(StageModel):
 
 
 @dataclass(eq=False)
-class KnobModel(StageModel):
-    """A compute stage whose folding the solver picks."""
+class KnobModel(StageModel, ABC):
+    """A compute stage whose folding the solver picks; its `geometry` gives the legal PE
+    and SIMD and the MACs."""
+
+    weight_name = "weight"  # the property holding the products' weights
+
+    @property
+    def macs(self) -> int:
+        return self.geometry.macs()
 
     @property
     def weight_bits(self) -> int:
-        raise NotImplementedError
+        return bits(self.op.properties[self.weight_name].type.get_element_type())  # type: ignore[attr-defined]
 
     @property
     def operand_bits(self) -> int:
@@ -294,20 +298,20 @@ class KnobModel(StageModel):
         return self.op.in_type.bits
 
     def pe_choices(self) -> list[int]:
-        raise NotImplementedError
+        return self.geometry.pe_choices()
 
     def simd_choices(self) -> list[int]:
-        raise NotImplementedError
+        return self.geometry.simd_choices()
 
-    def mmv_choices(self, simd: int, limit: int) -> list[int]:
-        raise NotImplementedError
+    @abstractmethod
+    def mmv_choices(self, simd: int, limit: int) -> list[int]: ...
 
-    def rules(self) -> tuple[str, str, str]:
-        raise NotImplementedError
+    @abstractmethod
+    def rules(self) -> tuple[str, str, str]: ...
 
+    @abstractmethod
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         """Cost with folding `f`, the input arriving with `in_beat` (None: as fast as used)."""
-        raise NotImplementedError
 
     def own_cost(self) -> Cost:
         return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
@@ -397,20 +401,6 @@ class MvauModel(KnobModel):
         assert self.window is not None
         return self.window.geometry()
 
-    @property
-    def macs(self) -> int:
-        return self.geometry.macs()
-
-    @property
-    def weight_bits(self) -> int:
-        return bits(self.op.weight.type.get_element_type())  # type: ignore[attr-defined]
-
-    def pe_choices(self) -> list[int]:
-        return self.geometry.pe_choices()
-
-    def simd_choices(self) -> list[int]:
-        return self.geometry.simd_choices()
-
     def mmv_choices(self, simd: int, limit: int) -> list[int]:
         return self.geometry.mmv_choices(limit)
 
@@ -448,19 +438,7 @@ class GdnModel(KnobModel):
         c, h, w = self.op.in_type.get_shape()
         return MvauGeometry(c, c, h, w)
 
-    @property
-    def macs(self) -> int:
-        return self.geometry.macs()
-
-    @property
-    def weight_bits(self) -> int:
-        return bits(self.op.gamma.type.get_element_type())  # type: ignore[attr-defined]
-
-    def pe_choices(self) -> list[int]:
-        return self.geometry.pe_choices()
-
-    def simd_choices(self) -> list[int]:
-        return self.geometry.simd_choices()
+    weight_name = "gamma"
 
     def mmv_choices(self, simd: int, limit: int) -> list[int]:
         return self.geometry.mmv_choices(limit)
@@ -513,20 +491,6 @@ class DeconvModel(KnobModel):
     @cached_property
     def geometry(self) -> DeconvGeometry:
         return self.op.geometry()  # type: ignore[attr-defined]
-
-    @property
-    def macs(self) -> int:
-        return self.geometry.macs()
-
-    @property
-    def weight_bits(self) -> int:
-        return bits(self.op.weight.type.get_element_type())  # type: ignore[attr-defined]
-
-    def pe_choices(self) -> list[int]:
-        return self.geometry.pe_choices()
-
-    def simd_choices(self) -> list[int]:
-        return self.geometry.simd_choices()
 
     def mmv_choices(self, simd: int, limit: int) -> list[int]:
         return self.geometry.mmv_choices(simd, limit)
