@@ -4,7 +4,9 @@ Each model is built in a fresh Python process (so the imports count, as they
 do for `licc`) through the library path `licc` takes:
 `lic_compiler.driver.compile_model` with the default `BuildOptions` — the
 default pipeline, the HLS project, report.json/report.md, parallelism.json
-and the plots. The split comes from `BuildResult.timings`
+and the plots — in a process run as `licc` runs (`start_program` and
+`end_program` of `lic_compiler.cli.common`: no cyclic garbage collection,
+no interpreter teardown at the end). The split comes from `BuildResult.timings`
 (`lic_compiler.timing`):
 
 - Python imports: torch, CompressAI (with what it pulls in), licc, matplotlib —
@@ -58,7 +60,10 @@ GOALS = {"student": 8.0, "teacher": 15.0}
 
 
 def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
-    """One build in this (fresh) process; prints its timings as one JSON line."""
+    """One build in this (fresh) process, run as `licc` runs it; prints its timings as one JSON line."""
+    from lic_compiler.cli.common import end_program, start_program
+
+    start_program()
     import matplotlib.pyplot  # noqa: F401  (the report's plots)
     import torch
 
@@ -84,6 +89,7 @@ def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
     late = sorted({m.split(".")[0] for m in sys.modules} - before)
     result = {"imports": imports, "timings": timings.seconds, "error": error, "late_imports": late}
     print(json.dumps(result | {"elapsed": time.perf_counter() - START}), flush=True)
+    end_program(0)
 
 
 def build(model: str, frame: str, scope: str | None, out_dir: Path) -> tuple[float, dict]:

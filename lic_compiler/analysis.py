@@ -54,8 +54,8 @@ def layer_table(module: ModuleOp) -> list[dict]:
             continue
         index = 0
         for op in f.body.ops:
-            if isinstance(op, lic.ConstantOp | func.ReturnOp):
-                continue
+            if op.dialect_name() != "lic" or isinstance(op, lic.ConstantOp):
+                continue  # layers are lic ops: IR left in the torch dialect (`licc -p ''`) has none
             rows.append(
                 {
                     "function": f.sym_name.data,

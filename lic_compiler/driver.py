@@ -135,6 +135,7 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
                 arch=options.arch,
                 allow_pickle=options.allow_pickle,
             )
+        _check_parts(pipeline, imported.info["parts"], options.csim)
         module = imported.module
         with phase("print IR"):
             texts = {"00-import.mlir": print_module(module)}
@@ -160,6 +161,27 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
                 committed = time.perf_counter()  # the folder replaces out_dir when the block ends
         timings.add("write files", time.perf_counter() - committed)
     return BuildResult(module, imported.info, report, sorted(texts), timings.seconds)
+
+
+def _check_parts(pipeline: str, parts: list[str], csim: bool) -> None:
+    """Refuse, right after the import, a build that needs a part it does not compile."""
+    compiled = ", ".join(f"@{p}" for p in parts)
+    hybrid = any(p.name == "lic-assign-precision" and getattr(p, "mode", "") == "hybrid"
+                 for p in parse_pipeline(pipeline).passes)
+    if hybrid and not {"encoder", "decoder"} <= set(parts):
+        raise LiccError(
+            f"--precision hybrid measures the codec's PSNR through @encoder and @decoder, and this build "
+            f"compiles {compiled} only; compile both (--part encoder,decoder) or use --precision uniform"
+        )
+    if csim:
+        from lic_compiler.backends.hls_cpp.csim import SOURCES
+
+        for part in parts:
+            if (source := SOURCES.get(part)) is not None and source not in parts:
+                raise LiccError(
+                    f"--csim feeds @{part} the output of @{source} on the test image, and this build "
+                    f"compiles {compiled} only; compile @{source} too (--part {source},{part}) or drop --csim"
+                )
 
 
 def _run_pipeline(pipeline: str, module: ModuleOp, texts: dict[str, str], dump_ir: bool, timings: Timings) -> list[ModuleOp]:

@@ -1,12 +1,15 @@
-"""Shared behaviour of the command-line tools: one-line errors, exit code 2."""
+"""Shared behaviour of the command-line tools: one-line errors, exit code 2; a build as a process."""
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
+import os
 import sys
 import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -35,3 +38,52 @@ def user_errors(tool: str) -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return wrap
+
+
+def start_program() -> None:
+    """A build process's start: no cyclic garbage collection from here to `end_program`.
+
+    A build keeps ~1 GB of objects alive to the end (torch, the IR, the
+    interpreter's arrays), and the collector's full passes over them took
+    0.9 s of the student's 720p build and 1.4 s of the teacher's; what they
+    would have freed is freed with the process (peak memory +1 %, measured).
+    """
+    gc.disable()
+
+
+def end_program(code: int) -> NoReturn:
+    """End the process with `code` as a normal exit would, without the interpreter's teardown.
+
+    The standard streams are flushed and the atexit handlers run (logging,
+    temporary files), then `os._exit` skips freeing every module and object
+    one by one (~0.5 s after a build). The build folder is already in place.
+    """
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
+
+
+def run_program(command: Callable[[], object]) -> NoReturn:
+    """A console script's entry: `command` (a click command) as the whole process.
+
+    Its exit code is the one `sys.exit` would give: None → 0, an int → itself,
+    anything else is printed on stderr → 1. An exception other than
+    `SystemExit` (a bug) ends the process the usual way, with its traceback.
+    """
+    start_program()
+    try:
+        command()
+        code = 0
+    except SystemExit as e:
+        code = _exit_code(e.code)
+    end_program(code)
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from lic_compiler.calibration import CALIBRATION_COUNT
-from lic_compiler.cli.common import user_errors
+from lic_compiler.cli.common import run_program, user_errors
 from lic_compiler.driver import (
     DEFAULT_PIPELINE,
     BuildOptions,
@@ -153,3 +153,8 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
                f"(report: {out_dir}/report.md)")
     if "csim" in result.summary and not result.summary["csim"]["equal"]:
         raise SystemExit(1)
+
+
+def run() -> None:
+    """The `licc` console script: `main` as the whole process (`run_program`)."""
+    run_program(main)

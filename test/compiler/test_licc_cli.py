@@ -110,12 +110,16 @@ def _bad_inputs(tmp: Path, checkpoint: Path) -> dict[str, tuple[list, str]]:
                                         "torch.aten.upsample"),
         "frame": ([checkpoint, "--frame", "1280x700"], "1280x704"),
         "part": ([checkpoint, "--part", "hyper_decoder"], "hyper_decoder"),
+        "hybrid-one-part": ([checkpoint, "--part", "encoder", "--precision", "hybrid"],
+                            "compile both (--part encoder,decoder) or use --precision uniform"),
+        "csim-decoder-alone": ([checkpoint, "--part", "decoder", "--csim"],
+                               "compile @encoder too (--part encoder,decoder) or drop --csim"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing", "truncated", "random", "unknown-arch", "upsample",
                                   "attention", "pickled", "pickled-allowed-unsupported", "frame",
-                                  "part"])
+                                  "part", "hybrid-one-part", "csim-decoder-alone"])
 def test_bad_input_is_one_line_exit_2_no_build(case, checkpoint, tmp_path):
     args, needle = _bad_inputs(tmp_path, checkpoint)[case]
     out_dir = tmp_path / "build"
@@ -127,6 +131,14 @@ def test_bad_input_is_one_line_exit_2_no_build(case, checkpoint, tmp_path):
     assert needle in lines[0]
     assert not out_dir.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build")]
+
+
+def test_an_empty_pipeline_writes_the_imported_ir(checkpoint, tmp_path):
+    out = CliRunner().invoke(main, [str(checkpoint), "-o", str(tmp_path / "b"), "--frame", "32x32", "-p", ""])
+    assert out.exit_code == 0, out.output
+    assert "torch.aten.convolution" in (tmp_path / "b" / "ir" / "final.mlir").read_text()
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["functions"] == {} and report["layers"] == []  # no lic layers yet
 
 
 def test_prune_option_records_pruning_and_latent_channels(checkpoint, tmp_path):
