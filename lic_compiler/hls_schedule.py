@@ -41,6 +41,8 @@ class Schedule:
     writes: str
     # Kernel constants the emitter writes into the stage's configuration.
     constants: dict[str, int] = field(default_factory=dict)
+    _flags: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
+    _counts: dict[int, EventCounts] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def iters(self) -> int:
@@ -55,7 +57,21 @@ class Schedule:
         return int(self.periods[:, 2].sum())
 
     def flags(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per iteration of one frame: whether it reads, whether it writes."""
+        """Per iteration of one frame: whether it reads, whether it writes (computed once:
+        schedules are cached, and FIFO sizing asks each for both ends)."""
+        if self._flags is None:
+            self._flags = self.events()
+            for a in self._flags:
+                a.flags.writeable = False  # shared by every caller
+        return self._flags
+
+    def counts(self, side: int) -> EventCounts:
+        """`EventCounts` of the reads (side 0) or the writes (1), computed once, as `flags`."""
+        if side not in self._counts:
+            self._counts[side] = EventCounts(self.flags()[side])
+        return self._counts[side]
+
+    def events(self) -> tuple[np.ndarray, np.ndarray]:
         return (
             _events(self.periods[:, 0], self.periods[:, 1], self.reads),
             _events(self.periods[:, 0], self.periods[:, 2], self.writes),
@@ -208,7 +224,7 @@ class _InTurnSchedule(Schedule):
     """Phases in turn: a write ends each pixel's fold, STEPS(phase) working iterations long,
     and the working iterations are spread over the row's period."""
 
-    def flags(self) -> tuple[np.ndarray, np.ndarray]:
+    def events(self) -> tuple[np.ndarray, np.ndarray]:
         lengths, reads = self.periods[:, 0], self.periods[:, 1]
         k = self.constants
         row_work = k["ROW_WORK"]
@@ -315,25 +331,30 @@ MAX_FILL_LOSS = 0.005
 FIFO_BUDGET_BITS = 2 * 18 * 1024
 
 
-def longest_gap(flags: np.ndarray, across_frames: bool) -> int:
-    """The most consecutive iterations without an event: between a frame's first and
-    last event, or also from a frame's last to the next frame's first."""
-    hits = np.flatnonzero(flags)
-    if hits.size == 0:
-        return flags.size
-    inner = int(np.diff(hits).max(initial=1) - 1)
-    return max(inner, flags.size - 1 - hits[-1] + hits[0]) if across_frames else inner
-
-
 class EventCounts:
-    """Events of a per-iteration flag array counted over any window of iterations."""
+    """Events of a per-iteration flag array (one frame): the pauses between them and
+    their count over any window of iterations."""
 
     def __init__(self, flags: np.ndarray) -> None:
         self.size = flags.size
         pos = np.flatnonzero(flags)
+        self.events = pos.size
         # Two frames back to back: a window may straddle the boundary.
         self.pos = np.concatenate([pos, pos + self.size])
-        self.events = pos.size
+        steps = np.diff(self.pos)
+        self.inner_gap = int(steps[: max(self.events - 1, 0)].max(initial=1) - 1)
+        # The longest run of back-to-back events: no window up to that long can hold more.
+        breaks = np.flatnonzero(steps != 1)
+        self.run = int(np.diff(breaks, prepend=-1, append=self.pos.size - 1).max()) if self.events else 0
+
+    def longest_gap(self, across_frames: bool) -> int:
+        """The most consecutive iterations without an event: between a frame's first and
+        last event, or also from a frame's last to the next frame's first."""
+        if self.events == 0:
+            return self.size
+        if not across_frames:
+            return self.inner_gap
+        return max(self.inner_gap, self.size - 1 - int(self.pos[self.events - 1]) + int(self.pos[0]))
 
     def most(self, window: int) -> int:
         """The most events in any `window` consecutive iterations (a busiest window
@@ -341,6 +362,8 @@ class EventCounts:
         if window <= 0 or self.events == 0:
             return 0
         window = min(window, self.size)
+        if window <= self.run:
+            return window
         starts = self.pos[: self.events]
         return int((np.searchsorted(self.pos, starts + window) - np.arange(self.events)).max())
 
@@ -359,11 +382,9 @@ def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: i
     frames (a window generator's first rows) is bridged only if it would cost
     more than `MAX_FILL_LOSS` of the frame period: at 720p bridging it would
     buffer a frame's first rows to save a fraction of a percent."""
-    writes = producer.flags()[1]
-    reads = consumer.flags()[0]
-    across = max(longest_gap(writes, True), longest_gap(reads, True)) > MAX_FILL_LOSS * period
-    write_pause, read_pause = longest_gap(writes, across), longest_gap(reads, across)
-    read_counts, write_counts = EventCounts(reads), EventCounts(writes)
+    write_counts, read_counts = producer.counts(1), consumer.counts(0)
+    across = max(write_counts.longest_gap(True), read_counts.longest_gap(True)) > MAX_FILL_LOSS * period
+    write_pause, read_pause = write_counts.longest_gap(across), read_counts.longest_gap(across)
     fast = read_counts.most(write_pause) + write_counts.most(read_pause)
     if fast * beat_bits > FIFO_BUDGET_BITS:
 

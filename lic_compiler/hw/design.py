@@ -126,11 +126,7 @@ def _cycles_for(fps: float, clock_mhz: float) -> int:
 
 def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
     """The solver's view of some compute stages: their legal foldings, each priced."""
-    return Problem(
-        knobs,
-        lambda s: s.options(design.ram_styles, design.mult_impls, design.max_mmv),
-        lambda s, f: s.option_cost(f),
-    )
+    return Problem(knobs, lambda s: s.option_table(design.ram_styles, design.mult_impls, design.max_mmv))
 
 
 def _solve_group(
@@ -439,6 +435,8 @@ def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
         p = problem(knobs, design)
         p.max_nodes = CURVE_NODES
         p.step = np.maximum(budget // RESOLUTION, 1)
+        # The sweep starts where DSPs are scarce: of options equal in steps, keep the fewest DSPs.
+        p.rank = np.where(np.arange(len(RESOURCES)) == dsp, 1e6, 1.0) / p.step
         others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
         least = sum(int(o.res[:, dsp].min()) for o in p.options)
         rows: list[dict] = []

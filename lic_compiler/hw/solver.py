@@ -34,14 +34,30 @@ class Priced(Protocol):
 
 
 @dataclass
-class _Options:
-    """One stage's legal foldings with their cycles and resource vectors."""
+class Options:
+    """One stage's legal foldings with their cycles and resource vectors. The fronts
+    depend on nothing else, so stages of one shape may share a table (and its fronts)."""
 
     foldings: list[Any]
     cycles: np.ndarray  # (n,)
     res: np.ndarray  # (n, len(RESOURCES))
-    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step) → option indices
-    fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # step → (resources, cycles) front
+    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step, rank) → option indices
+    fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # (step, rank) → (resources, cycles) front
+
+
+def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Priced]) -> Callable[[Any], Options]:
+    """A stage's `Options` from its legal foldings (`choices`) and what each costs (`price`)."""
+
+    def table(stage: Any) -> Options:
+        foldings = choices(stage)
+        costs = [price(stage, f) for f in foldings]
+        return Options(
+            foldings,
+            np.array([c.cycles for c in costs], dtype=np.int64),
+            np.array([c.vector() for c in costs], dtype=np.int64),
+        )
+
+    return table
 
 
 # Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
@@ -53,24 +69,26 @@ MAX_NODES = 20_000
 def _front(vectors: np.ndarray) -> np.ndarray:
     """Indices of the rows no earlier row beats or equals everywhere (rows come cheapest
     first, so of equal rows the cheapest stays)."""
+    # Fronts are small: take the first row left (nothing earlier beats it, by induction)
+    # and drop every later row it beats or equals, one vector operation per kept row.
+    left = np.arange(len(vectors))
     keep: list[int] = []
-    front = np.empty((0, vectors.shape[1]), dtype=vectors.dtype)
-    for i, v in enumerate(vectors):
-        if len(front) and (front <= v).all(axis=1).any():
-            continue
+    while len(left):
+        i = left[0]
         keep.append(i)
-        front = np.vstack([front, v])
+        left = left[1:][~(vectors[i] <= vectors[left[1:]]).all(axis=1)]
     return np.asarray(keep, dtype=np.int64)
 
 
-def _pareto(o: _Options, t: int, step: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _pareto(o: Options, t: int, step: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """The options meeting `t` that no other one meeting it beats or equals in every
     resource, in steps of `step` (ε-dominance keeps the fronts of thousands of foldings
-    small). An option dominated by a faster one is dominated at every `t`, so the front
-    in (resources, cycles) is found once and cut at each `t`."""
-    key = tuple(step.tolist())
+    small); of options equal in steps, the least by `rank` weights stays. An option
+    dominated by a faster one is dominated at every `t`, so the front in (resources,
+    cycles) is found once and cut at each `t`."""
+    key = (*step.tolist(), *rank.tolist())
     if key not in o.fronts:
-        order = np.argsort(o.res @ weights, kind="stable")
+        order = np.argsort(o.res @ rank, kind="stable")
         q = np.concatenate([-(-o.res[order] // step), o.cycles[order, None]], axis=1)
         o.fronts[key] = order[_front(q)]
     idx = o.fronts[key]
@@ -93,31 +111,16 @@ class Infeasible(Exception):
 
 
 class Problem:
-    """Stages sharing one budget and one cycle target: each stage's legal foldings
-    (`choices`) and what each costs (`price`). Stages need only a ``label``."""
+    """Stages sharing one budget and one cycle target, each with its `Options` (see
+    `priced`). Stages need only a ``label``."""
 
-    def __init__(
-        self,
-        stages: Sequence[Any],
-        choices: Callable[[Any], list[Any]],
-        price: Callable[[Any, Any], Priced],
-        resolution: int | None = RESOLUTION,
-    ):
+    def __init__(self, stages: Sequence[Any], options: Callable[[Any], Options], resolution: int | None = RESOLUTION):
         self.stages = list(stages)
         self.resolution = resolution
         self.max_nodes = MAX_NODES
         self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
-        self.options = []
-        for s in self.stages:
-            fs = choices(s)
-            costs = [price(s, f) for f in fs]
-            self.options.append(
-                _Options(
-                    fs,
-                    np.array([c.cycles for c in costs], dtype=np.int64),
-                    np.array([c.vector() for c in costs], dtype=np.int64),
-                )
-            )
+        self.rank: np.ndarray | None = None  # weights choosing among options equal in steps (None: 1/step)
+        self.options = [options(s) for s in self.stages]
 
     def candidates(self) -> np.ndarray:
         """Every cycle target worth trying, ascending: from the fastest possible bottleneck up."""
@@ -131,11 +134,11 @@ class Problem:
         step = self.step if self.step is not None else (
             np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
         )
-        weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
+        rank = 1.0 / step if self.rank is None else self.rank
         for o in self.options:
-            key = (t, *step.tolist())
+            key = (t, *step.tolist(), *rank.tolist())
             if key not in o.pareto:
-                o.pareto[key] = _pareto(o, t, step, weights)
+                o.pareto[key] = _pareto(o, t, step, rank)
             idx = o.pareto[key]
             idx = idx[(o.res[idx] <= budget).all(axis=1)]
             if len(idx) == 0:

@@ -49,6 +49,7 @@ from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
 from lic_compiler.hw.fold import Folding, folding_of
+from lic_compiler.hw.solver import Options, priced
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
 CONTROL_LUTS = 300
@@ -316,6 +317,14 @@ class KnobModel(StageModel, ABC):
     def own_cost(self) -> Cost:
         return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
 
+    def option_table(self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int) -> Options:
+        """The solver's table of this stage's options, shared by stages of one signature."""
+        key = (self.signature, tuple(ram_styles), tuple(mult_impls), max_mmv)
+        if key not in _OPTION_TABLES:
+            table = priced(lambda s: s.options(ram_styles, mult_impls, max_mmv), lambda s, f: s.option_cost(f))
+            _OPTION_TABLES[key] = table(self)
+        return _OPTION_TABLES[key]
+
     def option_cost(self, f: Folding) -> Cost:
         key = (self.signature, f)
         if key not in _OPTION_COSTS:
@@ -550,6 +559,7 @@ def _deconv_feed(g: DeconvGeometry, pe: int, simd: int, mmv: int) -> Beat:
 # Prices of options by stage signature: a design re-read from the IR, or the
 # report's FPS-vs-DSP curve, does not price the same thousands of foldings again.
 _OPTION_COSTS: dict[tuple, Cost] = {}
+_OPTION_TABLES: dict[tuple, Options] = {}
 _WEIGHTS = ("weight", "bias", "gamma", "beta")
 _KNOBS = ("pe", "simd", "mmv", "ram_style", "mult_impl", "cost", "lic_ops")
 

@@ -22,7 +22,7 @@ from xdsl.ir import BlockArgument, SSAValue
 
 from lic_compiler.dialects import lic
 from lic_compiler.hw.device import RESOURCES, Device, load_device
-from lic_compiler.hw.solver import Problem
+from lic_compiler.hw.solver import Problem, priced
 from lic_compiler.quant.stages import MAX_MMV, RAM_STYLES, Folding, Stage, module_stages
 from lic_compiler.hw.widths import ARGUMENT_BITS, DEFAULT_BITS, Widths
 from lic_compiler.quant import attrs
@@ -62,7 +62,7 @@ class CostModel:
         stages = [s for f in module_stages(module).values() for s in f]
         styles = [r for r in RAM_STYLES if r != "uram" or dev.resources["uram"] > 0]
         budget = np.array(list(dev.budget().values()), dtype=np.int64)
-        problem = Problem(stages, lambda s: [f for f in s.foldings(styles) if f.mmv <= MAX_MMV], lambda s, f: s.cost(f))
+        problem = Problem(stages, priced(lambda s: [f for f in s.foldings(styles) if f.mmv <= MAX_MMV], lambda s, f: s.cost(f)))
         return cls(dev, stages, problem.max_fps(budget).foldings)
 
     def resources(self) -> dict[str, float]:

@@ -89,9 +89,11 @@ def test_schedules_account_for_every_beat():
 
 def test_longest_gap_and_most_events():
     flags = np.array([0, 1, 0, 0, 0, 1, 1, 0], bool)
-    assert hs.longest_gap(flags, False) == 3
-    assert hs.longest_gap(flags, True) == 3  # 0 after the last + 1 before the first
     counts = hs.EventCounts(flags)
+    assert counts.longest_gap(False) == 3
+    assert counts.longest_gap(True) == 3  # 0 after the last + 1 before the first
+    assert hs.EventCounts(np.array([0, 1, 0, 0, 0, 0, 1, 0], bool)).longest_gap(True) == 4
+    assert hs.EventCounts(np.zeros(5, bool)).longest_gap(False) == 5
     assert counts.most(2) == 2 and counts.most(4) == 2
     assert counts.most(0) == 0 and counts.most(100) == 3
     assert hs.EventCounts(np.array([1, 0, 0, 1], bool)).most(2) == 2  # across the frame boundary

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.hw.solver import Infeasible, Problem, _Options
+from lic_compiler.hw.solver import Infeasible, Options, Problem, priced
 from lic_compiler.quant.stages import Folding, module_stages
 
 STYLES = ("bram", "lutram", "uram")
 
 
 def problem_of(stages) -> Problem:
-    return Problem(stages, lambda s: s.foldings(STYLES), lambda s, f: s.cost(f), resolution=None)
+    return Problem(stages, priced(lambda s: s.foldings(STYLES), lambda s, f: s.cost(f)), resolution=None)
 
 
 @st.composite
@@ -139,13 +139,11 @@ def test_explain_names_a_stage_that_cannot_go_faster(network):
 def test_min_cost_is_not_the_first_fit():
     """The cheapest option of the first stage leaves too little BRAM for the second's
     cheapest, so the cheapest design takes the first stage's second-cheapest option."""
-    problem = Problem.__new__(Problem)
-    problem.stages = []
-    problem.resolution, problem.step, problem.max_nodes = None, None, 20_000
-    problem.options = [
-        _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
-        _Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),
+    tables = [
+        Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
+        Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),
     ]
+    problem = Problem([0, 1], lambda i: tables[i], resolution=None)
     budget = np.array([100, 5, 0, 100, 100])
     assert problem.search(1, budget, cheapest=False) == [0, 1]
     assert problem.search(1, budget, cheapest=True) == [1, 0]
