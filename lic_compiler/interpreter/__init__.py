@@ -12,7 +12,7 @@ import numpy as np
 from xdsl.dialects.builtin import ArrayAttr, IntegerType, ModuleOp, TensorType
 from xdsl.dialects.func import FuncOp
 from xdsl.interpreter import Interpreter
-from xdsl.interpreters.func import FuncFunctions
+from lic_compiler.interpreter.func import FuncFunctions
 
 from lic_compiler.dialects.lic import int_range
 from lic_compiler.errors import LiccError
