@@ -9,7 +9,8 @@ and the plots — in a process run as `licc` runs (`start_program` and
 no interpreter teardown at the end). The split comes from `BuildResult.timings`
 (`lic_compiler.timing`):
 
-- Python imports: torch, CompressAI (with what it pulls in), licc, matplotlib —
+- Python imports: torch (with what torch.export loads on first use), torch-mlir,
+  CompressAI (with what it pulls in), licc, matplotlib —
   everything the build would otherwise import on first use, imported up front
   so that the phases below are work, not imports;
 - import: the model into the lic dialect (torch.export, torch-mlir, parsing);
@@ -66,9 +67,13 @@ def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
     start_program()
     import matplotlib.pyplot  # noqa: F401  (the report's plots)
     import torch
+    import torch.export._trace  # noqa: F401  (what torch.export loads on first use)
+    import torch_mlir.fx  # noqa: F401
 
     import lic_compiler.backends.hls_cpp  # noqa: F401
-    import lic_compiler.frontend  # noqa: F401
+    import lic_compiler.frontend.gdn_op  # noqa: F401
+    import lic_compiler.frontend.importer  # noqa: F401
+    import lic_compiler.interpreter  # noqa: F401  (calibration)
     import lic_compiler.models  # noqa: F401  (CompressAI)
     import lic_compiler.pruning  # noqa: F401
     from lic_compiler.driver import BuildOptions, Hardware, compile_model
