@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lic_compiler.lazy_imports import import_on_first_use
+
+# CompressAI imports scipy.stats (0.4 s) for a Gaussian quantile that only a hyperprior's
+# `update()` reads; loading and compiling a checkpoint never does.
+import_on_first_use("scipy.stats")
+
 if TYPE_CHECKING:
     from lic_compiler.driver import BuildOptions, BuildResult, compile_model
 

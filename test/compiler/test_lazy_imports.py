@@ -5,8 +5,8 @@ import sys
 
 SCRIPT = """
 import sys
+import lic_compiler.frontend.gdn_op  # CompressAI's GDN; registers a torch op, which reads every module's __file__
 import lic_compiler.models
-import lic_compiler.frontend.gdn_op  # registers a torch op, which reads every module's __file__
 assert type(sys.modules["scipy.stats"]).__name__ == "OnFirstUse", "scipy.stats was imported"
 from compressai.entropy_models import GaussianConditional
 assert abs(GaussianConditional._standardized_quantile(0.025) + 1.959964) < 1e-6
