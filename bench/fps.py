@@ -17,6 +17,8 @@ device's utilisation cap. Per case it prints:
 Run from the repository (about three minutes on two cores):
 
     .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720]
+
+An empty path (``--teacher ''``) skips that model.
 """
 
 from __future__ import annotations
@@ -270,7 +272,8 @@ def main() -> None:
     parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
     args = parser.parse_args()
     width, height = (int(v) for v in args.frame.lower().split("x"))
-    run(load_device(args.device), (width, height), [("student", args.student), ("teacher", args.teacher)])
+    models = [(name, path) for name, path in (("student", args.student), ("teacher", args.teacher)) if path]
+    run(load_device(args.device), (width, height), models)
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from lic_compiler.dialects.hls_geometry import Beat, DeconvGeometry, WindowGeometry
+from lic_compiler.dialects.hls_geometry import Beat, DeconvGeometry, WindowGeometry, beats
 
 WeightAttr = DenseIntOrFPElementsAttr | DenseResourceAttr
 RAM_STYLES = ("bram", "lutram", "uram")
@@ -145,8 +145,7 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
     @property
     def beats(self) -> int:
         """Beats per frame."""
-        _, h, w = self.get_shape()
-        return h * w * self.channels // self.beat.values
+        return beats(*self.get_shape(), self.beat)
 
     @property
     def bits(self) -> int:
@@ -166,9 +165,9 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
             raise VerifyException(
                 f"!hls.stream lanes ({self.lanes.data}) must divide the {dims[0]} channels"
             )
-        if self.pixels.data < 1 or dims[2] % self.pixels.data:
+        if not 1 <= self.pixels.data <= dims[2]:
             raise VerifyException(
-                f"!hls.stream pixels ({self.pixels.data}) must divide the row of {dims[2]} pixels"
+                f"!hls.stream pixels ({self.pixels.data}) must be between 1 and the row of {dims[2]} pixels"
             )
         if self.depth.data < 1:
             raise VerifyException(f"!hls.stream depth must be at least 1, got {self.depth.data}")
@@ -669,7 +668,7 @@ class MvauOp(FoldedStageOp):
         simd = self.simd_value
         self._expect(k % simd == 0, f"simd = {simd} must divide the reduction of {k}")
         self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
-        self._expect(w % self.mmv_value == 0, f"mmv = {self.mmv_value} must divide the row of {w} pixels")
+        self._expect(self.mmv_value <= w, f"mmv = {self.mmv_value} exceeds the row of {w} pixels")
         self._verify_pixels(self.in_type, "reads", self.mmv_value)
         self._verify_pixels(self.out_type, "writes", self.mmv_value)
         self._verify_epilogue(cout)
@@ -724,9 +723,9 @@ class DeconvOp(FoldedStageOp):
         )
         mmv = self.mmv_value
         self._expect(
-            mmv in g.mmv_choices(self.simd_value, limit=g.qw),
+            mmv == 1 or (g.mmv_choices(self.simd_value) != [1] and mmv <= g.qw),
             f"mmv = {mmv} is not legal: blocks at once need all phases at once "
-            f"(simd = {g.all_taps} × a divisor of Cin) and must divide the {g.qw} blocks of a row",
+            f"(simd = {g.all_taps} × a divisor of Cin) and at most the {g.qw} blocks of a row",
         )
         if g.at_once_channels(self.simd_value) is None:
             self._verify_pixels(self.out_type, "writes", 1)
@@ -772,7 +771,7 @@ class GdnOp(FoldedStageOp):
         self._expect(c % simd == 0, f"simd = {simd} must divide the {c} channels")
         self._expect(self.in_type.lanes.data == simd, f"reads {self.in_type.lanes.data} lanes but has simd = {simd}")
         w = self.in_type.get_shape()[2]
-        self._expect(w % self.mmv_value == 0, f"mmv = {self.mmv_value} must divide the row of {w} pixels")
+        self._expect(self.mmv_value <= w, f"mmv = {self.mmv_value} exceeds the row of {w} pixels")
         self._verify_pixels(self.in_type, "reads", self.mmv_value)
         self._verify_pixels(self.out_type, "writes", self.mmv_value)
         out = chain_type(self.epilogue, self.product_type, c, self)

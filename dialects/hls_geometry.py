@@ -9,7 +9,12 @@ the emitter and the interpreter call these functions.
 
 Folding vocabulary (FINN's): PE output channels × SIMD reduction lanes per
 cycle, MMV pixels at once (pixels of one row that share each weight read).
-A stream beat carries ``lanes`` channels of ``pixels`` consecutive pixels.
+A stream beat carries ``lanes`` channels of ``pixels`` consecutive pixels of
+one row; a row of W pixels takes ⌈W / pixels⌉ pixel groups, the last one
+padded when pixels does not divide W (padded values are don't-care: every
+reader skips them). So MMV need not divide the row: on 640 pixels, MMV = 3
+takes 214 groups where 2 takes 320 and 4 takes 160 — the step between
+powers of two that the divisors of a row (2⁷·5) do not offer.
 """
 
 from __future__ import annotations
@@ -35,6 +40,17 @@ def mmv_choices(width: int, limit: int = MAX_MMV) -> list[int]:
     return [m for m in divisors(width) if m <= limit]
 
 
+def row_groups(width: int, pixels: int) -> int:
+    """Pixel groups of a row of `width` pixels: the last one may be partial (padded)."""
+    return -(-width // pixels)
+
+
+def padded_mmv_choices(width: int, limit: int = MAX_MMV) -> list[int]:
+    """Pixels at once on a row of `width` pixels, the last group padded: every count up
+    to `limit` that takes fewer groups than one pixel less (others only cost more)."""
+    return [m for m in range(1, min(limit, width) + 1) if m == 1 or row_groups(width, m) < row_groups(width, m - 1)]
+
+
 @dataclass(frozen=True)
 class Beat:
     """What one stream beat carries: `lanes` channels of `pixels` consecutive pixels."""
@@ -49,7 +65,7 @@ class Beat:
 
 def beats(c: int, h: int, w: int, beat: Beat) -> int:
     """Beats of a C×H×W tensor."""
-    return c * h * w // beat.values
+    return h * row_groups(w, beat.pixels) * (c // beat.lanes)
 
 
 def feeding_beat(c: int, h: int, w: int, fast_enough: Callable[[Beat], bool]) -> Beat:
@@ -65,6 +81,29 @@ def lanes_group(c: int, a: Beat, b: Beat) -> tuple[int, int]:
     if a.pixels == b.pixels:
         return a.pixels, a.lanes * b.lanes // gcd(a.lanes, b.lanes)
     return a.pixels * b.pixels // gcd(a.pixels, b.pixels), c
+
+
+@dataclass(frozen=True)
+class LanesRow:
+    """A width converter's groups on one row: `full` groups of `reads` beats in and
+    `writes` out, then (when the pixel counts differ and their lcm does not divide the
+    row) a tail group of the row's last pixels, `tail_reads` in, `tail_writes` out."""
+
+    full: int
+    reads: int
+    writes: int
+    tail_reads: int = 0
+    tail_writes: int = 0
+
+
+def lanes_row(c: int, w: int, a: Beat, b: Beat) -> LanesRow:
+    gp, gc = lanes_group(c, a, b)
+    reads, writes = gp * gc // a.values, gp * gc // b.values
+    if a.pixels == b.pixels:  # padded groups pass through whole
+        return LanesRow(row_groups(w, gp) * (c // gc), reads, writes)
+    r = w % gp
+    tail = (row_groups(r, a.pixels) * (c // a.lanes), row_groups(r, b.pixels) * (c // b.lanes)) if r else (0, 0)
+    return LanesRow(w // gp, reads, writes, *tail)
 
 
 # --- sliding window -------------------------------------------------------------
@@ -143,7 +182,11 @@ class MvauGeometry:
         return divisors(self.k)
 
     def mmv_choices(self, limit: int = MAX_MMV) -> list[int]:
-        return mmv_choices(self.w, limit)
+        return padded_mmv_choices(self.w, limit)
+
+    def groups(self, mmv: int) -> int:
+        """Pixel groups per frame."""
+        return self.h * row_groups(self.w, mmv)
 
     def folds(self, pe: int, simd: int) -> tuple[int, int]:
         """(NF, SF): output folds and reduction steps of one pixel group."""
@@ -235,10 +278,11 @@ class DeconvGeometry:
         return simd // self.all_taps
 
     def mmv_choices(self, simd: int, limit: int = MAX_MMV) -> list[int]:
-        """Blocks at once: only with all phases at once, tiling the block row."""
+        """Blocks at once: only with all phases at once (a block row's last group of
+        blocks may be partial)."""
         if self.at_once_channels(simd) is None or self.wo % self.sw:
             return [1]
-        return mmv_choices(self.qw, limit)
+        return padded_mmv_choices(self.qw, limit)
 
     def out_pixels(self, pe: int, simd: int, mmv: int) -> int:
         """Pixels per output beat: phases in turn write one; phases at once write the

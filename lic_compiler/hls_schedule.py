@@ -26,7 +26,14 @@ from math import ceil
 import numpy as np
 
 from lic_compiler.dialects import hls
-from lic_compiler.dialects.hls_geometry import Beat, DeconvGeometry, WindowGeometry, lanes_group
+from lic_compiler.dialects.hls_geometry import (
+    Beat,
+    DeconvGeometry,
+    WindowGeometry,
+    lanes_group,
+    lanes_row,
+    row_groups,
+)
 
 
 SPREAD, FRONT = "spread", "front"
@@ -137,9 +144,9 @@ def _in_turn_ring(g: DeconvGeometry) -> int:
 @lru_cache(maxsize=4096)
 def window_schedule(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int) -> Schedule:
     """`licc::window`: a prologue reading the first rows, then one period per output row,
-    emitting WO/MMV pixel groups of K/SIMD beats each."""
-    row_beats = g.w * g.c // in_beat.values
-    emits = g.wo // mmv * (g.k // simd)
+    emitting ⌈WO/MMV⌉ pixel groups of K/SIMD beats each."""
+    row_beats = _row_beats(g.c, g.w, in_beat)
+    emits = row_groups(g.wo, mmv) * (g.k // simd)
     reads = _need_reads(_window_need(g), row_beats)
     writes = np.full(g.ho + 1, emits, dtype=np.int64)
     writes[0] = 0
@@ -147,14 +154,18 @@ def window_schedule(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int) -> Sc
     return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, {"RING": g.ring, "ITERS": int(lengths.sum())})
 
 
-def mvau_cycles(pixels: int, nf: int, sf: int, mmv: int) -> int:
-    return pixels // mmv * nf * sf
+def _row_beats(c: int, w: int, beat: Beat) -> int:
+    return row_groups(w, beat.pixels) * (c // beat.lanes)
 
 
-def mvau_schedule(pixels: int, nf: int, sf: int, mmv: int) -> Schedule:
-    """`licc::mvau`, `licc::gdn`: per group of MMV pixels, NF folds of SF steps; fold 0
-    reads, each fold writes."""
-    groups = pixels // mmv
+def mvau_cycles(h: int, w: int, nf: int, sf: int, mmv: int) -> int:
+    return h * row_groups(w, mmv) * nf * sf
+
+
+def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int) -> Schedule:
+    """`licc::mvau`, `licc::gdn`: per group of MMV pixels (⌈W/MMV⌉ per row), NF folds of
+    SF steps; fold 0 reads, each fold writes."""
+    groups = h * row_groups(w, mmv)
     rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (groups, 1))
     return Schedule(rows, FRONT, SPREAD, {"NF": nf, "SF": sf, "GROUPS": groups})
 
@@ -166,15 +177,21 @@ def stream_schedule(beats: int) -> Schedule:
 
 @lru_cache(maxsize=4096)
 def lanes_schedule(c: int, h: int, w: int, a: Beat, b: Beat) -> Schedule:
-    """`licc::lanes`: group g arrives while group g − 1 leaves (`lanes_group` says what a group is)."""
+    """`licc::lanes`: group g arrives while group g − 1 leaves (`lanes_row` says what the
+    groups of a row are)."""
+    row = lanes_row(c, w, a, b)
     gp, gc = lanes_group(c, a, b)
-    groups = h * w // gp * (c // gc)
-    n_in, n_out = gp * gc // a.values, gp * gc // b.values
-    period = max(n_in, n_out)
-    reads = [n_in] * groups + [0]
-    writes = [0] + [n_out] * groups
-    constants = {"GP": gp, "GC": gc, "GROUPS": groups}
-    return Schedule(_rows([period] * (groups + 1), reads, writes), SPREAD, SPREAD, constants)
+    tail = row.tail_reads > 0
+    reads = np.tile(np.r_[np.full(row.full, row.reads), [row.tail_reads] * tail], h)
+    writes = np.tile(np.r_[np.full(row.full, row.writes), [row.tail_writes] * tail], h)
+    reads, writes = np.r_[reads, 0], np.r_[0, writes]
+    lengths = np.maximum(reads, writes)
+    constants = {
+        "GP": gp, "GC": gc, "FULL": row.full, "READS": row.reads,
+        "WRITES": row.writes, "TAIL_READS": row.tail_reads, "TAIL_WRITES": row.tail_writes,
+        "GROUPS": int(reads.size - 1), "ITERS": int(lengths.sum()),
+    }
+    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
 
 
 def deconv_schedule(
@@ -194,11 +211,12 @@ def _lowest_row(g: DeconvGeometry, y: int) -> int:
 
 @lru_cache(maxsize=4096)
 def _deconv_in_turn(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int) -> Schedule:
-    row_beats = g.w * g.cin // in_beat.values
+    row_beats = _row_beats(g.cin, g.w, in_beat)
     nf = g.cout // pe
     steps = g.steps(simd)
     base = [nf * sum(steps[:i]) for i in range(len(steps))]
-    row_work = [nf * sum(steps[ry * g.sw + x % g.sw] for x in range(g.wo)) for ry in range(g.sh)]
+    per_phase = [(g.wo - rx + g.sw - 1) // g.sw for rx in range(g.sw)]  # output columns of phase rx
+    row_work = [nf * sum(steps[ry * g.sw + rx] * n for rx, n in enumerate(per_phase)) for ry in range(g.sh)]
 
     reads = _need_reads(_in_turn_need(g), row_beats)
     work = np.asarray([0] + [row_work[y % g.sh] for y in range(g.ho)], dtype=np.int64)
@@ -265,13 +283,13 @@ def _lane_constants(g: DeconvGeometry, e: int) -> dict[str, list[int]]:
     return {name: [lane[i] for lane in lanes] for i, name in enumerate(("LANE_PH", "LANE_KY", "LANE_KX", "LANE_CE"))}
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def _deconv_at_once(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int) -> Schedule:
     e = g.at_once_channels(simd)
     assert e is not None
-    row_beats = g.w * g.cin // in_beat.values
+    row_beats = _row_beats(g.cin, g.w, in_beat)
     nf, st = g.cout // pe, g.cin // e
-    qh, qg = g.qh, g.qw // mmv
+    qh, qg = g.qh, row_groups(g.qw, mmv)
 
     reads = _need_reads(_at_once_need(g), row_beats)
     work = np.zeros(qh + 2, dtype=np.int64)
@@ -302,7 +320,8 @@ def schedule(op: hls.StageOp) -> Schedule:
         case hls.MvauOp() | hls.GdnOp():
             nf = op.out_type.channels // op.pe_value
             sf = op.in_type.channels // op.simd_value
-            return mvau_schedule(op.in_type.grid, nf, sf, op.mmv_value)
+            _, h, w = op.in_type.get_shape()
+            return mvau_schedule(h, w, nf, sf, op.mmv_value)
         case hls.DeconvOp():
             return deconv_schedule(
                 op.geometry(), op.in_type.beat, op.pe_value, op.simd_value, op.mmv_value, op.out_type.pixels.data

@@ -494,7 +494,9 @@ class _Part:
             f"typedef {cpp_type(i.element_type)} T;",
             f"static const int IN_LANES = {i.lanes.data}, IN_PIXELS = {i.pixels.data};",
             f"static const int OUT_LANES = {o.lanes.data}, OUT_PIXELS = {o.pixels.data};",
-            f"static const int GP = {k['GP']}, GC = {k['GC']}, GROUPS = {k['GROUPS']};",
+            f"static const int GP = {k['GP']}, GC = {k['GC']}, GROUPS = {k['GROUPS']}, ITERS = {k['ITERS']};",
+            f"static const int FULL = {k['FULL']}, READS = {k['READS']}, WRITES = {k['WRITES']};",
+            f"static const int TAIL_READS = {k['TAIL_READS']}, TAIL_WRITES = {k['TAIL_WRITES']};",
         ]) + self.function(op, name, f"licc::lanes<{name}_cfg>(in, out)")
 
     # The testbench and the Vitis scripts.
@@ -529,6 +531,10 @@ int main(int argc, char **argv) {{
                 {p}_in_beat b;
                 for (int p = 0; p < io::IN_PIXELS; p++) {{
                     for (int l = 0; l < io::IN_LANES; l++) {{
+                        if (x0 + p >= io::IN_W) {{  // the padding of a row's last pixel group
+                            b.v[p * io::IN_LANES + l] = {p}_in_t(0);
+                            continue;
+                        }}
                         const int64_t v = x.data[(size_t(c0 + l) * io::IN_H + y) * io::IN_W + x0 + p];
                         if (v < io::IN_LO || v > io::IN_HI) licc::npy_fail(argv[1], "a value is out of the input type's range");
                         b.v[p * io::IN_LANES + l] = {p}_in_t(v);
@@ -548,7 +554,7 @@ int main(int argc, char **argv) {{
         for (int x0 = 0; x0 < io::OUT_W; x0 += io::OUT_PIXELS) {{
             for (int c0 = 0; c0 < io::OUT_C; c0 += io::OUT_LANES) {{
                 const {p}_out_beat b = out.read();
-                for (int p = 0; p < io::OUT_PIXELS; p++) {{
+                for (int p = 0; p < io::OUT_PIXELS && x0 + p < io::OUT_W; p++) {{
                     for (int l = 0; l < io::OUT_LANES; l++) {{
                         y_out.data[(size_t(c0 + l) * io::OUT_H + y) * io::OUT_W + x0 + p] = licc::wide(b.v[p * io::OUT_LANES + l]);
                     }}

@@ -21,7 +21,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from lic_compiler import hls_schedule
 from lic_compiler.dialects import hls
-from lic_compiler.dialects.hls_geometry import Beat, feeding_beat
+from lic_compiler.dialects.hls_geometry import Beat, beats, feeding_beat
 
 KNOB_STAGES = (hls.MvauOp, hls.DeconvOp, hls.GdnOp)
 
@@ -109,8 +109,7 @@ def iters_with(op: hls.StageOp, beat: Beat) -> int:
             return hls_schedule.window_schedule(op.geometry(), beat, out.lanes, out.pixels).iters
         case hls.DeconvOp():
             return hls_schedule.deconv_schedule(op.geometry(), beat, op.pe_value, op.simd_value, op.mmv_value).iters
-    c, h, w = hls.stream_of(op.input).get_shape()
-    return c * h * w // beat.values
+    return beats(*hls.stream_of(op.input).get_shape(), beat)
 
 
 def _input_beat(op: Operation, value: SSAValue, target: int) -> Beat:

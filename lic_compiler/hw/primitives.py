@@ -10,6 +10,7 @@ multipliers after FINN-R (Blott et al., 2018).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil
 
 # A memory this shallow wastes most of a block RAM; it goes to LUTs.
@@ -64,6 +65,7 @@ def lutram(depth: int, width: int) -> int:
     return width * ceil(depth / 64)
 
 
+@lru_cache(maxsize=65536)  # thousands of options ask for the same few memories
 def memory(depth: int, width: int, style: str) -> Memory:
     """A memory in the given style: ``bram``, ``uram`` or ``lutram``."""
     match style:
@@ -76,6 +78,7 @@ def memory(depth: int, width: int, style: str) -> Memory:
     raise ValueError(style)
 
 
+@lru_cache(maxsize=65536)  # thousands of options ask for the same few memories
 def buffer(depth: int, width: int, style: str = "bram") -> Memory:
     """A data buffer (line buffer, FIFO): LUTRAM when shallow, else block RAM, or
     UltraRAM when the stage keeps its storage there (a buffer needs no initial content)."""

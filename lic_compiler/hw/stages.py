@@ -43,6 +43,7 @@ from lic_compiler.dialects.hls_geometry import (
     feeding_beat,
     lanes_group,
     legal,
+    row_groups,
 )
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
@@ -104,6 +105,7 @@ def _aligned_slice(c: int, kh: int, kw: int, simd: int) -> tuple[int, int] | Non
     return None
 
 
+@lru_cache(maxsize=65536)  # shared by the options of every PE and placement
 def window_cost(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int, a: int, style: str) -> Cost:
     """The sliding-window generator: a ring of rows feeding SIMD elements of MMV windows
     per cycle. Aligned slices: FINN's cyclic buffer banked by pixel (× MMV banks, one
@@ -137,6 +139,7 @@ def products(count: int, pairs_sharing: int, w: int, a: int, impl: str) -> tuple
     return count * hwp.dsp_per_mult(w, a), 0
 
 
+@lru_cache(maxsize=65536)
 def array_cost(pe: int, simd: int, mmv: int, w: int, a: int, acc: int, impl: str) -> tuple[int, int, int]:
     """(DSP, LUT, FF) of a PE × SIMD × MMV multiply-accumulate array: products (the PE
     or MMV lanes sharing an operand pack in pairs), the reduction (an adder tree in
@@ -418,7 +421,7 @@ class MvauModel(KnobModel):
         return (
             f"PE divides the {g.cout} output channels",
             f"SIMD divides the reduction of {g.k}",
-            f"MMV divides the row of {g.w} pixels",
+            f"MMV takes fewer groups of the row of {g.w} pixels than MMV − 1",
         )
 
     @cached_property
@@ -430,7 +433,7 @@ class MvauModel(KnobModel):
         g, op = self.geometry, self.op
         a = op.in_type.bits
         nf, sf = g.folds(f.pe, f.simd)
-        cycles = sched.mvau_cycles(g.h * g.w, nf, sf, f.mmv)
+        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv)
         core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles)
         if in_beat is None and self.window is not None:  # an option: its window generator too
             g = self.window_geometry
@@ -452,13 +455,17 @@ class GdnModel(KnobModel):
     def mmv_choices(self, simd: int, limit: int) -> list[int]:
         return self.geometry.mmv_choices(limit)
 
-    @property
+    @cached_property
     def operand_bits(self) -> int:
         return bits(self.op.operand_type())  # type: ignore[attr-defined]
 
+    @cached_property
+    def norm_bits(self) -> int:
+        return bits(self.op.norm_type())  # type: ignore[attr-defined]
+
     def rules(self) -> tuple[str, str, str]:
         g = self.geometry
-        return (f"PE divides the {g.k} channels", f"SIMD divides the {g.k} channels", f"MMV divides the row of {g.w} pixels")
+        return (f"PE divides the {g.k} channels", f"SIMD divides the {g.k} channels", f"MMV takes fewer groups of the row of {g.w} pixels than MMV − 1")
 
     @cached_property
     def per_lane(self) -> Cost:
@@ -472,13 +479,13 @@ class GdnModel(KnobModel):
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op
         assert isinstance(op, hls.GdnOp)
-        a, q = op.in_type.bits, bits(op.operand_type())
+        a, q = op.in_type.bits, self.operand_bits
         nf, sf = g.folds(f.pe, f.simd)
-        cycles = sched.mvau_cycles(g.h * g.w, nf, sf, f.mmv)
+        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv)
         core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.per_lane, cycles)
         lanes = f.pe * f.mmv
         # x·n per output lane, where the stage puts its products.
-        dsp, lut = products(lanes, 0, a, bits(op.norm_type()), f.mult_impl)
+        dsp, lut = products(lanes, 0, a, self.norm_bits, f.mult_impl)
         # x², or |x|, of SIMD inputs of MMV pixels per cycle.
         pre_dsp, pre_lut = (
             products(f.mmv * f.simd, 0, a, a, f.mult_impl)
@@ -510,7 +517,7 @@ class DeconvModel(KnobModel):
             f"PE divides the {g.cout} output channels",
             f"SIMD divides Cin = {g.cin}, or is Cin × m taps with m ≤ {max(g.taps)} (phases in turn), "
             f"or {g.all_taps} taps × a divisor of Cin (phases at once)",
-            f"MMV > 1 needs all phases at once and divides the {g.qw} blocks of a row",
+            f"MMV > 1 needs all phases at once and takes fewer groups of the {g.qw} blocks of a row than MMV − 1",
         )
 
     @cached_property
@@ -543,7 +550,7 @@ class DeconvModel(KnobModel):
 @lru_cache(maxsize=4096)
 def _window_feed(g: WindowGeometry, simd: int, mmv: int) -> Beat:
     """The narrowest input beat that keeps a window generator at (about) its emitting pace."""
-    emits = g.ho * g.wo // mmv * (g.k // simd)
+    emits = g.ho * row_groups(g.wo, mmv) * (g.k // simd)
     return feeding_beat(g.c, g.h, g.w, lambda b: sched.window_schedule(g, b, simd, mmv).iters <= emits * (1 + 1 / g.ho))
 
 

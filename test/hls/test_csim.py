@@ -7,7 +7,8 @@ stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
 of a strided convolution, a 1×1 convolution, two polyphase transposed
 convolutions (both schedules) and GDN of each form, with odd channel counts
 and sizes, width converters between lane counts and pixel counts in
-between; plus each root function in each table mode. The emitted project is
+between, and pixel groups that do not tile their rows (MMV 3 on 7 pixels:
+the last group of a row padded); plus each root function in each table mode. The emitted project is
 built once per integer-type variant (standard types; Xilinx's ap_int from
 hls4ml's wheel) with -Wall -Werror and the loop counters on; every output
 integer is compared with the integer lic interpreter's, and every stage's
@@ -23,6 +24,7 @@ from lic_compiler.backends.hls_cpp import write_project
 from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, check, schedule_counts
 from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
+from lic_compiler.hls_schedule import schedule
 from lic_compiler.interpreter import run
 
 from nets import Abs, Conv, Deconv, Gdn, Spec, build, convert, merge, random_input, table_input, table_net
@@ -41,6 +43,14 @@ CONVERTERS = Spec(6, 3, 4, [
     Gdn(pe=3, simd=1), Gdn(pe=2, simd=2), Gdn(pe=2, simd=1, mmv=2), Gdn(inverse=True, pe=3, simd=3, mmv=2),
     Gdn(l1=True, pe=6, simd=2), Gdn(inverse=True, pe=1, simd=6, mmv=4, mult=FAB),
 ], unsigned_input=False)
+# Rows of 7 pixels that the pixel groups do not tile (the last group of a row padded):
+# windows reading and emitting partial groups, converters with tail groups between
+# pixel counts (3 → 2, 2 → 4, 4 → 1, 1 → 5), a deconvolution fed partial groups.
+PADDED = Spec(4, 5, 7, [
+    Conv(6, 3, 1, 1, pe=2, simd=9, mmv=3), Gdn(pe=3, simd=2, mmv=3, mult=FAB), Gdn(pe=2, simd=3, mmv=2),
+    Gdn(inverse=True, pe=6, simd=2, mmv=4), Gdn(l1=True, pe=1, simd=1, mmv=1), Gdn(pe=1, simd=3, mmv=5, mult=FAB),
+    Conv(5, 3, 2, 1, relu=True, pe=5, simd=6, mmv=3, mult=FAB), Deconv(4, pe=2, simd=20), Gdn(pe=2, simd=2, mmv=6),
+], unsigned_input=False)
 GDN_FORMS = [Gdn(), Gdn(inverse=True), Gdn(l1=True), Gdn(l1=True, inverse=True)]
 TABLES = [
     ("rsqrt", "table", {"table_bits": 1}, 20), ("rsqrt", "table", {"table_bits": 10}, 30),
@@ -58,13 +68,16 @@ def _mult(i: int) -> str:
 
 
 def specs() -> dict[str, Spec]:
-    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS}
-    # A 3×3 stride-2 convolution on a 5×7×9 input (output rows of 5 pixels): MMV 1 or 5.
+    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS, "padded": PADDED}
+    # Blocks at once on block rows of 5 blocks: groups of 2 and 3, the last one partial.
+    for mmv, simd in ((2, 50), (3, 25)):
+        out[f"deconv_padded_{mmv}"] = Spec(4, 3, 5, [Deconv(3, pe=3, simd=simd, mmv=mmv, mult=_mult(mmv))], unsigned_input=False)
+    # A 3×3 stride-2 convolution on a 5×7×9 input (output rows of 5 pixels): MMV 1 to 5.
     for i, (pe, simd) in enumerate((p, s) for p in divisors(3) for s in divisors(5 * 3 * 3)):
-        layer = Conv(3, 3, 2, 1, relu=True, pe=pe, simd=simd, mmv=(1, 5)[i % 2], mult=_mult(i // 2))
+        layer = Conv(3, 3, 2, 1, relu=True, pe=pe, simd=simd, mmv=(1, 5, 2, 3)[i % 4], mult=_mult(i // 2))
         out[f"conv_{pe}x{simd}x{layer.mmv}"] = Spec(5, 7, 9, [layer])
     for i, (pe, simd) in enumerate((p, s) for p in divisors(6) for s in divisors(4)):
-        layer = Conv(6, 1, 1, 0, pe=pe, simd=simd, mmv=divisors(10)[i % 4], mult=_mult(i))
+        layer = Conv(6, 1, 1, 0, pe=pe, simd=simd, mmv=(1, 2, 3, 4, 5, 7)[i % 6], mult=_mult(i))
         out[f"conv1x1_{pe}x{simd}x{layer.mmv}"] = Spec(4, 3, 10, [layer], unsigned_input=False)
     for k, pad in ((5, 2), (3, 1)):
         g = DeconvGeometry(4, 4, 4, 3, k, k, 2, 2, pad, pad, 1, 1)
@@ -74,7 +87,7 @@ def specs() -> dict[str, Spec]:
             out[f"deconv{k}_{pe}x{simd}x{layer.mmv}"] = Spec(4, 4, 4, [layer], unsigned_input=False)
     for i, (pe, simd) in enumerate((p, s) for p in divisors(6) for s in divisors(6)):
         form = GDN_FORMS[i % len(GDN_FORMS)]
-        layer = Gdn(form.inverse, form.l1, pe, simd, mmv=divisors(4)[i % 3], mult=_mult(i // 4))
+        layer = Gdn(form.inverse, form.l1, pe, simd, mmv=(1, 2, 3, 4)[i % 4], mult=_mult(i // 4))
         out[f"gdn_{pe}x{simd}x{layer.mmv}"] = Spec(6, 3, 4, [layer], unsigned_input=False)
     return out
 
@@ -145,6 +158,13 @@ def test_the_suite_covers_every_knob(simulated):
     assert any(a.pixels != b.pixels for a, b in converters)
     assert any(a.pixels == b.pixels == 1 and a.lanes != b.lanes for a, b in converters)
     assert any(a.pixels == b.pixels > 1 and a.lanes != b.lanes for a, b in converters)
+    # Pixel groups that do not tile the row, on every stage kind that takes them.
+    padded = [op for op in stages if any(s.get_shape()[2] % s.pixels.data for s in (op.in_type, op.out_type))]
+    for kind in (hls.MvauOp, hls.GdnOp, hls.WindowOp, hls.LanesOp, hls.DeconvOp):
+        assert any(isinstance(op, kind) for op in padded), kind
+    assert any(isinstance(op, hls.DeconvOp) and op.geometry().qw % op.mmv_value for op in folded)
+    tails = [op for op in padded if isinstance(op, hls.LanesOp) and schedule(op).constants["TAIL_READS"]]
+    assert tails
 
 
 def test_references_are_not_trivial(simulated):

@@ -117,7 +117,7 @@ def test_parallelism_file_round_trip_and_hand_edit(codec, tmp_path):
     [
         ({"pe": 5}, r"@encoder r0 \(hls.mvau\): pe = 5 is not legal \(PE divides the 8 output channels\)"),
         ({"simd": 7}, r"simd = 7 is not legal \(SIMD divides the reduction of 75\)"),
-        ({"mmv": 3}, r"mmv = 3 is not legal \(MMV divides the row of 8 pixels\); choose one of 1, 2, 4, 8"),
+        ({"mmv": 5}, r"mmv = 5 is not legal \(MMV takes fewer groups of the row of 8 pixels than MMV − 1\); choose one of 1, 2, 3, 4, 8"),
         ({"op": "hls.gdn"}, r"is 'hls.gdn' in the file but 'hls.mvau' in the IR"),
         ({"ram_style": "flash"}, r"ram_style 'flash' is not available"),
         ({"mult_impl": "lut"}, r"mult_impl 'lut' is not legal; choose one of dsp, fabric"),

@@ -148,7 +148,7 @@ def test_an_option_costs_what_the_applied_stage_costs():
     [
         (Folding(3, 1), r"pe = 3 is not legal \(PE divides the 8 output channels\); choose one of 1, 2, 4, 8"),
         (Folding(1, 4), r"simd = 4 is not legal \(SIMD divides the reduction of 27\)"),
-        (Folding(1, 1, 5), r"mmv = 5 is not legal \(MMV divides the row of 6 pixels\); choose one of 1, 2, 3, 6"),
+        (Folding(1, 1, 5), r"mmv = 5 is not legal \(MMV takes fewer groups of the row of 6 pixels than MMV − 1\); choose one of 1, 2, 3, 6"),
         (Folding(1, 1, 1, "flash"), r"ram_style 'flash' is not available"),
         (Folding(1, 1, 1, "bram", "lut"), r"mult_impl 'lut' is not legal; choose one of dsp, fabric"),
     ],

@@ -88,11 +88,14 @@
 // CHECK-LABEL: // ===== design/stages/t.h =====
 // CHECK: static const int LANES = 1, PIXELS = 6, CH = 3, BEATS = 18;
 
-// A width converter between pixel counts: groups of lcm(6, 2) pixels x all 3 channels.
+// A width converter between pixel counts: groups of lcm(6, 2) pixels x all 3 channels,
+// one a row (lcm(6, 2) divides the row: no tail group), each 3 beats in and 3 out.
 // CHECK-LABEL: // ===== design/stages/l.h =====
 // CHECK: static const int IN_LANES = 1, IN_PIXELS = 6;
 // CHECK-NEXT: static const int OUT_LANES = 3, OUT_PIXELS = 2;
-// CHECK-NEXT: static const int GP = 6, GC = 3, GROUPS = 6;
+// CHECK-NEXT: static const int GP = 6, GC = 3, GROUPS = 6, ITERS = 21;
+// CHECK-NEXT: static const int FULL = 1, READS = 3, WRITES = 3;
+// CHECK-NEXT: static const int TAIL_READS = 0, TAIL_WRITES = 0;
 // CHECK: licc::lanes<l_cfg>(in, out);
 
 // CHECK-LABEL: // ===== design/design.h =====

@@ -143,16 +143,17 @@ func.func @outside(%s: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>) {
 
 // -----
 
-// MMV pixels at once must tile the row; the beats carry them.
-func.func @mmv_not_dividing_the_row(%x: tensor<1x4x2x3xi8>) -> tensor<1x2x2x3xi8> {
+// MMV pixels at once need not tile the row (its last group is padded), but a
+// group is at most one row; the beats carry them.
+func.func @mmv_beyond_the_row(%x: tensor<1x4x2x3xi8>) -> tensor<1x2x2x3xi8> {
   %y = hls.dataflow %x : (tensor<1x4x2x3xi8>) -> tensor<1x2x2x3xi8> {
-  ^bb0(%in: !hls.stream<4x2x3xi8, lanes = 2, depth = 2>):
-    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 2 : i64} : !hls.stream<4x2x3xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x3xi8, lanes = 1, depth = 2>
-    hls.yield %c : !hls.stream<2x2x3xi8, lanes = 1, depth = 2>
+  ^bb0(%in: !hls.stream<4x2x3xi8, lanes = 2, pixels = 3, depth = 2>):
+    %c = hls.mvau %in {weight = dense<1> : tensor<2x4xi8>, acc_type = i8, pe = 1 : i64, simd = 2 : i64, mmv = 4 : i64} : !hls.stream<4x2x3xi8, lanes = 2, pixels = 3, depth = 2> -> !hls.stream<2x2x3xi8, lanes = 1, pixels = 3, depth = 2>
+    hls.yield %c : !hls.stream<2x2x3xi8, lanes = 1, pixels = 3, depth = 2>
   }
   func.return %y : tensor<1x2x2x3xi8>
 }
-// CHECK: 'hls.mvau' mmv = 2 must divide the row of 3 pixels
+// CHECK: 'hls.mvau' mmv = 4 exceeds the row of 3 pixels
 
 // -----
 
@@ -181,12 +182,12 @@ func.func @placement(%x: tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
 
 // -----
 
-// A stream's pixels per beat tile its rows.
+// A stream's pixel groups are at most a row (a row's last group may be partial).
 func.func @pixels(%x: tensor<1x2x4x3xi8>) -> tensor<1x2x4x3xi8> {
   %y = hls.dataflow %x : (tensor<1x2x4x3xi8>) -> tensor<1x2x4x3xi8> {
-  ^bb0(%in: !hls.stream<2x4x3xi8, lanes = 2, pixels = 2, depth = 2>):
-    hls.yield %in : !hls.stream<2x4x3xi8, lanes = 2, pixels = 2, depth = 2>
+  ^bb0(%in: !hls.stream<2x4x3xi8, lanes = 2, pixels = 4, depth = 2>):
+    hls.yield %in : !hls.stream<2x4x3xi8, lanes = 2, pixels = 4, depth = 2>
   }
   func.return %y : tensor<1x2x4x3xi8>
 }
-// CHECK: !hls.stream pixels (2) must divide the row of 3 pixels
+// CHECK: !hls.stream pixels (4) must be between 1 and the row of 3 pixels

@@ -42,3 +42,16 @@ func.func @mmv(%x: tensor<1x4x2x4xi8>) -> tensor<1x2x2x4xi8> {
   }
   func.return %y : tensor<1x2x2x4xi8>
 }
+
+// Pixel groups need not tile the row: MMV 3 on rows of 4 pixels takes 2 groups a
+// row, the second with one pixel and two of padding.
+// CHECK-LABEL: func.func @padded_groups
+// CHECK: %c = hls.gdn %{{.*}} {{.*}}mmv = 3 : i64{{.*}} : !hls.stream<2x2x4xi8, lanes = 1, pixels = 3, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 2, pixels = 3, depth = 2>
+func.func @padded_groups(%x: tensor<1x2x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x2x2x4xi8>) -> tensor<1x2x2x4xi8> {
+  ^bb0(%in: !hls.stream<2x2x4xi8, lanes = 1, pixels = 3, depth = 2>):
+    %c = hls.gdn %in {gamma = dense<1> : tensor<2x2xi8>, beta = dense<100> : tensor<2xi18>, acc_type = i18, prologue = [#hls.square<i15>], norm = [#hls.table<rsqrt pwl(segments = 32) frac_bits = 14 -> i16>], product_type = i24, pe = 2 : i64, simd = 1 : i64, mmv = 3 : i64, epilogue = [#hls.rescale<multiplier = array<i64: 1, 2>, shift = array<i64: 14, 14>, offset = array<i64: 0, 1> -> i8>]} : !hls.stream<2x2x4xi8, lanes = 1, pixels = 3, depth = 2> -> !hls.stream<2x2x4xi8, lanes = 2, pixels = 3, depth = 2>
+    hls.yield %c : !hls.stream<2x2x4xi8, lanes = 2, pixels = 3, depth = 2>
+  }
+  func.return %y : tensor<1x2x2x4xi8>
+}

@@ -28,7 +28,7 @@
 // IMPLS: unknown mult-impl 'lut'; choose from dsp, fabric
 
 // Illegal pixel parallelism and an illegal placement in a parallelism file.
-// MMV: @codec r0 (hls.mvau): mmv = 3 is not legal (MMV divides the row of 2 pixels); choose one of 1, 2
+// MMV: @codec r0 (hls.mvau): mmv = 3 is not legal (MMV takes fewer groups of the row of 2 pixels than MMV − 1); choose one of 1, 2
 // PLACE: @codec r0 (hls.mvau): mult_impl 'lut' is not legal; choose one of dsp, fabric
 
 // The pass plans hls stages: lic IR must be converted first.

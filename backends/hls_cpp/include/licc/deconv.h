@@ -52,7 +52,7 @@ void deconv_in_turn(hls::stream<vec<typename C::in_t, C::IN_LANES * C::IN_PIXELS
                     hls::stream<vec<typename C::out_t, C::PE> > &out,
                     const typename C::w_t (&w)[C::WORDS][C::PE][C::SIMD]) {
     typedef typename C::acc_t acc_t;
-    const int ROW_BEATS = C::W * C::CIN / (C::IN_LANES * C::IN_PIXELS);
+    const int ROW_BEATS = row_beats<C::CIN, C::W, C::IN_LANES, C::IN_PIXELS>::value;
     static typename C::in_t lines[C::RING][C::W * C::CIN];
 #pragma HLS ARRAY_PARTITION variable = lines type = complete dim = 1
     static acc_t acc[C::PE];
@@ -119,8 +119,9 @@ void deconv_in_turn(hls::stream<vec<typename C::in_t, C::IN_LANES * C::IN_PIXELS
 // Phases at once: for every block of SH x SW output pixels (block row q,
 // block column qx) all phases are computed together, SIMD = E channels of
 // every tap of every phase per cycle, CIN / E steps per fold, and MMV
-// consecutive blocks of a block row at once (QG = QW / MMV groups) sharing
-// each weight word. Results wait in `outs` until their block row is
+// consecutive blocks of a block row at once (QG = ceil(QW / MMV) groups, the
+// last one partial when MMV does not divide QW: its blocks beyond the row
+// read zeros and are not kept) sharing each weight word. Results wait in `outs` until their block row is
 // complete and leave while the next block row is computed: pixel groups of
 // OUT_PIX pixels in raster order, NF beats of PE channels each
 // (v[p * PE + pe]). Per block-row period: computing steps, leaving beats and
@@ -133,7 +134,7 @@ void deconv_at_once(hls::stream<vec<typename C::in_t, C::IN_LANES * C::IN_PIXELS
                     const typename C::w_t (&w)[C::NF * C::ST][C::PE][C::SIMD]) {
     typedef typename C::acc_t acc_t;
     typedef typename C::out_t out_t;
-    const int ROW_BEATS = C::W * C::CIN / (C::IN_LANES * C::IN_PIXELS);
+    const int ROW_BEATS = row_beats<C::CIN, C::W, C::IN_LANES, C::IN_PIXELS>::value;
     const int PHASES = C::SH * C::SW;
     const int WORK = C::QG * C::NF * C::ST;
     const int OUT_GROUPS = C::WO / C::OUT_PIX;

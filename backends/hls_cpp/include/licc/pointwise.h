@@ -62,37 +62,45 @@ inline vec<T, L * P> group_out(const T (&buf)[GP][GC], int k) {
 
 // Regroups a stream from beats of IN_LANES x IN_PIXELS to OUT_LANES x
 // OUT_PIXELS, a group of GP pixels x GC channels at a time (hls_geometry's
-// lanes_group: GC = lcm of the lanes when the pixel counts agree, else all
-// channels of lcm(pixels) pixels): group g arrives while group g - 1 leaves,
-// over a period of max(reads, writes) cycles, reads and writes each spread
-// evenly over it.
+// lanes_row: per row FULL groups of READS beats in and WRITES out, then, when
+// the pixel counts differ and lcm(pixels) does not divide the row, a tail
+// group of the row's last pixels, TAIL_READS in and TAIL_WRITES out): group
+// g arrives while group g - 1 leaves, over a period of the larger of the two,
+// reads and writes each spread evenly over it.
+template <class C>
+inline int lanes_group_beats(int g, int full_beats, int tail_beats) {
+    return g % (C::FULL + (C::TAIL_READS > 0 ? 1 : 0)) < C::FULL ? full_beats : tail_beats;
+}
+
 template <class C>
 void lanes(hls::stream<vec<typename C::T, C::IN_LANES * C::IN_PIXELS> > &in,
            hls::stream<vec<typename C::T, C::OUT_LANES * C::OUT_PIXELS> > &out) {
-    const int READS = C::GP * C::GC / (C::IN_LANES * C::IN_PIXELS);
-    const int WRITES = C::GP * C::GC / (C::OUT_LANES * C::OUT_PIXELS);
-    const int PERIOD = READS > WRITES ? READS : WRITES;
     static typename C::T buf[2][C::GP][C::GC];
 #pragma HLS ARRAY_PARTITION variable = buf type = complete dim = 0
     int g = 0, step = 0, rd = 0, wr = 0, read_acc = 0, write_acc = 0;
-    for (int i = 0; i < (C::GROUPS + 1) * PERIOD; i++) {
+    int reads = lanes_group_beats<C>(0, C::READS, C::TAIL_READS), writes = 0;
+    int period = reads;
+    for (int i = 0; i < C::ITERS; i++) {
 #pragma HLS PIPELINE II = 1
         LICC_COUNT_ITER(C);
-        read_acc += g < C::GROUPS ? READS : 0;
-        if (read_acc >= PERIOD) {
-            read_acc -= PERIOD;
+        read_acc += reads;
+        if (read_acc >= period) {
+            read_acc -= period;
             group_in<C::GP, C::GC, C::IN_LANES, C::IN_PIXELS>(buf[g % 2], rd++, in.read());
             LICC_COUNT_READ(C, i);
         }
-        write_acc += g > 0 ? WRITES : 0;
-        if (write_acc >= PERIOD) {
-            write_acc -= PERIOD;
+        write_acc += writes;
+        if (write_acc >= period) {
+            write_acc -= period;
             out.write(group_out<C::GP, C::GC, C::OUT_LANES, C::OUT_PIXELS>(buf[(g + 1) % 2], wr++));
             LICC_COUNT_WRITE(C, i);
         }
-        if (++step == PERIOD) {
-            step = rd = wr = read_acc = write_acc = 0;
+        if (++step == period) {  // group g is in: it leaves while g + 1 arrives
+            writes = lanes_group_beats<C>(g, C::WRITES, C::TAIL_WRITES);
             ++g;
+            reads = g < C::GROUPS ? lanes_group_beats<C>(g, C::READS, C::TAIL_READS) : 0;
+            period = reads > writes ? reads : writes;
+            step = rd = wr = read_acc = write_acc = 0;
         }
     }
 }

@@ -68,20 +68,30 @@ struct vec {
     T v[N];
 };
 
+// Beats of one row of W pixels, C channels, L lanes of P pixels per beat: a
+// row takes ceil(W / P) pixel groups, the last one padded when P does not
+// divide W (padded values are don't-care; readers skip them).
+template <int C, int W, int L, int P>
+struct row_beats {
+    static const int value = (W + P - 1) / P * (C / L);
+};
+
 // Stores beat `rd` of a C×H×W tensor (L lanes of P pixels per beat) in a
 // line buffer of RING rows, row y in lines[y % RING][x * C + c]: within a
 // row, groups of P pixels follow one another, C / L beats each.
 template <int C, int W, int L, int P, class T, int RING>
 inline void store_beat(T (&lines)[RING][W * C], int rd, const vec<T, L * P> &beat) {
 #pragma HLS INLINE
-    const int ROW_BEATS = W * C / (L * P), FOLDS = C / L;
+    const int ROW_BEATS = row_beats<C, W, L, P>::value, FOLDS = C / L;
     const int row = rd / ROW_BEATS, r = rd % ROW_BEATS;
-    const int base = (r / FOLDS) * P * C + (r % FOLDS) * L;
+    const int x0 = (r / FOLDS) * P, c0 = (r % FOLDS) * L;
     for (int p = 0; p < P; p++) {
 #pragma HLS UNROLL
-        for (int l = 0; l < L; l++) {
+        if (x0 + p < W) {
+            for (int l = 0; l < L; l++) {
 #pragma HLS UNROLL
-            lines[row % RING][base + p * C + l] = beat.v[p * L + l];
+                lines[row % RING][(x0 + p) * C + c0 + l] = beat.v[p * L + l];
+            }
         }
     }
 }

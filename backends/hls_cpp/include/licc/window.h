@@ -16,9 +16,10 @@ inline int window_rows_needed(int o) {
 }
 
 // Reads a CIN×H×W tensor (IN_LANES channels of IN_PIXELS pixels per beat)
-// and emits, for every group of MMV output pixels in raster order, their
-// KH·KW·CIN windows in (ky, kx, c) order, SIMD elements of each of the MMV
-// pixels per beat (v[m * SIMD + s]), zero outside the input. Rows live in a
+// and emits, for every group of MMV output pixels in raster order (the last
+// of a row padded with zeros when MMV does not divide WO), their KH·KW·CIN
+// windows in (ky, kx, c) order, SIMD elements of each of the MMV pixels per
+// beat (v[m * SIMD + s]), zero outside the input. Rows live in a
 // ring of RING rows; while output row `oy` is emitted the rows of `oy + 1`
 // arrive, reads and emissions each spread evenly over the row's period of
 // max(emissions, reads) cycles (lic_compiler/hls_schedule.py).
@@ -27,9 +28,9 @@ void window(hls::stream<vec<typename C::T, C::IN_LANES * C::IN_PIXELS> > &in,
             hls::stream<vec<typename C::T, C::SIMD * C::MMV> > &out) {
     typedef typename C::T T;
     const int ROW = C::W * C::CIN;
-    const int ROW_BEATS = ROW / (C::IN_LANES * C::IN_PIXELS);
+    const int ROW_BEATS = row_beats<C::CIN, C::W, C::IN_LANES, C::IN_PIXELS>::value;
     const int SF = C::KH * C::KW * C::CIN / C::SIMD;
-    const int EMITS = C::WO / C::MMV * SF;
+    const int EMITS = (C::WO + C::MMV - 1) / C::MMV * SF;  // the last group may be partial
     static T lines[C::RING][ROW];
 #pragma HLS ARRAY_PARTITION variable = lines type = complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = lines type = cyclic factor = C::SIMD dim = 2
@@ -53,7 +54,7 @@ void window(hls::stream<vec<typename C::T, C::IN_LANES * C::IN_PIXELS> > &in,
                     const int k = sf * C::SIMD + s;
                     const int ky = k / (C::KW * C::CIN), kx = (k / C::CIN) % C::KW, c = k % C::CIN;
                     const int iy = oy * C::SH - C::PH + ky, ix = (ox + m) * C::SW - C::PW + kx;
-                    const bool inside = iy >= 0 && iy < C::H && ix >= 0 && ix < C::W;
+                    const bool inside = iy >= 0 && iy < C::H && ix >= 0 && ix < C::W && ox + m < C::WO;
                     beat.v[m * C::SIMD + s] = inside ? lines[iy % C::RING][ix * C::CIN + c] : T(0);
                 }
             }
