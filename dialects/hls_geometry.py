@@ -192,6 +192,16 @@ class MvauGeometry:
         """(NF, SF): output folds and reduction steps of one pixel group."""
         return self.cout // pe, self.k // simd
 
+    def epilogue(self, pe: int, simd: int, mmv: int) -> tuple[int, int]:
+        """(units, lag): the epilogue units the PE·MMV lanes of a fold share, and the
+        iterations after a fold's end until its beat leaves. A fold's accumulators are
+        ready once every SF cycles, so ⌈lanes / SF⌉ units, each taking a lane per cycle,
+        finish them before the next fold ends; with a unit per lane (SF = 1) the
+        epilogue is applied at once (lag 0)."""
+        lanes, sf = pe * mmv, self.k // simd
+        units = -(-lanes // sf)
+        return (lanes, 0) if units == lanes else (units, -(-lanes // units))
+
     def macs(self) -> int:
         return self.k * self.cout * self.h * self.w
 

@@ -29,6 +29,7 @@ from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import (
     Beat,
     DeconvGeometry,
+    MvauGeometry,
     WindowGeometry,
     lanes_group,
     lanes_row,
@@ -158,16 +159,31 @@ def _row_beats(c: int, w: int, beat: Beat) -> int:
     return row_groups(w, beat.pixels) * (c // beat.lanes)
 
 
-def mvau_cycles(h: int, w: int, nf: int, sf: int, mmv: int) -> int:
-    return h * row_groups(w, mmv) * nf * sf
+def mvau_cycles(h: int, w: int, nf: int, sf: int, mmv: int, lag: int = 0) -> int:
+    return h * row_groups(w, mmv) * nf * sf + lag
 
 
-def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int) -> Schedule:
+def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int, lag: int = 0) -> Schedule:
     """`licc::mvau`, `licc::gdn`: per group of MMV pixels (⌈W/MMV⌉ per row), NF folds of
-    SF steps; fold 0 reads, each fold writes."""
+    SF steps; fold 0 reads, each fold writes — `lag` iterations after its end when the
+    fold's lanes share epilogue units (`MvauGeometry.epilogue`), the last fold's in
+    `lag` iterations after the groups."""
     groups = h * row_groups(w, mmv)
     rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (groups, 1))
-    return Schedule(rows, FRONT, SPREAD, {"NF": nf, "SF": sf, "GROUPS": groups})
+    constants = {"NF": nf, "SF": sf, "GROUPS": groups, "LAG": lag}
+    if lag == 0:
+        return Schedule(rows, FRONT, SPREAD, constants)
+    return _LaggedSchedule(np.r_[rows, [[lag, 0, 0]]], FRONT, SPREAD, constants)
+
+
+class _LaggedSchedule(Schedule):
+    """Writes `LAG` iterations after the periods put them (the last period, `LAG` long,
+    has no events of its own)."""
+
+    def events(self) -> tuple[np.ndarray, np.ndarray]:
+        reads, writes = super().events()
+        lag = self.constants["LAG"]
+        return reads, np.r_[np.zeros(lag, dtype=bool), writes[:-lag]]
 
 
 def stream_schedule(beats: int) -> Schedule:
@@ -318,10 +334,10 @@ def schedule(op: hls.StageOp) -> Schedule:
         case hls.WindowOp():
             return window_schedule(op.geometry(), op.in_type.beat, op.out_type.lanes.data, op.out_type.pixels.data)
         case hls.MvauOp() | hls.GdnOp():
-            nf = op.out_type.channels // op.pe_value
-            sf = op.in_type.channels // op.simd_value
-            _, h, w = op.in_type.get_shape()
-            return mvau_schedule(h, w, nf, sf, op.mmv_value)
+            k, h, w = op.in_type.get_shape()
+            g = MvauGeometry(k, op.out_type.channels, h, w)
+            nf, sf = g.folds(op.pe_value, op.simd_value)
+            return mvau_schedule(h, w, nf, sf, op.mmv_value, g.epilogue(op.pe_value, op.simd_value, op.mmv_value)[1])
         case hls.DeconvOp():
             return deconv_schedule(
                 op.geometry(), op.in_type.beat, op.pe_value, op.simd_value, op.mmv_value, op.out_type.pixels.data

@@ -372,12 +372,22 @@ class KnobModel(StageModel, ABC):
         )
 
 
+def shared_epilogue(lanes: int, units: int, lag: int, held_bits: int) -> tuple[int, int]:
+    """(LUT, FF) of epilogue units shared by `lanes` lanes over `lag` cycles: the
+    lanes' `held_bits` wait in registers and each unit's input is a lag:1
+    multiplexer (a LUT6 per bit per 4:1)."""
+    if lag == 0:
+        return 0, 0
+    return units * held_bits * ceil((lag - 1) / 3), lanes * held_bits
+
+
 def _mvau(
     g: MvauGeometry, f: Folding, w_bits: int, a_bits: int, acc: int, epilogue: Cost, cycles: int,
-    words: int | None = None,
+    words: int | None = None, units: tuple[int, int] | None = None,
 ) -> Cost:
     """An MVAU's array, weight memory (`words` of PE × SIMD weights; default one per
-    fold and step), replay buffer and epilogue (`epilogue` per lane)."""
+    fold and step), replay buffer and epilogue (`epilogue` per unit: `units` = (units,
+    lag) of `MvauGeometry.epilogue`; default one per lane)."""
     nf, sf = g.folds(f.pe, f.simd)
     dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, f.mult_impl)
     weights = hwp.memory(nf * sf if words is None else words, f.pe * f.simd * w_bits, f.ram_style)
@@ -386,10 +396,13 @@ def _mvau(
     if f.ram_style == "lutram":
         ff += f.pe * f.simd * w_bits  # distributed RAM reads are registered in fabric
     lanes = f.pe * f.mmv
+    n, lag = units or (lanes, 0)
+    mux, held = shared_epilogue(lanes, n, lag, acc)
     core = Cost(
-        cycles, dsp=dsp + lanes * epilogue.dsp, bram18=lanes * epilogue.bram18,
-        lut=CONTROL_LUTS + lut + lanes * epilogue.lut, ff=ff + f.mmv * f.simd * a_bits + lanes * epilogue.ff,
-        depth=sf + 10 + epilogue.depth,
+        cycles, dsp=dsp + n * epilogue.dsp, bram18=n * epilogue.bram18,
+        lut=CONTROL_LUTS + lut + n * epilogue.lut + mux,
+        ff=ff + f.mmv * f.simd * a_bits + n * epilogue.ff + held,
+        depth=sf + 10 + lag + epilogue.depth,
     )
     return core.plus(weights).plus(replay)
 
@@ -433,8 +446,9 @@ class MvauModel(KnobModel):
         g, op = self.geometry, self.op
         a = op.in_type.bits
         nf, sf = g.folds(f.pe, f.simd)
-        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv)
-        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles)
+        units = g.epilogue(f.pe, f.simd, f.mmv)
+        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
+        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units)
         if in_beat is None and self.window is not None:  # an option: its window generator too
             g = self.window_geometry
             return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
@@ -481,11 +495,13 @@ class GdnModel(KnobModel):
         assert isinstance(op, hls.GdnOp)
         a, q = op.in_type.bits, self.operand_bits
         nf, sf = g.folds(f.pe, f.simd)
-        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv)
-        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.per_lane, cycles)
-        lanes = f.pe * f.mmv
-        # x·n per output lane, where the stage puts its products.
-        dsp, lut = products(lanes, 0, a, self.norm_bits, f.mult_impl)
+        units = g.epilogue(f.pe, f.simd, f.mmv)
+        cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
+        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.per_lane, cycles, units=units)
+        lanes, (n, lag) = f.pe * f.mmv, units
+        # x·n per epilogue unit, where the stage puts its products; a lane's x waits with it.
+        dsp, lut = products(n, 0, a, self.norm_bits, f.mult_impl)
+        mux, held = shared_epilogue(lanes, n, lag, a)
         # x², or |x|, of SIMD inputs of MMV pixels per cycle.
         pre_dsp, pre_lut = (
             products(f.mmv * f.simd, 0, a, a, f.mult_impl)
@@ -495,8 +511,8 @@ class GdnModel(KnobModel):
         # The x path: two pixel groups deep.
         xs = hwp.buffer(2 * g.k // f.pe, lanes * a)
         return Cost(
-            cycles, core.dsp + dsp + pre_dsp, core.bram18, core.uram, core.lut + lut + pre_lut,
-            core.ff + lanes * (a + bits(op.product_type)), core.depth + 3,
+            cycles, core.dsp + dsp + pre_dsp, core.bram18, core.uram, core.lut + lut + pre_lut + mux,
+            core.ff + n * (a + bits(op.product_type)) + held, core.depth + 3,
         ).plus(xs)
 
 

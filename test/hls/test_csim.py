@@ -7,7 +7,7 @@ stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
 of a strided convolution, a 1×1 convolution, two polyphase transposed
 convolutions (both schedules) and GDN of each form, with odd channel counts
 and sizes, width converters between lane counts and pixel counts in
-between, and pixel groups that do not tile their rows (MMV 3 on 7 pixels:
+between, epilogues shared by a fold's lanes and one per lane, and pixel groups that do not tile their rows (MMV 3 on 7 pixels:
 the last group of a row padded); plus each root function in each table mode. The emitted project is
 built once per integer-type variant (standard types; Xilinx's ap_int from
 hls4ml's wheel) with -Wall -Werror and the loop counters on; every output
@@ -163,6 +163,10 @@ def test_the_suite_covers_every_knob(simulated):
     for kind in (hls.MvauOp, hls.GdnOp, hls.WindowOp, hls.LanesOp, hls.DeconvOp):
         assert any(isinstance(op, kind) for op in padded), kind
     assert any(isinstance(op, hls.DeconvOp) and op.geometry().qw % op.mmv_value for op in folded)
+    # Epilogues shared by a fold's lanes (LAG > 0), and one per lane (LAG = 0).
+    for kind in (hls.MvauOp, hls.GdnOp):
+        lags = {schedule(op).constants["LAG"] for op in folded if isinstance(op, kind)}
+        assert 0 in lags and max(lags) > 1, kind
     tails = [op for op in padded if isinstance(op, hls.LanesOp) and schedule(op).constants["TAIL_READS"]]
     assert tails
 

@@ -34,6 +34,8 @@
 // CHECK-NEXT: #include "../weights/c.h"
 // CHECK: typedef licc::int_t<20> acc_t;
 // CHECK: static const int PE = 1, SIMD = 4, MMV = 3, NF = 2, SF = 9, GROUPS = 3;
+// The fold's 3 lanes share one epilogue unit, each beat leaving 3 cycles after its fold.
+// CHECK-NEXT: static const int EPI = 1, LAG = 3;
 // CHECK-NEXT: static acc_t bias(int o) { return acc_t(c_b[o]); }
 // CHECK-NEXT: static acc_t mul(w_t w, in_t x) {
 // CHECK-NEXT: const acc_t p = licc::mul<acc_t>(w, x);

@@ -7,13 +7,14 @@
 // and pauses 27 cycles, while %w0 emits a beat a cycle: 27. %w1 pauses while
 // the two input rows of each output row arrive; %c1 reads its 4 beats of 50
 // lanes per pixel in a burst: 92. The polyphase stage reads a row of %c1 per
-// block row. The AXI input and output have no FIFO.
+// block row; %c1's 4 lanes share one epilogue unit, so its beats leave 4 cycles
+// after each fold: 31. The AXI input and output have no FIFO.
 
 // CHECK: ^bb0(%in: !hls.stream<4x16x16xi8, lanes = 4, depth = 2>):
 // CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 27>
 // CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 8>
 // CHECK-NEXT: %w1 = hls.window %c0 {{.*}} -> !hls.stream<200x8x8xi8, lanes = 50, depth = 92>
-// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 27>
+// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 31>
 // CHECK-NEXT: %d = hls.deconv %c1 {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: %p = hls.pointwise %d {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: hls.yield %p

@@ -15,20 +15,44 @@ namespace licc {
 // pixels (v[m * PE + pe]). Products are C::mul (where they are computed is
 // the stage's mult_impl). Weights: w[nf * SF + sf][pe][s] holds
 // weight[nf * PE + pe][sf * SIMD + s] (dialects/hls_geometry.py, mvau_layout).
+//
+// The epilogue (MvauGeometry.epilogue): with LAG = 0 every lane has its own
+// and the beat leaves in the fold's last iteration; otherwise the fold's
+// PE * MMV accumulators move to `done` and EPI shared units finish EPI lanes
+// per iteration over the next LAG iterations (LAG <= SF: before the next
+// fold ends), the beat leaving after the last; the loop runs LAG iterations
+// past the last fold.
 template <class C>
 void mvau(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
           hls::stream<vec<typename C::out_t, C::PE * C::MMV> > &out,
           const typename C::w_t (&w)[C::NF * C::SF][C::PE][C::SIMD]) {
     typedef typename C::in_t in_t;
     typedef typename C::acc_t acc_t;
+    typedef vec<typename C::out_t, C::PE * C::MMV> out_beat;
+    const int LANES = C::PE * C::MMV, STEPS = C::GROUPS * C::NF * C::SF;
     static vec<in_t, C::SIMD * C::MMV> replay[C::SF];
     static acc_t acc[C::MMV][C::PE];
 #pragma HLS ARRAY_PARTITION variable = acc type = complete dim = 0
+    static acc_t done[LANES];
+#pragma HLS ARRAY_PARTITION variable = done type = complete dim = 0
+    static out_beat y;
 
-    int sf = 0, nf = 0;
-    for (int i = 0; i < C::GROUPS * C::NF * C::SF; i++) {
+    int sf = 0, nf = 0, k = C::LAG, done_nf = 0;  // k: the shared units' step (LAG: idle)
+    for (int i = 0; i < STEPS + C::LAG; i++) {
 #pragma HLS PIPELINE II = 1
         LICC_COUNT_ITER(C);
+        if (k < C::LAG) {
+            for (int e = 0; e < C::EPI; e++) {
+#pragma HLS UNROLL
+                const int j = k * C::EPI + e;
+                if (j < LANES) y.v[j] = C::epilogue(done[j], done_nf * C::PE + j % C::PE);
+            }
+            if (++k == C::LAG) {
+                out.write(y);
+                LICC_COUNT_WRITE(C, i);
+            }
+        }
+        if (i >= STEPS) continue;
         vec<in_t, C::SIMD * C::MMV> x;
         if (nf == 0) {
             x = in.read();
@@ -50,16 +74,27 @@ void mvau(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
             }
         }
         if (sf == C::SF - 1) {
-            vec<typename C::out_t, C::PE * C::MMV> y;
-            for (int m = 0; m < C::MMV; m++) {
+            if (C::LAG == 0) {
+                for (int m = 0; m < C::MMV; m++) {
 #pragma HLS UNROLL
-                for (int pe = 0; pe < C::PE; pe++) {
+                    for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
-                    y.v[m * C::PE + pe] = C::epilogue(acc[m][pe], nf * C::PE + pe);
+                        y.v[m * C::PE + pe] = C::epilogue(acc[m][pe], nf * C::PE + pe);
+                    }
                 }
+                out.write(y);
+                LICC_COUNT_WRITE(C, i);
+            } else {
+                for (int m = 0; m < C::MMV; m++) {
+#pragma HLS UNROLL
+                    for (int pe = 0; pe < C::PE; pe++) {
+#pragma HLS UNROLL
+                        done[m * C::PE + pe] = acc[m][pe];
+                    }
+                }
+                done_nf = nf;
+                k = 0;
             }
-            out.write(y);
-            LICC_COUNT_WRITE(C, i);
         }
         if (++sf == C::SF) {
             sf = 0;
