@@ -129,7 +129,10 @@ class HybridResult:
 def _mean_psnr(runs) -> float:
     values = codec_psnr(runs)
     if values is None:
-        raise LiccError("lic-assign-precision: hybrid mode measures encoder → decoder; the IR needs @encoder and @decoder")
+        raise LiccError(
+            "lic-assign-precision: hybrid mode measures the codec's PSNR through @encoder and @decoder; "
+            "import both (licc --part encoder,decoder) or use mode=uniform"
+        )
     return float(np.mean(values))
 
 

@@ -154,6 +154,14 @@ def test_hybrid_meets_its_budget_below_the_cost_of_16_bits():
     assert float_psnr - np.mean(codec_psnr(drive(module, images))) == pytest.approx(summary["psnr_drop"], abs=1e-9)
 
 
+def test_hybrid_on_one_part_names_both_fixes():
+    module = tiny_codec()
+    functions(module)["decoder"].detach()
+    apply(module, "lic-calibrate{count=2}")
+    with pytest.raises(LiccError, match=r"import both \(licc --part encoder,decoder\) or use mode=uniform"):
+        apply(module, "lic-assign-precision{mode=hybrid count=2}")
+
+
 def test_hybrid_takes_the_uniform_design_when_the_descent_stops_above_it(monkeypatch):
     from lic_compiler.quant import search
     from lic_compiler.quant.cost import CostModel
