@@ -72,7 +72,12 @@ def feeding_beat(c: int, h: int, w: int, fast_enough: Callable[[Beat], bool]) ->
     """The narrowest beat of a C×H×W tensor that its reader finds `fast_enough` (the
     widest, a group of whole pixels, when none is): channels first, then pixels."""
     options = [Beat(d) for d in divisors(c)] + [Beat(c, m) for m in mmv_choices(w)[1:]]
-    return next((b for b in options if fast_enough(b)), options[-1])
+    # Wider beats only read faster: bisect for the first that is fast enough.
+    lo, hi = 0, len(options) - 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fast_enough(options[mid]) else (mid + 1, hi)
+    return options[lo]
 
 
 def lanes_group(c: int, a: Beat, b: Beat) -> tuple[int, int]:
@@ -274,8 +279,12 @@ class DeconvGeometry:
     def pe_choices(self) -> list[int]:
         return divisors(self.cout)
 
-    def in_turn_simd(self) -> list[int]:
-        return divisors(self.cin) + [self.cin * m for m in range(2, max(self.taps) + 1)]
+    def in_turn_simd(self) -> tuple[int, ...]:
+        return self._in_turn_simd
+
+    @cached_property
+    def _in_turn_simd(self) -> tuple[int, ...]:
+        return (*divisors(self.cin), *(self.cin * m for m in range(2, max(self.taps) + 1)))
 
     def simd_choices(self) -> list[int]:
         at_once = [self.all_taps * e for e in divisors(self.cin)]

@@ -43,8 +43,11 @@ SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
-# Branch-and-bound nodes per search of the FPS-vs-DSP curve: a picture, not the plan.
+# Branch-and-bound nodes per search of the FPS-vs-DSP curve, and its bisection's
+# tolerance: a picture, not the plan.
 CURVE_NODES = 2_000
+CURVE_TOLERANCE = 0.01
+CURVE_POINTS = 8
 
 
 @dataclass
@@ -130,15 +133,17 @@ def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
 
 
 def _solve_group(
-    p: Problem, budget: np.ndarray, clock_mhz: float, objective: str, target_fps: float | None, where: str
+    p: Problem, budget: np.ndarray, clock_mhz: float, objective: str, target_fps: float | None, where: str,
+    floor: int | None = None,
 ) -> tuple[list[Folding], int]:
-    """The foldings of one group's compute stages and the cycle target they meet."""
+    """The foldings of one group's compute stages and the cycle target they meet (none
+    below `floor`, the best of a larger budget)."""
     try:
         if objective == "min-resources":
             assert target_fps is not None
             solution = p.min_cost(_cycles_for(target_fps, clock_mhz), budget)
         else:
-            solution = p.max_fps(budget)
+            solution = p.max_fps(budget, floor=floor)
     except Infeasible as e:
         if objective == "min-resources":
             best = _best_fps(p, budget, clock_mhz, where)
@@ -204,14 +209,17 @@ def solve(
     design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
+    targets: dict[str, int] = {}
     for _ in range(MAX_ROUNDS):
         foldings: dict[KnobModel, Folding] = {}
-        targets: dict[str, int] = {}
         for group in design.groups():
             where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
             knobs = design.knobs(group)
+            p = problem(knobs, design)
+            p.step = np.maximum(budget // RESOLUTION, 1)  # the device's ε in every round: fronts reused
+            # Targets below the last round's best did not fit a budget that held more.
             chosen, t = _solve_group(
-                problem(knobs, design), budget - reserve[tuple(group)], clock, objective, target_fps, where
+                p, budget - reserve[tuple(group)], clock, objective, target_fps, where, targets.get(group[0])
             )
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
@@ -423,32 +431,33 @@ def _check_budget(design: Design, where: str) -> None:
 # --- the solver's Pareto curve --------------------------------------------------
 
 
-def fps_vs_dsp(design: Design, points: int = 10) -> list[dict]:
+def fps_vs_dsp(design: Design, points: int = CURVE_POINTS) -> list[dict]:
     """Per group of functions sharing a device: the best FPS as the DSP budget grows from
-    the least any design needs to the cap (other resources at the cap), the compute
-    stages' options priced as the solver prices them."""
+    a quarter of the cap (or the least any design needs) to the cap, other resources at
+    the cap, the compute stages' options priced and merged (ε steps of the cap) as the
+    solver's own; below a quarter of the cap those steps are too coarse for DSPs."""
     budget = _budget_array(design.budget())
     dsp = RESOURCES.index("dsp")
     curves = []
     for group in design.groups():
         knobs = design.knobs(group)
         p = problem(knobs, design)
-        p.max_nodes = CURVE_NODES
+        p.max_nodes, p.tolerance = CURVE_NODES, CURVE_TOLERANCE
         p.step = np.maximum(budget // RESOLUTION, 1)
-        # The sweep starts where DSPs are scarce: of options equal in steps, keep the fewest DSPs.
-        p.rank = np.where(np.arange(len(RESOURCES)) == dsp, 1e6, 1.0) / p.step
         others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
-        least = sum(int(o.res[:, dsp].min()) for o in p.options)
+        least = max(sum(int(o.res[:, dsp].min()) for o in p.options), int(budget[dsp]) // 4, 1)
         rows: list[dict] = []
-        feasible = None  # a larger budget keeps the previous design feasible
-        for b in np.unique(np.geomspace(max(least, 1), budget[dsp], points).astype(np.int64)):
+        last = None  # a larger budget keeps the previous design feasible
+        for b in np.unique(np.geomspace(least, budget[dsp], points).astype(np.int64)):
             limited = budget.copy()
             limited[dsp] = b
             try:
-                sol = p.max_fps(limited, feasible)
+                sol = p.max_fps(limited, last and last.cycles)
             except Infeasible:
                 continue
-            feasible = sol.cycles
+            if last is not None and sol.cycles > last.cycles:
+                sol = last  # the bounded search missed the design a smaller budget had
+            last = sol
             used = sum(s.option_cost(f).dsp for s, f in zip(knobs, sol.foldings)) + others
             rows.append({"dsp_budget": int(b), "dsp": int(used), "fps": design.clock_mhz * 1e6 / sol.cycles})
         chosen = {"dsp": design.used(group)["dsp"], "fps": min(design.fps(f) for f in group)}

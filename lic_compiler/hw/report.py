@@ -13,7 +13,7 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
-from lic_compiler.hw.design import Design, export_parallelism, fps_vs_dsp, from_ir
+from lic_compiler.hw.design import CURVE_POINTS, Design, export_parallelism, fps_vs_dsp, from_ir
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
 from lic_compiler.hw.primitives import PACK_MAX_BITS, dsp_per_mult, mult_mapping
 from lic_compiler.hw.stages import KnobModel, StageModel
@@ -223,7 +223,7 @@ def plot_fps_vs_dsp(report: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def write_hardware_report(module: ModuleOp, out_dir: Path, pareto_points: int = 10) -> dict:
+def write_hardware_report(module: ModuleOp, out_dir: Path, pareto_points: int = CURVE_POINTS) -> dict:
     """Write ``parallelism.json`` and ``plots/*.png`` into `out_dir`; return the report
     dict (for report.json; `render_markdown` gives its report.md section)."""
     with phase("design"):

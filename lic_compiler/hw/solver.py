@@ -41,8 +41,8 @@ class Options:
     foldings: list[Any]
     cycles: np.ndarray  # (n,)
     res: np.ndarray  # (n, len(RESOURCES))
-    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step, rank) → option indices
-    fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # (step, rank) → (resources, cycles) front
+    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step) → option indices
+    fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # step → (resources, cycles) front
 
 
 def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Priced]) -> Callable[[Any], Options]:
@@ -63,32 +63,43 @@ def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Pric
 # Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
 RESOLUTION = 64
 # Branch-and-bound nodes one search may visit (see `Problem.search`).
-MAX_NODES = 20_000
+MAX_NODES = 5_000
+# The bisection on cycle targets stops within this fraction of the best (targets a few
+# cycles apart, as epilogue lags make them, are not worth a search each).
+TOLERANCE = 1e-4
 
 
-def _front(vectors: np.ndarray) -> np.ndarray:
+def _front(vectors: np.ndarray, block: int = 64) -> np.ndarray:
     """Indices of the rows no earlier row beats or equals everywhere (rows come cheapest
-    first, so of equal rows the cheapest stays)."""
-    # Fronts are small: take the first row left (nothing earlier beats it, by induction)
-    # and drop every later row it beats or equals, one vector operation per kept row.
+    first, so of equal rows the cheapest stays).
+
+    A block of the first rows left is settled at once: a row is beaten by an earlier
+    one of the block, or by none (rows left were not beaten by any kept before, and a
+    beaten row's beater is beaten by a kept one); the kept then drop every later row
+    they beat. Fronts of thousands of rows take a few dozen array operations."""
     left = np.arange(len(vectors))
-    keep: list[int] = []
+    keep: list[np.ndarray] = []
     while len(left):
-        i = left[0]
-        keep.append(i)
-        left = left[1:][~(vectors[i] <= vectors[left[1:]]).all(axis=1)]
-    return np.asarray(keep, dtype=np.int64)
+        head, rest = left[:block], left[block:]
+        v = vectors[head]
+        beats = (v[:, None, :] <= v[None, :, :]).all(axis=2)  # beats[j, i]: j beats or equals i
+        kept = head[~np.triu(beats, 1).any(axis=0)]
+        keep.append(kept)
+        if len(rest):
+            rest = rest[~(vectors[kept][:, None, :] <= vectors[rest][None, :, :]).all(axis=2).any(axis=0)]
+        left = rest
+    return np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
 
 
-def _pareto(o: Options, t: int, step: np.ndarray, rank: np.ndarray) -> np.ndarray:
+def _pareto(o: Options, t: int, step: np.ndarray) -> np.ndarray:
     """The options meeting `t` that no other one meeting it beats or equals in every
     resource, in steps of `step` (ε-dominance keeps the fronts of thousands of foldings
-    small); of options equal in steps, the least by `rank` weights stays. An option
+    small); of options equal in steps, the least in steps summed stays. An option
     dominated by a faster one is dominated at every `t`, so the front in (resources,
     cycles) is found once and cut at each `t`."""
-    key = (*step.tolist(), *rank.tolist())
+    key = tuple(step.tolist())
     if key not in o.fronts:
-        order = np.argsort(o.res @ rank, kind="stable")
+        order = np.argsort(o.res @ (1.0 / step), kind="stable")
         q = np.concatenate([-(-o.res[order] // step), o.cycles[order, None]], axis=1)
         o.fronts[key] = order[_front(q)]
     idx = o.fronts[key]
@@ -118,8 +129,8 @@ class Problem:
         self.stages = list(stages)
         self.resolution = resolution
         self.max_nodes = MAX_NODES
+        self.tolerance = TOLERANCE  # of the bisection on cycle targets
         self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
-        self.rank: np.ndarray | None = None  # weights choosing among options equal in steps (None: 1/step)
         self.options = [options(s) for s in self.stages]
 
     def candidates(self) -> np.ndarray:
@@ -134,11 +145,10 @@ class Problem:
         step = self.step if self.step is not None else (
             np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
         )
-        rank = 1.0 / step if self.rank is None else self.rank
         for o in self.options:
-            key = (t, *step.tolist(), *rank.tolist())
+            key = (t, *step.tolist())
             if key not in o.pareto:
-                o.pareto[key] = _pareto(o, t, step, rank)
+                o.pareto[key] = _pareto(o, t, step)
             idx = o.pareto[key]
             idx = idx[(o.res[idx] <= budget).all(axis=1)]
             if len(idx) == 0:
@@ -204,16 +214,18 @@ class Problem:
     def _solution(self, t: int, picks: list[int]) -> Solution:
         return Solution(t, [o.foldings[k] for o, k in zip(self.options, picks)])
 
-    def max_fps(self, budget: np.ndarray, feasible: int | None = None) -> Solution:
+    def max_fps(self, budget: np.ndarray, feasible: int | None = None, floor: int | None = None) -> Solution:
         """The least-cost design at the smallest feasible bottleneck; `feasible`, a cycle
-        target known to be feasible within `budget`, narrows the search."""
+        target known to be feasible within `budget`, and `floor`, one below which none
+        is (the best of a larger budget), narrow the search."""
         cands = self.candidates()
         if feasible is None:
             if self.search(int(cands[-1]), budget, cheapest=False) is None:
                 raise Infeasible(self.explain(int(cands[-1]), budget))
             feasible = int(cands[-1])
-        lo, hi = 0, int(np.searchsorted(cands, feasible))  # cands[hi] is feasible
-        while lo < hi:
+        hi = int(np.searchsorted(cands, feasible))  # cands[hi] is feasible
+        lo = min(hi, int(np.searchsorted(cands, floor))) if floor is not None else 0
+        while lo < hi and cands[hi] > cands[lo] * (1 + self.tolerance):
             mid = (lo + hi) // 2
             if self.search(int(cands[mid]), budget, cheapest=False) is None:
                 lo = mid + 1
