@@ -729,6 +729,9 @@ class DeconvOp(FoldedStageOp):
         )
         if g.at_once_channels(self.simd_value) is None:
             self._verify_pixels(self.out_type, "writes", 1)
+        else:  # finished block rows leave in whole pixel groups
+            p = self.out_type.pixels.data
+            self._expect(g.wo % p == 0, f"writes {p} pixels per beat, which must divide the output row of {g.wo}")
         self._verify_epilogue(cout)
 
 

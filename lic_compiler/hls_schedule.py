@@ -303,29 +303,52 @@ def _lane_constants(g: DeconvGeometry, e: int) -> dict[str, list[int]]:
 def _deconv_at_once(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int) -> Schedule:
     e = g.at_once_channels(simd)
     assert e is not None
-    row_beats = _row_beats(g.cin, g.w, in_beat)
-    nf, st = g.cout // pe, g.cin // e
-    qh, qg = g.qh, row_groups(g.qw, mmv)
-
-    reads = _need_reads(_at_once_need(g), row_beats)
-    work = np.zeros(qh + 2, dtype=np.int64)
-    work[1 : qh + 1] = qg * nf * st
-    q = np.arange(qh)
-    drain = np.zeros(qh + 2, dtype=np.int64)
-    drain[2:] = np.minimum(g.sh, g.ho - q * g.sh) * g.wo // out_pixels * nf
+    reads, work, drain = _at_once_periods(g, in_beat, pe, e, mmv, out_pixels)
     lengths = np.maximum(np.maximum(reads, work), drain)
-    ring = _at_once_ring(g)
     constants = {
-        "RING": ring,
+        "RING": _at_once_ring(g),
         "ITERS": int(lengths.sum()),
-        "QH": qh,
-        "QG": qg,
+        "QH": g.qh,
+        "QG": row_groups(g.qw, mmv),
         "MMV": mmv,
         "OUT_PIX": out_pixels,
-        "ST": st,
+        "ST": g.cin // e,
         "E": e,
     } | _lane_constants(g, e)
     return Schedule(_rows(lengths, reads, drain), SPREAD, SPREAD, constants)
+
+
+def _at_once_periods(
+    g: DeconvGeometry, in_beat: Beat, pe: int, e: int, mmv: int, out_pixels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per block-row period (one before the first, one after the last): beats read,
+    steps computed, beats drained."""
+    work = np.zeros(g.qh + 2, dtype=np.int64)
+    work[1 : g.qh + 1] = row_groups(g.qw, mmv) * (g.cout // pe) * (g.cin // e)
+    return _at_once_reads(g, in_beat), work, _at_once_drain_rows(g) * (g.wo // out_pixels * (g.cout // pe))
+
+
+@lru_cache(maxsize=1024)
+def _at_once_reads(g: DeconvGeometry, in_beat: Beat) -> np.ndarray:
+    return _need_reads(_at_once_need(g), _row_beats(g.cin, g.w, in_beat))
+
+
+@lru_cache(maxsize=256)
+def _at_once_drain_rows(g: DeconvGeometry) -> np.ndarray:
+    """Output rows of each block row, drained in the period after the one computing it."""
+    rows = np.zeros(g.qh + 2, dtype=np.int64)
+    rows[2:] = np.minimum(g.sh, g.ho - np.arange(g.qh) * g.sh)
+    return rows
+
+
+def deconv_iters(g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int) -> int:
+    """`deconv_schedule(...).iters` without the schedule (the search for a feeding beat
+    asks for thousands)."""
+    e = g.at_once_channels(simd)
+    if e is None:
+        return _deconv_in_turn(g, in_beat, pe, simd).iters
+    reads, work, drain = _at_once_periods(g, in_beat, pe, e, mmv, g.out_pixels(pe, simd, mmv))
+    return int(np.maximum(np.maximum(reads, work), drain).sum())
 
 
 def schedule(op: hls.StageOp) -> Schedule:

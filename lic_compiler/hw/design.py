@@ -45,9 +45,9 @@ OBJECTIVES = ("max-fps", "min-resources")
 MAX_ROUNDS = 6
 # Branch-and-bound nodes per search of the FPS-vs-DSP curve, and its bisection's
 # tolerance: a picture, not the plan.
-CURVE_NODES = 2_000
+CURVE_NODES = 1_000
 CURVE_TOLERANCE = 0.01
-CURVE_POINTS = 8
+CURVE_POINTS = 6
 
 
 @dataclass

@@ -573,10 +573,8 @@ def _window_feed(g: WindowGeometry, simd: int, mmv: int) -> Beat:
 @lru_cache(maxsize=4096)
 def _deconv_feed(g: DeconvGeometry, pe: int, simd: int, mmv: int) -> Beat:
     """The narrowest input beat that keeps a transposed convolution at (about) its own pace."""
-    fastest = sched.deconv_schedule(g, Beat(g.cin, g.w), pe, simd, mmv).iters
-    return feeding_beat(
-        g.cin, g.h, g.w, lambda b: sched.deconv_schedule(g, b, pe, simd, mmv).iters <= fastest * (1 + 1 / g.h)
-    )
+    fastest = sched.deconv_iters(g, Beat(g.cin, g.w), pe, simd, mmv)
+    return feeding_beat(g.cin, g.h, g.w, lambda b: sched.deconv_iters(g, b, pe, simd, mmv) <= fastest * (1 + 1 / g.h))
 
 
 # Prices of options by stage signature: a design re-read from the IR, or the

@@ -191,3 +191,16 @@ func.func @pixels(%x: tensor<1x2x4x3xi8>) -> tensor<1x2x4x3xi8> {
   func.return %y : tensor<1x2x4x3xi8>
 }
 // CHECK: !hls.stream pixels (4) must be between 1 and the row of 3 pixels
+
+// -----
+
+// Phases at once leave in whole pixel groups of the output row.
+func.func @deconv_out_pixels(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x4x4xi8> {
+  %y = hls.dataflow %x : (tensor<1x1x2x2xi8>) -> tensor<1x1x4x4xi8> {
+  ^bb0(%in: !hls.stream<1x2x2xi8, lanes = 1, depth = 2>):
+    %d = hls.deconv %in {weight = dense<1> : tensor<1x1x3x3xi8>, acc_type = i16, stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 1, 1>, pe = 1 : i64, simd = 9 : i64} : !hls.stream<1x2x2xi8, lanes = 1, depth = 2> -> !hls.stream<1x4x4xi8, lanes = 1, pixels = 3, depth = 2>
+    hls.yield %d : !hls.stream<1x4x4xi8, lanes = 1, pixels = 3, depth = 2>
+  }
+  func.return %y : tensor<1x1x4x4xi8>
+}
+// CHECK: 'hls.deconv' writes 3 pixels per beat, which must divide the output row of 4
