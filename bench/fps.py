@@ -40,7 +40,8 @@ from lic_compiler.hw.design import Design, problem, solve
 from lic_compiler.hw.device import RESOURCES, Device, load_device
 from lic_compiler.hw.report import roofline_fps
 from lic_compiler.hw.solver import Infeasible
-from lic_compiler.hw.stages import DeconvModel, GdnModel, KnobModel, MvauModel
+from lic_compiler.hls_schedule import _at_once_ring, _in_turn_ring
+from lic_compiler.hw.stages import DeconvModel, GdnModel, KnobModel, MvauModel, WindowModel, module_stages
 
 MODELS = [("student", "models/zoo/default.pt"), ("teacher", "models/zoo/teacher-factorized-128-192-q3.pt")]
 SCENARIOS = [("encoder", ["encoder"]), ("decoder", ["decoder"]), ("both", ["encoder", "decoder"])]
@@ -208,6 +209,26 @@ def largest_step(design: Design, points: int = 24) -> tuple[float, list[tuple[in
     return max(rises, default=0.0), curve
 
 
+# --- what must be stored --------------------------------------------------------------
+
+
+def memory_floor(module: ModuleOp) -> tuple[float, float]:
+    """(weights, line buffers) in Mbit that any folding of `module` stores: every weight
+    at its width, and each window generator's and transposed convolution's ring of rows
+    at its smallest (FIFOs, packing losses and the x paths come on top)."""
+    weights = lines = 0
+    for s in (s for f in module_stages(module).values() for s in f):
+        if isinstance(s, KnobModel):
+            weights += int(np.prod(s.op.properties[s.weight_name].type.get_shape())) * s.weight_bits
+        c, _, w = s.op.in_type.get_shape()
+        if isinstance(s, WindowModel):
+            lines += s.op.geometry().ring * w * c * s.op.in_type.bits
+        elif isinstance(s, DeconvModel):
+            g = s.geometry
+            lines += min(_in_turn_ring(g), _at_once_ring(g)) * w * c * s.op.in_type.bits
+    return weights / 2**20, lines / 2**20
+
+
 # --- the benchmark --------------------------------------------------------------
 
 
@@ -235,7 +256,13 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -
             try:
                 design = solve(sub, device)
             except LiccError as e:
+                weights, lines = memory_floor(sub)
+                bram = budget["bram18"] * 18 * 1024 / 2**20
                 print(f"{label:<9} {case:<8} no design: {e}")
+                print(
+                    f"{'':<18} it stores at least {weights:.1f} Mbit of weights and {lines:.1f} Mbit of line "
+                    f"buffers ({weights + lines:.1f} Mbit); the cap's block RAM holds {bram:.1f} Mbit"
+                )
                 continue
             planned = time.perf_counter() - start
             fps = min(design.fps(f) for f in functions)

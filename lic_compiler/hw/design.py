@@ -60,6 +60,7 @@ class Design:
     ram_styles: tuple[str, ...] = RAM_STYLES  # weight memories the solver may use
     mult_impls: tuple[str, ...] = MULT_IMPLS  # where products may go
     max_mmv: int = MAX_MMV  # pixels a stage may take at once
+    tiling: bool = False  # only pixel groups that tile the rows (no padded groups)
     _costs: dict[StageModel, Cost] = field(default_factory=dict, repr=False)
 
     def cost(self, s: StageModel) -> Cost:
@@ -129,7 +130,9 @@ def _cycles_for(fps: float, clock_mhz: float) -> int:
 
 def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
     """The solver's view of some compute stages: their legal foldings, each priced."""
-    return Problem(knobs, lambda s: s.option_table(design.ram_styles, design.mult_impls, design.max_mmv))
+    return Problem(
+        knobs, lambda s: s.option_table(design.ram_styles, design.mult_impls, design.max_mmv, design.tiling)
+    )
 
 
 def _solve_group(
@@ -206,7 +209,30 @@ def solve(
         raise LiccError(f"max-mmv must be at least 1 (1: no pixel parallelism), got {max_mmv}")
     styles = _ram_styles(device, ram_styles)
     impls = _mult_impls(mult_impls)
-    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+    settings = (device, clock, cap, scope, styles, impls, max_mmv, objective, target_fps)
+    try:
+        return _solve_rounds(module, *settings, tiling=False)
+    except _OverBudget:
+        # Padded pixel groups let neighbours differ in pixels at once, and a width converter
+        # between them holds lcm(pixels) whole pixels: on a small device those can take the
+        # budget. Groups that tile the rows keep converters small.
+        try:
+            return _solve_rounds(module, *settings, tiling=True)
+        except _OverBudget as e:
+            raise LiccError(str(e)) from None
+
+
+class _OverBudget(Exception):
+    """The width converters and FIFOs of the solved designs do not fit beside them."""
+
+
+def _solve_rounds(
+    module: ModuleOp, device: Device, clock: float, cap: float, scope: str, styles: tuple[str, ...],
+    impls: tuple[str, ...], max_mmv: int, objective: str, target_fps: float | None, tiling: bool,
+) -> Design:
+    """Solve, apply, and solve again with what the applied design's converters and FIFOs
+    took reserved, until a design fits."""
+    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
@@ -214,17 +240,24 @@ def solve(
         foldings: dict[KnobModel, Folding] = {}
         for group in design.groups():
             where = f"@{', @'.join(group)} on {device.name} ({fmt(clock)} MHz, {fmt(cap * 100)}% cap)"
+            if ((reserve[tuple(group)] >= budget) & (reserve[tuple(group)] > 0)).any():
+                raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)]))
             knobs = design.knobs(group)
             p = problem(knobs, design)
             p.step = np.maximum(budget // RESOLUTION, 1)  # the device's ε in every round: fronts reused
-            # Targets below the last round's best did not fit a budget that held more.
-            chosen, t = _solve_group(
-                p, budget - reserve[tuple(group)], clock, objective, target_fps, where, targets.get(group[0])
-            )
+            try:
+                # Targets below the last round's best did not fit a budget that held more.
+                chosen, t = _solve_group(
+                    p, budget - reserve[tuple(group)], clock, objective, target_fps, where, targets.get(group[0])
+                )
+            except LiccError:
+                if reserve[tuple(group)].any():
+                    raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)])) from None
+                raise
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
         apply(module, foldings, targets)
-        design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+        design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
         over = False
         for group in design.groups():
             used = _budget_array(design.used(group))
@@ -236,9 +269,15 @@ def solve(
                 over = True
         if not over:
             return design
-    raise LiccError(
-        f"no design fits {device.name}'s budget once width converters and FIFOs are counted "
-        "(raise util-cap or pick a larger device)"
+    raise _OverBudget(_over_budget(device, budget, max(reserve.values(), key=lambda r: (r / np.maximum(budget, 1)).max())))
+
+
+def _over_budget(device: Device, budget: np.ndarray, reserve: np.ndarray) -> str:
+    i = int(np.argmax(reserve / np.maximum(budget, 1)))
+    return (
+        f"no design fits {device.name}'s budget once width converters and FIFOs are counted (they took "
+        f"{int(reserve[i]):,} of {int(budget[i]):,} {RESOURCE_LABELS[RESOURCES[i]]}; raise util-cap or pick "
+        "a larger device)"
     )
 
 

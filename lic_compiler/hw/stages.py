@@ -313,6 +313,12 @@ class KnobModel(StageModel, ABC):
     @abstractmethod
     def rules(self) -> tuple[str, str, str]: ...
 
+    def tiles(self, mmv: int) -> bool:
+        """Whether groups of `mmv` pixels tile the rows (blocks of a block row, for a
+        transposed convolution)."""
+        g = self.geometry
+        return (g.qw if isinstance(g, DeconvGeometry) else g.w) % mmv == 0
+
     @abstractmethod
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         """Cost with folding `f`, the input arriving with `in_beat` (None: as fast as used)."""
@@ -320,11 +326,17 @@ class KnobModel(StageModel, ABC):
     def own_cost(self) -> Cost:
         return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
 
-    def option_table(self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int) -> Options:
-        """The solver's table of this stage's options, shared by stages of one signature."""
-        key = (self.signature, tuple(ram_styles), tuple(mult_impls), max_mmv)
+    def option_table(
+        self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int, tiling: bool = False
+    ) -> Options:
+        """The solver's table of this stage's options (`tiling`: only pixel groups that tile
+        the rows), shared by stages of one signature."""
+        key = (self.signature, tuple(ram_styles), tuple(mult_impls), max_mmv, tiling)
         if key not in _OPTION_TABLES:
-            table = priced(lambda s: s.options(ram_styles, mult_impls, max_mmv), lambda s, f: s.option_cost(f))
+            table = priced(
+                lambda s: [f for f in s.options(ram_styles, mult_impls, max_mmv) if not tiling or s.tiles(f.mmv)],
+                lambda s, f: s.option_cost(f),
+            )
             _OPTION_TABLES[key] = table(self)
         return _OPTION_TABLES[key]
 

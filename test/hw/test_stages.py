@@ -13,7 +13,7 @@ from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import bundled_devices, load_device
 from lic_compiler import hls_schedule
 from lic_compiler.dialects import hls
-from lic_compiler.dialects.hls_geometry import DeconvGeometry
+from lic_compiler.dialects.hls_geometry import DeconvGeometry, mmv_choices, padded_mmv_choices
 from lic_compiler.hw.fold import Folding, refold
 from lic_compiler.hw.report import dsp_macs
 from lic_compiler.hw.stages import GdnModel, KnobModel, MvauModel, module_stages
@@ -212,3 +212,17 @@ def test_planning_needs_the_hls_dataflow():
 def test_every_knob_stage_is_a_knob_model():
     _, stages = stages_of()
     assert [s.kind for s in stages if isinstance(s, KnobModel)] == ["mvau", "gdn", "deconv", "gdn"]
+
+
+def test_tiling_options_keep_only_groups_that_tile_the_rows():
+    """Padded pixel groups are options unless the solver asks for groups that tile the
+    rows (its fallback when the converters between padded groups do not fit)."""
+    _, stages = stages_of()
+    for s in (s for s in stages if isinstance(s, KnobModel)):
+        padded = {f.mmv for f in s.option_table(("bram",), ("dsp",), 8).foldings}
+        tiling = {f.mmv for f in s.option_table(("bram",), ("dsp",), 8, tiling=True).foldings}
+        assert tiling == {m for m in padded if s.tiles(m)}
+    # Rows of 640 pixels: every MMV up to 8 takes fewer groups than one less; 2, 4, 5, 8 tile.
+    assert padded_mmv_choices(640) == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert mmv_choices(640) == [1, 2, 4, 5, 8]
+    assert padded_mmv_choices(6) == [1, 2, 3, 6]  # MMV 4 or 5 takes two groups, as 3 does
