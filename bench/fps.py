@@ -47,6 +47,7 @@ MODELS = [("student", "models/zoo/default.pt"), ("teacher", "models/zoo/teacher-
 SCENARIOS = [("encoder", ["encoder"]), ("decoder", ["decoder"]), ("both", ["encoder", "decoder"])]
 # The issue's goals: FPS per (model, case) at 1280×720 on ZCU102.
 GOALS = {("student", "both"): 36.0, ("student", "encoder"): 72.0, ("teacher", "both"): 9.4}
+MAX_STEP = 10.0  # % of FPS between neighbouring DSP budgets
 
 
 def hls_module(source: str, frame: tuple[int, int]) -> ModuleOp:
@@ -245,7 +246,7 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -
     )
     print(header)
     print("-" * len(header))
-    results = {}
+    results, steps = {}, {}
     for label, source in models:
         start = time.perf_counter()
         module = hls_module(source, frame)
@@ -272,18 +273,23 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -
             cap_roof = roofline_fps(macs, budget["dsp"], clock)
             f_cycles, f_dsp = finn_best(finn_layers(knobs), budget["dsp"])
             f_fps = clock * 1e6 / f_cycles
-            step, _ = largest_step(design)
+            step, curve = largest_step(design)
             results[(label, case)] = fps
+            steps[(label, case)] = step
             print(
                 f"{label:<9} {case:<8} {fps:7.2f} {used['dsp']:5d} {used['lut']:7,} {cap_roof:8.2f} "
                 f"{fps / cap_roof:6.2f} {f_fps:9.2f} {f_dsp:7d} {fps / f_fps:9.2f} {step:7.1f}% {planned:6.1f}"
             )
+            print(f"{'':<18} curve (DSPs:FPS): " + " ".join(f"{b}:{f:.1f}" for b, f in curve))
     for (label, case), goal in GOALS.items():
         if (label, case) in results:
             fps = results[(label, case)]
             print(f"goal {label} {case} ≥ {goal:g} FPS: {'met' if fps >= goal else 'NOT met'} ({fps:.2f})")
         else:
             print(f"goal {label} {case} ≥ {goal:g} FPS: NOT met (no design fits)")
+    if steps:
+        worst = max(steps.values())
+        print(f"goal no FPS-vs-DSP step > {MAX_STEP:g} %: {'met' if worst <= MAX_STEP else 'NOT met'} (largest {worst:.1f} %)")
     print(
         "cap roof: MACs per frame / (the cap's DSPs × 2 MACs × clock); FINN-rule: SetFolding on the "
         "same stages within the cap's DSPs; max step: largest FPS rise between neighbouring DSP "

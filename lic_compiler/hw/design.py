@@ -252,7 +252,7 @@ def _solve_rounds(
                 )
             except LiccError:
                 if reserve[tuple(group)].any():
-                    raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)])) from None
+                    raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)], beside=True)) from None
                 raise
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
@@ -272,12 +272,15 @@ def _solve_rounds(
     raise _OverBudget(_over_budget(device, budget, max(reserve.values(), key=lambda r: (r / np.maximum(budget, 1)).max())))
 
 
-def _over_budget(device: Device, budget: np.ndarray, reserve: np.ndarray) -> str:
+def _over_budget(device: Device, budget: np.ndarray, reserve: np.ndarray, beside: bool = False) -> str:
+    """Why no design fits with `reserve` (the converters' and FIFOs' share) taken off the
+    budget; `beside`: the reserve fits, the compute stages do not fit beside it."""
     i = int(np.argmax(reserve / np.maximum(budget, 1)))
+    took = f"they took {int(reserve[i]):,} of {int(budget[i]):,} {RESOURCE_LABELS[RESOURCES[i]]}"
     return (
-        f"no design fits {device.name}'s budget once width converters and FIFOs are counted (they took "
-        f"{int(reserve[i]):,} of {int(budget[i]):,} {RESOURCE_LABELS[RESOURCES[i]]}; raise util-cap or pick "
-        "a larger device)"
+        f"no design fits {device.name}'s budget once width converters and FIFOs are counted ({took}"
+        f"{', and no folding of the compute stages fits beside them' if beside else ''}; raise util-cap or "
+        "pick a larger device)"
     )
 
 

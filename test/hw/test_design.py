@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lic_compiler.dialects import hls
@@ -192,3 +193,13 @@ def test_every_stage_knob_or_derived(codec):
     design = solve(codec, load_device("zcu102"))
     kinds = {s.kind: isinstance(s, KnobModel) for ss in design.stages.values() for s in ss}
     assert kinds["mvau"] and kinds["gdn"] and kinds["deconv"] and not kinds["window"]
+
+
+def test_over_budget_names_what_converters_and_fifos_took():
+    from lic_compiler.hw.design import _over_budget
+
+    budget = np.array([100, 50, 0, 1000, 2000])
+    over = _over_budget(load_device("kv260"), budget, np.array([0, 60, 0, 10, 0]))
+    assert "they took 60 of 50 BRAM18; raise util-cap or pick a larger device" in over
+    beside = _over_budget(load_device("zcu102"), budget, np.array([0, 20, 0, 10, 0]), beside=True)
+    assert "they took 20 of 50 BRAM18, and no folding of the compute stages fits beside them" in beside
