@@ -10,7 +10,7 @@ no interpreter teardown at the end). The split comes from `BuildResult.timings`
 (`lic_compiler.timing`):
 
 - Python imports: torch (with what torch.export loads on first use), torch-mlir,
-  CompressAI (with what it pulls in), licc, matplotlib, SciPy's optimize —
+  CompressAI (with what it pulls in), licc, matplotlib —
   everything the build would otherwise import on first use, imported up front
   so that the phases below are work, not imports;
 - import: the model into the lic dialect (torch.export, torch-mlir, parsing);
@@ -66,7 +66,6 @@ def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
 
     start_program()
     import matplotlib.pyplot  # noqa: F401  (the report's plots)
-    import scipy.optimize  # noqa: F401  (the parallelism solver's integer programs)
     import torch
     import torch.export._trace  # noqa: F401  (what torch.export loads on first use)
     import torch_mlir.fx  # noqa: F401
