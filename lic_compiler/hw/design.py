@@ -43,7 +43,9 @@ SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
-# The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
+# Branch-and-bound nodes per search of the FPS-vs-DSP curve, and its bisection's
+# tolerance: a picture, not the plan.
+CURVE_NODES = 1_000
 CURVE_TOLERANCE = 0.01
 CURVE_POINTS = 6
 
@@ -243,21 +245,15 @@ def _solve_rounds(
             knobs = design.knobs(group)
             p = problem(knobs, design)
             p.step = np.maximum(budget // RESOLUTION, 1)  # the device's ε in every round: fronts reused
-            share, floor = reserve[tuple(group)], targets.get(group[0])
-            while True:
-                try:
-                    # Targets below the last round's best did not fit a budget that held more.
-                    chosen, t = _solve_group(p, budget - share, clock, objective, target_fps, where, floor)
-                    break
-                except LiccError:
-                    if not share.any():
-                        if reserve[tuple(group)].any():
-                            raise _OverBudget(
-                                _over_budget(device, budget, reserve[tuple(group)], beside=True)
-                            ) from None
-                        raise
-                    # Another design needs other converters and FIFOs: try with half the share.
-                    share, floor = share // 2, None
+            try:
+                # Targets below the last round's best did not fit a budget that held more.
+                chosen, t = _solve_group(
+                    p, budget - reserve[tuple(group)], clock, objective, target_fps, where, targets.get(group[0])
+                )
+            except LiccError:
+                if reserve[tuple(group)].any():
+                    raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)], beside=True)) from None
+                raise
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
         apply(module, foldings, targets)
@@ -488,7 +484,7 @@ def fps_vs_dsp(design: Design, points: int = CURVE_POINTS) -> list[dict]:
     for group in design.groups():
         knobs = design.knobs(group)
         p = problem(knobs, design)
-        p.tolerance = CURVE_TOLERANCE
+        p.max_nodes, p.tolerance = CURVE_NODES, CURVE_TOLERANCE
         p.step = np.maximum(budget // RESOLUTION, 1)
         others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
         least = max(sum(int(o.res[:, dsp].min()) for o in p.options), int(budget[dsp]) // 4, 1)

@@ -7,8 +7,8 @@ only adds options. The max-FPS design is therefore found by binary search on
 the sorted candidates, each step asking whether *some* choice of one option
 per stage, each within T, fits the budget in every resource at once (a
 multiple-choice vector knapsack). That question is answered exactly by a
-0-1 integer program over each stage's Pareto-optimal options (HiGHS, through
-SciPy). Among the designs
+depth-first branch and bound over each stage's Pareto-optimal options, with
+per-resource lower bounds of the stages still to choose. Among the designs
 meeting the best T, the one of least cost (the sum over stages and resources
 of the fraction of the budget used) is then returned; `min-resources` is the
 same least-cost search at the T of a target frame rate.
@@ -62,8 +62,8 @@ def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Pric
 
 # Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
 RESOLUTION = 64
-# Seconds one search may take (see `Problem.search`).
-TIME_LIMIT = 10.0
+# Branch-and-bound nodes one search may visit (see `Problem.search`).
+MAX_NODES = 5_000
 # The bisection on cycle targets stops within this fraction of the best (targets a few
 # cycles apart, as epilogue lags make them, are not worth a search each).
 TOLERANCE = 1e-4
@@ -128,6 +128,7 @@ class Problem:
     def __init__(self, stages: Sequence[Any], options: Callable[[Any], Options], resolution: int | None = RESOLUTION):
         self.stages = list(stages)
         self.resolution = resolution
+        self.max_nodes = MAX_NODES
         self.tolerance = TOLERANCE  # of the bisection on cycle targets
         self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
         self.options = [options(s) for s in self.stages]
@@ -158,33 +159,57 @@ class Problem:
     def search(self, t: int, budget: np.ndarray, cheapest: bool) -> list[int] | None:
         """Option indices meeting `t` within `budget`: any (cheapest=False) or least cost.
 
-        A 0-1 integer program over each stage's Pareto-optimal options — one option per
-        stage, every resource within the budget, least cost — solved exactly by HiGHS
-        (a branch and cut whose LP bounds see all resources at once, where a depth-first
-        search on per-resource bounds ran out of nodes on budgets tight in two of them).
-        A search that exceeds `TIME_LIMIT` seconds reports none."""
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import csr_matrix
-
+        A depth-first branch and bound, exact within `MAX_NODES` nodes; a search that
+        runs out of nodes keeps the cheapest design found (or reports none), so the
+        solver may settle for a bottleneck one candidate slower than the true optimum."""
         choices = self._choices(t, budget)
         if choices is None:
             return None
-        res = np.concatenate([self.options[i].res[c] for i, c in enumerate(choices)]).astype(float)
-        sizes = [len(c) for c in choices]
-        stage = np.repeat(np.arange(len(choices)), sizes)
-        one_each = csr_matrix((np.ones(len(stage)), (stage, np.arange(len(stage)))), shape=(len(choices), len(stage)))
         weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
-        result = milp(
-            c=res @ weights if cheapest else np.zeros(len(stage)),
-            constraints=[LinearConstraint(one_each, 1, 1), LinearConstraint(res.T, -np.inf, budget.astype(float))],
-            integrality=np.ones(len(stage)),
-            bounds=Bounds(0, 1),
-            options={"time_limit": TIME_LIMIT},
-        )
-        if result.x is None:
+        n = len(choices)
+        res = [self.options[i].res[c] for i, c in enumerate(choices)]
+        cost = [r @ weights for r in res]
+        order = sorted(range(n), key=lambda i: -cost[i].min())  # big stages first: tight bounds early
+        res = [res[i][np.argsort(cost[i], kind="stable")] for i in order]
+        picks = [choices[i][np.argsort(cost[i], kind="stable")] for i in order]
+        cost = [np.sort(cost[i], kind="stable") for i in order]
+        lb_res = np.zeros((n + 1, len(RESOURCES)), dtype=np.int64)
+        lb_cost = np.zeros(n + 1)
+        for d in range(n - 1, -1, -1):
+            lb_res[d] = lb_res[d + 1] + res[d].min(axis=0)
+            lb_cost[d] = lb_cost[d + 1] + cost[d][0]
+        if (lb_res[0] > budget).any():
             return None
-        picked = np.flatnonzero(result.x > 0.5)
-        return [int(choices[i][k - start]) for i, (k, start) in enumerate(zip(picked, np.cumsum([0, *sizes[:-1]])))]
+        best: list = [np.inf, None]
+        chosen = [0] * n
+        nodes = [0]
+
+        # An option fits if it and the least the later stages need stay within the budget.
+        need = [res[d] + lb_res[d + 1] for d in range(n)]
+
+        def dfs(d: int, used: np.ndarray, spent: float) -> bool:
+            if d == n:
+                best[0], best[1] = spent, list(chosen)
+                return not cheapest
+            nodes[0] += 1
+            if nodes[0] > self.max_nodes:
+                return True  # out of search: stop with what was found
+            fits = (need[d] <= budget - used).all(axis=1)
+            for k in np.flatnonzero(fits):
+                if spent + cost[d][k] + lb_cost[d + 1] >= best[0]:
+                    break  # options are sorted by cost: no later one can do better
+                chosen[d] = k
+                if dfs(d + 1, used + res[d][k], spent + cost[d][k]):
+                    return True
+            return False
+
+        dfs(0, np.zeros(len(RESOURCES), dtype=np.int64), 0.0)
+        if best[1] is None:
+            return None
+        out = [0] * n
+        for d, i in enumerate(order):
+            out[i] = int(picks[d][best[1][d]])
+        return out
 
     def _solution(self, t: int, picks: list[int]) -> Solution:
         return Solution(t, [o.foldings[k] for o, k in zip(self.options, picks)])
