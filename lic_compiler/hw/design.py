@@ -245,15 +245,21 @@ def _solve_rounds(
             knobs = design.knobs(group)
             p = problem(knobs, design)
             p.step = np.maximum(budget // RESOLUTION, 1)  # the device's ε in every round: fronts reused
-            try:
-                # Targets below the last round's best did not fit a budget that held more.
-                chosen, t = _solve_group(
-                    p, budget - reserve[tuple(group)], clock, objective, target_fps, where, targets.get(group[0])
-                )
-            except LiccError:
-                if reserve[tuple(group)].any():
-                    raise _OverBudget(_over_budget(device, budget, reserve[tuple(group)], beside=True)) from None
-                raise
+            share, floor = reserve[tuple(group)], targets.get(group[0])
+            while True:
+                try:
+                    # Targets below the last round's best did not fit a budget that held more.
+                    chosen, t = _solve_group(p, budget - share, clock, objective, target_fps, where, floor)
+                    break
+                except LiccError:
+                    if not share.any():
+                        if reserve[tuple(group)].any():
+                            raise _OverBudget(
+                                _over_budget(device, budget, reserve[tuple(group)], beside=True)
+                            ) from None
+                        raise
+                    # Another design needs other converters and FIFOs: try with half the share.
+                    share, floor = share // 2, None
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
         apply(module, foldings, targets)
