@@ -40,7 +40,7 @@ from lic_compiler.hw.design import Design, problem, solve
 from lic_compiler.hw.device import RESOURCES, Device, load_device
 from lic_compiler.hw.report import roofline_fps
 from lic_compiler.hw.solver import Infeasible
-from lic_compiler.hls_schedule import _at_once_ring, _in_turn_ring
+from lic_compiler.hls_schedule import least_ring
 from lic_compiler.hw.stages import DeconvModel, GdnModel, KnobModel, MvauModel, WindowModel, module_stages
 
 MODELS = [("student", "models/zoo/default.pt"), ("teacher", "models/zoo/teacher-factorized-128-192-q3.pt")]
@@ -225,8 +225,7 @@ def memory_floor(module: ModuleOp) -> tuple[float, float]:
         if isinstance(s, WindowModel):
             lines += s.op.geometry().ring * w * c * s.op.in_type.bits
         elif isinstance(s, DeconvModel):
-            g = s.geometry
-            lines += min(_in_turn_ring(g), _at_once_ring(g)) * w * c * s.op.in_type.bits
+            lines += least_ring(s.geometry) * w * c * s.op.in_type.bits
     return weights / 2**20, lines / 2**20
 
 

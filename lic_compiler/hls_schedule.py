@@ -163,14 +163,14 @@ def mvau_cycles(h: int, w: int, nf: int, sf: int, mmv: int, lag: int = 0) -> int
     return h * row_groups(w, mmv) * nf * sf + lag
 
 
-def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int, lag: int = 0) -> Schedule:
+def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int, units: int, lag: int) -> Schedule:
     """`licc::mvau`, `licc::gdn`: per group of MMV pixels (⌈W/MMV⌉ per row), NF folds of
     SF steps; fold 0 reads, each fold writes — `lag` iterations after its end when the
-    fold's lanes share epilogue units (`MvauGeometry.epilogue`), the last fold's in
-    `lag` iterations after the groups."""
+    fold's lanes share `units` epilogue units (`MvauGeometry.epilogue`), the last fold's
+    in `lag` iterations after the groups."""
     groups = h * row_groups(w, mmv)
     rows = np.tile(np.array([[nf * sf, sf, nf]], dtype=np.int64), (groups, 1))
-    constants = {"NF": nf, "SF": sf, "GROUPS": groups, "LAG": lag}
+    constants = {"NF": nf, "SF": sf, "GROUPS": groups, "EPI": units, "LAG": lag}
     if lag == 0:
         return Schedule(rows, FRONT, SPREAD, constants)
     return _LaggedSchedule(np.r_[rows, [[lag, 0, 0]]], FRONT, SPREAD, constants)
@@ -293,6 +293,12 @@ def _at_once_ring(g: DeconvGeometry) -> int:
     )
 
 
+def least_ring(g: DeconvGeometry) -> int:
+    """Input rows a transposed convolution's line buffer holds with the smaller of its
+    two schedules' rings."""
+    return min(_in_turn_ring(g), _at_once_ring(g))
+
+
 @lru_cache(maxsize=256)
 def _lane_constants(g: DeconvGeometry, e: int) -> dict[str, list[int]]:
     lanes = g.lane_taps(e)
@@ -360,7 +366,7 @@ def schedule(op: hls.StageOp) -> Schedule:
             k, h, w = op.in_type.get_shape()
             g = MvauGeometry(k, op.out_type.channels, h, w)
             nf, sf = g.folds(op.pe_value, op.simd_value)
-            return mvau_schedule(h, w, nf, sf, op.mmv_value, g.epilogue(op.pe_value, op.simd_value, op.mmv_value)[1])
+            return mvau_schedule(h, w, nf, sf, op.mmv_value, *g.epilogue(op.pe_value, op.simd_value, op.mmv_value))
         case hls.DeconvOp():
             return deconv_schedule(
                 op.geometry(), op.in_type.beat, op.pe_value, op.simd_value, op.mmv_value, op.out_type.pixels.data

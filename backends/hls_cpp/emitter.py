@@ -31,7 +31,7 @@ from xdsl.ir import SSAValue
 
 from lic_compiler import hls_schedule
 from lic_compiler.dialects import hls
-from lic_compiler.dialects.hls_geometry import MvauGeometry, mvau_layout
+from lic_compiler.dialects.hls_geometry import mvau_layout
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
 from lic_compiler.hw.design import MODULE_ATTR
@@ -55,14 +55,6 @@ def beat(s: hls.StreamType) -> str:
 
 def _weight_bits(attr) -> int:
     return attr.type.get_element_type().width.data
-
-
-def _epilogue_units(op: hls.MvauOp | hls.GdnOp, k: dict) -> str:
-    """EPI epilogue units shared by a fold's lanes, LAG iterations after it (MvauGeometry.epilogue)."""
-    c, h, w = op.in_type.get_shape()
-    units, lag = MvauGeometry(c, op.out_type.channels, h, w).epilogue(op.pe_value, op.simd_value, op.mmv_value)
-    assert lag == k["LAG"]
-    return f"static const int EPI = {units}, LAG = {lag};"
 
 
 def _bind_mul(op: hls.FoldedStageOp, variable: str) -> list[str]:
@@ -409,7 +401,7 @@ class _Part:
         return self.config(name, [
             *self.folded_types(op, w_bits),
             f"static const int PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
-            _epilogue_units(op, k),
+            f"static const int EPI = {k['EPI']}, LAG = {k['LAG']};",
             f"static acc_t bias(int o) {{ return {bias}; }}",
             *self.multiply(op, "in_t"),
             *self.epilogue_fn(op, steps, "acc", op.acc_type),
@@ -478,7 +470,7 @@ class _Part:
             f"typedef {cpp_type(op.out_type.element_type)} out_t;",
             f"typedef licc::rom_t<{w_bits}> w_t;",
             f"static const int CH = {c}, PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
-            _epilogue_units(op, k),
+            f"static const int EPI = {k['EPI']}, LAG = {k['LAG']};",
             f"static acc_t beta(int o) {{ return acc_t({name}_beta[o]); }}",
             "static op_t prologue(in_t x, int c) {", *pro, "    (void)c;", f"    return {pro_out};", "}",
             *self.multiply(op, "op_t"),

@@ -326,6 +326,12 @@ class KnobModel(StageModel, ABC):
     def own_cost(self) -> Cost:
         return self.folding_cost(folding_of(self.op), self.op.in_type.beat)  # type: ignore[arg-type]
 
+    @cached_property
+    def epilogue(self) -> Cost:
+        """One output lane's steps after the accumulator (those an epilogue unit does)."""
+        op = self.op
+        return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[attr-defined, arg-type]
+
     def option_table(
         self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int, tiling: bool = False
     ) -> Options:
@@ -449,11 +455,6 @@ class MvauModel(KnobModel):
             f"MMV takes fewer groups of the row of {g.w} pixels than MMV − 1",
         )
 
-    @cached_property
-    def epilogue(self) -> Cost:
-        op = self.op
-        return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[arg-type]
-
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op
         a = op.in_type.bits
@@ -494,8 +495,9 @@ class GdnModel(KnobModel):
         return (f"PE divides the {g.k} channels", f"SIMD divides the {g.k} channels", f"MMV takes fewer groups of the row of {g.w} pixels than MMV − 1")
 
     @cached_property
-    def per_lane(self) -> Cost:
-        """One output lane's norm steps, x·n product (in the stage's placement) and epilogue."""
+    def epilogue(self) -> Cost:
+        """One output lane's norm steps and epilogue (its x·n product is costed with the
+        stage's placement)."""
         op = self.op
         assert isinstance(op, hls.GdnOp)
         norm = steps_cost(op.norm.data, op.acc_type, 1)  # type: ignore[arg-type]
@@ -509,7 +511,7 @@ class GdnModel(KnobModel):
         nf, sf = g.folds(f.pe, f.simd)
         units = g.epilogue(f.pe, f.simd, f.mmv)
         cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
-        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.per_lane, cycles, units=units)
+        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.epilogue, cycles, units=units)
         lanes, (n, lag) = f.pe * f.mmv, units
         # x·n per epilogue unit, where the stage puts its products; a lane's x waits with it.
         dsp, lut = products(n, 0, a, self.norm_bits, f.mult_impl)
@@ -547,11 +549,6 @@ class DeconvModel(KnobModel):
             f"or {g.all_taps} taps × a divisor of Cin (phases at once)",
             f"MMV > 1 needs all phases at once and takes fewer groups of the {g.qw} blocks of a row than MMV − 1",
         )
-
-    @cached_property
-    def epilogue(self) -> Cost:
-        op = self.op
-        return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[arg-type]
 
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op

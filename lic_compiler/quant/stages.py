@@ -36,7 +36,7 @@ from xdsl.ir import Operation
 
 from lic_compiler.analysis import macs
 from lic_compiler.dialects import lic
-from lic_compiler.dialects.hls_geometry import divisors, phase_taps
+from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors, phase_taps
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
@@ -370,43 +370,28 @@ class PolyphaseStage(Stage):
         _, self.cout, self.h_out, self.w_out = self.output_shape
         (kh, kw), (sh, sw), (ph, pw) = op.kernel(), op.strides(), op.paddings()
         self.ph, self.sh = ph, sh
+        self.geometry = DeconvGeometry(
+            self.cin, self.h_in, self.w_in, self.cout, kh, kw, sh, sw, ph, pw, *op.output_paddings()
+        )
         ys, xs = _phase_taps(kh, sh, ph, self.h_out), _phase_taps(kw, sw, pw, self.w_out)
         # (taps, output pixels) of each 2-D phase
         self.phases = [(ty * tx, ny * nx) for ty, ny in ys for tx, nx in xs]
         self.kh_sub, self.kw_sub = max(t for t, _ in ys), max(t for t, _ in xs)
 
     @property
-    def max_taps(self) -> int:
-        return max(t for t, _ in self.phases)
-
-    @property
-    def all_taps(self) -> int:
-        """Taps of all phases together (k² when every phase has outputs)."""
-        return sum(t for t, n in self.phases if n)
-
-    @property
     def rules(self) -> tuple[str, str]:
+        g = self.geometry
         return (
             f"PE divides the {self.cout} output channels",
-            f"SIMD divides Cin = {self.cin}, or is Cin × m taps with m ≤ {self.max_taps} "
-            f"(phases in turn), or {self.all_taps} taps × a divisor of Cin (phases at once)",
+            f"SIMD divides Cin = {self.cin}, or is Cin × m taps with m ≤ {max(g.taps)} "
+            f"(phases in turn), or {g.all_taps} taps × a divisor of Cin (phases at once)",
         )
 
     def pe_choices(self) -> list[int]:
         return divisors(self.cout)
 
-    def _sequential(self) -> list[int]:
-        return divisors(self.cin) + [self.cin * m for m in range(2, self.max_taps + 1)]
-
     def simd_choices(self) -> list[int]:
-        at_once = [self.all_taps * e for e in divisors(self.cin)]
-        return sorted(set(self._sequential()) | set(at_once))
-
-    def channels_at_once(self, simd: int) -> int | None:
-        """With all phases at once, the channels of each tap taken per cycle; else None."""
-        if simd in self._sequential() or simd % self.all_taps:
-            return None
-        return simd // self.all_taps
+        return self.geometry.simd_choices()
 
     @property
     def fill_rows(self) -> float:
@@ -418,7 +403,7 @@ class PolyphaseStage(Stage):
 
     def cost(self, f: Folding) -> Cost:
         pe_folds = self.cout // f.pe
-        e = self.channels_at_once(f.simd)
+        e = self.geometry.at_once_channels(f.simd)
         if e is None:
             steps = self.steps(f.simd)
             cycles = pe_folds * sum(s * n for s, n in steps)
@@ -434,7 +419,7 @@ class PolyphaseStage(Stage):
             window_simd, self.widths.act_in, cycles, f.ram_style,
         )
         core = _mvau_cost(
-            f, self.cin * self.max_taps, self.cout, words, self.widths, self.widths.act_in,
+            f, self.cin * max(self.geometry.taps), self.cout, words, self.widths, self.widths.act_in,
             max(cycles, win.cycles), win,
         )
         if e is None:
@@ -547,15 +532,13 @@ RESCALE_MULTIPLIER_BITS = 31
 
 
 @dataclass(eq=False)
-class EltwiseStage(Stage):
-    """Elementwise ops on a stream, `pe` lanes wide; fused next to their producer."""
+class _LaneStage(Stage):
+    """A stage of one input, `pe` lanes of values a cycle and no weights."""
 
-    kind = "eltwise"
     folded = False
 
     def __post_init__(self) -> None:
-        out = self.op.results[0]
-        self.widths = op_widths(self.op.operands[0], None, out)
+        self.widths = op_widths(self.op.operands[0], None, self.op.results[0])
         _, self.c, self.h, self.w = self.output_shape
 
     @property
@@ -571,6 +554,13 @@ class EltwiseStage(Stage):
 
     def simd_choices(self) -> list[int]:
         return [1]
+
+
+@dataclass(eq=False)
+class EltwiseStage(_LaneStage):
+    """Elementwise ops on a stream, `pe` lanes wide; fused next to their producer."""
+
+    kind = "eltwise"
 
     def cost(self, f: Folding) -> Cost:
         a = self.widths.act_out
@@ -593,35 +583,16 @@ class EltwiseStage(Stage):
 
 
 @dataclass(eq=False)
-class ApproxStage(Stage):
+class ApproxStage(_LaneStage):
     """GDN's decomposed root or reciprocal (`lic.rsqrt`, `lic.sqrt`, `lic.reciprocal`,
     or its integer `lic.table`), one result per lane per cycle, costed by
     `lic_compiler.gdn_approx`."""
 
     kind = "approx"
-    folded = False
-
-    def __post_init__(self) -> None:
-        self.widths = op_widths(self.op.operands[0], None, self.op.results[0])
-        _, self.c, self.h, self.w = self.output_shape
 
     def _param(self, name: str) -> int | None:
         attr = self.op.properties.get(name)
         return attr.value.data if attr is not None else None  # type: ignore[union-attr]
-
-    @property
-    def has_weights(self) -> bool:
-        return False
-
-    @property
-    def rules(self) -> tuple[str, str]:
-        return (f"lanes divide the {self.c} channels", "SIMD is 1")
-
-    def pe_choices(self) -> list[int]:
-        return divisors(self.c)
-
-    def simd_choices(self) -> list[int]:
-        return [1]
 
     def cost(self, f: Folding) -> Cost:
         op = self.op
