@@ -27,7 +27,7 @@ from math import ceil, gcd
 import numpy as np
 
 # Pixels a stage may take at once: reorder buffers and window banks grow with it.
-MAX_MMV = 8
+MAX_MMV = 20
 
 
 @cache

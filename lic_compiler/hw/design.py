@@ -43,11 +43,9 @@ SCOPES = ("joint", "per-function")
 OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
-# Branch-and-bound nodes per search of the FPS-vs-DSP curve, and its bisection's
-# tolerance: a picture, not the plan.
-CURVE_NODES = 1_000
-CURVE_TOLERANCE = 0.01
 CURVE_POINTS = 6
+# The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
+CURVE_TOLERANCE = 0.01
 
 
 @dataclass
@@ -130,8 +128,10 @@ def _cycles_for(fps: float, clock_mhz: float) -> int:
 
 def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
     """The solver's view of some compute stages: their legal foldings, each priced."""
+    budget = design.budget()
+    cap = (budget["dsp"], budget["lut"])  # no sweep of the budget goes above the cap
     return Problem(
-        knobs, lambda s: s.option_table(design.ram_styles, design.mult_impls, design.max_mmv, design.tiling)
+        knobs, lambda s: s.option_table(design.ram_styles, design.mult_impls, design.max_mmv, design.tiling, cap)
     )
 
 
@@ -490,8 +490,7 @@ def fps_vs_dsp(design: Design, points: int = CURVE_POINTS) -> list[dict]:
     for group in design.groups():
         knobs = design.knobs(group)
         p = problem(knobs, design)
-        p.max_nodes, p.tolerance = CURVE_NODES, CURVE_TOLERANCE
-        p.step = np.maximum(budget // RESOLUTION, 1)
+        p.step, p.tolerance = np.maximum(budget // RESOLUTION, 1), CURVE_TOLERANCE
         others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
         least = max(sum(int(o.res[:, dsp].min()) for o in p.options), int(budget[dsp]) // 4, 1)
         rows: list[dict] = []

@@ -14,6 +14,7 @@ goes wherever a stream must change its beat.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import gcd
 
 from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
@@ -76,11 +77,29 @@ def refold(flow: hls.DataflowOp, foldings: dict[Operation, Folding], target: int
         _set_type(arg, hls.stream_of(arg).with_beat(_input_beat(_consumer(arg), arg, target)))
     for op in list(flow.stages()):
         want = _input_beat(op, op.input, target)
-        if hls.stream_of(op.input).beat != want:
-            Rewriter.insert_op(converter := hls.LanesOp(op.input, want), InsertPoint.before(op))
+        for beat in conversion(hls.stream_of(op.input), want, target):
+            Rewriter.insert_op(converter := hls.LanesOp(op.input, beat), InsertPoint.before(op))
             converter.output.name_hint = f"{op.input.name_hint or 'x'}_lanes"
             op.operands[0] = converter.output
         _set_type(op.output, hls.stream_of(op.output).with_beat(_output_beat(op)))
+
+
+def conversion(stream: hls.StreamType, want: Beat, target: int) -> list[Beat]:
+    """The beats of the width converters taking `stream` to `want`: none, one, or two
+    through whole pixels in gcd(pixels) groups. One converter between different pixel
+    counts holds lcm(pixels) pixels (17 and 20 pixels of 64 channels: 340 pixels and a
+    wide multiplexer); two hold each count's own, when the narrower beat in between
+    still keeps within the cycle target."""
+    have = stream.beat
+    if have == want:
+        return []
+    c, h, w = stream.get_shape()
+    p, q = have.pixels, want.pixels
+    mid = Beat(c, gcd(p, q))
+    if p * q // gcd(p, q) > max(p, q) and mid not in (have, want):
+        if max(hls_schedule.lanes_schedule(c, h, w, a, b).iters for a, b in ((have, mid), (mid, want))) <= target:
+            return [mid, want]
+    return [want]
 
 
 def _consumer(value: SSAValue) -> Operation:

@@ -7,8 +7,8 @@ only adds options. The max-FPS design is therefore found by binary search on
 the sorted candidates, each step asking whether *some* choice of one option
 per stage, each within T, fits the budget in every resource at once (a
 multiple-choice vector knapsack). That question is answered exactly by a
-depth-first branch and bound over each stage's Pareto-optimal options, with
-per-resource lower bounds of the stages still to choose. Among the designs
+0-1 integer program over each stage's Pareto-optimal options (HiGHS, through
+SciPy). Among the designs
 meeting the best T, the one of least cost (the sum over stages and resources
 of the fraction of the budget used) is then returned; `min-resources` is the
 same least-cost search at the T of a target frame rate.
@@ -41,8 +41,8 @@ class Options:
     foldings: list[Any]
     cycles: np.ndarray  # (n,)
     res: np.ndarray  # (n, len(RESOURCES))
-    pareto: dict[tuple, np.ndarray] = field(default_factory=dict)  # (T, step) → option indices
     fronts: dict[tuple, np.ndarray] = field(default_factory=dict)  # step → (resources, cycles) front
+    until: dict[tuple, np.ndarray] = field(default_factory=dict)  # step → per front option, see `_pareto`
 
 
 def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Priced]) -> Callable[[Any], Options]:
@@ -62,8 +62,8 @@ def priced(choices: Callable[[Any], list[Any]], price: Callable[[Any, Any], Pric
 
 # Options within one step of 1/RESOLUTION of the budget in every resource count as equal.
 RESOLUTION = 64
-# Branch-and-bound nodes one search may visit (see `Problem.search`).
-MAX_NODES = 5_000
+# Seconds one search may take (see `Problem.search`).
+TIME_LIMIT = 10.0
 # The bisection on cycle targets stops within this fraction of the best (targets a few
 # cycles apart, as epilogue lags make them, are not worth a search each).
 TOLERANCE = 1e-4
@@ -91,20 +91,67 @@ def _front(vectors: np.ndarray, block: int = 64) -> np.ndarray:
     return np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
 
 
-def _pareto(o: Options, t: int, step: np.ndarray) -> np.ndarray:
-    """The options meeting `t` that no other one meeting it beats or equals in every
-    resource, in steps of `step` (ε-dominance keeps the fronts of thousands of foldings
-    small); of options equal in steps, the least in steps summed stays. An option
-    dominated by a faster one is dominated at every `t`, so the front in (resources,
-    cycles) is found once and cut at each `t`."""
+def _front_of(o: Options, step: np.ndarray) -> np.ndarray:
+    """The options no other one beats or equals in every resource, in steps of `step`,
+    and in cycles (ε-dominance keeps the fronts of thousands of foldings small); of
+    options equal in steps, the least in steps summed stays. Kept on `o`."""
     key = tuple(step.tolist())
     if key not in o.fronts:
         order = np.argsort(o.res @ (1.0 / step), kind="stable")
         q = np.concatenate([-(-o.res[order] // step), o.cycles[order, None]], axis=1)
         o.fronts[key] = order[_front(q)]
-    idx = o.fronts[key]
-    idx = idx[o.cycles[idx] <= t]
-    return idx[_front(-(-o.res[idx] // step))]
+    return o.fronts[key]
+
+
+def _pareto(o: Options, t: int, step: np.ndarray) -> np.ndarray:
+    """The options meeting `t` that no earlier (cheaper) one meeting it beats or equals
+    in every resource, in steps of `step`. An option dominated by a faster one is
+    dominated at every `t`, so the front in (resources, cycles) is found once; each of
+    its options stays on the front at `t` from its own cycles until the first target at
+    which an earlier option of the front that beats or equals it meets `t` too."""
+    idx = _front_of(o, step)
+    key = tuple(step.tolist())
+    if key not in o.until:
+        q, c = -(-o.res[idx] // step), o.cycles[idx]
+        until = np.full(len(idx), np.iinfo(np.int64).max)
+        for start in range(0, len(idx), 256):
+            block = q[start : start + 256]
+            beaten = (q[None, :, :] <= block[:, None, :]).all(axis=2)  # beaten[b, j]: j beats or equals b
+            beaten &= np.arange(len(idx))[None, :] < start + np.arange(len(block))[:, None]
+            until[start : start + len(block)] = np.where(beaten, c[None, :], until[0]).min(axis=1)
+        o.until[key] = until
+    until = o.until[key]
+    return idx[(o.cycles[idx] <= t) & (t < until)]
+
+
+def _program(
+    options: list[Options], choices: list[np.ndarray], budget: np.ndarray,
+    objective: Callable[[np.ndarray], np.ndarray] | None,
+) -> list[int] | None:
+    """One option of `choices` per stage within `budget`, as a 0-1 integer program solved
+    by HiGHS: least `objective(resources)` summed over the chosen options (None: any
+    design). Returns each stage's option index, or None."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_matrix
+
+    res = np.concatenate([o.res[c] for o, c in zip(options, choices)])
+    sizes = [len(c) for c in choices]
+    stage = np.repeat(np.arange(len(choices)), sizes)
+    one_each = csr_matrix((np.ones(len(stage)), (stage, np.arange(len(stage)))), shape=(len(choices), len(stage)))
+    result = milp(
+        c=np.zeros(len(stage)) if objective is None else objective(res),
+        constraints=[LinearConstraint(one_each, 1, 1), LinearConstraint(res.T.astype(float), -np.inf, budget.astype(float))],
+        integrality=np.ones(len(stage)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": TIME_LIMIT},
+    )
+    if result.x is None:
+        return None
+    x = result.x > 0.5
+    if x.sum() != len(choices) or (res[x].sum(axis=0) > budget).any():
+        return None  # not a design within the budget (HiGHS's tolerances): none is claimed
+    starts = np.cumsum([0, *sizes[:-1]])
+    return [int(c[k - start]) for c, k, start in zip(choices, np.flatnonzero(x), starts)]
 
 
 @dataclass
@@ -128,9 +175,8 @@ class Problem:
     def __init__(self, stages: Sequence[Any], options: Callable[[Any], Options], resolution: int | None = RESOLUTION):
         self.stages = list(stages)
         self.resolution = resolution
-        self.max_nodes = MAX_NODES
-        self.tolerance = TOLERANCE  # of the bisection on cycle targets
         self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
+        self.tolerance = TOLERANCE  # of the bisection on cycle targets
         self.options = [options(s) for s in self.stages]
 
     def candidates(self) -> np.ndarray:
@@ -139,17 +185,17 @@ class Problem:
         values = np.unique(np.concatenate([o.cycles for o in self.options]))
         return values[values >= floor]
 
+    def _step(self, budget: np.ndarray) -> np.ndarray:
+        if self.step is not None:
+            return self.step
+        return np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
+
     def _choices(self, t: int, budget: np.ndarray) -> list[np.ndarray] | None:
         """Per stage, the Pareto-optimal options meeting `t` that fit the budget alone."""
         out = []
-        step = self.step if self.step is not None else (
-            np.maximum(budget // self.resolution, 1) if self.resolution else np.ones_like(budget)
-        )
+        step = self._step(budget)
         for o in self.options:
-            key = (t, *step.tolist())
-            if key not in o.pareto:
-                o.pareto[key] = _pareto(o, t, step)
-            idx = o.pareto[key]
+            idx = _pareto(o, t, step)
             idx = idx[(o.res[idx] <= budget).all(axis=1)]
             if len(idx) == 0:
                 return None
@@ -159,87 +205,49 @@ class Problem:
     def search(self, t: int, budget: np.ndarray, cheapest: bool) -> list[int] | None:
         """Option indices meeting `t` within `budget`: any (cheapest=False) or least cost.
 
-        A depth-first branch and bound, exact within `MAX_NODES` nodes; a search that
-        runs out of nodes keeps the cheapest design found (or reports none), so the
-        solver may settle for a bottleneck one candidate slower than the true optimum."""
+        A 0-1 integer program over each stage's Pareto-optimal options — one option per
+        stage, every resource within the budget, least cost — solved exactly by HiGHS
+        (a branch and cut whose LP bounds see all resources at once, where a depth-first
+        search on per-resource bounds ran out of nodes on budgets tight in two of them)."""
         choices = self._choices(t, budget)
         if choices is None:
             return None
         weights = np.where(budget > 0, 1.0 / np.maximum(budget, 1), 0.0)
-        n = len(choices)
-        res = [self.options[i].res[c] for i, c in enumerate(choices)]
-        cost = [r @ weights for r in res]
-        order = sorted(range(n), key=lambda i: -cost[i].min())  # big stages first: tight bounds early
-        res = [res[i][np.argsort(cost[i], kind="stable")] for i in order]
-        picks = [choices[i][np.argsort(cost[i], kind="stable")] for i in order]
-        cost = [np.sort(cost[i], kind="stable") for i in order]
-        lb_res = np.zeros((n + 1, len(RESOURCES)), dtype=np.int64)
-        lb_cost = np.zeros(n + 1)
-        for d in range(n - 1, -1, -1):
-            lb_res[d] = lb_res[d + 1] + res[d].min(axis=0)
-            lb_cost[d] = lb_cost[d + 1] + cost[d][0]
-        if (lb_res[0] > budget).any():
+        return _program(self.options, choices, budget, (lambda res: res @ weights) if cheapest else None)
+
+    def fastest(self, budget: np.ndarray, feasible: int | None = None, floor: int | None = None) -> Solution | None:
+        """A design at the smallest bottleneck any design within `budget` meets (None: no
+        design fits): a binary search on the candidate targets, each asking for any
+        design, until within `tolerance` of the best. `feasible` bounds it from above (a
+        target known to fit), `floor` from below (the best of a larger budget)."""
+        cands = self.candidates()
+        hi = len(cands) - 1 if feasible is None else int(np.searchsorted(cands, feasible))
+        lo = min(hi, int(np.searchsorted(cands, floor))) if floor is not None else 0
+        best = self.search(int(cands[hi]), budget, cheapest=False)
+        if best is None:
             return None
-        best: list = [np.inf, None]
-        chosen = [0] * n
-        nodes = [0]
-
-        # An option fits if it and the least the later stages need stay within the budget.
-        need = [res[d] + lb_res[d + 1] for d in range(n)]
-
-        def dfs(d: int, used: np.ndarray, spent: float) -> bool:
-            if d == n:
-                best[0], best[1] = spent, list(chosen)
-                return not cheapest
-            nodes[0] += 1
-            if nodes[0] > self.max_nodes:
-                return True  # out of search: stop with what was found
-            fits = (need[d] <= budget - used).all(axis=1)
-            for k in np.flatnonzero(fits):
-                if spent + cost[d][k] + lb_cost[d + 1] >= best[0]:
-                    break  # options are sorted by cost: no later one can do better
-                chosen[d] = k
-                if dfs(d + 1, used + res[d][k], spent + cost[d][k]):
-                    return True
-            return False
-
-        dfs(0, np.zeros(len(RESOURCES), dtype=np.int64), 0.0)
-        if best[1] is None:
-            return None
-        out = [0] * n
-        for d, i in enumerate(order):
-            out[i] = int(picks[d][best[1][d]])
-        return out
+        while lo < hi and cands[hi] > cands[lo] * (1 + self.tolerance):
+            mid = (lo + hi) // 2
+            picks = self.search(int(cands[mid]), budget, cheapest=False)
+            if picks is None:
+                lo = mid + 1
+            else:
+                hi, best = mid, picks
+        return self._solution(int(cands[hi]), best)
 
     def _solution(self, t: int, picks: list[int]) -> Solution:
         return Solution(t, [o.foldings[k] for o, k in zip(self.options, picks)])
 
     def max_fps(self, budget: np.ndarray, feasible: int | None = None, floor: int | None = None) -> Solution:
-        """The least-cost design at the smallest feasible bottleneck; `feasible`, a cycle
-        target known to be feasible within `budget`, and `floor`, one below which none
-        is (the best of a larger budget), narrow the search."""
-        cands = self.candidates()
-        if feasible is None:
-            if self.search(int(cands[-1]), budget, cheapest=False) is None:
-                raise Infeasible(self.explain(int(cands[-1]), budget))
-            feasible = int(cands[-1])
-        hi = int(np.searchsorted(cands, feasible))  # cands[hi] is feasible
-        lo = min(hi, int(np.searchsorted(cands, floor))) if floor is not None else 0
-        while lo < hi and cands[hi] > cands[lo] * (1 + self.tolerance):
-            mid = (lo + hi) // 2
-            if self.search(int(cands[mid]), budget, cheapest=False) is None:
-                lo = mid + 1
-            else:
-                hi = mid
-        picks = None
-        # A bounded search may miss a design the given `feasible` promised: move up until one is found.
-        while picks is None and hi < len(cands):
-            t = int(cands[hi])
-            picks = self.search(t, budget, cheapest=True) or self.search(t, budget, cheapest=False)
-            hi += 1
-        if picks is None:
-            raise Infeasible(self.explain(int(cands[-1]), budget))
-        return self._solution(int(max(o.cycles[k] for o, k in zip(self.options, picks))), picks)
+        """The least-cost design at the smallest bottleneck any design within `budget`
+        meets (`feasible` and `floor` bound it, see `fastest`)."""
+        fastest = self.fastest(budget, feasible, floor)
+        if fastest is None:
+            raise Infeasible(self.explain(max(int(o.cycles.max()) for o in self.options), budget))
+        picks = self.search(fastest.cycles, budget, cheapest=True)
+        # The least-cost search sees each resource front at T, whose ε-merged options may
+        # not fit where the fastest design's did: then that design stands.
+        return fastest if picks is None else self._solution(fastest.cycles, picks)
 
     def min_cost(self, t: int, budget: np.ndarray) -> Solution:
         """The least-cost design whose every stage takes at most `t` cycles."""

@@ -333,18 +333,28 @@ class KnobModel(StageModel, ABC):
         return steps_cost(op.epilogue.data, op.acc_type, 1)  # type: ignore[attr-defined, arg-type]
 
     def option_table(
-        self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int, tiling: bool = False
+        self, ram_styles: Sequence[str], mult_impls: Sequence[str], max_mmv: int, tiling: bool = False,
+        cap: tuple[int, int] | None = None,
     ) -> Options:
         """The solver's table of this stage's options (`tiling`: only pixel groups that tile
-        the rows), shared by stages of one signature."""
-        key = (self.signature, tuple(ram_styles), tuple(mult_impls), max_mmv, tiling)
+        the rows; `cap`: only those whose multiply array alone fits that many DSPs and
+        LUTs), shared by stages of one signature."""
+        key = (self.signature, tuple(ram_styles), tuple(mult_impls), max_mmv, tiling, cap)
         if key not in _OPTION_TABLES:
-            table = priced(
-                lambda s: [f for f in s.options(ram_styles, mult_impls, max_mmv) if not tiling or s.tiles(f.mmv)],
-                lambda s, f: s.option_cost(f),
-            )
+            def choices(s: KnobModel) -> list[Folding]:
+                legal = [f for f in s.options(ram_styles, mult_impls, max_mmv) if not tiling or s.tiles(f.mmv)]
+                # With no array within the cap, all stay: the solver then says what is short.
+                return [f for f in legal if s.array_fits(f, cap)] or legal if cap else legal
+
+            table = priced(choices, lambda s, f: s.option_cost(f))
             _OPTION_TABLES[key] = table(self)
         return _OPTION_TABLES[key]
+
+    def array_fits(self, f: Folding, cap: tuple[int, int]) -> bool:
+        """Whether folding `f`'s multiply-accumulate array (a part of its cost) fits `cap` =
+        (DSPs, LUTs) alone: most foldings of a wide reduction do not, and pricing them
+        whole was most of the planning time."""
+        return _array_fits(f.pe, f.simd, f.mmv, f.mult_impl, self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap)  # type: ignore[attr-defined]
 
     def option_cost(self, f: Folding) -> Cost:
         key = (self.signature, f)
@@ -388,6 +398,12 @@ class KnobModel(StageModel, ABC):
             or legal("simd", f.simd, self.simd_choices(), simd_rule)
             or legal("mmv", f.mmv, self.mmv_choices(f.simd, max_mmv or 1 << 30), mmv_rule)
         )
+
+
+@lru_cache(maxsize=1 << 16)
+def _array_fits(pe: int, simd: int, mmv: int, impl: str, w: int, a: int, acc: int, cap: tuple[int, int]) -> bool:
+    dsp, lut, _ = array_cost(pe, simd, mmv, w, a, acc, impl)
+    return dsp <= cap[0] and lut <= cap[1]
 
 
 def shared_epilogue(lanes: int, units: int, lag: int, held_bits: int) -> tuple[int, int]:

@@ -169,6 +169,8 @@ def test_the_suite_covers_every_knob(simulated):
         assert 0 in lags and max(lags) > 1, kind
     tails = [op for op in padded if isinstance(op, hls.LanesOp) and schedule(op).constants["TAIL_READS"]]
     assert tails
+    # Pixel counts converted through their gcd: two converters in a row.
+    assert any(isinstance(op, hls.LanesOp) and isinstance(op.input.owner, hls.LanesOp) for op in stages)
 
 
 def test_references_are_not_trivial(simulated):

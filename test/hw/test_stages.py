@@ -222,7 +222,28 @@ def test_tiling_options_keep_only_groups_that_tile_the_rows():
         padded = {f.mmv for f in s.option_table(("bram",), ("dsp",), 8).foldings}
         tiling = {f.mmv for f in s.option_table(("bram",), ("dsp",), 8, tiling=True).foldings}
         assert tiling == {m for m in padded if s.tiles(m)}
-    # Rows of 640 pixels: every MMV up to 8 takes fewer groups than one less; 2, 4, 5, 8 tile.
-    assert padded_mmv_choices(640) == [1, 2, 3, 4, 5, 6, 7, 8]
-    assert mmv_choices(640) == [1, 2, 4, 5, 8]
+    # Rows of 640 pixels: every MMV up to 20 takes fewer groups than one less; 2, 4, 5, 8,
+    # 10, 16, 20 tile.
+    assert padded_mmv_choices(640) == list(range(1, 21))
+    assert mmv_choices(640) == [1, 2, 4, 5, 8, 10, 16, 20]
+    # Rows of 80: 11 takes eight groups as 10 does, 13 seven as 12, 15 six as 14, 17–19 five as 16.
+    assert padded_mmv_choices(80) == [*range(1, 11), 12, 14, 16, 20]
     assert padded_mmv_choices(6) == [1, 2, 3, 6]  # MMV 4 or 5 takes two groups, as 3 does
+
+
+def test_converters_between_pixel_counts_go_through_their_gcd():
+    """17 → 20 pixels of 64 channels: one converter would regroup lcm = 340 pixels; two
+    through whole pixels hold 17 and 20, when one-pixel beats keep the cycle target."""
+    from xdsl.dialects.builtin import IntegerType
+
+    from lic_compiler.dialects.hls_geometry import Beat
+    from lic_compiler.hw.fold import conversion
+
+    stream = hls.StreamType((64, 4, 680), IntegerType(8), 16, pixels=17)
+    want = Beat(4, 20)
+    assert conversion(stream, want, 10**6) == [Beat(64, 1), want]
+    assert conversion(stream, want, 4 * 680 - 1) == [want]  # one pixel per beat is too slow
+    assert conversion(stream, Beat(8, 34), 10**6) == [Beat(8, 34)]  # 34 is a multiple of 17
+    assert conversion(stream, Beat(16, 17), 10**6) == []
+    # 6 → 4 pixels go through groups of 2 (whole pixels).
+    assert conversion(hls.StreamType((3, 2, 12), IntegerType(8), 3, pixels=6), Beat(1, 4), 10**6) == [Beat(3, 2), Beat(1, 4)]

@@ -20,7 +20,7 @@
 // MIN: 100,000,000 FPS is out of reach for @codec on zcu102 (200 MHz, 80% cap): @codec q2 (hls.deconv) needs at least 9 cycles per frame even fully parallel; the best within the budget is 22,222,222.22 FPS (lower target-fps, raise util-cap or pick a larger device)
 
 // A budget too small for even the most folded design names the binding resources.
-// BUDGET: no design of @codec on zcu102 (200 MHz, 0.05% cap) fits the budget: bound by DSP (needs at least 4 of 1), LUT (needs at least 1,557 of 137), FF (needs at least 283 of 274) (raise util-cap, pick a larger device, or use narrower bit widths)
+// BUDGET: no design of @codec on zcu102 (200 MHz, 0.05% cap) fits the budget: bound by DSP (needs at least 7 of 1), LUT (needs at least 1,557 of 137), FF (needs at least 283 of 274) (raise util-cap, pick a larger device, or use narrower bit widths)
 
 // NOTARGET: objective=min-resources needs target-fps (the frame rate to meet)
 // OBJECTIVE: objective must be one of max-fps, min-resources, got 'fastest'

@@ -10,7 +10,7 @@
 // placement of its products; every stage (window generators and width
 // converters too) gets its cost; streams get the beats the folding needs.
 
-// CHECK:       builtin.module attributes {lic.hw = {device = "ultra96v2", part = "xczu3eg-sbva484-1-i", clock_mhz = 1.500000e+02 : f64, util_cap = 8.000000e-01 : f64, scope = "joint", objective = "max-fps", ram_styles = "bram,lutram", mult_impls = "dsp,fabric", max_mmv = 8 : i64, fps = {codec = {{.*}} : f64}}}
+// CHECK:       builtin.module attributes {lic.hw = {device = "ultra96v2", part = "xczu3eg-sbva484-1-i", clock_mhz = 1.500000e+02 : f64, util_cap = 8.000000e-01 : f64, scope = "joint", objective = "max-fps", ram_styles = "bram,lutram", mult_impls = "dsp,fabric", max_mmv = 20 : i64, fps = {codec = {{.*}} : f64}}}
 // CHECK:       hls.window {{.*}}lic_ops = ["lic.conv2d %conv0"], cost = {cycles = {{[0-9]+}} : i64, dsp = 0 : i64, bram18 = {{[0-9]+}} : i64, uram = 0 : i64, lut = {{[0-9]+}} : i64, ff = {{[0-9]+}} : i64}}
 // CHECK:       %r0 = hls.mvau {{.*}}{pe = {{[0-9]+}} : i64, simd = {{[0-9]+}} : i64,
 // CHECK-SAME:  lic_ops = ["lic.conv2d %conv0", "lic.rescale %q0", "lic.relu %r0"], ram_style = "{{bram|lutram}}", mult_impl = "{{dsp|fabric}}"{{.*}}, cost = {cycles = {{[0-9]+}} : i64
