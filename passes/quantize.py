@@ -28,6 +28,12 @@ integer tensor q stands for q · scale (one scale per tensor, or per channel):
   the calibrated extreme (with 2× headroom) at the top of the unsigned
   GDN-path width: real f(N·s_N) = table(N) · 2^−frac_bits · f(s_N); x·f is
   exact, then rescaled to an activation;
+- a residual ``lic.add`` (operands at their own scales): each operand is
+  rescaled to the sum's calibrated activation scale in one bit more than the
+  sum's width (an operand alone may exceed the sum's range: the other one
+  cancels it), the two are added exactly in a type the verifier proves, and
+  the sum is rescaled (multiplier 1, saturating) to the activation; the sum
+  takes the wider operand's width (it has no width knob of its own);
 - the encoder's (hyper-encoder's) returned conv is rescaled to scale 1: the
   integer latent the entropy coder codes (``round(y)``, ties up); the
   decoder's is rescaled to ``ui8`` pixels with scale 1/255, so saturation is
@@ -137,6 +143,11 @@ class _Lowering:
 
     def _activation(self, q: QValue, float_op: Operation, bits: int, hint: str | None) -> QValue:
         """`q` rescaled to a `bits`-wide activation with the calibrated scale of `float_op`."""
+        scale, signed = self._activation_scale(float_op, bits)
+        return self._rescale(q, scale, itype(bits, signed), hint)
+
+    def _activation_scale(self, float_op: Operation, bits: int) -> tuple[float | np.ndarray, bool]:
+        """The calibrated scale of `float_op`'s result as a `bits`-wide activation, and its sign."""
         r = self._range(float_op)
         signed = r["min"] < 0
         threshold = self._threshold(r, bits)
@@ -144,8 +155,7 @@ class _Lowering:
         if self.scales == "channel" and "channel_peak" in r and float_op.results[0] not in self.returned:
             # A channel narrower than the tensor's threshold gets the finer scale it can use.
             threshold = np.minimum(np.asarray(r["channel_peak"], np.float64), threshold)
-        scale = activation_scale(threshold, bits, signed)
-        return self._rescale(q, scale, itype(bits, signed), hint)
+        return activation_scale(threshold, bits, signed), signed
 
     # --- ops -------------------------------------------------------------------
 
@@ -204,6 +214,8 @@ class _Lowering:
             self.map[op.results[0]] = self._root(op, hint)
         elif isinstance(op, lic.MulOp):
             self.map[op.results[0]] = self._product(op, hint)
+        elif isinstance(op, lic.AddOp):
+            self.map[op.results[0]] = self._sum(op, hint)
         elif isinstance(op, lic.ReluOp | lic.AbsOp):
             q = self.map[op.operands[0]]
             self.map[op.results[0]] = QValue(self._emit(type(op)(q.value), hint).results[0], q.scale)
@@ -211,7 +223,7 @@ class _Lowering:
             raise LiccError(
                 f"lic-quantize: {op.name} in @{self.name} has no integer lowering; the integer "
                 "level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/"
-                "reciprocal), relu and abs"
+                "reciprocal), add, relu and abs"
             )
 
     @staticmethod
@@ -300,6 +312,20 @@ class _Lowering:
         mul = lic.MulOp(a.value, b.value, TensorType(itype(exact), shape))
         product = QValue(self._emit(mul, f"{hint}_exact").results[0], a.scale * b.scale)
         return self._activation(product, op, self._bits(op), hint)
+
+    def _sum(self, op: lic.AddOp, hint: str | None) -> QValue:
+        """A residual: both operands rescaled to the sum's scale, added exactly, saturated."""
+        a, b = self.map[op.lhs], self.map[op.rhs]
+        bits = max(a.bits, b.bits)
+        scale, signed = self._activation_scale(op, bits)
+        common = itype(bits + 1)
+        name = hint or "add"
+        lhs = self._rescale(a, scale, common, f"{name}_lhs")
+        rhs = self._rescale(b, scale, common, f"{name}_rhs")
+        lo, hi = lic.int_range(common)
+        add = lic.AddOp(lhs.value, rhs.value, TensorType(itype(lic.signed_bits(2 * lo, 2 * hi)), lic.tensor_shape(op.lhs)))
+        total = QValue(self._emit(add, f"{name}_exact").results[0], lhs.scale)
+        return self._rescale(total, scale, itype(bits, signed), hint)
 
 
 def _constant(value: SSAValue, op: Operation) -> np.ndarray:
