@@ -33,8 +33,9 @@ ALLOW_PICKLE = click.option(
 )
 INTEGER = click.option(
     "--integer", is_flag=True,
-    help="The compiled integer codec (integer encoder, entropy coder, integer decoder) of each "
-    "factorized-prior checkpoint: in rd instead of the float model, in compare one more curve "
+    help="The compiled integer codec (integer encoder, entropy coder, integer decoder; with a "
+    "hyperprior also the integer hyper-encoder and hyper-decoder, whose integers give the scale "
+    "indexes) of each checkpoint: in rd instead of the float model, in compare one more curve "
     "per family (NAME-int).",
 )
 PRECISION = click.option(

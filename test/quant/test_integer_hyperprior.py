@@ -1,0 +1,103 @@
+"""The integer hyperprior codecs: bitstream round trip, scale indexes from integers only,
+the same indexes from the hyper-decoder's C simulation."""
+
+import numpy as np
+import pytest
+import torch
+
+from lic_compiler.calibration import load_images
+from lic_compiler.errors import LiccError
+from lic_compiler.eval.codec import unpack
+from lic_compiler.eval.integer import HYPER_PARTS, IntegerCodec, IntegerHyperpriorCodec, compile_integer
+from lic_compiler.models import build
+
+
+def without_leaky_relu(model: torch.nn.Module) -> torch.nn.Module:
+    """mbt2018-mean's hyper transforms with ReLU for LeakyReLU (which has no integer
+    lowering yet), so that its means reach the integer codec."""
+    for transform in (model.h_a, model.h_s):
+        for name, child in transform.named_children():
+            if isinstance(child, torch.nn.LeakyReLU):
+                setattr(transform, name, torch.nn.ReLU())
+    return model
+
+
+@pytest.fixture(scope="module", params=["bmshj2018-hyperprior", "mbt2018-mean"])
+def codec(request):
+    torch.manual_seed(0)
+    model = build(request.param, 8, 12)
+    if request.param == "mbt2018-mean":
+        model = without_leaky_relu(model)
+    model.update(force=True)
+    module = compile_integer(model, count=2, parts=HYPER_PARTS)
+    return IntegerHyperpriorCodec(model, module, f"tiny {request.param} (integer)"), model
+
+
+@pytest.mark.parametrize("size", [(256, 256), (200, 136)])
+def test_decoding_the_bitstream_reproduces_the_encoder_side_reconstruction(codec, size):
+    integer, model = codec
+    image = torch.from_numpy(load_images(count=3, size=size)[2])
+    data = integer.encode(image)
+    height, width, shape, strings = unpack(data)
+    assert (height, width) == size[::-1] and len(strings) == 2  # latent, hyper-latent
+    decoded = integer.decode(data)
+    assert decoded.shape == image.shape
+    assert torch.equal(decoded, integer.reference(image))
+    fresh = IntegerHyperpriorCodec(model, integer.module, "fresh")  # another process: same bytes, same image
+    assert torch.equal(fresh.decode(data), decoded)
+
+
+def test_the_tables_are_compressais_indexes_and_rounded_means(codec):
+    """Each integer the hyper-decoder can return maps to the index CompressAI's
+    `build_indexes` gives its real scale, and to its real value rounded (half up)."""
+    from lic_compiler.dialects.lic import int_range
+    from lic_compiler.quant import attrs
+    from lic_compiler.quant.drive import functions
+
+    integer, model = codec
+    f = functions(integer.module)["hyper_decoder"]
+    unit = attrs.get(f, attrs.RESULT_SCALES)[0]
+    lo, hi = int_range(f.function_type.outputs.data[0].get_element_type())
+    values = np.arange(lo, hi + 1)
+    real = torch.from_numpy(values * unit)
+    expected = model.gaussian_conditional.build_indexes(real).numpy()
+    assert np.array_equal(integer._lookup(integer.index_table, values), expected)
+    assert np.array_equal(integer._lookup(integer.mean_table, values), np.floor(values * unit + 0.5))
+
+
+def test_the_hyper_decoder_in_c_simulation_gives_the_same_indexes(codec, tmp_path):
+    """The decoder side's scale indexes (and means) do not depend on where the integer
+    hyper-decoder runs: its C simulation returns the interpreter's integers for the
+    hyper-latent of a real image."""
+    from lic_compiler.backends.hls_cpp import write_project
+    from lic_compiler.backends.hls_cpp.csim import build, run
+    from lic_compiler.ir import make_context
+    from lic_compiler.registry import parse_pipeline
+
+    integer, _ = codec
+    image = torch.from_numpy(load_images(count=1, size=(128, 128))[0])
+    q, frame = integer.latent(image)
+    z = integer.hyper_latent(q, frame)
+    hls = integer._at(*frame).clone()
+    parse_pipeline("convert-lic-to-hls,lic-set-parallelism").apply(make_context(), hls)
+    write_project(hls, tmp_path / "hls")
+    binary, _ = build(tmp_path / "hls", ["hyper_decoder"], ("std",), tmp_path)["std"]
+    params, _, _ = run(binary, "hyper_decoder", z, tmp_path)
+    assert np.array_equal(params, integer._run("hyper_decoder", z, frame))
+    indexes, means = integer.parameters(z, frame)
+    scales = np.split(params, 2, axis=1)[0] if integer.means else params
+    assert np.array_equal(integer._lookup(integer.index_table, scales), indexes.numpy())
+
+
+def test_leaky_relu_stops_with_a_one_line_error():
+    torch.manual_seed(0)
+    with pytest.raises(LiccError, match=r"lic.leaky_relu in @hyper_encoder has no integer lowering"):
+        compile_integer(build("mbt2018-mean", 8, 12), count=2, parts=HYPER_PARTS)
+
+
+def test_each_codec_refuses_the_other_family(codec):
+    _, model = codec
+    with pytest.raises(LiccError, match="factorized prior"):
+        IntegerCodec(model, None, "h")
+    with pytest.raises(LiccError, match="hyperprior"):
+        IntegerHyperpriorCodec(build("bmshj2018-factorized", 8, 12), None, "f")
