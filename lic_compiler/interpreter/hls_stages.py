@@ -10,6 +10,8 @@ products: the integer verifiers bound them below 2^53, where float64 is exact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from xdsl.interpreter import (
     Interpreter,
@@ -26,6 +28,18 @@ from lic_compiler.dialects import hls
 from lic_compiler.gdn_approx import Approx
 from lic_compiler.interpreter.lic_int import rescale, table
 from lic_compiler.ir import numpy_dtype, to_numpy
+
+
+# --- fault injection (`lic_compiler.faults`) --------------------------------------------
+# A fault campaign sets `fault_hook`: it sees each stage's accumulator ("acc") and output
+# stream ("out") and returns them, with a bit flipped where it injects. Off (None), a
+# stage pays one comparison.
+FaultHook = Callable[["hls.StageOp", str, np.ndarray], np.ndarray]
+fault_hook: FaultHook | None = None
+
+
+def _tap(op: hls.StageOp, point: str, value: np.ndarray) -> np.ndarray:
+    return value if fault_hook is None else fault_hook(op, point, value)
 
 
 def apply_steps(x: np.ndarray, steps, element) -> np.ndarray:
@@ -110,29 +124,31 @@ class HlsFunctions(InterpreterFunctions):
 
     @impl(hls.WindowOp)
     def run_window(self, interpreter: Interpreter, op: hls.WindowOp, args: PythonValues):
-        return (windows(args[0], op),)
+        return (_tap(op, "out", windows(args[0], op)),)
 
     @impl(hls.MvauOp)
     def run_mvau(self, interpreter: Interpreter, op: hls.MvauOp, args: PythonValues):
-        acc = _matvec(_weights(op.weight), args[0]) + _bias(op).reshape(1, -1, 1, 1)
-        return (apply_steps(acc, op.epilogue, op.acc_type),)
+        acc = _tap(op, "acc", _matvec(_weights(op.weight), args[0]) + _bias(op).reshape(1, -1, 1, 1))
+        return (_tap(op, "out", apply_steps(acc, op.epilogue, op.acc_type)),)
 
     @impl(hls.DeconvOp)
     def run_deconv(self, interpreter: Interpreter, op: hls.DeconvOp, args: PythonValues):
-        return (apply_steps(_deconv(args[0], op), op.epilogue, op.acc_type),)
+        acc = _tap(op, "acc", _deconv(args[0], op))
+        return (_tap(op, "out", apply_steps(acc, op.epilogue, op.acc_type)),)
 
     @impl(hls.GdnOp)
     def run_gdn(self, interpreter: Interpreter, op: hls.GdnOp, args: PythonValues):
         x = np.asarray(args[0], np.int64)
         q = apply_steps(x, op.prologue, op.in_type.element_type)
-        acc = _matvec(_weights(op.gamma), q) + _weights(op.beta).reshape(1, -1, 1, 1)
+        acc = _tap(op, "acc", _matvec(_weights(op.gamma), q) + _weights(op.beta).reshape(1, -1, 1, 1))
         n = apply_steps(acc, op.norm, op.acc_type)
-        return (apply_steps(x * n, op.epilogue, op.product_type),)
+        return (_tap(op, "out", apply_steps(x * n, op.epilogue, op.product_type)),)
 
     @impl(hls.PointwiseOp)
     def run_pointwise(self, interpreter: Interpreter, op: hls.PointwiseOp, args: PythonValues):
-        return (apply_steps(args[0], op.steps, op.in_type.element_type),)
+        return (_tap(op, "out", apply_steps(args[0], op.steps, op.in_type.element_type)),)
 
     @impl(hls.LanesOp)
     def run_lanes(self, interpreter: Interpreter, op: hls.LanesOp, args: PythonValues):
-        return (args[0],)
+        return (_tap(op, "out", args[0]),)
+
