@@ -14,7 +14,9 @@ follow one another channel fold by channel fold, and a beat holds
 ``[pixel][lane]``.
 
 Every stream has exactly one producer (a stage, or the region's argument)
-and one consumer (a stage, or `hls.yield`). A stage's lanes match its
+and one consumer (a stage, or `hls.yield`): a tensor two stages read is
+duplicated by an `hls.fork`, and a residual's two streams meet in an
+`hls.add`. A stage's lanes match its
 folding on both ends: an MVAU reads SIMD lanes and writes PE lanes; the
 folding divides the channel counts. Knobs are properties set by
 `lic-set-parallelism`: the folding (``pe``, ``simd``, ``mmv`` pixels at
@@ -821,6 +823,84 @@ class LanesOp(StageOp):
         )
 
 
+@irdl_op_definition
+class ForkOp(StageOp):
+    """Duplicates a stream: every beat read is written to ``output`` and to ``copy``
+    (an ``hls::stream`` has one reader; a tensor that two stages read is forked)."""
+
+    name = "hls.fork"
+
+    output = result_def(StreamType)  # redeclared: the results in this order
+    copy = result_def(StreamType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output) `,` type($copy)"
+
+    def __init__(self, input: SSAValue):
+        t = stream_of(input)
+        super().__init__(operands=[input], result_types=[t, t])
+
+    def verify_(self) -> None:
+        i = self.in_type
+        for name, o in (("output", self.out_type), ("copy", stream_of(self.copy))):
+            self._expect(
+                o.get_shape() == i.get_shape() and o.element_type == i.element_type and o.beat == i.beat,
+                f"{name} must carry its input's tensor with its beat",
+            )
+
+
+@irdl_op_definition
+class AddOp(StageOp):
+    """A residual's join: ``y = epilogue(input + addend)`` elementwise, the sum exact in
+    ``sum_type``; both streams arrive with one beat and leave with it.
+
+    The stream that bypasses the other path's stages (the skip) waits in its FIFO
+    while they fill: `hls-size-fifos` gives it the other path's latency in beats.
+    """
+
+    name = "hls.add"
+
+    input = operand_def(StreamType)  # redeclared: the operands in this order
+    addend = operand_def(StreamType)
+    sum_type = prop_def(IntegerType)
+    epilogue = prop_def(ArrayAttr, default_value=ArrayAttr([]))
+
+    assembly_format = "$input `,` $addend attr-dict `:` type($input) `,` type($addend) `->` type($output)"
+
+    def __init__(
+        self, input: SSAValue, addend: SSAValue, sum_type: IntegerType, epilogue: Sequence[PointwiseStep],
+        output_type: StreamType,
+    ):
+        super().__init__(
+            operands=[input, addend], result_types=[output_type],
+            properties={"sum_type": sum_type, "epilogue": ArrayAttr(epilogue)},
+        )
+
+    @property
+    def addend_type(self) -> StreamType:
+        return stream_of(self.addend)
+
+    def verify_(self) -> None:
+        i, a, o = self.in_type, self.addend_type, self.out_type
+        self._expect(
+            i.get_shape() == a.get_shape() == o.get_shape(),
+            f"needs one shape on both inputs and the output, got {'x'.join(map(str, i.get_shape()))}, "
+            f"{'x'.join(map(str, a.get_shape()))} and {'x'.join(map(str, o.get_shape()))}",
+        )
+        self._expect(
+            i.beat == a.beat == o.beat,
+            f"reads both inputs and writes with one beat, got lanes/pixels {i.lanes.data}/{i.pixels.data}, "
+            f"{a.lanes.data}/{a.pixels.data} and {o.lanes.data}/{o.pixels.data}",
+        )
+        (ilo, ihi), (alo, ahi) = int_range(i.element_type), int_range(a.element_type)
+        slo, shi = int_range(self.sum_type)
+        self._expect(
+            slo <= ilo + alo and ihi + ahi <= shi,
+            f"sum type {self.sum_type} cannot hold every sum of {i.element_type} and {a.element_type}",
+        )
+        out = chain_type(self.epilogue, self.sum_type, i.channels, self)
+        self._expect(out == o.element_type, f"epilogue gives {out} but the output carries {o.element_type}")
+
+
 def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
     """C++ identifiers of a dataflow's stages, from their result names, unique within it:
     the names the emitter gives the stage functions and the reports use."""
@@ -840,6 +920,6 @@ def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
 
 Hls = Dialect(
     "hls",
-    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp],
+    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp],
     [StreamType, RescaleStep, TableStep, ReluStep, AbsStep, SquareStep],
 )

@@ -19,11 +19,13 @@ headers, `hls-size-fifos` sizes FIFOs from the periods, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from math import ceil
 
 import numpy as np
+from xdsl.ir import SSAValue
 
 from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import (
@@ -371,7 +373,7 @@ def schedule(op: hls.StageOp) -> Schedule:
             return deconv_schedule(
                 op.geometry(), op.in_type.beat, op.pe_value, op.simd_value, op.mmv_value, op.out_type.pixels.data
             )
-        case hls.PointwiseOp():
+        case hls.PointwiseOp() | hls.ForkOp() | hls.AddOp():
             return stream_schedule(op.in_type.beats)
         case hls.LanesOp():
             c, h, w = op.in_type.get_shape()
@@ -464,23 +466,98 @@ def size_fifos(flow: hls.DataflowOp) -> None:
     """Give every internal stream the depth `fifo_depths` finds for it."""
     from xdsl.rewriter import Rewriter
 
-    for stage, depth in fifo_depths(flow).items():
-        stream = hls.stream_of(stage.input)
+    for value, depth in fifo_depths(flow).items():
+        stream = hls.stream_of(value)
         if stream.depth.data != depth:
-            Rewriter.replace_value_with_new_type(stage.input, stream.with_depth(depth))
+            Rewriter.replace_value_with_new_type(value, stream.with_depth(depth))
 
 
-def fifo_depths(flow: hls.DataflowOp) -> dict[hls.StageOp, int]:
-    """The depth of each stage's input stream (region inputs are AXI ports, not FIFOs)."""
-    period = design_cycles(flow)
-    stages = flow.stages()
-    out = {}
-    for op in stages:
-        producer = op.input.owner
-        if isinstance(producer, hls.StageOp):
-            stream = hls.stream_of(op.input)
-            out[op] = fifo_depth(schedule(producer), schedule(op), period, stream.lanes.data * stream.bits)
+def fifo_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
+    """The depth of each stream between two stages (region inputs are AXI ports, not
+    FIFOs): `paced_depths`, and on a fork's streams the beats `skip_beats` adds."""
+    paced = paced_depths(flow)
+    out = dict(paced)
+    for join in (op for op in flow.stages() if isinstance(op, hls.AddOp)):
+        for value, beats in skip_beats(join, paced).items():
+            out[value] += beats
     return out
+
+
+def paced_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
+    """Each stream's `fifo_depth` from its producer's and consumer's schedules."""
+    period = design_cycles(flow)
+    out = {}
+    for op in flow.stages():
+        for value in op.operands:
+            producer = value.owner
+            if isinstance(producer, hls.StageOp):
+                stream = hls.stream_of(value)
+                out[value] = fifo_depth(schedule(producer), schedule(op), period, stream.lanes.data * stream.bits)
+    return out
+
+
+# --- residuals -----------------------------------------------------------------------
+
+
+def _path(value: SSAValue, fork: hls.ForkOp | None) -> tuple[list[hls.StageOp], SSAValue] | None:
+    """The stages from `fork` (the nearest fork when None) to `value`, first first, and the
+    fork's result the path starts at; through other forks and joins by their inputs."""
+    stages: list[hls.StageOp] = []
+    while isinstance(op := value.owner, hls.StageOp):
+        if isinstance(op, hls.ForkOp) and (fork is None or op is fork):
+            return stages[::-1], value
+        stages.append(op)
+        value = op.input
+    return None
+
+
+def _needs(op: hls.StageOp, wanted: np.ndarray) -> np.ndarray:
+    """Per count of output beats wanted, the input beats `op`'s loop reads before writing
+    the last of them (its schedule's order of reads and writes)."""
+    reads, writes = schedule(op).flags()
+    read_before = np.cumsum(reads)[np.flatnonzero(writes)]
+    return np.where(wanted > 0, read_before[np.maximum(wanted, 1) - 1], 0)
+
+
+def path_needs(stages: Sequence[hls.StageOp], wanted: np.ndarray) -> np.ndarray:
+    """Per count of beats wanted at the end of a path of stages, the beats it reads."""
+    for op in reversed(stages):
+        wanted = _needs(op, wanted)
+    return wanted
+
+
+def skip_beats(join: hls.AddOp, depths: dict[SSAValue, int]) -> dict[SSAValue, int]:
+    """Beats a residual's fork must hold on each of its streams beyond their FIFOs' own.
+
+    To write the k-th beat the join adds, one path reads M(k) beats from the fork
+    while the join has taken the k − 1 before from the other, which reads S(k − 1)
+    of them; the fork has also filled the first path's FIFOs (of `depths`). The
+    other path's first stream holds the difference: its FIFO
+    must, or the fork waits on it while the first path waits on the fork.
+    """
+    paths = None
+    for skip, main in ((join.addend, join.input), (join.input, join.addend)):
+        if (short := _path(skip, None)) is not None:
+            long = _path(main, short[1].owner)  # type: ignore[arg-type]
+            if long is not None:
+                paths = (short, long)
+                break
+    if paths is None:
+        raise ValueError(f"{join.name}: its two inputs do not start at one hls.fork")
+    k = np.arange(join.in_type.beats + 1)
+    (a, start_a), (b, start_b) = paths
+    need_a, need_b = path_needs(a, k), path_needs(b, k)
+    return {
+        start_a: max(int(np.max(need_b[1:] - need_a[:-1])), 0) + _in_flight(start_b, b, depths),
+        start_b: max(int(np.max(need_a[1:] - need_b[:-1])), 0) + _in_flight(start_a, a, depths),
+    }
+
+
+def _in_flight(start: SSAValue, stages: Sequence[hls.StageOp], depths: dict[SSAValue, int]) -> int:
+    """Fork beats a path's FIFOs hold when full: each stream's depth in beats of the fork's."""
+    fork_beats = hls.stream_of(start).beats
+    streams = [start, *(op.output for op in stages[:-1])]
+    return sum(ceil(depths[s] * fork_beats / hls.stream_of(s).beats) for s in streams)
 
 
 # --- cycle-level simulation ------------------------------------------------------------
@@ -491,7 +568,7 @@ class Simulation:
     """A cycle-level run of a dataflow over back-to-back frames."""
 
     frame_ends: list[int]  # the cycle each frame's last output beat left
-    max_occupancy: list[int]  # per internal stream, in chain order
+    max_occupancy: list[int]  # per internal stream, in `internal_streams` order
     deadlock: bool
 
     @property
@@ -500,47 +577,58 @@ class Simulation:
         return self.frame_ends[-1] - self.frame_ends[-2]
 
 
+def internal_streams(flow: hls.DataflowOp) -> list[SSAValue]:
+    """The streams from one stage to another (FIFOs), by producer, then result."""
+    return [r for op in flow.stages() for r in op.results if isinstance(next(iter(r.uses)).operation, hls.StageOp)]
+
+
 def simulate(flow: hls.DataflowOp, frames: int = 3, depths: list[int] | None = None) -> Simulation:
     """Run every stage's schedule cycle by cycle, FIFOs of the given depths between them
-    (default: the stream types'), an input that is always ready and an output that
-    always accepts. An iteration proceeds when its read finds a beat (written in an
-    earlier cycle) and its write finds room (at the start of the cycle)."""
+    (default: the stream types'; in `internal_streams` order), an input that is always
+    ready and an output that always accepts. An iteration proceeds when its read finds a
+    beat on each stream it reads (written in an earlier cycle) and its write finds room
+    on each stream it writes (at the start of the cycle)."""
     stages = flow.stages()
+    streams = internal_streams(flow)
     if depths is None:
-        depths = [hls.stream_of(op.output).depth.data for op in stages[:-1]]
+        depths = [hls.stream_of(s).depth.data for s in streams]
+    index = {s: i for i, s in enumerate(streams)}
+    ins = [[index[v] for v in op.operands if v in index] for op in stages]
+    outs = [[index[r] for r in op.results if r in index] for op in stages]
+    last = stages.index(flow.block.last_op.operands[0].owner)  # type: ignore[union-attr, arg-type]
     plans = []
     for op in stages:
         reads, writes = schedule(op).flags()
         plans.append((np.tile(reads, frames).tolist(), np.tile(writes, frames).tolist(), len(reads)))
-    n = len(stages)
+    n, m = len(stages), len(streams)
     pos = [0] * n
-    occupancy = [0] * (n - 1)
-    peak = [0] * (n - 1)
+    occupancy = [0] * m
+    peak = [0] * m
     frame_ends: list[int] = []
     cycle = 0
     total = [len(p[0]) for p in plans]
-    while pos[-1] < total[-1]:
+    while pos[last] < total[last]:
         moved = False
-        delta = [0] * (n - 1)
+        delta = [0] * m
         for i, (reads, writes, per_frame) in enumerate(plans):
             j = pos[i]
             if j == total[i]:
                 continue
-            if reads[j] and i > 0 and occupancy[i - 1] == 0:
+            if reads[j] and any(occupancy[k] == 0 for k in ins[i]):
                 continue
-            if writes[j] and i < n - 1 and occupancy[i] >= depths[i]:
+            if writes[j] and any(occupancy[k] >= depths[k] for k in outs[i]):
                 continue
-            if reads[j] and i > 0:
-                delta[i - 1] -= 1
-            if writes[j] and i < n - 1:
-                delta[i] += 1
+            for k in ins[i] if reads[j] else ():
+                delta[k] -= 1
+            for k in outs[i] if writes[j] else ():
+                delta[k] += 1
             pos[i] = j + 1
             moved = True
-            if i == n - 1 and pos[i] % per_frame == 0:
+            if i == last and pos[i] % per_frame == 0:
                 frame_ends.append(cycle)
         if not moved:
             return Simulation(frame_ends, peak, True)
-        for k in range(n - 1):
+        for k in range(m):
             occupancy[k] += delta[k]
             peak[k] = max(peak[k], occupancy[k])
         cycle += 1

@@ -11,6 +11,8 @@ Each function's body becomes one dataflow region, in program order:
   its absolute value), a 1×1 convolution with γ and β, rescales and the
   root's `lic.table`, and the product with ``x`` — → one `hls.gdn`, which
   buffers ``x`` while its norm is computed;
+- a residual's `lic.add` → `hls.add`, its saturating rescale fused; a
+  tensor that two stages read (the residual's input) → `hls.fork`;
 - `lic.rescale`, `lic.relu`, `lic.abs`, `lic.table` and squares fuse into
   the stage that produces their operand, when it is their only use; any
   left over (an `lic.abs` on a function's input) becomes an `hls.pointwise`;
@@ -51,7 +53,7 @@ from lic_compiler.ir import from_numpy, to_numpy
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
-    "product with x), lic.rescale, lic.relu, lic.abs, lic.table"
+    "product with x), lic.add, lic.rescale, lic.relu, lic.abs, lic.table"
 )
 
 
@@ -247,6 +249,7 @@ class _Converter:
         assert isinstance(ret, func.ReturnOp)
         outs = [self.b.stream(v, None) for v in ret.operands]
         self.b.block.add_op(hls.YieldOp(*outs))
+        _fork_shared_streams(self.b.block)
         self.replace_body(ret)
 
     def convert(self, op: Operation) -> None:
@@ -257,6 +260,8 @@ class _Converter:
             self.conv(op)
         elif isinstance(op, lic.ConvTranspose2dOp):
             self.deconv(op)
+        elif isinstance(op, lic.AddOp):
+            self.join(op)
         elif pointwise_step(op) is not None:
             self.pointwise(op)
         else:
@@ -365,9 +370,20 @@ class _Converter:
 
         self.finish(g.product.output, make, name, [*g.prologue, g.conv, *g.norm, g.product])
 
+    def join(self, op: lic.AddOp) -> None:
+        lhs, rhs = self.b.stream(op.lhs, None), self.b.stream(op.rhs, None)
+
+        def make(steps, element, last) -> Operation:
+            out = self.b.out_type(last, element, hls.stream_of(lhs).lanes.data)
+            return hls.AddOp(lhs, rhs, _element(op.output), steps, out)
+
+        self.finish(op.output, make, op.output.name_hint or "add", [op])
+
     def pointwise(self, op: Operation) -> None:
         source = self.b.stream(op.operands[0], None)
-        steps, last, fused = _fuse_epilogue(op.operands[0])
+        # From `op` itself: its operand may have other readers (a residual's skip).
+        steps, last, fused = _fuse_epilogue(op.results[0])
+        steps, fused = [pointwise_step(op), *steps], [op, *fused]  # type: ignore[list-item]
         lanes = hls.stream_of(source).lanes.data
         out = self.b.out_type(last, _element(last), lanes)
         stage = hls.PointwiseOp(source, steps, out)
@@ -387,6 +403,27 @@ class _Converter:
         block.add_ops([dataflow, func.ReturnOp(*dataflow.results)])
         for op in reversed(old):
             block.erase_op(op)
+
+
+def _fork_shared_streams(block: Block) -> None:
+    """An `hls.fork` after every stream that more than one op reads (chained for three
+    or more), its output to the first reader in program order, its copy to the next."""
+    position = {op: i for i, op in enumerate(block.ops)}
+    for value in [*block.args, *(r for op in list(block.ops) for r in op.results)]:
+        uses = sorted(value.uses, key=lambda u: (position[u.operation], u.index))
+        source = value
+        for use in uses[1:]:
+            fork = hls.ForkOp(source)
+            fork.output.name_hint = f"{value.name_hint or 'x'}_fork"
+            fork.copy.name_hint = f"{value.name_hint or 'x'}_copy"
+            owner = source.owner
+            if isinstance(owner, Operation):
+                block.insert_op_after(fork, owner)
+            else:
+                block.insert_op_before(fork, block.first_op)  # type: ignore[arg-type]
+            uses[0].operation.operands[uses[0].index] = fork.output
+            use.operation.operands[use.index] = fork.copy
+            uses[0], source = use, fork.copy
 
 
 def _check_integer(fn: func.FuncOp) -> None:

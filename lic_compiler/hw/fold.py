@@ -7,8 +7,10 @@ stream's beat: a window generator emits what its MVAU reads (SIMD lanes of
 MMV pixels), an MVAU or GDN reads exactly that, a window generator or a
 transposed convolution (which keep rows in a line buffer) take their
 producer's beats when those arrive within the design's cycle target and the
-narrowest beat that does otherwise, and an `hls.lanes` width converter
-goes wherever a stream must change its beat.
+narrowest beat that does otherwise, a fork writes both copies with the
+beat it reads, a residual's `hls.add` reads its addend with the beat its
+first input arrives with, and an `hls.lanes` width converter goes wherever a
+stream must change its beat.
 """
 
 from __future__ import annotations
@@ -76,12 +78,20 @@ def refold(flow: hls.DataflowOp, foldings: dict[Operation, Folding], target: int
     for arg in flow.block.args:
         _set_type(arg, hls.stream_of(arg).with_beat(_input_beat(_consumer(arg), arg, target)))
     for op in list(flow.stages()):
-        want = _input_beat(op, op.input, target)
-        for beat in conversion(hls.stream_of(op.input), want, target):
-            Rewriter.insert_op(converter := hls.LanesOp(op.input, beat), InsertPoint.before(op))
-            converter.output.name_hint = f"{op.input.name_hint or 'x'}_lanes"
-            op.operands[0] = converter.output
-        _set_type(op.output, hls.stream_of(op.output).with_beat(_output_beat(op)))
+        _convert(op, 0, _input_beat(op, op.input, target), target)
+        if isinstance(op, hls.AddOp):  # the addend joins at the beat the input arrives with
+            _convert(op, 1, hls.stream_of(op.input).beat, target)
+        for result in op.results:
+            _set_type(result, hls.stream_of(result).with_beat(_output_beat(op)))
+
+
+def _convert(op: hls.StageOp, index: int, want: Beat, target: int) -> None:
+    """Width converters before operand `index` of `op`, so that it arrives with `want`."""
+    value = op.operands[index]
+    for beat in conversion(hls.stream_of(value), want, target):
+        Rewriter.insert_op(converter := hls.LanesOp(value, beat), InsertPoint.before(op))
+        converter.output.name_hint = f"{value.name_hint or 'x'}_lanes"
+        op.operands[index] = value = converter.output
 
 
 def conversion(stream: hls.StreamType, want: Beat, target: int) -> list[Beat]:

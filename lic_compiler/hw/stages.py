@@ -9,7 +9,10 @@ A `StageModel` wraps one stage of an `hls.dataflow`:
   with all phases at once, the block-row output buffer);
 - ``gdn`` (`hls.gdn`): the C × C norm MVAU on x² (or |x|), the norm's
   rescales and root table, the x·n product and its rescale, the x path;
-- ``pointwise`` and ``lanes`` (`hls.pointwise`, `hls.lanes`): logic and registers on a stream.
+- ``pointwise`` and ``lanes`` (`hls.pointwise`, `hls.lanes`): logic and registers on a stream;
+- ``fork`` and ``add`` (`hls.fork`, `hls.add`): a residual's duplicated stream and
+  its join (an adder per lane and the fused epilogue); the join is charged
+  both input FIFOs, the skip's holding the other path's latency.
 
 Cycles per frame are the kernel's loop as `lic_compiler.hls_schedule` times it
 (the same schedule the emitter and `hls-size-fifos` use), so the model is the
@@ -279,6 +282,34 @@ class PointwiseModel(StageModel):
         lanes = op.in_type.beat.values
         steps = steps_cost(op.steps.data, op.in_type.element_type, lanes)  # type: ignore[arg-type]
         return Cost(sched.schedule(op).iters, lut=20) + steps
+
+
+@dataclass(eq=False)
+class ForkModel(StageModel):
+    kind = "fork"
+
+
+@dataclass(eq=False)
+class AddModel(StageModel):
+    kind = "add"
+
+    def fifo(self) -> hwp.Memory:
+        """Both input FIFOs (the skip's holds the other path's latency in beats)."""
+        op = self.op
+        assert isinstance(op, hls.AddOp)
+        total = super().fifo()
+        s = op.addend_type
+        if isinstance(op.addend.owner, hls.StageOp):
+            m = hwp.buffer(s.depth.data, s.beat.values * s.bits)
+            total = hwp.Memory(total.bram18 + m.bram18, total.uram + m.uram, total.lut + m.lut)
+        return total
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        assert isinstance(op, hls.AddOp)
+        lanes = op.in_type.beat.values
+        adders = Cost(sched.schedule(op).iters, lut=20 + lanes * bits(op.sum_type), ff=lanes * bits(op.sum_type), depth=2)
+        return adders + steps_cost(op.epilogue.data, op.sum_type, lanes)  # type: ignore[arg-type]
 
 
 @dataclass(eq=False)
@@ -616,6 +647,8 @@ _MODELS: dict[type, type[StageModel]] = {
     hls.DeconvOp: DeconvModel,
     hls.PointwiseOp: PointwiseModel,
     hls.LanesOp: LanesModel,
+    hls.ForkOp: ForkModel,
+    hls.AddOp: AddModel,
 }
 
 

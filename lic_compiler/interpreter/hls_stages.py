@@ -152,3 +152,11 @@ class HlsFunctions(InterpreterFunctions):
     def run_lanes(self, interpreter: Interpreter, op: hls.LanesOp, args: PythonValues):
         return (_tap(op, "out", args[0]),)
 
+    @impl(hls.ForkOp)
+    def run_fork(self, interpreter: Interpreter, op: hls.ForkOp, args: PythonValues):
+        return (args[0], args[0])
+
+    @impl(hls.AddOp)
+    def run_add(self, interpreter: Interpreter, op: hls.AddOp, args: PythonValues):
+        total = np.asarray(args[0], np.int64) + np.asarray(args[1], np.int64)
+        return (_tap(op, "out", apply_steps(total, op.epilogue, op.sum_type)),)

@@ -4,7 +4,9 @@
 the layers of `spec` on a ``1×C×H×W`` input: convolutions and transposed
 convolutions with their rescales (and ReLUs), and GDN / IGDN in the form
 `lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
-γ and β, table, product with x, rescale). Weights are random; accumulator
+γ and β, table, product with x, rescale), and residual blocks as
+`lic-quantize` leaves them (both operands rescaled one bit wider, added
+exactly, saturated). Weights are random; accumulator
 types are the narrowest the verifier accepts; rescales bring values back to
 8 bits with a spread of magnitudes (and some saturation). Each conv,
 transposed conv and GDN layer names its folding (PE, SIMD, MMV, where the
@@ -70,6 +72,13 @@ class Gdn:
 @dataclass(frozen=True)
 class Abs:
     pass
+
+
+@dataclass(frozen=True)
+class Residual:
+    """``x + layers(x)``; the layers keep the tensor's shape."""
+
+    layers: tuple = ()
 
 
 @dataclass
@@ -180,8 +189,22 @@ class _Net:
         prod = self.add(lic.MulOp(x, factor, _t(shape, IntegerType(24))), f"gdn{i}")
         return self.rescale(prod, 64 * (1 << 12), I8, f"q{i}")
 
-    def layer(self, x: SSAValue, layer, i: int) -> SSAValue:
+    def residual(self, x: SSAValue, layer: Residual, i) -> SSAValue:
+        y = x
+        for j, inner in enumerate(layer.layers):
+            y = self.layer(y, inner, f"{i}b{j}")
+        common = IntegerType(9)
+        a = self.rescale(x, 128, common, f"res{i}_skip")
+        b = self.rescale(y, 128, common, f"res{i}_main")
+        shape = lic.tensor_shape(x)
+        total = self.add(lic.AddOp(a, b, _t(shape, IntegerType(10))), f"res{i}_exact")
+        c = shape[1]
+        return self.add(lic.RescaleOp(total, [1] * c, [0] * c, _t(shape, I8)), f"res{i}")
+
+    def layer(self, x: SSAValue, layer, i) -> SSAValue:
         match layer:
+            case Residual():
+                return self.residual(x, layer, i)
             case Conv():
                 return self.conv(x, layer, i)
             case Deconv():
@@ -197,10 +220,19 @@ class _Net:
 _FOLDED_OP = {Conv: "conv{}", Deconv: "deconv{}", Gdn: "g{}_norm"}
 
 
+def _indexed(layers, prefix: str = "") -> list:
+    """(index, layer) of every layer, those inside residual block i as ``ibj``."""
+    out = []
+    for i, layer in enumerate(layers):
+        index = f"{prefix}{i}"
+        out += _indexed(layer.layers, f"{index}b") if isinstance(layer, Residual) else [(index, layer)]
+    return out
+
+
 def foldings(flow: hls.DataflowOp, spec: Spec) -> dict:
     """Each folded layer's stage in `flow` (found by the `lic` ops it lists) → its folding."""
     out = {}
-    for i, layer in enumerate(spec.layers):
+    for i, layer in _indexed(spec.layers):
         if type(layer) in _FOLDED_OP:
             source = f"%{_FOLDED_OP[type(layer)].format(i)}"
             stage = next(op for op in flow.stages() if isinstance(op, hls.FoldedStageOp)

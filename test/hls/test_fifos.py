@@ -1,6 +1,8 @@
 """hls-size-fifos and the cycle-level simulation of the kernels' schedules.
 
-Designs are chains, so no depth deadlocks; the sized depths must reach the
+A chain of stages cannot deadlock whatever the depths; a residual (a fork
+and a join) can, unless the skip's FIFO holds the other path's latency in
+beats, which `hls-size-fifos` adds to it. The sized depths must reach the
 frame period of unbounded FIFOs (up to the pipeline fill between frames,
 bounded here on small frames), depth 2 must not, and the frame period must
 be the slowest kernel's loop, close to what the cost model of
@@ -18,12 +20,13 @@ from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.ir import make_context
 from lic_compiler.registry import parse_pipeline
 
-from nets import Abs, Conv, Deconv, Gdn, Spec, build
+from nets import Abs, Conv, Deconv, Gdn, Residual, Spec, build
 
 DESIGNS = {
     "encoder": Spec(3, 64, 64, [Conv(16, 5, 2, 2), Gdn(), Conv(16, 5, 2, 2), Gdn(), Conv(16, 5, 2, 2), Gdn(), Conv(24, 5, 2, 2)]),
     "decoder": Spec(24, 8, 8, [Deconv(16), Gdn(inverse=True), Deconv(16), Gdn(inverse=True), Deconv(16), Gdn(inverse=True), Deconv(3)], unsigned_input=False),
     "hyper_encoder": Spec(24, 8, 8, [Abs(), Conv(16, 3, 1, 1, relu=True), Conv(16, 5, 2, 2, relu=True), Conv(16, 5, 2, 2)], unsigned_input=False),
+    "residual": Spec(3, 32, 32, [Conv(16, 5, 2, 2), Residual((Conv(16, 3, 1, 1, relu=True), Gdn())), Conv(24, 5, 2, 2)]),
 }
 
 
@@ -42,7 +45,7 @@ def designed(name: str, util_cap: float):
 @pytest.mark.parametrize("util_cap", [0.08, 0.8])
 def test_sized_depths_keep_the_pace(name, util_cap):
     flow, target = designed(name, util_cap)
-    streams = len(flow.stages()) - 1
+    streams = len(hs.internal_streams(flow))
     sized = hs.simulate(flow, frames=3)
     unbounded = hs.simulate(flow, frames=3, depths=[10**9] * streams)
     assert not sized.deadlock
@@ -50,14 +53,31 @@ def test_sized_depths_keep_the_pace(name, util_cap):
     # Within 5% of unbounded FIFOs on these small frames (the fill between frames).
     assert sized.cycles_per_frame <= 1.05 * unbounded.cycles_per_frame
     # No stream ever holds more than its depth.
-    depths = [hls.stream_of(op.output).depth.data for op in flow.stages()[:-1]]
+    depths = [hls.stream_of(s).depth.data for s in hs.internal_streams(flow)]
     assert all(peak <= depth for peak, depth in zip(sized.max_occupancy, depths))
+
+
+@pytest.mark.parametrize("util_cap", [0.08, 0.8])
+def test_the_skip_fifo_holds_the_other_paths_latency(util_cap):
+    """The residual deadlocks with the skip's FIFO sized for its pace alone, runs at the
+    design's pace with the latency added; the skip's is the deep one, and it is the
+    schedule's: the other path reads that many beats before the join's first."""
+    flow, _ = designed("residual", util_cap)
+    join = next(op for op in flow.stages() if isinstance(op, hls.AddOp))
+    extra = hs.skip_beats(join, hs.paced_depths(flow))
+    streams = hs.internal_streams(flow)
+    depths = [hls.stream_of(s).depth.data for s in streams]
+    assert max(extra.values()) > 4 * min(extra.values())
+    assert all(hls.stream_of(s).depth.data > b for s, b in extra.items())
+    paced = [d - extra.get(s, 0) for s, d in zip(streams, depths)]
+    assert hs.simulate(flow, frames=2, depths=paced).deadlock
+    assert hs.simulate(flow, frames=2).cycles_per_frame <= 1.05 * hs.design_cycles(flow)
 
 
 def test_depth_two_loses_throughput():
     """The sizing matters: minimal FIFOs stall the polyphase decoder."""
     flow, _ = designed("decoder", 0.08)
-    streams = len(flow.stages()) - 1
+    streams = len(hs.internal_streams(flow))
     sized = hs.simulate(flow, frames=3)
     two = hs.simulate(flow, frames=3, depths=[2] * streams)
     assert two.cycles_per_frame > 1.02 * sized.cycles_per_frame
@@ -85,6 +105,8 @@ def test_schedules_account_for_every_beat():
             assert reads.size == writes.size == s.iters
             assert int(reads.sum()) == s.total_reads == op.in_type.beats
             assert int(writes.sum()) == s.total_writes == op.out_type.beats
+            if isinstance(op, hls.AddOp):
+                assert op.addend_type.beats == op.in_type.beats
 
 
 def test_longest_gap_and_most_events():

@@ -10,8 +10,9 @@ func.func @float(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // -----
 
 // An op without a stage is named, with the supported set.
-func.func @add(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi9> {
-  %y = lic.add %x, %x : (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi9>
-  func.return %y : tensor<1x2x4x4xi9>
+func.func @mul(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi16> {
+  %r = lic.relu %x : tensor<1x2x4x4xi8>
+  %y = lic.mul %x, %r : (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi16>
+  func.return %y : tensor<1x2x4x4xi16>
 }
-// CHECK: convert-lic-to-hls: lic.add %y in @add has no hardware stage; supported: lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, product with x), lic.rescale, lic.relu, lic.abs, lic.table
+// CHECK: convert-lic-to-hls: lic.mul %y in @mul has no hardware stage; supported: lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, product with x), lic.add, lic.rescale, lic.relu, lic.abs, lic.table
