@@ -28,7 +28,10 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
     options.check()
     if not Path(model).is_file():
         raise LiccError(f"model {model} does not exist; pass a factorized-prior checkpoint such as models/zoo/default.pt")
-    torch_model, _ = load_checkpoint(model)
+    torch_model, meta = load_checkpoint(model)
+    if not LatentCoder.codes(torch_model):
+        raise LiccError(f"licc-faults codes the latent with a factorized prior's entropy model; {model} is a "
+                        f"{meta['arch']} checkpoint: pass a bmshj2018-factorized one")
     folder = Path(options.images) if options.images is not None else CALIBRATION_DIR
     images = load_images(folder)
     frame = options.frame or default_frame(images)
@@ -52,13 +55,9 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
         }
         write_records(records, summary["campaign"]["images"], scratch / "injections.csv")
         plots = plot(records, summary, scratch / "plots")
-        (scratch / "faults.json").write_text(json.dumps(summary, indent=1, sort_keys=True, default=_json) + "\n")
+        (scratch / "faults.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
         (scratch / "faults.md").write_text(render_markdown(summary, plots))
     return summary
-
-
-def _json(value: object) -> object:
-    raise TypeError(f"not JSON: {value!r}")
 
 
 def load_images(folder: Path) -> list[tuple[str, np.ndarray]]:

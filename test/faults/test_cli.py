@@ -27,6 +27,8 @@ def _bad_inputs(tmp_path: Path, checkpoint: Path, images: Path) -> dict[str, tup
     (corrupt / "a.png").write_bytes(b"not a png")
     return {
         "missing-model": ([tmp_path / "nope.pt", "--images", images], "does not exist"),
+        "hyperprior-model": ([STUDENT.with_name("hyperprior-student-64-96-q3.pt"), "--images", images],
+                             "pass a bmshj2018-factorized one"),
         "zero-injections": ([checkpoint, "--images", images, "--injections", "0"], "--injections must be at least 1"),
         "unknown-target": ([checkpoint, "--images", images, "--targets", "weights,registers"], "unknown target registers"),
         "unknown-part": ([checkpoint, "--images", images, "--part", "hyper"], "unknown part hyper"),
@@ -38,7 +40,7 @@ def _bad_inputs(tmp_path: Path, checkpoint: Path, images: Path) -> dict[str, tup
     }
 
 
-CASES = ["missing-model", "zero-injections", "unknown-target", "unknown-part", "no-image-folder",
+CASES = ["missing-model", "hyperprior-model", "zero-injections", "unknown-target", "unknown-part", "no-image-folder",
          "unreadable-image", "frame-too-large", "frame-not-strided", "bad-frame"]
 
 
