@@ -204,3 +204,58 @@ func.func @deconv_out_pixels(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x4x4xi8> {
   func.return %y : tensor<1x1x4x4xi8>
 }
 // CHECK: 'hls.deconv' writes 3 pixels per beat, which must divide the output row of 4
+
+// -----
+
+// A join reads two streams of one tensor with one beat.
+func.func @join_shapes(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    %z = hls.add %a, %b {sum_type = i9} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<2x2x4xi9, lanes = 2, depth = 2>
+    hls.yield %z : !hls.stream<2x2x4xi9, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi8>
+}
+// CHECK: 'hls.add' needs one shape on both inputs and the output, got 4x2x2, 4x2x2 and 2x2x4
+
+// -----
+
+func.func @join_beats(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi9> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi9> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    %c = hls.lanes %b : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 4, depth = 2>
+    %z = hls.add %a, %c {sum_type = i9} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 4, depth = 2> -> !hls.stream<4x2x2xi9, lanes = 2, depth = 2>
+    hls.yield %z : !hls.stream<4x2x2xi9, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi9>
+}
+// CHECK: 'hls.add' reads both inputs and writes with one beat, got lanes/pixels 2/1, 4/1 and 2/1
+
+// -----
+
+func.func @join_overflow(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    %z = hls.add %a, %b {sum_type = i8} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    hls.yield %z : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi8>
+}
+// CHECK: 'hls.add' sum type i8 cannot hold every sum of i8 and i8
+
+// -----
+
+func.func @fork_beat(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi9> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi9> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 4, depth = 2>
+    %c = hls.lanes %b : !hls.stream<4x2x2xi8, lanes = 4, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    %z = hls.add %a, %c {sum_type = i9} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi9, lanes = 2, depth = 2>
+    hls.yield %z : !hls.stream<4x2x2xi9, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi9>
+}
+// CHECK: 'hls.fork' copy must carry its input's tensor with its beat

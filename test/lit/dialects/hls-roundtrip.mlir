@@ -55,3 +55,18 @@ func.func @padded_groups(%x: tensor<1x2x2x4xi8>) -> tensor<1x2x2x4xi8> {
   }
   func.return %y : tensor<1x2x2x4xi8>
 }
+
+// A residual: a fork, a stage on one copy, the join.
+func.func @residual(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9>
+    %p = hls.pointwise %a {steps = [#hls.relu]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    %z = hls.add %p, %b {sum_type = i9, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 0>, offset = array<i64: 0> -> i8>]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    hls.yield %z : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi8>
+}
+// CHECK-LABEL: func.func @residual
+// CHECK: %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9>
+// CHECK: %z = hls.add %p, %b {sum_type = i9, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 0>, offset = array<i64: 0> -> i8>]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
