@@ -121,7 +121,9 @@ def dataflows(module: ModuleOp) -> list[tuple[str, hls.DataflowOp]]:
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """Every file of the project, by path relative to the ``hls/`` folder."""
     target = Target.of(module)
-    out = {f"include/licc/{name}": library_file(name) for name in LIBRARY}
+    residual = any(isinstance(op, hls.ForkOp | hls.AddOp) for _, flow in dataflows(module) for op in flow.stages())
+    # join.h only where a residual needs it: designs without one stay as they were.
+    out = {f"include/licc/{name}": library_file(name) for name in LIBRARY if residual or name != "join.h"}
     for part, flow in dataflows(module):
         out |= {f"{part}/{path}": text for path, text in _Part(part, flow, target).files()}
     out["README.md"] = _readme([p for p, _ in dataflows(module)], target)
