@@ -1,8 +1,9 @@
 """`hls-size-fifos`: the depth of every stream between two stages.
 
-A design is a chain of stages (every stage has one input and one output
-stream, every stream one consumer), so no choice of depths can deadlock:
-depths set the throughput. Each kernel's loop reads and writes in a fixed
+A chain of stages (one input and one output stream each, every stream one
+consumer) cannot deadlock whatever its depths: depths set the throughput. A
+residual can: its fork writes both paths, so the skip's stream also holds
+the other path's latency in beats (`lic_compiler.hls_schedule.skip_beats`). Each kernel's loop reads and writes in a fixed
 pattern (`lic_compiler.hls_schedule`): an MVAU takes its input vector in a
 burst once per pixel and then pauses for its other folds, a stride-2
 window generator takes two input rows per output row, a transposed
