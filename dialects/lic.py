@@ -375,6 +375,75 @@ class AbsOp(_UnaryOp):
     name = "lic.abs"
 
 
+class _ShuffleOp(IRDLOperation, ABC):
+    """A sub-pixel reorder by ``factor`` r (no arithmetic: any element type, kept)."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    factor = prop_def(IntegerAttr[I64])
+
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, factor: int, result_type: Attribute):
+        super().__init__(
+            operands=[input], result_types=[result_type], properties={"factor": IntegerAttr(factor, i64)}
+        )
+
+    @property
+    def r(self) -> int:
+        return self.factor.value.data
+
+    def expected_shape(self, c: int, h: int, w: int) -> list[int]: ...
+
+    def verify_(self) -> None:
+        _, c, h, w = _expect_nchw(self, self.input, "input")
+        if self.r < 1:
+            raise VerifyException(f"'{self.name}' factor must be at least 1, got {self.r}")
+        _expect_shape(self, "result", tensor_shape(self.output), self.expected_shape(c, h, w))
+        _expect_same_element_type(self, self.input, self.output)
+
+
+@irdl_op_definition
+class PixelShuffleOp(_ShuffleOp):
+    """Sub-pixel convolution's reorder (PyTorch's ``pixel_shuffle``), C·r²×H×W → C×rH×rW:
+    ``out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w]``."""
+
+    name = "lic.pixel_shuffle"
+
+    def expected_shape(self, c: int, h: int, w: int) -> list[int]:
+        r2 = self.r * self.r
+        if c % r2:
+            raise VerifyException(f"'{self.name}' needs channels divisible by factor² = {r2}, got {c}")
+        return [1, c // r2, h * self.r, w * self.r]
+
+
+@irdl_op_definition
+class PixelUnshuffleOp(_ShuffleOp):
+    """The inverse reorder (``pixel_unshuffle``), C×H×W → C·r²×H/r×W/r:
+    ``out[c·r² + i·r + j, h, w] = in[c, h·r + i, w·r + j]``."""
+
+    name = "lic.pixel_unshuffle"
+
+    def expected_shape(self, c: int, h: int, w: int) -> list[int]:
+        if h % self.r or w % self.r:
+            raise VerifyException(f"'{self.name}' needs height and width divisible by {self.r}, got {h}x{w}")
+        return [1, c * self.r * self.r, h // self.r, w // self.r]
+
+
+def shuffle(x, r: int):
+    """`lic.pixel_shuffle` on a 1×C·r²×H×W numpy array."""
+    _, c, h, w = x.shape
+    return x.reshape(1, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3).reshape(1, c // (r * r), h * r, w * r)
+
+
+def unshuffle(x, r: int):
+    """`lic.pixel_unshuffle` on a 1×C×H×W numpy array."""
+    _, c, h, w = x.shape
+    return x.reshape(1, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4).reshape(1, c * r * r, h // r, w // r)
+
+
 class _BinaryOp(IRDLOperation, ABC):
     """Elementwise on tensors of one shape. Float: one type for both operands and
     the result, ``: T``. Integer: exact, any widths, with a result type the
@@ -1021,6 +1090,8 @@ Lic = Dialect(
         AbsOp,
         AddOp,
         MulOp,
+        PixelShuffleOp,
+        PixelUnshuffleOp,
         RsqrtOp,
         SqrtOp,
         ReciprocalOp,

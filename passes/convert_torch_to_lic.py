@@ -65,11 +65,15 @@ _FOLDED = (
 
 def supported_ops() -> list[str]:
     """The torch ops this pass converts (besides literals and the return)."""
-    return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal"})
+    return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal", *_RESHAPES})
+
+
+# Converted only as the parts of a pixel (un)shuffle.
+_RESHAPES = ("torch.aten.clone", "torch.aten.permute", "torch.aten.view")
 
 
 _SUPPORTED_TAIL = (
-    "GDN/IGDN as torch.export decomposes them, and arithmetic on constants "
+    "GDN/IGDN and PixelShuffle/PixelUnshuffle as torch.export decomposes them, and arithmetic on constants "
     "(replace the layer, or add a conversion and a lic op)"
 )
 
@@ -269,6 +273,49 @@ def _binary(cls: type[lic._BinaryOp], has_alpha: bool) -> _Converter:
 
 _converts("torch.aten.add.Tensor")(_binary(lic.AddOp, has_alpha=True))
 _converts("torch.aten.mul.Tensor")(_binary(lic.MulOp, has_alpha=False))
+
+
+@_converts("torch.aten.clone")
+def _clone(c: _FunctionConverter, op: Operation) -> list[Operation]:
+    if op.operands[0] in c.values:  # a copy in value semantics: the same value
+        c.values[op.results[0]] = c.values[op.operands[0]]
+    return []
+
+
+@_converts("torch.aten.permute")
+def _permute(c: _FunctionConverter, op: Operation) -> list[Operation]:
+    return []  # a pixel (un)shuffle's transpose: its final view converts it
+
+
+@_converts("torch.aten.view")
+def _view(c: _FunctionConverter, op: Operation) -> list[Operation]:
+    """A pixel (un)shuffle, as torch.export decomposes it: a view to 6-D, a permute,
+    a view back to 4-D (with clones between); the 6-D view converts with the last."""
+    if len(op.results[0].type.get_shape()) != 4:  # type: ignore[attr-defined]
+        return []
+    permute = _through_clones(op.operands[0])
+    split = _through_clones(permute.operands[0]) if _op_name(permute) == "torch.aten.permute" else None
+    if split is None or _op_name(split) != "torch.aten.view" or split.operands[0] not in c.values:
+        raise c.fail(op, "only PixelShuffle's and PixelUnshuffle's reshapes convert (view, permute, view)")
+    x = c.lic(split.operands[0])
+    _, ch, h, w = lic.tensor_shape(x)
+    dims = list(split.results[0].type.get_shape())  # type: ignore[attr-defined]
+    perm = list(c.const(permute.operands[1]))  # type: ignore[call-overload]
+    out = lic_type(op.results[0].type)
+    r = dims[2] if len(dims) == 6 else 0
+    if perm == [0, 1, 4, 2, 5, 3] and dims == [1, ch // (r * r), r, r, h, w]:
+        return [lic.PixelShuffleOp(x, r, out)]
+    r = dims[3] if len(dims) == 6 else 0
+    if perm == [0, 1, 3, 5, 2, 4] and r and dims == [1, ch, h // r, r, w // r, r]:
+        return [lic.PixelUnshuffleOp(x, r, out)]
+    raise c.fail(op, "only PixelShuffle's and PixelUnshuffle's reshapes convert (view, permute, view)")
+
+
+def _through_clones(value: SSAValue) -> Operation:
+    op = value.owner
+    while isinstance(op, Operation) and _op_name(op) == "torch.aten.clone":
+        op = op.operands[0].owner
+    return op  # type: ignore[return-value]
 
 
 @_converts("torch.aten.convolution")

@@ -155,6 +155,9 @@ class _Lowering:
         if self.scales == "channel" and "channel_peak" in r and float_op.results[0] not in self.returned:
             # A channel narrower than the tensor's threshold gets the finer scale it can use.
             threshold = np.minimum(np.asarray(r["channel_peak"], np.float64), threshold)
+            for use in float_op.results[0].uses:  # channels a pixel shuffle interleaves share one
+                if isinstance(use.operation, lic.PixelShuffleOp):
+                    threshold = _group_max(threshold, use.operation.r ** 2)
         return activation_scale(threshold, bits, signed), signed
 
     # --- ops -------------------------------------------------------------------
@@ -216,6 +219,8 @@ class _Lowering:
             self.map[op.results[0]] = self._product(op, hint)
         elif isinstance(op, lic.AddOp):
             self.map[op.results[0]] = self._sum(op, hint)
+        elif isinstance(op, lic.PixelShuffleOp | lic.PixelUnshuffleOp):
+            self.map[op.results[0]] = self._reorder(op, hint)
         elif isinstance(op, lic.ReluOp | lic.AbsOp):
             q = self.map[op.operands[0]]
             self.map[op.results[0]] = QValue(self._emit(type(op)(q.value), hint).results[0], q.scale)
@@ -223,7 +228,7 @@ class _Lowering:
             raise LiccError(
                 f"lic-quantize: {op.name} in @{self.name} has no integer lowering; the integer "
                 "level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/"
-                "reciprocal), add, relu and abs"
+                "reciprocal), add, pixel (un)shuffle, relu and abs"
             )
 
     @staticmethod
@@ -326,6 +331,34 @@ class _Lowering:
         add = lic.AddOp(lhs.value, rhs.value, TensorType(itype(lic.signed_bits(2 * lo, 2 * hi)), lic.tensor_shape(op.lhs)))
         total = QValue(self._emit(add, f"{name}_exact").results[0], lhs.scale)
         return self._rescale(total, scale, itype(bits, signed), hint)
+
+
+    def _reorder(self, op: lic.PixelShuffleOp | lic.PixelUnshuffleOp, hint: str | None) -> QValue:
+        """A pixel (un)shuffle moves integers: each output channel keeps its source's scale.
+        A shuffle interleaves r² channels into one, so they must share a scale: else the
+        input is first rescaled to their largest (`_activation` gives them one already)."""
+        q, r2 = self.map[op.input], op.r**2
+        c = lic.tensor_shape(op.input)[1]
+        scale = q.channel_scale(c)
+        if isinstance(op, lic.PixelShuffleOp):
+            shared = _group_max(scale, r2)
+            if np.ptp(scale.reshape(-1, r2), axis=1).max() > 0:
+                q = self._rescale(q, shared, q.value.type.get_element_type(), f"{hint}_in")  # type: ignore[attr-defined]
+            out_scale = shared[::r2]
+        else:
+            out_scale = np.repeat(scale, r2)
+        new = type(op)(q.value, op.r, TensorType(q.value.type.get_element_type(), lic.tensor_shape(op.output)))  # type: ignore[attr-defined]
+        if np.ptp(out_scale) == 0:
+            out_scale = out_scale[:1].reshape(())
+        return QValue(self._emit(new, hint).results[0], out_scale)
+
+
+def _group_max(values: np.ndarray | float, group: int) -> np.ndarray | float:
+    """Per channel, the largest value of its group of `group` consecutive channels."""
+    if np.ndim(values) == 0:
+        return values
+    v = np.asarray(values, np.float64).reshape(-1, group)
+    return np.repeat(v.max(axis=1), group)
 
 
 def _constant(value: SSAValue, op: Operation) -> np.ndarray:

@@ -35,6 +35,14 @@ def _bias(args: PythonValues):
 
 @register_impls
 class LicFloatFunctions(InterpreterFunctions):
+    @impl(lic.PixelShuffleOp)
+    def run_pixel_shuffle(self, interpreter: Interpreter, op: lic.PixelShuffleOp, args: PythonValues):
+        return (lic.shuffle(args[0], op.r),)  # a reorder: the same at both levels
+
+    @impl(lic.PixelUnshuffleOp)
+    def run_pixel_unshuffle(self, interpreter: Interpreter, op: lic.PixelUnshuffleOp, args: PythonValues):
+        return (lic.unshuffle(args[0], op.r),)
+
     @impl(lic.ConstantOp)
     def run_constant(self, interpreter: Interpreter, op: lic.ConstantOp, args: PythonValues):
         return (to_numpy(op.value),)

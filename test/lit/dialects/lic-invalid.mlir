@@ -106,3 +106,35 @@ func.func @mixed(%x: tensor<1x2x8x8xf32>) -> tensor<1x3x8x8xf32> {
   func.return %y : tensor<1x3x8x8xf32>
 }
 // CHECK: 'lic.conv2d' mixes element types
+
+// -----
+
+func.func @shuffle_channels(%x: tensor<1x6x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %y = lic.pixel_shuffle %x {factor = 2 : i64} : tensor<1x6x4x4xf32> -> tensor<1x1x8x8xf32>
+  func.return %y : tensor<1x1x8x8xf32>
+}
+// CHECK: 'lic.pixel_shuffle' needs channels divisible by factor² = 4, got 6
+
+// -----
+
+func.func @shuffle_shape(%x: tensor<1x8x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %y = lic.pixel_shuffle %x {factor = 2 : i64} : tensor<1x8x4x4xf32> -> tensor<1x2x4x4xf32>
+  func.return %y : tensor<1x2x4x4xf32>
+}
+// CHECK: 'lic.pixel_shuffle' result has shape [1, 2, 4, 4], expected [1, 2, 8, 8]
+
+// -----
+
+func.func @unshuffle_odd(%x: tensor<1x2x5x4xi8>) -> tensor<1x8x2x2xi8> {
+  %y = lic.pixel_unshuffle %x {factor = 2 : i64} : tensor<1x2x5x4xi8> -> tensor<1x8x2x2xi8>
+  func.return %y : tensor<1x8x2x2xi8>
+}
+// CHECK: 'lic.pixel_unshuffle' needs height and width divisible by 2, got 5x4
+
+// -----
+
+func.func @shuffle_types(%x: tensor<1x8x4x4xi8>) -> tensor<1x2x8x8xi16> {
+  %y = lic.pixel_shuffle %x {factor = 2 : i64} : tensor<1x8x4x4xi8> -> tensor<1x2x8x8xi16>
+  func.return %y : tensor<1x2x8x8xi16>
+}
+// CHECK: 'lic.pixel_shuffle' mixes element types

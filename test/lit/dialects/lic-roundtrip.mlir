@@ -32,6 +32,18 @@ func.func @codec(%x: tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32> {
   func.return %t : tensor<1x2x8x8xf32>
 }
 
+// Sub-pixel reorders, on floats and on integers alike.
+func.func @subpixel(%x: tensor<1x12x4x5xf32>, %q: tensor<1x3x8x10xi8>) -> (tensor<1x12x4x5xf32>, tensor<1x12x4x5xi8>) {
+  %s = lic.pixel_shuffle %x {factor = 2 : i64} : tensor<1x12x4x5xf32> -> tensor<1x3x8x10xf32>
+  %u = lic.pixel_unshuffle %s {factor = 2 : i64} : tensor<1x3x8x10xf32> -> tensor<1x12x4x5xf32>
+  %v = lic.pixel_unshuffle %q {factor = 2 : i64} : tensor<1x3x8x10xi8> -> tensor<1x12x4x5xi8>
+  func.return %u, %v : tensor<1x12x4x5xf32>, tensor<1x12x4x5xi8>
+}
+// CHECK-LABEL: func.func @subpixel
+// CHECK: %s = lic.pixel_shuffle %x {factor = 2 : i64} : tensor<1x12x4x5xf32> -> tensor<1x3x8x10xf32>
+// CHECK: %u = lic.pixel_unshuffle %s {factor = 2 : i64} : tensor<1x3x8x10xf32> -> tensor<1x12x4x5xf32>
+// CHECK: %v = lic.pixel_unshuffle %q {factor = 2 : i64} : tensor<1x3x8x10xi8> -> tensor<1x12x4x5xi8>
+
 // A large weight travels as a dense_resource blob and survives the round trip.
 // CHECK-LABEL: func.func @resource
 func.func @resource(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {

@@ -3,7 +3,7 @@
 // An op without a lic counterpart (here nn.Upsample's) stops the conversion
 // with its name, where it is, and what is supported.
 
-// CHECK: torch.aten.upsample_nearest2d in @decoder: unsupported op; convert-torch-to-lic supports torch.aten.abs, torch.aten.add.Tensor, torch.aten.convolution, torch.aten.leaky_relu, torch.aten.mul.Tensor, torch.aten.relu, torch.lic.gdn, GDN/IGDN as torch.export decomposes them, and arithmetic on constants (replace the layer, or add a conversion and a lic op)
+// CHECK: torch.aten.upsample_nearest2d in @decoder: unsupported op; convert-torch-to-lic supports torch.aten.abs, torch.aten.add.Tensor, torch.aten.convolution, torch.aten.leaky_relu, torch.aten.mul.Tensor, torch.aten.relu, torch.lic.gdn, GDN/IGDN and PixelShuffle/PixelUnshuffle as torch.export decomposes them, and arithmetic on constants (replace the layer, or add a conversion and a lic op)
 func.func @decoder(%arg0: !torch.vtensor<[1,2,4,4],f32>) -> !torch.vtensor<[1,2,8,8],f32> {
   %int8 = torch.constant.int 8
   %0 = torch.prim.ListConstruct %int8, %int8 : (!torch.int, !torch.int) -> !torch.list<int>
