@@ -101,3 +101,24 @@ def test_each_codec_refuses_the_other_family(codec):
         IntegerCodec(model, None, "h")
     with pytest.raises(LiccError, match="hyperprior"):
         IntegerHyperpriorCodec(build("bmshj2018-factorized", 8, 12), None, "f")
+
+
+def test_calibration_images_reach_a_hyper_latent_of_four_by_four():
+    """A 128² crop gives a stride-64 hyperprior a 2×2 hyper-latent, all border; calibration
+    mirror-extends the crops to 4 × 64 = 256 a side (a factorized prior's stride of 16
+    keeps them as they are)."""
+    from lic_compiler.frontend import import_model
+    from lic_compiler.ir import make_context
+    from lic_compiler.registry import parse_pipeline
+    from passes.calibrate import _large_enough
+
+    crops = load_images(count=2)
+    assert crops[0].shape[2:] == (128, 128)
+    for arch, parts, side in (("bmshj2018-hyperprior", HYPER_PARTS, 256), ("bmshj2018-factorized", None, 128)):
+        model = build(arch, 8, 12)
+        module = import_model(model, parts=parts or ["encoder", "decoder"], frame=(256, 256)).module
+        parse_pipeline("convert-torch-to-lic").apply(make_context(), module)
+        fitted = _large_enough(module, crops)
+        assert all(x.shape[2:] == (side, side) for x in fitted)
+        middle = (side - 128) // 2  # the crop itself sits in the middle of its mirror extension
+        assert np.array_equal(fitted[0][..., middle : middle + 128, middle : middle + 128], crops[0])
