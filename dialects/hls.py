@@ -49,6 +49,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StringAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import (
@@ -901,6 +902,60 @@ class AddOp(StageOp):
         self._expect(out == o.element_type, f"epilogue gives {out} but the output carries {o.element_type}")
 
 
+@irdl_op_definition
+class ShuffleOp(StageOp):
+    """Sub-pixel reorder (`lic.pixel_shuffle`, with ``inverse`` `lic.pixel_unshuffle`) by
+    ``factor`` r, one pixel per beat on both ends. It buffers a *group* — the input row
+    that gives r output rows (shuffle), the r input rows that give one output row
+    (unshuffle) — and writes it in the output's order while the next arrives."""
+
+    name = "hls.shuffle"
+
+    factor = prop_def(IntegerAttr[I64])
+    inverse = opt_prop_def(UnitAttr)
+
+    def __init__(self, input: SSAValue, factor: int, inverse: bool, output_type: StreamType):
+        props: dict[str, Attribute] = {"factor": IntegerAttr(factor, i64)}
+        if inverse:
+            props["inverse"] = UnitAttr()
+        super().__init__(operands=[input], result_types=[output_type], properties=props)
+
+    @property
+    def r(self) -> int:
+        return self.factor.value.data
+
+    @property
+    def is_inverse(self) -> bool:
+        return self.inverse is not None
+
+    def group(self) -> int:
+        """Elements per group (the same in and out)."""
+        c, _, w = self.in_type.get_shape()
+        return c * w * (self.r if self.is_inverse else 1)
+
+    def groups(self) -> int:
+        _, h, _ = self.in_type.get_shape()
+        return h // self.r if self.is_inverse else h
+
+    def verify_(self) -> None:
+        c, h, w = self.in_type.get_shape()
+        r = self.r
+        self._expect(r >= 1, f"factor must be at least 1, got {r}")
+        if self.is_inverse:
+            self._expect(h % r == 0 and w % r == 0, f"needs height and width divisible by {r}, got {h}x{w}")
+            want = (c * r * r, h // r, w // r)
+        else:
+            self._expect(c % (r * r) == 0, f"needs channels divisible by factor² = {r * r}, got {c}")
+            want = (c // (r * r), h * r, w * r)
+        o = self.out_type
+        self._expect(
+            o.get_shape() == want,
+            f"output must be {'x'.join(map(str, want))}, got {'x'.join(map(str, o.get_shape()))}",
+        )
+        self._expect(self.in_type.element_type == o.element_type, "keeps the element type")
+        self._expect(self.in_type.pixels.data == o.pixels.data == 1, "reads and writes one pixel per beat")
+
+
 def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
     """C++ identifiers of a dataflow's stages, from their result names, unique within it:
     the names the emitter gives the stage functions and the reports use."""
@@ -920,6 +975,6 @@ def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
 
 Hls = Dialect(
     "hls",
-    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp],
+    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp, ShuffleOp],
     [StreamType, RescaleStep, TableStep, ReluStep, AbsStep, SquareStep],
 )

@@ -212,6 +212,18 @@ def lanes_schedule(c: int, h: int, w: int, a: Beat, b: Beat) -> Schedule:
     return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
 
 
+@lru_cache(maxsize=256)
+def shuffle_schedule(group: int, groups: int, in_lanes: int, out_lanes: int) -> Schedule:
+    """`licc::shuffle`: a group (`hls.ShuffleOp.group` elements) arrives while the one
+    before leaves in the output's order, reads and writes each spread over the period."""
+    r, w = group // in_lanes, group // out_lanes
+    reads = np.r_[np.full(groups, r), 0]
+    writes = np.r_[0, np.full(groups, w)]
+    lengths = np.maximum(reads, writes)
+    constants = {"GROUP": group, "GROUPS": groups, "READS": r, "WRITES": w, "ITERS": int(lengths.sum())}
+    return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
+
+
 def deconv_schedule(
     g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int | None = None
 ) -> Schedule:
@@ -378,6 +390,8 @@ def schedule(op: hls.StageOp) -> Schedule:
         case hls.LanesOp():
             c, h, w = op.in_type.get_shape()
             return lanes_schedule(c, h, w, op.in_type.beat, op.out_type.beat)
+        case hls.ShuffleOp():
+            return shuffle_schedule(op.group(), op.groups(), op.in_type.lanes.data, op.out_type.lanes.data)
     raise ValueError(f"no schedule for {op.name}")
 
 

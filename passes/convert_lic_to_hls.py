@@ -13,6 +13,7 @@ Each function's body becomes one dataflow region, in program order:
   buffers ``x`` while its norm is computed;
 - a residual's `lic.add` → `hls.add`, its saturating rescale fused; a
   tensor that two stages read (the residual's input) → `hls.fork`;
+- `lic.pixel_shuffle` / `lic.pixel_unshuffle` → `hls.shuffle`;
 - `lic.rescale`, `lic.relu`, `lic.abs`, `lic.table` and squares fuse into
   the stage that produces their operand, when it is their only use; any
   left over (an `lic.abs` on a function's input) becomes an `hls.pointwise`;
@@ -53,7 +54,7 @@ from lic_compiler.ir import from_numpy, to_numpy
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
-    "product with x), lic.add, lic.rescale, lic.relu, lic.abs, lic.table"
+    "product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.rescale, lic.relu, lic.abs, lic.table"
 )
 
 
@@ -262,6 +263,8 @@ class _Converter:
             self.deconv(op)
         elif isinstance(op, lic.AddOp):
             self.join(op)
+        elif isinstance(op, lic.PixelShuffleOp | lic.PixelUnshuffleOp):
+            self.reorder(op)
         elif pointwise_step(op) is not None:
             self.pointwise(op)
         else:
@@ -378,6 +381,13 @@ class _Converter:
             return hls.AddOp(lhs, rhs, _element(op.output), steps, out)
 
         self.finish(op.output, make, op.output.name_hint or "add", [op])
+
+    def reorder(self, op: lic.PixelShuffleOp | lic.PixelUnshuffleOp) -> None:
+        source = self.b.stream(op.input, None)
+        out = self.b.out_type(op.output, _element(op.output), 1)
+        stage = hls.ShuffleOp(source, op.r, isinstance(op, lic.PixelUnshuffleOp), out)
+        stage.properties["lic_ops"] = _describe([op])
+        self.b.streams[op.output] = self.b.add(stage, op.output.name_hint or "shuffle")
 
     def pointwise(self, op: Operation) -> None:
         source = self.b.stream(op.operands[0], None)

@@ -38,7 +38,7 @@ from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "table.h", "npy.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -118,12 +118,16 @@ def dataflows(module: ModuleOp) -> list[tuple[str, hls.DataflowOp]]:
     return out
 
 
+_OPTIONAL = {"join.h": (hls.ForkOp, hls.AddOp), "shuffle.h": (hls.ShuffleOp,)}
+
+
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """Every file of the project, by path relative to the ``hls/`` folder."""
     target = Target.of(module)
-    residual = any(isinstance(op, hls.ForkOp | hls.AddOp) for _, flow in dataflows(module) for op in flow.stages())
-    # join.h only where a residual needs it: designs without one stay as they were.
-    out = {f"include/licc/{name}": library_file(name) for name in LIBRARY if residual or name != "join.h"}
+    kinds = {type(op) for _, flow in dataflows(module) for op in flow.stages()}
+    # Headers of the newer stage kinds only where used: designs without them stay as they were.
+    unused = {h for h, ops in _OPTIONAL.items() if not kinds & set(ops)}
+    out = {f"include/licc/{name}": library_file(name) for name in LIBRARY if name not in unused}
     for part, flow in dataflows(module):
         out |= {f"{part}/{path}": text for path, text in _Part(part, flow, target).files()}
     out["README.md"] = _readme([p for p, _ in dataflows(module)], target)
@@ -331,6 +335,8 @@ class _Part:
                 return self.fork(op, name)
             case hls.AddOp():
                 return self.join(op, name, steps)
+            case hls.ShuffleOp():
+                return self.shuffle(op, name, sched)
         raise LiccError(f"hls-cpp: no C++ for {op.name}")
 
     def config(self, name: str, lines: Sequence[str]) -> str:
@@ -536,6 +542,29 @@ class _Part:
             f"#pragma HLS INLINE off\n    licc::add<{name}_cfg>(in, addend, out);\n}}\n"
         )
 
+    def shuffle(self, op: hls.ShuffleOp, name: str, sched) -> str:
+        k = sched.constants
+        i, o = op.in_type, op.out_type
+        c, _, w = i.get_shape()
+        r = op.r
+        if op.is_inverse:  # output (x, k = c·r² + i·r + j) ← input row i, pixel x·r + j, channel c
+            src = [
+                f"const int k = e % {c * r * r}, x = e / {c * r * r};",
+                f"return (k % {r * r}) / {r} * {w * c} + (x * {r} + k % {r}) * {c} + k / {r * r};",
+            ]
+        else:  # output (row i, pixel x = w·r + j, channel c) ← input pixel w, channel c·r² + i·r + j
+            co = o.channels
+            src = [
+                f"const int c = e % {co}, t = e / {co}, x = t % {w * r}, i = t / {w * r};",
+                f"return x / {r} * {c} + c * {r * r} + i * {r} + x % {r};",
+            ]
+        return self.config(name, [
+            f"typedef {cpp_type(i.element_type)} T;",
+            f"static const int IN_LANES = {i.lanes.data}, OUT_LANES = {o.lanes.data};",
+            f"static const int GROUP = {k['GROUP']}, GROUPS = {k['GROUPS']}, READS = {k['READS']}, WRITES = {k['WRITES']}, ITERS = {k['ITERS']};",
+            "static int src(int e) {", *(f"    {line}" for line in src), "}",
+        ]) + self.function(op, name, f"licc::shuffle<{name}_cfg>(in, out)")
+
     # The testbench and the Vitis scripts.
 
     def testbench(self) -> str:
@@ -649,6 +678,7 @@ _KERNELS = {
     hls.LanesOp: "pointwise.h",
     hls.ForkOp: "join.h",
     hls.AddOp: "join.h",
+    hls.ShuffleOp: "shuffle.h",
 }
 
 

@@ -10,7 +10,8 @@ producer's beats when those arrive within the design's cycle target and the
 narrowest beat that does otherwise, a fork writes both copies with the
 beat it reads, a residual's `hls.add` reads its addend with the beat its
 first input arrives with, and an `hls.lanes` width converter goes wherever a
-stream must change its beat.
+stream must change its beat. A sub-pixel reorder reads and writes one pixel
+per beat.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def _input_beat(op: Operation, value: SSAValue, target: int) -> Beat:
     match op:
         case hls.MvauOp() | hls.GdnOp():
             return Beat(op.simd_value, op.mmv_value)
+        case hls.ShuffleOp():
+            return Beat(current.lanes.data, 1)
         case hls.WindowOp() | hls.DeconvOp() | hls.PointwiseOp():
             if isinstance(value.owner, hls.StageOp) and iters_with(op, current.beat) <= target:
                 return current.beat
@@ -166,4 +169,6 @@ def _output_beat(op: hls.StageOp) -> Beat:
         case hls.DeconvOp():
             g = op.geometry()
             return Beat(op.pe_value, g.out_pixels(op.pe_value, op.simd_value, op.mmv_value))
+        case hls.ShuffleOp():  # the lanes it reads, or as many as divide the output's channels
+            return Beat(gcd(op.in_type.lanes.data, op.out_type.channels), 1)
     return hls.stream_of(op.input).beat

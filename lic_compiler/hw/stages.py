@@ -12,7 +12,8 @@ A `StageModel` wraps one stage of an `hls.dataflow`:
 - ``pointwise`` and ``lanes`` (`hls.pointwise`, `hls.lanes`): logic and registers on a stream;
 - ``fork`` and ``add`` (`hls.fork`, `hls.add`): a residual's duplicated stream and
   its join (an adder per lane and the fused epilogue); the join is charged
-  both input FIFOs, the skip's holding the other path's latency.
+  both input FIFOs, the skip's holding the other path's latency;
+- ``shuffle`` (`hls.shuffle`): a sub-pixel reorder's two groups of rows.
 
 Cycles per frame are the kernel's loop as `lic_compiler.hls_schedule` times it
 (the same schedule the emitter and `hls-size-fifos` use), so the model is the
@@ -310,6 +311,21 @@ class AddModel(StageModel):
         lanes = op.in_type.beat.values
         adders = Cost(sched.schedule(op).iters, lut=20 + lanes * bits(op.sum_type), ff=lanes * bits(op.sum_type), depth=2)
         return adders + steps_cost(op.epilogue.data, op.sum_type, lanes)  # type: ignore[arg-type]
+
+
+@dataclass(eq=False)
+class ShuffleModel(StageModel):
+    """Two groups in memory (one arriving, one leaving) and a multiplexer per output lane."""
+
+    kind = "shuffle"
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        assert isinstance(op, hls.ShuffleOp)
+        i, o = op.in_type, op.out_type
+        mem = hwp.buffer(2 * op.group() // i.lanes.data, i.lanes.data * i.bits)
+        mux = o.lanes.data * i.bits * ceil(max(i.lanes.data - 1, 0) / 3)
+        return Cost(sched.schedule(op).iters, lut=CONTROL_LUTS // 3 + mux, ff=o.lanes.data * i.bits, depth=2).plus(mem)
 
 
 @dataclass(eq=False)
@@ -649,6 +665,7 @@ _MODELS: dict[type, type[StageModel]] = {
     hls.LanesOp: LanesModel,
     hls.ForkOp: ForkModel,
     hls.AddOp: AddModel,
+    hls.ShuffleOp: ShuffleModel,
 }
 
 

@@ -24,7 +24,7 @@ from xdsl.interpreter import (
     register_impls,
 )
 
-from lic_compiler.dialects import hls
+from lic_compiler.dialects import hls, lic
 from lic_compiler.gdn_approx import Approx
 from lic_compiler.interpreter.lic_int import rescale, table
 from lic_compiler.ir import numpy_dtype, to_numpy
@@ -160,3 +160,8 @@ class HlsFunctions(InterpreterFunctions):
     def run_add(self, interpreter: Interpreter, op: hls.AddOp, args: PythonValues):
         total = np.asarray(args[0], np.int64) + np.asarray(args[1], np.int64)
         return (_tap(op, "out", apply_steps(total, op.epilogue, op.sum_type)),)
+
+    @impl(hls.ShuffleOp)
+    def run_shuffle(self, interpreter: Interpreter, op: hls.ShuffleOp, args: PythonValues):
+        reorder = lic.unshuffle if op.is_inverse else lic.shuffle
+        return (_tap(op, "out", reorder(np.asarray(args[0], np.int64), op.r)),)

@@ -6,7 +6,7 @@ convolutions with their rescales (and ReLUs), and GDN / IGDN in the form
 `lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
 γ and β, table, product with x, rescale), and residual blocks as
 `lic-quantize` leaves them (both operands rescaled one bit wider, added
-exactly, saturated). Weights are random; accumulator
+exactly, saturated) and sub-pixel reorders. Weights are random; accumulator
 types are the narrowest the verifier accepts; rescales bring values back to
 8 bits with a spread of magnitudes (and some saturation). Each conv,
 transposed conv and GDN layer names its folding (PE, SIMD, MMV, where the
@@ -72,6 +72,14 @@ class Gdn:
 @dataclass(frozen=True)
 class Abs:
     pass
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """A pixel shuffle by `factor` (with `inverse`, an unshuffle)."""
+
+    factor: int = 2
+    inverse: bool = False
 
 
 @dataclass(frozen=True)
@@ -205,6 +213,14 @@ class _Net:
         match layer:
             case Residual():
                 return self.residual(x, layer, i)
+            case Shuffle():
+                _, c, h, w = lic.tensor_shape(x)
+                r = layer.factor
+                cls, shape = (
+                    (lic.PixelUnshuffleOp, (1, c * r * r, h // r, w // r)) if layer.inverse
+                    else (lic.PixelShuffleOp, (1, c // (r * r), h * r, w * r))
+                )
+                return self.add(cls(x, r, _t(shape, x.type.get_element_type())), f"shuffle{i}")
             case Conv():
                 return self.conv(x, layer, i)
             case Deconv():

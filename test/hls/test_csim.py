@@ -4,7 +4,7 @@ and the kernels' loops against their schedules, iteration for iteration.
 One module holds many parts: every stage kind in one network with pixels at
 once (MMV > 1) and products in LUTs (``mult_impl = fabric``) wherever a
 stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
-of a strided convolution, a 1×1 convolution, residual blocks (forks, joins), two polyphase transposed
+of a strided convolution, a 1×1 convolution, residual blocks (forks, joins), pixel (un)shuffles, two polyphase transposed
 convolutions (both schedules) and GDN of each form, with odd channel counts
 and sizes, width converters between lane counts and pixel counts in
 between, epilogues shared by a fold's lanes and one per lane, and pixel groups that do not tile their rows (MMV 3 on 7 pixels:
@@ -27,7 +27,7 @@ from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
 from lic_compiler.hls_schedule import schedule
 from lic_compiler.interpreter import run
 
-from nets import Abs, Conv, Deconv, Gdn, Residual, Spec, build, convert, merge, random_input, table_input, table_net
+from nets import Abs, Conv, Deconv, Gdn, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
 
 FAB = "fabric"
 ALL_KINDS = Spec(3, 12, 10, [
@@ -58,6 +58,12 @@ RESIDUAL = Spec(4, 6, 7, [
     Residual((Conv(6, 3, 1, 1, relu=True, pe=3, simd=6, mult=FAB), Gdn(pe=2, simd=3, mmv=2))),
     Residual((Conv(6, 1, 1, 0, pe=6, simd=2, mmv=7),)), Conv(3, 3, 2, 1, pe=3, simd=9),
 ], unsigned_input=False)
+# Sub-pixel reorders: a shuffle fed 4 lanes writing 2, an unshuffle fed pixel groups
+# through a converter; factor 3 on odd channel counts.
+SUBPIXEL = Spec(4, 4, 6, [
+    Conv(8, 3, 1, 1, relu=True, pe=4, simd=4), Shuffle(2), Conv(4, 3, 1, 1, pe=2, simd=9, mmv=3),
+    Shuffle(2, inverse=True), Conv(9, 1, 1, 0, pe=3, simd=8), Shuffle(3), Shuffle(3, inverse=True),
+], unsigned_input=False)
 GDN_FORMS = [Gdn(), Gdn(inverse=True), Gdn(l1=True), Gdn(l1=True, inverse=True)]
 TABLES = [
     ("rsqrt", "table", {"table_bits": 1}, 20), ("rsqrt", "table", {"table_bits": 10}, 30),
@@ -75,7 +81,7 @@ def _mult(i: int) -> str:
 
 
 def specs() -> dict[str, Spec]:
-    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS, "padded": PADDED, "residual": RESIDUAL}
+    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS, "padded": PADDED, "residual": RESIDUAL, "subpixel": SUBPIXEL}
     # Blocks at once on block rows of 5 blocks: groups of 2 and 3, the last one partial.
     for mmv, simd in ((2, 50), (3, 25)):
         out[f"deconv_padded_{mmv}"] = Spec(4, 3, 5, [Deconv(3, pe=3, simd=simd, mmv=mmv, mult=_mult(mmv))], unsigned_input=False)
@@ -164,6 +170,9 @@ def test_the_suite_covers_every_knob(simulated):
     joins = [op for op in stages if isinstance(op, hls.AddOp)]
     assert len(joins) == 2 and any(isinstance(op.addend.owner, hls.LanesOp) or isinstance(op.input.owner, hls.LanesOp) for op in joins)
     assert sum(isinstance(op, hls.ForkOp) for op in stages) == 2
+    shuffles = [op for op in stages if isinstance(op, hls.ShuffleOp)]
+    assert {(op.r, op.is_inverse) for op in shuffles} == {(2, False), (2, True), (3, False), (3, True)}
+    assert any(op.in_type.lanes != op.out_type.lanes for op in shuffles)
     converters = {(op.in_type.beat, op.out_type.beat) for op in stages if isinstance(op, hls.LanesOp)}
     assert any(a.pixels != b.pixels for a, b in converters)
     assert any(a.pixels == b.pixels == 1 and a.lanes != b.lanes for a, b in converters)

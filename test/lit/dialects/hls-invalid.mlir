@@ -259,3 +259,27 @@ func.func @fork_beat(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi9> {
   func.return %y : tensor<1x4x2x2xi9>
 }
 // CHECK: 'hls.fork' copy must carry its input's tensor with its beat
+
+// -----
+
+func.func @shuffle_pixels(%x: tensor<1x8x2x4xi8>) -> tensor<1x2x4x8xi8> {
+  %y = hls.dataflow %x : (tensor<1x8x2x4xi8>) -> tensor<1x2x4x8xi8> {
+  ^bb0(%s: !hls.stream<8x2x4xi8, lanes = 4, pixels = 2, depth = 2>):
+    %a = hls.shuffle %s {factor = 2 : i64} : !hls.stream<8x2x4xi8, lanes = 4, pixels = 2, depth = 2> -> !hls.stream<2x4x8xi8, lanes = 2, depth = 2>
+    hls.yield %a : !hls.stream<2x4x8xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x4x8xi8>
+}
+// CHECK: 'hls.shuffle' reads and writes one pixel per beat
+
+// -----
+
+func.func @shuffle_shape(%x: tensor<1x8x2x4xi8>) -> tensor<1x8x1x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x8x2x4xi8>) -> tensor<1x8x1x2xi8> {
+  ^bb0(%s: !hls.stream<8x2x4xi8, lanes = 4, depth = 2>):
+    %a = hls.shuffle %s {factor = 2 : i64, inverse} : !hls.stream<8x2x4xi8, lanes = 4, depth = 2> -> !hls.stream<8x1x2xi8, lanes = 4, depth = 2>
+    hls.yield %a : !hls.stream<8x1x2xi8, lanes = 4, depth = 2>
+  }
+  func.return %y : tensor<1x8x1x2xi8>
+}
+// CHECK: 'hls.shuffle' output must be 32x1x2, got 8x1x2

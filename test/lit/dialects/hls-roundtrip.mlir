@@ -70,3 +70,17 @@ func.func @residual(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
 // CHECK-LABEL: func.func @residual
 // CHECK: %a, %b = hls.fork %s : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9>
 // CHECK: %z = hls.add %p, %b {sum_type = i9, epilogue = [#hls.rescale<multiplier = array<i64: 1>, shift = array<i64: 0>, offset = array<i64: 0> -> i8>]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>, !hls.stream<4x2x2xi8, lanes = 2, depth = 9> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+
+// Sub-pixel reorders: one pixel per beat.
+func.func @subpixel(%x: tensor<1x8x2x3xi8>) -> tensor<1x8x2x3xi8> {
+  %y = hls.dataflow %x : (tensor<1x8x2x3xi8>) -> tensor<1x8x2x3xi8> {
+  ^bb0(%s: !hls.stream<8x2x3xi8, lanes = 4, depth = 2>):
+    %a = hls.shuffle %s {factor = 2 : i64} : !hls.stream<8x2x3xi8, lanes = 4, depth = 2> -> !hls.stream<2x4x6xi8, lanes = 2, depth = 2>
+    %b = hls.shuffle %a {factor = 2 : i64, inverse} : !hls.stream<2x4x6xi8, lanes = 2, depth = 2> -> !hls.stream<8x2x3xi8, lanes = 2, depth = 2>
+    hls.yield %b : !hls.stream<8x2x3xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x8x2x3xi8>
+}
+// CHECK-LABEL: func.func @subpixel
+// CHECK: %a = hls.shuffle %s {factor = 2 : i64} : !hls.stream<8x2x3xi8, lanes = 4, depth = 2> -> !hls.stream<2x4x6xi8, lanes = 2, depth = 2>
+// CHECK: %b = hls.shuffle %a {factor = 2 : i64, inverse} : !hls.stream<2x4x6xi8, lanes = 2, depth = 2> -> !hls.stream<8x2x3xi8, lanes = 2, depth = 2>
