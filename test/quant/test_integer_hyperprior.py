@@ -122,3 +122,31 @@ def test_calibration_images_reach_a_hyper_latent_of_four_by_four():
         assert all(x.shape[2:] == (side, side) for x in fitted)
         middle = (side - 128) // 2  # the crop itself sits in the middle of its mirror extension
         assert np.array_equal(fitted[0][..., middle : middle + 128, middle : middle + 128], crops[0])
+
+
+def test_licc_eval_rd_integer_on_a_hyperprior_checkpoint(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from PIL import Image
+
+    from lic_compiler.cli.eval import main
+    from lic_compiler.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    arch = "bmshj2018-hyperprior"
+    model = build(arch, 8, 12)
+    images = tmp_path / "images"
+    images.mkdir()
+    for i, x in enumerate(load_images(count=2, size=(192, 192))):  # MS-SSIM needs 161 pixels a side
+        Image.fromarray(np.round(x[0].transpose(1, 2, 0) * 255).astype(np.uint8)).save(images / f"{i}.png")
+    checkpoint = tmp_path / "tiny-hyper.pt"
+    save_checkpoint(checkpoint, model, arch, {"N": 8, "M": 12, "gdn": "standard"})
+    out = tmp_path / "int.json"
+    argv = ["licc-eval", "--threads", "1", "rd", str(checkpoint), "--images", str(images),
+            "--name", "tiny-hyper-int", "--integer", "-o", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 0, capsys.readouterr().err
+    text = out.read_text()
+    assert "tiny-hyper (integer)" in text and '"round-trip-checked": true' in text
