@@ -154,7 +154,7 @@ def match_gdn(product: Operation) -> _Gdn | None:
     if not isinstance(product, lic.MulOp) or product.lhs == product.rhs:
         return None
     for x, n in ((product.lhs, product.rhs), (product.rhs, product.lhs)):
-        if len(_users(x)) != 2 or _single_use(n) is not product:
+        if _single_use(n) is not product:  # x may have other readers (a residual's skip)
             continue
         norm = _chain_back(n, _is_norm_conv)
         if norm is None:

@@ -52,11 +52,14 @@ PADDED = Spec(4, 5, 7, [
     Conv(5, 3, 2, 1, relu=True, pe=5, simd=6, mmv=3, mult=FAB), Deconv(4, pe=2, simd=20), Gdn(pe=2, simd=2, mmv=6),
 ], unsigned_input=False)
 # Residual blocks: a skip over a conv and a GDN folded apart (width converters on the
-# join's inputs), then one over a 1×1 conv of 7 pixels per beat: forks, joins, skip FIFOs.
+# join's inputs), then one over a 1×1 conv of 7 pixels per beat, then one nested in
+# another whose GDN reads the inner skip's input: forks, joins, skip FIFOs.
 RESIDUAL = Spec(4, 6, 7, [
     Conv(6, 3, 1, 1, relu=True, pe=2, simd=4),
     Residual((Conv(6, 3, 1, 1, relu=True, pe=3, simd=6, mult=FAB), Gdn(pe=2, simd=3, mmv=2))),
-    Residual((Conv(6, 1, 1, 0, pe=6, simd=2, mmv=7),)), Conv(3, 3, 2, 1, pe=3, simd=9),
+    Residual((Conv(6, 1, 1, 0, pe=6, simd=2, mmv=7),)),
+    Residual((Conv(6, 3, 1, 1, relu=True, pe=3, simd=6), Residual((Gdn(pe=2, simd=3), Conv(6, 3, 1, 1, pe=6, simd=6))))),
+    Conv(3, 3, 2, 1, pe=3, simd=9),
 ], unsigned_input=False)
 # Sub-pixel reorders: a shuffle fed 4 lanes writing 2, an unshuffle fed pixel groups
 # through a converter; factor 3 on odd channel counts.
@@ -168,8 +171,8 @@ def test_the_suite_covers_every_knob(simulated):
     assert any(isinstance(op, hls.WindowOp) and op.out_type.pixels.data > 1 for op in stages)
     assert any(isinstance(op, hls.PointwiseOp) for op in stages)
     joins = [op for op in stages if isinstance(op, hls.AddOp)]
-    assert len(joins) == 2 and any(isinstance(op.addend.owner, hls.LanesOp) or isinstance(op.input.owner, hls.LanesOp) for op in joins)
-    assert sum(isinstance(op, hls.ForkOp) for op in stages) == 2
+    assert len(joins) == 4 and any(isinstance(op.addend.owner, hls.LanesOp) or isinstance(op.input.owner, hls.LanesOp) for op in joins)
+    assert sum(isinstance(op, hls.ForkOp) for op in stages) == 4
     shuffles = [op for op in stages if isinstance(op, hls.ShuffleOp)]
     assert {(op.r, op.is_inverse) for op in shuffles} == {(2, False), (2, True), (3, False), (3, True)}
     assert any(op.in_type.lanes != op.out_type.lanes for op in shuffles)
