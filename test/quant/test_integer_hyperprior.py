@@ -110,7 +110,7 @@ def test_calibration_images_reach_a_hyper_latent_of_four_by_four():
     from lic_compiler.frontend import import_model
     from lic_compiler.ir import make_context
     from lic_compiler.registry import parse_pipeline
-    from passes.calibrate import _large_enough
+    from lic_compiler.passes.calibrate import _large_enough
 
     crops = load_images(count=2)
     assert crops[0].shape[2:] == (128, 128)
