@@ -143,11 +143,13 @@ class _Steps(NamedTuple):
     data: Sequence  # what apply_steps reads of an ArrayAttr
 
 
-@cache
 def _one_channel(step, c: int):
     """`step` for channel `c` alone."""
-    if isinstance(step, FaultyRescale):
-        return step.channel(c)
+    return step.channel(c) if isinstance(step, FaultyRescale) else _one_ir_channel(step, c)
+
+
+@cache
+def _one_ir_channel(step, c: int):
     if not isinstance(step, hls.RescaleStep):
         return step
     pick = [[v[c]] if len(v) > 1 else v for v in step.params()]
