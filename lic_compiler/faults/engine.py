@@ -293,6 +293,7 @@ def _deconv_box(src: Changed, box: Box, g, weight: np.ndarray, element) -> np.nd
 
 # --- one part ------------------------------------------------------------------------------
 
+RUNS = (hls.WindowOp, hls.MvauOp, hls.DeconvOp, hls.GdnOp, hls.PointwiseOp, hls.LanesOp)  # stages the engine runs
 WEIGHTS = {hls.MvauOp: ("weight", "bias"), hls.DeconvOp: ("weight", "bias"), hls.GdnOp: ("gamma", "beta")}
 
 
@@ -332,6 +333,9 @@ class Part:
     def _check_chain(self, ops: Sequence[hls.StageOp]) -> None:
         value = self.flow.block.args[0]
         for op in ops:
+            if not isinstance(op, RUNS):
+                raise LiccError(f"@{self.name} has a '{op.name}' stage; licc-faults injects into designs of "
+                                f"{', '.join(k.name for k in RUNS)} stages only")
             if len(self.flow.block.args) != 1 or op.operands[0] is not value:
                 raise LiccError(f"@{self.name} is not a chain of stages; licc-faults injects into chains only")
             value = op.results[0]

@@ -7,12 +7,14 @@ import pytest
 from xdsl.dialects.builtin import ArrayAttr
 
 from lic_compiler.dialects import hls
+from lic_compiler.errors import LiccError
 from lic_compiler.faults.engine import Box, Part, fault_hook, flip, is_signed
 from lic_compiler.faults.inject import Fault, inject
 from lic_compiler.faults.sites import memories
 from lic_compiler.interpreter import run
 from lic_compiler.interpreter.hls_stages import apply_steps, windows
-from lic_compiler.ir import from_numpy, to_numpy
+from lic_compiler.ir import from_numpy, make_context, parse_module, to_numpy
+from lic_compiler.registry import parse_pipeline
 
 
 def _inputs(design, rng):
@@ -166,3 +168,21 @@ def test_an_accumulator_flip_on_one_pixel_stays_local(design):
     assert outcome.output is not None
     box = outcome.output.box
     assert (box.y1 - box.y0) * (box.x1 - box.x0) < 64 * 64 // 4  # a transient upset reaches a neighbourhood
+
+
+SHUFFLE = """
+func.func @decoder(%x: tensor<1x4x3x3xi8>) -> tensor<1x2x6x6xi8> {
+  %w = lic.constant dense<1> : tensor<8x4x1x1xi8>
+  %acc = lic.conv2d %x, %w {stride = array<i64: 1, 1>, padding = array<i64: 0, 0>} : (tensor<1x4x3x3xi8>, tensor<8x4x1x1xi8>) -> tensor<1x8x3x3xi11>
+  %q = lic.rescale %acc {multiplier = array<i64: 1>, shift = array<i64: 2>} : tensor<1x8x3x3xi11> -> tensor<1x8x3x3xi8>
+  %s = lic.pixel_shuffle %q {factor = 2 : i64} : tensor<1x8x3x3xi8> -> tensor<1x2x6x6xi8>
+  func.return %s : tensor<1x2x6x6xi8>
+}
+"""
+
+
+def test_a_stage_the_engine_does_not_run_is_refused():
+    module = parse_module(SHUFFLE)
+    parse_pipeline("convert-lic-to-hls").apply(make_context(), module)
+    with pytest.raises(LiccError, match="@decoder has a 'hls.shuffle' stage; licc-faults injects into designs of"):
+        Part(module, "decoder")
