@@ -27,7 +27,7 @@ implements (``lic_ops``). Stage geometry lives in `hls_geometry`.
 
 Integer semantics are the integer `lic` ops' (see `dialects/lic.py`): exact
 accumulation in the declared accumulator type, then a chain of pointwise
-steps (`#hls.rescale`, `#hls.table`, `#hls.relu`, `#hls.abs`,
+steps (`#hls.rescale`, `#hls.table`, `#hls.relu`, `#hls.leaky_relu`, `#hls.abs`,
 `#hls.square`) fused at a stage's output.
 """
 
@@ -390,6 +390,46 @@ class ReluStep(PointwiseStep):
 
     def result_type(self, input: IntegerType) -> IntegerType:
         return input
+
+
+@irdl_attr_definition
+class LeakyReluStep(PointwiseStep):
+    """`lic.leaky_relu` on integers: ``x`` if ``x >= 0``, else ``x`` rescaled by
+    ``multiplier / 2^shift`` (rounded as `#hls.rescale`), saturated to the input's type.
+
+    ``#hls.leaky_relu<multiplier = 20972, shift = 21>``.
+    """
+
+    name = "hls.leaky_relu"
+
+    multiplier: IntAttr
+    shift: IntAttr
+
+    def __init__(self, multiplier: int, shift: int):
+        super().__init__(IntAttr(multiplier), IntAttr(shift))
+
+    def result_type(self, input: IntegerType) -> IntegerType:
+        return input
+
+    def verify(self) -> None:
+        if self.multiplier.data < 0 or not 0 <= self.shift.data <= 62:
+            raise VerifyException("#hls.leaky_relu needs a multiplier >= 0 and a shift in [0, 62]")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        parser.parse_punctuation("<")
+        values = []
+        for i, key in enumerate(("multiplier", "shift")):
+            if i:
+                parser.parse_punctuation(",")
+            parser.parse_keyword(key)
+            parser.parse_punctuation("=")
+            values.append(IntAttr(parser.parse_integer(allow_boolean=False)))
+        parser.parse_punctuation(">")
+        return values
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<multiplier = {self.multiplier.data}, shift = {self.shift.data}>")
 
 
 @irdl_attr_definition
@@ -976,5 +1016,5 @@ def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
 Hls = Dialect(
     "hls",
     [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp, ShuffleOp],
-    [StreamType, RescaleStep, TableStep, ReluStep, AbsStep, SquareStep],
+    [StreamType, RescaleStep, TableStep, ReluStep, LeakyReluStep, AbsStep, SquareStep],
 )

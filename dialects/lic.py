@@ -360,11 +360,43 @@ class ReluOp(_UnaryOp):
 
 @irdl_op_definition
 class LeakyReluOp(_UnaryOp):
-    """``x`` if ``x >= 0`` else ``negative_slope · x``."""
+    """``x`` if ``x >= 0`` else ``negative_slope · x``.
+
+    On integers the slope is the dyadic ``multiplier / 2^shift`` (both
+    required there, refused on floats), rounded as `lic.rescale` rounds and
+    saturated to the input's type, which the result keeps::
+
+        y = x                                               if x >= 0
+        y = saturate((x · multiplier + 2^(shift − 1)) >> shift)   otherwise
+
+    ``negative_slope`` records the float slope it stands for.
+    """
 
     name = "lic.leaky_relu"
 
     negative_slope = prop_def(FloatAttr[Float64Type])
+    multiplier = opt_prop_def(IntegerAttr[I64])
+    shift = opt_prop_def(IntegerAttr[I64])
+
+    def slope_params(self) -> tuple[int, int]:
+        """The integer slope's (multiplier, shift)."""
+        assert self.multiplier is not None and self.shift is not None
+        return self.multiplier.value.data, self.shift.value.data
+
+    def verify_(self) -> None:
+        if self.negative_slope.value.data < 0:
+            raise VerifyException("'lic.leaky_relu' negative_slope must be >= 0")
+        given = (self.multiplier is not None) + (self.shift is not None)
+        if not is_integer(self.input):
+            if given:
+                raise VerifyException("'lic.leaky_relu' multiplier and shift apply to integer tensors only")
+            return
+        in_type = _int_type(self, self.input, "input")
+        if given != 2:
+            raise VerifyException(
+                "'lic.leaky_relu' on integers needs multiplier and shift (the slope as multiplier / 2^shift)"
+            )
+        verify_rescale_factor(self, in_type, *self.slope_params())
 
 
 @irdl_op_definition
@@ -933,19 +965,24 @@ class RescaleOp(IRDLOperation):
                 f"'lic.rescale' multiplier, shift and offset need 1 or {c} values each, "
                 f"got {len(m)}, {len(s)} and {len(o)}"
             )
-        lo, hi = int_range(in_type)
         for ch, (mult, sh, off) in enumerate(zip(m, s, o)):
-            if not 0 <= mult < RESCALE_MULTIPLIER_LIMIT:
-                raise VerifyException(f"'lic.rescale' multiplier {mult} (channel {ch}) is not in [0, 2^31)")
-            if not 0 <= sh <= RESCALE_MAX_SHIFT:
-                raise VerifyException(f"'lic.rescale' shift {sh} (channel {ch}) is not in [0, 62]")
+            verify_rescale_factor(self, in_type, mult, sh, f" (channel {ch})")
             if abs(off) >= 1 << 31:
                 raise VerifyException(f"'lic.rescale' offset {off} (channel {ch}) is not in (-2^31, 2^31)")
-            if max(-lo, hi) * mult + ((1 << sh) >> 1) >= RESCALE_PRODUCT_LIMIT:
-                raise VerifyException(
-                    f"'lic.rescale' product of a {in_type} input and multiplier {mult} "
-                    f"(channel {ch}) can reach 2^62; use a smaller multiplier and shift"
-                )
+
+
+def verify_rescale_factor(op: Operation, in_type: IntegerType, mult: int, sh: int, where: str = "") -> None:
+    """Refuse a multiplier/shift pair outside `lic.rescale`'s limits for `in_type` inputs."""
+    if not 0 <= mult < RESCALE_MULTIPLIER_LIMIT:
+        raise VerifyException(f"'{op.name}' multiplier {mult}{where} is not in [0, 2^31)")
+    if not 0 <= sh <= RESCALE_MAX_SHIFT:
+        raise VerifyException(f"'{op.name}' shift {sh}{where} is not in [0, 62]")
+    lo, hi = int_range(in_type)
+    if max(-lo, hi) * mult + ((1 << sh) >> 1) >= RESCALE_PRODUCT_LIMIT:
+        raise VerifyException(
+            f"'{op.name}' product of a {in_type} input and multiplier {mult}{where} "
+            "can reach 2^62; use a smaller multiplier and shift"
+        )
 
 
 @irdl_op_definition

@@ -14,7 +14,7 @@ Each function's body becomes one dataflow region, in program order:
 - a residual's `lic.add` → `hls.add`, its saturating rescale fused; a
   tensor that two stages read (the residual's input) → `hls.fork`;
 - `lic.pixel_shuffle` / `lic.pixel_unshuffle` → `hls.shuffle`;
-- `lic.rescale`, `lic.relu`, `lic.abs`, `lic.table` and squares fuse into
+- `lic.rescale`, `lic.relu`, `lic.leaky_relu`, `lic.abs`, `lic.table` and squares fuse into
   the stage that produces their operand, when it is their only use; any
   left over (an `lic.abs` on a function's input) becomes an `hls.pointwise`;
 - `hls.lanes` width converters go where a stage reads another lane count
@@ -54,7 +54,7 @@ from lic_compiler.ir import from_numpy, to_numpy
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
-    "product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.rescale, lic.relu, lic.abs, lic.table"
+    "product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.rescale, lic.relu, lic.leaky_relu, lic.abs, lic.table"
 )
 
 
@@ -94,6 +94,8 @@ def pointwise_step(op: Operation) -> hls.PointwiseStep | None:
             )
         case lic.ReluOp():
             return hls.ReluStep()
+        case lic.LeakyReluOp() if lic.is_integer(op.output):
+            return hls.LeakyReluStep(*op.slope_params())
         case lic.AbsOp():
             return hls.AbsStep()
         case lic.MulOp() if op.lhs == op.rhs:

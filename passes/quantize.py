@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, i64
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
@@ -62,7 +62,9 @@ from lic_compiler.ir import from_numpy, to_numpy
 from lic_compiler.passes.rewrite_gdn import DEFAULT_MODE, MODE_DEFAULTS
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import functions, is_image_function, is_integer_module
-from lic_compiler.quant.fixed import activation_scale, levels, quantize_weights, rescale_params, unsigned_bits
+from lic_compiler.quant.fixed import (
+    activation_scale, levels, multiplier_shift, quantize_weights, rescale_params, unsigned_bits,
+)
 from lic_compiler.quant.plan import ROOTS, returned_values, roles
 
 CLIPS = ("mse", "max", "percentile")
@@ -224,11 +226,13 @@ class _Lowering:
         elif isinstance(op, lic.ReluOp | lic.AbsOp):
             q = self.map[op.operands[0]]
             self.map[op.results[0]] = QValue(self._emit(type(op)(q.value), hint).results[0], q.scale)
+        elif isinstance(op, lic.LeakyReluOp):
+            self.map[op.results[0]] = self._leaky_relu(op, hint)
         else:
             raise LiccError(
                 f"lic-quantize: {op.name} in @{self.name} has no integer lowering; the integer "
                 "level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/"
-                "reciprocal), add, pixel (un)shuffle, relu and abs"
+                "reciprocal), add, pixel (un)shuffle, relu, leaky_relu and abs"
             )
 
     @staticmethod
@@ -333,6 +337,18 @@ class _Lowering:
         return self._rescale(total, scale, itype(bits, signed), hint)
 
 
+    def _leaky_relu(self, op: lic.LeakyReluOp, hint: str | None) -> QValue:
+        """The slope as the dyadic m / 2^s nearest it (MULTIPLIER_BITS bits, as a rescale's):
+        negatives scale by it in the input's type and scale, so y differs from
+        slope · x by at most ½ + |x| · |slope − m / 2^s| units (see docs/quantization.md)."""
+        q = self.map[op.input]
+        slope = op.negative_slope.value.data
+        m, s = multiplier_shift(slope)
+        new = lic.LeakyReluOp(
+            q.value, negative_slope=op.negative_slope, multiplier=IntegerAttr(m, i64), shift=IntegerAttr(s, i64)
+        )
+        return QValue(self._emit(new, hint).results[0], q.scale)
+
     def _reorder(self, op: lic.PixelShuffleOp | lic.PixelUnshuffleOp, hint: str | None) -> QValue:
         """A pixel (un)shuffle moves integers: each output channel keeps its source's scale.
         A shuffle interleaves r² channels into one, so they must share a scale: else the
@@ -373,13 +389,13 @@ BIAS_HEADROOM_BITS = 8
 
 
 def _returned_through_unary(f: func.FuncOp) -> set[SSAValue]:
-    """The values `f` returns, and those that reach a return through relu/abs only."""
+    """The values `f` returns, and those that reach a return through relu/leaky_relu/abs only."""
     out: set[SSAValue] = set()
     todo = list(returned_values(f))
     while todo:
         value = todo.pop()
         out.add(value)
-        if isinstance(value.owner, lic.ReluOp | lic.AbsOp):
+        if isinstance(value.owner, lic.ReluOp | lic.LeakyReluOp | lic.AbsOp):
             todo.append(value.owner.operands[0])
     return out
 

@@ -38,7 +38,7 @@ from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "leaky.h", "table.h", "npy.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -127,6 +127,8 @@ def emit_project(module: ModuleOp) -> dict[str, str]:
     kinds = {type(op) for _, flow in dataflows(module) for op in flow.stages()}
     # Headers of the newer stage kinds only where used: designs without them stay as they were.
     unused = {h for h, ops in _OPTIONAL.items() if not kinds & set(ops)}
+    if not any(_has_step(op, hls.LeakyReluStep) for _, flow in dataflows(module) for op in flow.stages()):
+        unused.add("leaky.h")
     out = {f"include/licc/{name}": library_file(name) for name in LIBRARY if name not in unused}
     for part, flow in dataflows(module):
         out |= {f"{part}/{path}": text for path, text in _Part(part, flow, target).files()}
@@ -174,6 +176,9 @@ class _Steps:
                     expr = f"licc::table<{self.table(step, f'{tag}{i}')}>({v})"
                 case hls.ReluStep():
                     expr = f"licc::relu({v})"
+                case hls.LeakyReluStep():
+                    m, s = step.multiplier.data, step.shift.data
+                    expr = f"licc::leaky_relu({v}, {m}LL, {s}, {lo}LL, {hi}LL)"
                 case hls.AbsStep():
                     expr = f"licc::abs_sat({v}, {hi}LL)"
                 case hls.SquareStep():
@@ -683,13 +688,13 @@ _KERNELS = {
 
 
 def _includes(op: hls.StageOp) -> str:
-    headers = (["table.h"] if _has_table(op) else []) + [_KERNELS[type(op)]]
-    return "".join(f'#include "licc/{h}"\n' for h in headers)
+    optional = [h for h, step in (("table.h", hls.TableStep), ("leaky.h", hls.LeakyReluStep)) if _has_step(op, step)]
+    return "".join(f'#include "licc/{h}"\n' for h in [*optional, _KERNELS[type(op)]])
 
 
-def _has_table(op: hls.StageOp) -> bool:
+def _has_step(op: hls.StageOp, kind: type[hls.PointwiseStep]) -> bool:
     chains = [op.properties.get(k) for k in ("epilogue", "norm", "prologue", "steps")]
-    return any(isinstance(s, hls.TableStep) for c in chains if c is not None for s in c.data)  # type: ignore[attr-defined]
+    return any(isinstance(s, kind) for c in chains if c is not None for s in c.data)  # type: ignore[attr-defined]
 
 
 def _describe(op: hls.StageOp) -> str:

@@ -188,6 +188,9 @@ def steps_cost(steps: Sequence[hls.PointwiseStep], element: IntegerType, lanes: 
             case hls.SquareStep():
                 dsp, lut = products(lanes, 0, b, b, "dsp")
                 total = total + Cost(0, dsp=dsp, lut=lut, ff=lanes * bits(step.type), depth=3)
+            case hls.LeakyReluStep():  # one constant product on the negative side, then a mux
+                dsp = lanes * hwp.dsp_per_mult(b, step.multiplier.data.bit_length() + 1)
+                total = total + Cost(0, dsp=dsp, lut=lanes * 2 * b, ff=lanes * b, depth=4)
             case _:  # relu, abs: a mux or a negation per bit
                 total = total + Cost(0, lut=lanes * b * (1 if isinstance(step, hls.ReluStep) else 2), depth=1)
         t = step.result_type(t)

@@ -26,7 +26,7 @@ from xdsl.interpreter import (
 
 from lic_compiler.dialects import hls, lic
 from lic_compiler.gdn_approx import Approx
-from lic_compiler.interpreter.lic_int import rescale, table
+from lic_compiler.interpreter.lic_int import leaky_relu, rescale, table
 from lic_compiler.ir import numpy_dtype, to_numpy
 
 
@@ -54,6 +54,8 @@ def apply_steps(x: np.ndarray, steps, element) -> np.ndarray:
                 x = table(x, approx, step.frac_bits.data, *hls.int_range(step.type))
             case hls.ReluStep():
                 x = np.maximum(x, 0)
+            case hls.LeakyReluStep():
+                x = leaky_relu(x, step.multiplier.data, step.shift.data, *hls.int_range(element))
             case hls.AbsStep():
                 x = np.minimum(np.abs(x), hls.int_range(element)[1])
             case hls.SquareStep():

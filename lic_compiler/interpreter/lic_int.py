@@ -8,7 +8,7 @@ verifier bounds every partial sum below 2^53, so each float64 sum and
 product is an exact integer whatever the summation order.
 
 The ops that exist at both levels (conv2d, conv_transpose2d, add, mul,
-relu, abs) dispatch on the element type; floats go to `LicFloatFunctions`.
+relu, leaky_relu, abs) dispatch on the element type; floats go to `LicFloatFunctions`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ def rescale(
     rounding = np.where(s > 0, np.left_shift(np.int64(1), np.maximum(s - 1, 0)), 0)
     t = (np.asarray(x, np.int64) * m + rounding) >> s
     return np.clip(t + o, lo, hi)
+
+
+def leaky_relu(x: np.ndarray, multiplier: int, shift: int, lo: int, hi: int) -> np.ndarray:
+    """Integer `lic.leaky_relu` as int64: x where x >= 0, else x rescaled by the slope."""
+    x = np.asarray(x, np.int64)
+    return np.where(x >= 0, x, rescale(x, [multiplier], [shift], [0], lo, hi))
 
 
 def table(n: np.ndarray, approx: Approx, frac_bits: int, lo: int, hi: int) -> np.ndarray:
@@ -118,6 +124,13 @@ class LicIntFunctions(InterpreterFunctions):
         if not lic.is_integer(op.output):
             return _float(LicFloatFunctions.run_relu, interpreter, op, args)
         return (np.maximum(np.asarray(args[0], np.int64), 0).astype(_dtype(op.output)),)
+
+    @impl(lic.LeakyReluOp)
+    def run_leaky_relu(self, interpreter: Interpreter, op: lic.LeakyReluOp, args: PythonValues):
+        if not lic.is_integer(op.output):
+            return _float(LicFloatFunctions.run_leaky_relu, interpreter, op, args)
+        out = leaky_relu(args[0], *op.slope_params(), *_range(op.output))
+        return (out.astype(_dtype(op.output)),)
 
     @impl(lic.AbsOp)
     def run_abs(self, interpreter: Interpreter, op: lic.AbsOp, args: PythonValues):

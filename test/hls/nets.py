@@ -2,7 +2,7 @@
 
 `build(spec, seed)` returns an integer lic module whose one function chains
 the layers of `spec` on a ``1×C×H×W`` input: convolutions and transposed
-convolutions with their rescales (and ReLUs), and GDN / IGDN in the form
+convolutions with their rescales (and ReLUs or leaky ReLUs), and GDN / IGDN in the form
 `lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
 γ and β, table, product with x, rescale), and residual blocks as
 `lic-quantize` leaves them (both operands rescaled one bit wider, added
@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, f64, i64
 from xdsl.ir import Block, Region, SSAValue
 
 from lic_compiler.dialects import hls, lic
 from lic_compiler.hw.fold import Folding, refold
 from lic_compiler.ir import from_numpy, make_context
+from lic_compiler.quant.fixed import multiplier_shift
 from lic_compiler.registry import parse_pipeline
 
 I8 = IntegerType(8)
@@ -43,6 +44,7 @@ class Conv:
     simd: int = 1
     mmv: int = 1
     mult: str = "dsp"
+    leaky: float = 0.0  # > 0: a leaky ReLU of this slope after the rescale
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Deconv:
     simd: int = 1
     mmv: int = 1
     mult: str = "dsp"
+    leaky: float = 0.0  # > 0: a leaky ReLU of this slope after the rescale
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,13 @@ class Gdn:
 @dataclass(frozen=True)
 class Abs:
     pass
+
+
+@dataclass(frozen=True)
+class Leaky:
+    """A leaky ReLU of `slope` on its own (a pointwise stage after a reorder)."""
+
+    slope: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ class _Net:
         self.add(op, f"conv{i}")
         spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k)
         y = self.rescale(op.output, spread, I8, f"q{i}")
-        return self.add(lic.ReluOp(y), f"r{i}") if layer.relu else y
+        return self.activation(y, layer, i)
 
     def deconv(self, x: SSAValue, layer: Deconv, i: int) -> SSAValue:
         cin = lic.tensor_shape(x)[1]
@@ -171,7 +181,18 @@ class _Net:
         self.add(op, f"deconv{i}")
         spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k / layer.stride**2)
         y = self.rescale(op.output, spread, I8, f"q{i}")
+        return self.activation(y, layer, i)
+
+    def activation(self, y: SSAValue, layer: Conv | Deconv, i) -> SSAValue:
+        if layer.leaky:
+            return self.leaky(y, layer.leaky, i)
         return self.add(lic.ReluOp(y), f"r{i}") if layer.relu else y
+
+    def leaky(self, y: SSAValue, slope: float, i) -> SSAValue:
+        """`lic-quantize`'s integer leaky ReLU: the slope as the nearest 15-bit dyadic."""
+        m, s = multiplier_shift(slope)
+        props = {"multiplier": IntegerAttr(m, i64), "shift": IntegerAttr(s, i64)}
+        return self.add(lic.LeakyReluOp(y, negative_slope=FloatAttr(slope, f64), **props), f"lrelu{i}")
 
     def gdn(self, x: SSAValue, layer: Gdn, i: int) -> SSAValue:
         shape = lic.tensor_shape(x)
@@ -229,6 +250,8 @@ class _Net:
                 return self.gdn(x, layer, i)
             case Abs():
                 return self.add(lic.AbsOp(x), f"abs{i}")
+            case Leaky():
+                return self.leaky(x, layer.slope, i)
         raise ValueError(layer)
 
 

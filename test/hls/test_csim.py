@@ -27,7 +27,7 @@ from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
 from lic_compiler.hls_schedule import schedule
 from lic_compiler.interpreter import run
 
-from nets import Abs, Conv, Deconv, Gdn, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
+from nets import Abs, Conv, Deconv, Gdn, Leaky, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
 
 FAB = "fabric"
 ALL_KINDS = Spec(3, 12, 10, [
@@ -67,6 +67,12 @@ SUBPIXEL = Spec(4, 4, 6, [
     Conv(8, 3, 1, 1, relu=True, pe=4, simd=4), Shuffle(2), Conv(4, 3, 1, 1, pe=2, simd=9, mmv=3),
     Shuffle(2, inverse=True), Conv(9, 1, 1, 0, pe=3, simd=8), Shuffle(3), Shuffle(3, inverse=True),
 ], unsigned_input=False)
+# Leaky ReLUs (slopes 0.01, 0.2, 0.5: ties round up) fused into a conv's and a transposed
+# conv's epilogue, and one on its own (a pointwise stage) after a shuffle.
+LEAKY = Spec(4, 4, 6, [
+    Conv(8, 3, 1, 1, leaky=0.01, pe=4, simd=4, mmv=2, mult=FAB), Shuffle(2), Leaky(0.2),
+    Deconv(3, 3, 2, 1, 1, leaky=0.5, pe=3, simd=2), Conv(5, 3, 2, 1, leaky=0.2, pe=5, simd=3),
+], unsigned_input=False)
 GDN_FORMS = [Gdn(), Gdn(inverse=True), Gdn(l1=True), Gdn(l1=True, inverse=True)]
 TABLES = [
     ("rsqrt", "table", {"table_bits": 1}, 20), ("rsqrt", "table", {"table_bits": 10}, 30),
@@ -105,6 +111,7 @@ def specs() -> dict[str, Spec]:
         form = GDN_FORMS[i % len(GDN_FORMS)]
         layer = Gdn(form.inverse, form.l1, pe, simd, mmv=(1, 2, 3, 4)[i % 4], mult=_mult(i // 4))
         out[f"gdn_{pe}x{simd}x{layer.mmv}"] = Spec(6, 3, 4, [layer], unsigned_input=False)
+    out["leaky"] = LEAKY
     return out
 
 
@@ -170,6 +177,8 @@ def test_the_suite_covers_every_knob(simulated):
     assert in_turn and len(in_turn) < sum(isinstance(op, hls.DeconvOp) for op in folded)
     assert any(isinstance(op, hls.WindowOp) and op.out_type.pixels.data > 1 for op in stages)
     assert any(isinstance(op, hls.PointwiseOp) for op in stages)
+    leaky = [op for op in stages if any(isinstance(s, hls.LeakyReluStep) for s in _steps(op))]
+    assert {type(op) for op in leaky} == {hls.MvauOp, hls.DeconvOp, hls.PointwiseOp}
     joins = [op for op in stages if isinstance(op, hls.AddOp)]
     assert len(joins) == 4 and any(isinstance(op.addend.owner, hls.LanesOp) or isinstance(op.input.owner, hls.LanesOp) for op in joins)
     assert sum(isinstance(op, hls.ForkOp) for op in stages) == 4
@@ -193,6 +202,11 @@ def test_the_suite_covers_every_knob(simulated):
     assert tails
     # Pixel counts converted through their gcd: two converters in a row.
     assert any(isinstance(op, hls.LanesOp) and isinstance(op.input.owner, hls.LanesOp) for op in stages)
+
+
+def _steps(op: hls.StageOp) -> list:
+    steps = getattr(op, "steps", None) or getattr(op, "epilogue", None)
+    return list(steps.data) if steps is not None else []
 
 
 def test_references_are_not_trivial(simulated):

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness, TensorType
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, f64, i64
 from xdsl.ir import Block, Region
 from xdsl.utils.exceptions import VerifyException
 
@@ -15,6 +15,7 @@ from lic_compiler.dialects import lic
 from lic_compiler.gdn_approx import FRAC_BITS, Approx
 from lic_compiler.interpreter import run
 from lic_compiler.ir import from_numpy
+from lic_compiler.quant.fixed import multiplier_shift
 
 
 def itype(bits: int, unsigned: bool = False) -> IntegerType:
@@ -329,3 +330,33 @@ def test_elementwise_integer_ops_equal_numpy():
     want_abs[0, 0, 0, 0] = 127  # saturates: |−128| does not fit i8
     assert np.array_equal(absolute, want_abs) and absolute.dtype == np.int8
     assert np.array_equal(relu, np.maximum(x, 0))
+
+
+def _leaky_module(bits: int, multiplier: int, shift: int, slope: float = 0.01) -> ModuleOp:
+    t = TensorType(itype(bits), [1, 1, 1, 1 << bits])
+    props = {"multiplier": IntegerAttr(multiplier, i64), "shift": IntegerAttr(shift, i64)}
+    return one_op_module([t], lambda a: [lic.LeakyReluOp(a[0], negative_slope=FloatAttr(slope, f64), **props)])
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.2, 0.5, 0.0])
+def test_integer_leaky_relu_every_i8_value(slope):
+    """Every i8: x where x >= 0, else round-half-up(x·m / 2^s), within ½ + |x|·|slope − m/2^s| of slope·x."""
+    m, s = multiplier_shift(slope)
+    x = np.arange(-128, 128).reshape(1, 1, 1, 256)
+    (y,) = run(_leaky_module(8, m, s, slope), "f", x)
+    assert y.dtype == np.int8
+    neg = [(Fraction(int(v) * m, 2**s) + Fraction(1, 2)).__floor__() for v in range(-128, 0)]
+    assert y.ravel().tolist() == neg + list(range(128))
+    bound = 0.5 + 128 * abs(slope - m / 2**s)
+    assert np.abs(y.ravel()[:128] - slope * np.arange(-128, 0)).max() <= bound
+
+
+def test_integer_leaky_relu_saturates_a_slope_above_one():
+    (y,) = run(_leaky_module(8, 3, 1, 1.5), "f", np.arange(-128, 128).reshape(1, 1, 1, 256))
+    assert y.ravel()[0] == -128 and y.ravel()[100] == round(-28 * 1.5)  # −192 saturates; −42 exact
+
+
+def test_integer_leaky_relu_needs_its_slope():
+    t = TensorType(itype(8), [1, 1, 2, 2])
+    with pytest.raises(VerifyException, match="needs multiplier and shift"):
+        one_op_module([t], lambda a: [lic.LeakyReluOp(a[0], negative_slope=FloatAttr(0.01, f64))])

@@ -84,3 +84,15 @@ func.func @subpixel(%x: tensor<1x8x2x3xi8>) -> tensor<1x8x2x3xi8> {
 // CHECK-LABEL: func.func @subpixel
 // CHECK: %a = hls.shuffle %s {factor = 2 : i64} : !hls.stream<8x2x3xi8, lanes = 4, depth = 2> -> !hls.stream<2x4x6xi8, lanes = 2, depth = 2>
 // CHECK: %b = hls.shuffle %a {factor = 2 : i64, inverse} : !hls.stream<2x4x6xi8, lanes = 2, depth = 2> -> !hls.stream<8x2x3xi8, lanes = 2, depth = 2>
+
+// A leaky ReLU step (the slope 20972 / 2^21) after a ReLU-free rescale.
+func.func @leaky(%x: tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  %y = hls.dataflow %x : (tensor<1x4x2x2xi8>) -> tensor<1x4x2x2xi8> {
+  ^bb0(%s: !hls.stream<4x2x2xi8, lanes = 2, depth = 2>):
+    %p = hls.pointwise %s {steps = [#hls.leaky_relu<multiplier = 20972, shift = 21>]} : !hls.stream<4x2x2xi8, lanes = 2, depth = 2> -> !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+    hls.yield %p : !hls.stream<4x2x2xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x4x2x2xi8>
+}
+// CHECK-LABEL: func.func @leaky
+// CHECK: hls.pointwise %s {steps = [#hls.leaky_relu<multiplier = 20972, shift = 21>]}

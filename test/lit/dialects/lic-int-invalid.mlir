@@ -151,3 +151,43 @@ func.func @table_function(%n: tensor<1x1x2x2xi32>) -> tensor<1x1x2x2xi16> {
   func.return %y : tensor<1x1x2x2xi16>
 }
 // CHECK: 'lic.table' function must be one of rsqrt, sqrt, reciprocal, got 'log'
+
+// -----
+
+func.func @leaky_relu_no_slope(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x2x2xi8> {
+  %y = lic.leaky_relu %x {negative_slope = 0.01 : f64} : tensor<1x1x2x2xi8>
+  func.return %y : tensor<1x1x2x2xi8>
+}
+// CHECK: 'lic.leaky_relu' on integers needs multiplier and shift (the slope as multiplier / 2^shift)
+
+// -----
+
+func.func @leaky_relu_float_slope(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %y = lic.leaky_relu %x {negative_slope = 0.01 : f64, multiplier = 20972 : i64, shift = 21 : i64} : tensor<1x1x2x2xf32>
+  func.return %y : tensor<1x1x2x2xf32>
+}
+// CHECK: 'lic.leaky_relu' multiplier and shift apply to integer tensors only
+
+// -----
+
+func.func @leaky_relu_shift(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x2x2xi8> {
+  %y = lic.leaky_relu %x {negative_slope = 0.01 : f64, multiplier = 20972 : i64, shift = 63 : i64} : tensor<1x1x2x2xi8>
+  func.return %y : tensor<1x1x2x2xi8>
+}
+// CHECK: 'lic.leaky_relu' shift 63 is not in [0, 62]
+
+// -----
+
+func.func @leaky_relu_product(%x: tensor<1x1x2x2xi40>) -> tensor<1x1x2x2xi40> {
+  %y = lic.leaky_relu %x {negative_slope = 1.0 : f64, multiplier = 2147483647 : i64, shift = 31 : i64} : tensor<1x1x2x2xi40>
+  func.return %y : tensor<1x1x2x2xi40>
+}
+// CHECK: 'lic.leaky_relu' product of a i40 input and multiplier 2147483647 can reach 2^62; use a smaller multiplier and shift
+
+// -----
+
+func.func @leaky_relu_negative_slope(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %y = lic.leaky_relu %x {negative_slope = -0.5 : f64} : tensor<1x1x2x2xf32>
+  func.return %y : tensor<1x1x2x2xf32>
+}
+// CHECK: 'lic.leaky_relu' negative_slope must be >= 0

@@ -37,8 +37,10 @@ func.func @int_codec(%x: tensor<1x2x4x4xui8>) -> tensor<1x2x6x8xi10> {
   %y = lic.rescale %p {multiplier = array<i64: 1>, shift = array<i64: 14>} : tensor<1x2x4x5xi24> -> tensor<1x2x4x5xi8>
   // CHECK-NEXT: lic.relu %[[Y]] : tensor<1x2x4x5xi8>
   %relu = lic.relu %y : tensor<1x2x4x5xi8>
+  // CHECK-NEXT: lic.leaky_relu %{{.*}} {negative_slope = 1.000000e-02 : f64, multiplier = 20972 : i64, shift = 21 : i64} : tensor<1x2x4x5xi8>
+  %lrelu = lic.leaky_relu %relu {negative_slope = 0.01 : f64, multiplier = 20972 : i64, shift = 21 : i64} : tensor<1x2x4x5xi8>
   // CHECK-NEXT: lic.abs %{{.*}} : tensor<1x2x4x5xi8>
-  %abs = lic.abs %relu : tensor<1x2x4x5xi8>
+  %abs = lic.abs %lrelu : tensor<1x2x4x5xi8>
   %wt = lic.constant dense<1> : tensor<2x2x2x2xi8>
   // CHECK: lic.conv_transpose2d %{{.*}}, %{{.*}} {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>} : (tensor<1x2x4x5xi8>, tensor<2x2x2x2xi8>) -> tensor<1x2x6x8xi10>
   %up = lic.conv_transpose2d %abs, %wt {stride = array<i64: 2, 2>, padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>} : (tensor<1x2x4x5xi8>, tensor<2x2x2x2xi8>) -> tensor<1x2x6x8xi10>

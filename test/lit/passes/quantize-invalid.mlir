@@ -14,11 +14,3 @@ func.func @encoder(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> {
   func.return %g : tensor<1x3x4x4xf32>
 }
 // CHECK: @encoder still has lic.gdn; run lic-rewrite-gdn first (the integer level lowers GDN's decomposed form)
-
-// -----
-
-func.func @hyper_decoder(%z: tensor<1x3x4x4xf32>) -> tensor<1x3x4x4xf32> attributes {lic.arg_bits = [8]} {
-  %l = lic.leaky_relu %z {negative_slope = 0.01 : f64} : tensor<1x3x4x4xf32>
-  func.return %l : tensor<1x3x4x4xf32>
-}
-// CHECK: lic-quantize: lic.leaky_relu in @hyper_decoder has no integer lowering; the integer level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/reciprocal), add, pixel (un)shuffle, relu and abs
