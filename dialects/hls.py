@@ -998,7 +998,8 @@ class ShuffleOp(StageOp):
 
 def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
     """C++ identifiers of a dataflow's stages, from their result names, unique within it:
-    the names the emitter gives the stage functions and the reports use."""
+    the names the emitter gives the stage functions and the reports use. A stage with
+    more results (a fork) also takes ``name_1``…, its other streams' names."""
     names: dict[StageOp, str] = {}
     taken: set[str] = set()
     for i, op in enumerate(ops):
@@ -1006,11 +1007,16 @@ def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
         base = "".join(ch if ch.isalnum() else "_" for ch in hint)
         base = base if base[0].isalpha() else f"s_{base}"
         name, n = base, 1
-        while name in taken:
+        while not taken.isdisjoint(_stream_names(name, len(op.results))):
             name, n = f"{base}_{n}", n + 1
-        taken.add(name)
+        taken |= _stream_names(name, len(op.results))
         names[op] = name
     return names
+
+
+def _stream_names(name: str, results: int) -> set[str]:
+    """The names of a stage's output streams in the emitted top function."""
+    return {name} | {f"{name}_{i}" for i in range(1, results)}
 
 
 Hls = Dialect(

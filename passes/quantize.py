@@ -65,7 +65,7 @@ from lic_compiler.quant.drive import functions, is_image_function, is_integer_mo
 from lic_compiler.quant.fixed import (
     activation_scale, levels, multiplier_shift, quantize_weights, rescale_params, unsigned_bits,
 )
-from lic_compiler.quant.plan import ROOTS, returned_values, roles
+from lic_compiler.quant.plan import ROOTS, returned_through, roles
 
 CLIPS = ("mse", "max", "percentile")
 # Activation scales: one per tensor, or one per channel (each at most the tensor's threshold).
@@ -390,14 +390,7 @@ BIAS_HEADROOM_BITS = 8
 
 def _returned_through_unary(f: func.FuncOp) -> set[SSAValue]:
     """The values `f` returns, and those that reach a return through relu/leaky_relu/abs only."""
-    out: set[SSAValue] = set()
-    todo = list(returned_values(f))
-    while todo:
-        value = todo.pop()
-        out.add(value)
-        if isinstance(value.owner, lic.ReluOp | lic.LeakyReluOp | lic.AbsOp):
-            todo.append(value.owner.operands[0])
-    return out
+    return returned_through(f, (lic.ReluOp, lic.LeakyReluOp, lic.AbsOp))
 
 
 def _bias_floor(bias: np.ndarray, x: SSAValue, fan_in: int, w_bits: int) -> np.ndarray:

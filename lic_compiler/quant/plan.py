@@ -65,10 +65,23 @@ def returned_values(f: func.FuncOp) -> set[SSAValue]:
     return {v for op in f.body.block.ops if isinstance(op, func.ReturnOp) for v in op.operands}
 
 
+def returned_through(f: func.FuncOp, kinds: tuple[type[Operation], ...]) -> set[SSAValue]:
+    """The values `f` returns, and those that reach a return through unary ops of `kinds` only."""
+    out: set[SSAValue] = set()
+    todo = list(returned_values(f))
+    while todo:
+        value = todo.pop()
+        out.add(value)
+        if isinstance(value.owner, kinds):
+            todo.append(value.owner.operands[0])
+    return out
+
+
 def roles(f: func.FuncOp) -> dict[Operation, str]:
     """The role of every compute op of `f` (see the module docstring); others: their op kind."""
     out: dict[Operation, str] = {}
-    returned = returned_values(f)
+    # A sub-pixel convolution's conv (reordered, then returned) is still the latent's or the image's.
+    returned = returned_through(f, (lic.PixelShuffleOp, lic.PixelUnshuffleOp))
     name = f.sym_name.data
     for op in f.body.block.ops:
         if isinstance(op, lic.ConstantOp | func.ReturnOp):
