@@ -49,3 +49,19 @@ def test_compressai_residual_blocks_simulate_bit_for_bit(tmp_path, n, m, seed):
     for part in csim["parts"].values():
         assert set(part["variants"]) == built
         assert all(v["mismatches"] == 0 for v in part["variants"].values())
+
+
+def test_cheng2020_anchors_transforms_simulate_bit_for_bit(tmp_path):
+    """cheng2020-anchor's analysis and synthesis transforms (N = 8, random weights; its
+    context model and hyper transforms are not part of this build) at 64×64."""
+    from compressai.models import Cheng2020Anchor
+
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    full = Cheng2020Anchor(N=8).eval()
+    model = nn.Module()
+    model.g_a, model.g_s = full.g_a, full.g_s
+    compile_model(model.eval(), tmp_path / "build", BuildOptions(frame=(64, 64), csim=True))
+    csim = json.loads((tmp_path / "build" / "report.json").read_text())["csim"]
+    assert csim["equal"] and set(csim["parts"]) == {"encoder", "decoder"}
+    assert all(v["mismatches"] == 0 for p in csim["parts"].values() for v in p["variants"].values())
