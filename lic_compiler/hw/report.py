@@ -13,6 +13,8 @@ from pathlib import Path
 
 from xdsl.dialects.builtin import ModuleOp
 
+from lic_compiler.dialects import hls
+from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import CURVE_POINTS, Design, export_parallelism, fps_vs_dsp, from_ir
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
 from lic_compiler.hw.primitives import PACK_MAX_BITS, dsp_per_mult, mult_mapping
@@ -69,10 +71,11 @@ def width_roofline_fps(stages: Sequence[StageModel], dsps: int, clock_mhz: float
 
 def hardware_report(design: Design) -> dict:
     """Per emitted stage and per function figures, utilisation per resource, device and clock."""
-    rows, functions = [], {}
+    rows, functions, fifos = [], {}, []
     for fn, stages in design.stages.items():
         pace = design.pace_setters(fn)
         rows += [_row(design, s, s in pace) for s in stages]
+        fifos += [_fifo_row(s, stream, m) for s in stages for stream, m in s.fifos() if m.bram18 or m.uram]
         used = design.used([fn])
         macs = sum(s.macs for s in stages)
         functions[fn] = {
@@ -111,6 +114,16 @@ def hardware_report(design: Design) -> dict:
         "functions": functions,
         "groups": groups,
         "stages": rows,
+        "fifos": fifos,
+    }
+
+
+def _fifo_row(s: StageModel, stream: hls.StreamType, memory: hwp.Memory) -> dict:
+    """A FIFO in block RAM (a residual's skip, a polyphase stage's rows): the stage that reads
+    it, its depth in beats and bits per beat; its memory is part of that stage's cost."""
+    return {
+        "function": s.function, "read_by": s.name, "depth": stream.depth.data,
+        "beat_bits": stream.beat.values * stream.bits, "bram18": memory.bram18, "uram": memory.uram,
     }
 
 
@@ -167,6 +180,18 @@ def render_markdown(report: dict) -> str:
             f"{row['cycles']:,}{' ◀' if row['sets_pace'] else ''} | {row['dsp']:,} | "
             f"{row['bram18']:,} | {row['lut']:,} |"
         )
+    if report.get("fifos"):
+        lines += [
+            "",
+            "FIFOs in block RAM (each is part of its reader's cost above):",
+            "",
+            "| function | read by | depth (beats) | beat (bits) | BRAM18 | URAM |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {f['function']} | `{f['read_by']}` | {f['depth']:,} | {f['beat_bits']} | {f['bram18']} | {f['uram']} |"
+            for f in report["fifos"]
+        ]
     for name, title in (("cycles", "Cycles per layer"), ("fps_vs_dsp", "FPS against DSP budget")):
         if name in report.get("plots", {}):
             lines += ["", f"![{title}]({report['plots'][name]})"]

@@ -222,12 +222,18 @@ class StageModel:
     def macs(self) -> int:
         return 0
 
-    def fifo(self) -> hwp.Memory:
-        """The input FIFO (region inputs are AXI ports, not FIFOs)."""
-        s = self.op.in_type
+    def fifos(self) -> list[tuple[hls.StreamType, hwp.Memory]]:
+        """The input FIFOs with their memory (region inputs are AXI ports, not FIFOs)."""
         if not isinstance(self.op.input.owner, hls.StageOp):
-            return hwp.Memory()
-        return hwp.buffer(s.depth.data, s.beat.values * s.bits)
+            return []
+        s = self.op.in_type
+        return [(s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
+
+    def fifo(self) -> hwp.Memory:
+        total = hwp.Memory()
+        for _, m in self.fifos():
+            total = hwp.Memory(total.bram18 + m.bram18, total.uram + m.uram, total.lut + m.lut)
+        return total
 
     def cost(self) -> Cost:
         """Cycles and resources of the stage as the IR describes it, its input FIFO included."""
@@ -297,16 +303,14 @@ class ForkModel(StageModel):
 class AddModel(StageModel):
     kind = "add"
 
-    def fifo(self) -> hwp.Memory:
+    def fifos(self) -> list[tuple[hls.StreamType, hwp.Memory]]:
         """Both input FIFOs (the skip's holds the other path's latency in beats)."""
         op = self.op
         assert isinstance(op, hls.AddOp)
-        total = super().fifo()
         s = op.addend_type
-        if isinstance(op.addend.owner, hls.StageOp):
-            m = hwp.buffer(s.depth.data, s.beat.values * s.bits)
-            total = hwp.Memory(total.bram18 + m.bram18, total.uram + m.uram, total.lut + m.lut)
-        return total
+        if not isinstance(op.addend.owner, hls.StageOp):
+            return super().fifos()
+        return [*super().fifos(), (s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
 
     def own_cost(self) -> Cost:
         op = self.op

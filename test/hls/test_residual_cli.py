@@ -46,6 +46,11 @@ def test_an_own_encoder_with_a_residual_block_compiles_and_simulates_bit_for_bit
     cpp = (tmp_path / "build" / "hls" / "encoder" / "encoder.cpp").read_text()
     assert max(int(d) for d in re.findall(r"depth = (\d+)", cpp)) > 100
     assert next(s for s in stages if s["kind"] == "pointwise")["bram18"] > 0
+    # The report lists that FIFO with its reader, depth and block RAM.
+    skip = max(report["hardware"]["fifos"], key=lambda f: f["depth"])
+    assert skip["depth"] > 100 and skip["bram18"] > 0
+    assert next(s for s in stages if s["stage"] == skip["read_by"])["kind"] == "pointwise"
+    assert "FIFOs in block RAM" in (tmp_path / "build" / "report.md").read_text()
     csim = report["csim"]
     assert csim["equal"]
     variants = csim["parts"]["encoder"]["variants"]
