@@ -16,7 +16,7 @@ device's utilisation cap. Per case it prints:
 
 Run from the repository (about three minutes on two cores):
 
-    .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720]
+    .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720] [--max-mmv 20]
 
 An empty path (``--teacher ''``) skips that model.
 """
@@ -41,7 +41,7 @@ from lic_compiler.hw.device import RESOURCES, Device, load_device
 from lic_compiler.hw.report import roofline_fps
 from lic_compiler.hw.solver import Infeasible
 from lic_compiler.hls_schedule import least_ring
-from lic_compiler.hw.stages import DeconvModel, GdnModel, KnobModel, MvauModel, WindowModel, module_stages
+from lic_compiler.hw.stages import MAX_MMV, DeconvModel, GdnModel, KnobModel, MvauModel, WindowModel, module_stages
 
 MODELS = [("student", "models/zoo/default.pt"), ("teacher", "models/zoo/teacher-factorized-128-192-q3.pt")]
 SCENARIOS = [("encoder", ["encoder"]), ("decoder", ["decoder"]), ("both", ["encoder", "decoder"])]
@@ -232,7 +232,7 @@ def memory_floor(module: ModuleOp) -> tuple[float, float]:
 # --- the benchmark --------------------------------------------------------------
 
 
-def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -> None:
+def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]], max_mmv: int = MAX_MMV) -> None:
     clock = device.clock_mhz
     budget = device.budget()
     print(
@@ -254,7 +254,7 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]]) -
             sub = only(module, functions)
             start = time.perf_counter()
             try:
-                design = solve(sub, device)
+                design = solve(sub, device, max_mmv=max_mmv)
             except LiccError as e:
                 weights, lines = memory_floor(sub)
                 bram = budget["bram18"] * 18 * 1024 / 2**20
@@ -302,10 +302,11 @@ def main() -> None:
     parser.add_argument("--teacher", default=MODELS[1][1])
     parser.add_argument("--device", default="zcu102")
     parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
+    parser.add_argument("--max-mmv", type=int, default=MAX_MMV, help="lic-set-parallelism's max-mmv (the knob's range)")
     args = parser.parse_args()
     width, height = (int(v) for v in args.frame.lower().split("x"))
     models = [(name, path) for name, path in (("student", args.student), ("teacher", args.teacher)) if path]
-    run(load_device(args.device), (width, height), models)
+    run(load_device(args.device), (width, height), models, args.max_mmv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ depend on the frame, `lic_compiler.quant.frame`) — once the deepest latent
 is `MIN_LATENT` positions a side: images smaller than that many total
 strides are mirror-extended first (a hyperprior's hyper-latent of a 128²
 crop is 2×2, all border, and its hyper-decoder's ranges then miss those of
-real frames: on Kodak its integer scales were 16 % low). Each op's result
+real frames: its integer scales were 16 % low on kodim05,
+`bench/hyperprior_scales.py --crops-as-shipped`). Each op's result
 gets ``lic.range = {min, max, p9999, mse_clip = {b2 … b16}}`` and each
 driven function ``lic.arg_ranges`` (`lic_compiler.quant.ranges`).
 
@@ -116,7 +117,7 @@ def calibrate(module: ModuleOp, images: list[np.ndarray], source: LatentSource =
 
 # The deepest latent a calibration image reaches is at least this many positions a side.
 # A scale hyperprior's hyper-latent of a 128² crop is 2×2, all border: its hyper-decoder's
-# ranges miss those of real frames, and its integer scales came out 16 % low on Kodak.
+# ranges miss those of real frames (`bench/hyperprior_scales.py --crops-as-shipped`).
 MIN_LATENT = 4
 
 

@@ -8,10 +8,10 @@ the sorted candidates, each step asking whether *some* choice of one option
 per stage, each within T, fits the budget in every resource at once (a
 multiple-choice vector knapsack). That question is answered exactly by a
 0-1 integer program over each stage's Pareto-optimal options (HiGHS, through
-SciPy). Among the designs
-meeting the best T, the one of least cost (the sum over stages and resources
-of the fraction of the budget used) is then returned; `min-resources` is the
-same least-cost search at the T of a target frame rate.
+SciPy). Among the designs meeting the best T, the one of least cost (the sum
+over stages and resources of the fraction of the budget used) is then
+returned; `min-resources` is the same least-cost search at the T of a target
+frame rate.
 """
 
 from __future__ import annotations

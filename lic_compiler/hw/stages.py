@@ -35,6 +35,7 @@ from math import ceil, log2
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.ir import SSAValue
 
 from lic_compiler import hls_schedule as sched
 from lic_compiler.dialects import hls
@@ -224,20 +225,14 @@ class StageModel:
 
     def fifos(self) -> list[tuple[hls.StreamType, hwp.Memory]]:
         """The input FIFOs with their memory (region inputs are AXI ports, not FIFOs)."""
-        if not isinstance(self.op.input.owner, hls.StageOp):
-            return []
-        s = self.op.in_type
-        return [(s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
-
-    def fifo(self) -> hwp.Memory:
-        total = hwp.Memory()
-        for _, m in self.fifos():
-            total = hwp.Memory(total.bram18 + m.bram18, total.uram + m.uram, total.lut + m.lut)
-        return total
+        return _fifo(self.op.input)
 
     def cost(self) -> Cost:
-        """Cycles and resources of the stage as the IR describes it, its input FIFO included."""
-        return self.own_cost().plus(self.fifo())
+        """Cycles and resources of the stage as the IR describes it, its input FIFOs included."""
+        cost = self.own_cost()
+        for _, memory in self.fifos():
+            cost = cost.plus(memory)
+        return cost
 
     def own_cost(self) -> Cost:
         s = self.op.in_type
@@ -255,6 +250,14 @@ class WindowModel(StageModel):
         o = op.out_type
         style = _style(_consumer(op))
         return window_cost(op.geometry(), op.in_type.beat, o.lanes.data, o.pixels.data, o.bits, style)
+
+
+def _fifo(value: SSAValue) -> list[tuple[hls.StreamType, hwp.Memory]]:
+    """The FIFO of a stream between two stages and its memory (none for a region input)."""
+    if not isinstance(value.owner, hls.StageOp):
+        return []
+    s = hls.stream_of(value)
+    return [(s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
 
 
 def _consumer(op: hls.StageOp) -> hls.StageOp:
@@ -305,12 +308,8 @@ class AddModel(StageModel):
 
     def fifos(self) -> list[tuple[hls.StreamType, hwp.Memory]]:
         """Both input FIFOs (the skip's holds the other path's latency in beats)."""
-        op = self.op
-        assert isinstance(op, hls.AddOp)
-        s = op.addend_type
-        if not isinstance(op.addend.owner, hls.StageOp):
-            return super().fifos()
-        return [*super().fifos(), (s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
+        assert isinstance(self.op, hls.AddOp)
+        return [*super().fifos(), *_fifo(self.op.addend)]
 
     def own_cost(self) -> Cost:
         op = self.op
