@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 
 import numpy as np
@@ -36,10 +36,9 @@ from lic_compiler.dialects.hls_geometry import divisors
 from lic_compiler.driver import DEFAULT_PIPELINE
 from lic_compiler.errors import LiccError
 from lic_compiler.hw import primitives as hwp
-from lic_compiler.hw.design import Design, problem, solve
-from lic_compiler.hw.device import RESOURCES, Device, load_device
+from lic_compiler.hw.design import solve
+from lic_compiler.hw.device import Device, load_device
 from lic_compiler.hw.report import roofline_fps
-from lic_compiler.hw.solver import Infeasible
 from lic_compiler.hls_schedule import least_ring
 from lic_compiler.hw.stages import MAX_MMV, DeconvModel, GdnModel, KnobModel, MvauModel, WindowModel, module_stages
 
@@ -48,6 +47,7 @@ SCENARIOS = [("encoder", ["encoder"]), ("decoder", ["decoder"]), ("both", ["enco
 # The issue's goals: FPS per (model, case) at 1280×720 on ZCU102.
 GOALS = {("student", "both"): 36.0, ("student", "encoder"): 72.0, ("teacher", "both"): 9.4}
 MAX_STEP = 10.0  # % of FPS between neighbouring DSP budgets
+REFINE_SOLVES = 16  # per curve, to isolate rises above MAX_STEP
 
 
 def hls_module(source: str, frame: tuple[int, int]) -> ModuleOp:
@@ -188,26 +188,41 @@ def finn_best(layers: list[FinnLayer], dsp_budget: int) -> tuple[int, int]:
 # --- the FPS-vs-DSP curve -------------------------------------------------------------
 
 
-def largest_step(design: Design, points: int = 24) -> tuple[float, list[tuple[int, float]]]:
-    """The curve of the best FPS as the DSP budget grows from half the cap to the cap, and
-    its largest rise between neighbouring budgets in % of FPS."""
-    budget = np.array([design.budget()[r] for r in RESOURCES], dtype=np.int64)
-    dsp = RESOURCES.index("dsp")
-    knobs = design.knobs(list(design.stages))
-    p = problem(knobs, design)
-    curve: list[tuple[int, float]] = []
-    feasible = None
-    for b in np.linspace(budget[dsp] // 2, budget[dsp], points).astype(np.int64):
-        limited = budget.copy()
-        limited[dsp] = b
-        try:
-            sol = p.max_fps(limited, feasible)
-        except Infeasible:
-            continue
-        feasible = sol.cycles
-        curve.append((int(b), design.clock_mhz * 1e6 / sol.cycles))
-    rises = [100 * (b - a) / a for (_, a), (_, b) in zip(curve, curve[1:])]
-    return max(rises, default=0.0), curve
+def largest_step(module: ModuleOp, device: Device, max_mmv: int, points: int = 24) -> tuple[float, list[tuple[int, float]]]:
+    """The FPS of the design `licc` builds as the DSP budget grows from half the cap to the
+    cap (other resources at the cap; each point a whole solve, converters and FIFOs
+    applied and counted), and its largest rise in % of FPS. The curve is a staircase:
+    where two neighbouring budgets differ by more than `MAX_STEP`, budgets between them
+    are solved until the rise sits between two budgets one DSP apart or splits into
+    smaller ones, so the step is one design's, not the spacing's."""
+    cap = device.budget()["dsp"]
+    fps: dict[int, float | None] = {}
+
+    def at(b: int) -> float | None:
+        if b not in fps:
+            # The device with as many DSPs as make `b` its budget under the same cap.
+            limited = replace(device, resources={**device.resources, "dsp": ceil(b / device.util_cap)})
+            try:
+                design = solve(module.clone(), limited, max_mmv=max_mmv)
+                fps[b] = min(design.fps(f) for f in design.stages)
+            except LiccError:
+                fps[b] = None
+        return fps[b]
+
+    def rises() -> list[tuple[float, int, int]]:
+        curve = sorted((b, f) for b, f in fps.items() if f is not None)
+        return [(100 * (f2 - f1) / f1, b1, b2) for (b1, f1), (b2, f2) in zip(curve, curve[1:])]
+
+    for b in np.linspace(cap // 2, cap, points).astype(np.int64).tolist():
+        at(b)
+    for _ in range(REFINE_SOLVES):
+        wide = [(b1, b2) for rise, b1, b2 in rises() if rise > MAX_STEP and b2 - b1 > 1]
+        if not wide:
+            break
+        b1, b2 = wide[0]
+        at((b1 + b2) // 2)
+    curve = sorted((b, f) for b, f in fps.items() if f is not None)
+    return max((rise for rise, _, _ in rises()), default=0.0), curve
 
 
 # --- what must be stored --------------------------------------------------------------
@@ -254,7 +269,7 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]], m
             sub = only(module, functions)
             start = time.perf_counter()
             try:
-                design = solve(sub, device, max_mmv=max_mmv)
+                design = solve(sub.clone(), device, max_mmv=max_mmv)
             except LiccError as e:
                 weights, lines = memory_floor(sub)
                 bram = budget["bram18"] * 18 * 1024 / 2**20
@@ -272,7 +287,7 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]], m
             cap_roof = roofline_fps(macs, budget["dsp"], clock)
             f_cycles, f_dsp = finn_best(finn_layers(knobs), budget["dsp"])
             f_fps = clock * 1e6 / f_cycles
-            step, curve = largest_step(design)
+            step, curve = largest_step(sub, device, max_mmv)
             results[(label, case)] = fps
             steps[(label, case)] = step
             print(

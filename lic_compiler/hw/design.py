@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,8 @@ OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
 CURVE_POINTS = 6
+# The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
+TIGHTEN_TOLERANCE = 0.005
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
 CURVE_TOLERANCE = 0.01
 
@@ -236,6 +238,7 @@ def _solve_rounds(
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
+    free: dict[str, int] = {}  # each group's best target with nothing reserved
     for _ in range(MAX_ROUNDS):
         foldings: dict[KnobModel, Folding] = {}
         for group in design.groups():
@@ -262,6 +265,7 @@ def _solve_rounds(
                     share, floor = share // 2, None
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
+        free = free or dict(targets)
         apply(module, foldings, targets)
         design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
         over = False
@@ -274,8 +278,49 @@ def _solve_rounds(
                 reserve[tuple(group)] = np.maximum(used - knob_use, 0)
                 over = True
         if not over:
-            return design
+            return _tighten(module, design, foldings, targets, free) if objective == "max-fps" else design
     raise _OverBudget(_over_budget(device, budget, max(reserve.values(), key=lambda r: (r / np.maximum(budget, 1)).max())))
+
+
+def _tighten(
+    module: ModuleOp, design: Design, foldings: dict[KnobModel, Folding], targets: dict[str, int], free: dict[str, int],
+) -> Design:
+    """A faster design than the rounds found, where one fits. The rounds reserve what the
+    last applied design's converters and FIFOs took, but a faster design's may take less
+    (a polyphase stage's output FIFO depends on its own folding): between the best target
+    with nothing reserved and the fitted one, bisect on the targets whose least-cost
+    design, applied with its own converters and FIFOs, fits the budget."""
+    budget = _budget_array(design.budget())
+    changed = False
+    for group in design.groups():
+        knobs = design.knobs(group)
+        p = problem(knobs, design)
+        p.step = np.maximum(budget // RESOLUTION, 1)
+        cands = p.candidates()
+        lo, hi = (int(np.searchsorted(cands, t)) for t in (free[group[0]], targets[group[0]]))
+        while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
+            mid = (lo + hi) // 2
+            try:
+                sol = p.min_cost(int(cands[mid]), budget)
+            except Infeasible:
+                lo = mid + 1
+                continue
+            trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
+            apply(module, trial, targets | dict.fromkeys(group, sol.cycles))
+            changed = True
+            if (_budget_array(_applied(module, design).used(group)) <= budget).all():
+                hi, foldings, targets = mid, trial, targets | dict.fromkeys(group, sol.cycles)
+            else:
+                lo = mid + 1
+    if not changed:
+        return design
+    apply(module, foldings, targets)
+    return _applied(module, design)
+
+
+def _applied(module: ModuleOp, design: Design) -> Design:
+    """`design`'s settings on the stages `module` now holds."""
+    return replace(design, stages=module_stages(module), _costs={})
 
 
 def _over_budget(device: Device, budget: np.ndarray, reserve: np.ndarray, beside: bool = False) -> str:
@@ -479,34 +524,47 @@ def _check_budget(design: Design, where: str) -> None:
 # --- the solver's Pareto curve --------------------------------------------------
 
 
-def fps_vs_dsp(design: Design, points: int = CURVE_POINTS) -> list[dict]:
-    """Per group of functions sharing a device: the best FPS as the DSP budget grows from
-    a quarter of the cap (or the least any design needs) to the cap, other resources at
-    the cap, the compute stages' options priced and merged (ε steps of the cap) as the
-    solver's own; below a quarter of the cap those steps are too coarse for DSPs."""
+def dsp_curve(design: Design, group: Sequence[str], budgets: Sequence[int], tolerance: float = CURVE_TOLERANCE) -> list[dict]:
+    """The best FPS of `group` at each DSP budget (ascending), other resources at the cap.
+
+    The compute stages' options are priced and merged (ε steps of the cap) as the
+    solver's own; what they do not price (width converters, FIFOs) is reserved as the
+    chosen design needs it, so the curve at the cap is the design `licc` built, not a
+    faster one that would not fit beside its FIFOs."""
     budget = _budget_array(design.budget())
     dsp = RESOURCES.index("dsp")
+    knobs = design.knobs(group)
+    p = problem(knobs, design)
+    p.step, p.tolerance = np.maximum(budget // RESOLUTION, 1), tolerance
+    knob_use = _budget_array(total([s.option_cost(design.folding(s)) for s in knobs]))
+    reserve = np.maximum(_budget_array(design.used(group)) - knob_use, 0)
+    rows: list[dict] = []
+    last = None  # a larger budget keeps the previous design feasible
+    for b in budgets:
+        limited = budget.copy()
+        limited[dsp] = b
+        try:
+            sol = p.max_fps(np.maximum(limited - reserve, 0), last and last.cycles)
+        except Infeasible:
+            continue
+        if last is not None and sol.cycles > last.cycles:
+            sol = last  # the bounded search missed the design a smaller budget had
+        last = sol
+        used = sum(s.option_cost(f).dsp for s, f in zip(knobs, sol.foldings)) + int(reserve[dsp])
+        rows.append({"dsp_budget": int(b), "dsp": int(used), "fps": design.clock_mhz * 1e6 / sol.cycles})
+    return rows
+
+
+def fps_vs_dsp(design: Design, points: int = CURVE_POINTS) -> list[dict]:
+    """Per group of functions sharing a device: `dsp_curve` as the DSP budget grows from
+    a quarter of the cap (or the least any design needs) to the cap; below a quarter of
+    the cap the ε steps are too coarse for DSPs."""
+    cap = design.budget()["dsp"]
     curves = []
     for group in design.groups():
-        knobs = design.knobs(group)
-        p = problem(knobs, design)
-        p.step, p.tolerance = np.maximum(budget // RESOLUTION, 1), CURVE_TOLERANCE
-        others = design.used(group)["dsp"] - sum(design.cost(s).dsp for s in knobs)
-        least = max(sum(int(o.res[:, dsp].min()) for o in p.options), int(budget[dsp]) // 4, 1)
-        rows: list[dict] = []
-        last = None  # a larger budget keeps the previous design feasible
-        for b in np.unique(np.geomspace(least, budget[dsp], points).astype(np.int64)):
-            limited = budget.copy()
-            limited[dsp] = b
-            try:
-                sol = p.max_fps(limited, last and last.cycles)
-            except Infeasible:
-                continue
-            if last is not None and sol.cycles > last.cycles:
-                sol = last  # the bounded search missed the design a smaller budget had
-            last = sol
-            used = sum(s.option_cost(f).dsp for s, f in zip(knobs, sol.foldings)) + others
-            rows.append({"dsp_budget": int(b), "dsp": int(used), "fps": design.clock_mhz * 1e6 / sol.cycles})
+        p = problem(design.knobs(group), design)
+        least = max(sum(int(o.res[:, RESOURCES.index("dsp")].min()) for o in p.options), cap // 4, 1)
+        rows = dsp_curve(design, group, np.unique(np.geomspace(least, cap, points).astype(np.int64)).tolist())
         chosen = {"dsp": design.used(group)["dsp"], "fps": min(design.fps(f) for f in group)}
-        curves.append({"functions": group, "points": rows, "chosen": chosen, "cap": int(budget[dsp])})
+        curves.append({"functions": group, "points": rows, "chosen": chosen, "cap": cap})
     return curves

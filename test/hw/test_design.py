@@ -166,6 +166,9 @@ def test_report_has_one_row_per_emitted_stage(codec, tmp_path):
     curve = report["fps_vs_dsp"][0]
     fps = [p["fps"] for p in curve["points"]]
     assert fps == sorted(fps) and curve["chosen"]["fps"] == pytest.approx(report["groups"][0]["fps"])
+    # At the cap the curve is the design built: converters and FIFOs are reserved.
+    assert curve["points"][-1]["dsp_budget"] == curve["cap"]
+    assert fps[-1] == pytest.approx(curve["chosen"]["fps"], rel=0.01)
     text = render_markdown(report)
     assert "| encoder, decoder |" in text and " ◀ |" in text and "![Cycles per layer](plots/cycles.png)" in text
 
