@@ -52,7 +52,7 @@ from lic_compiler.dialects.hls_geometry import Beat, window_matrix
 from lic_compiler.errors import LiccError
 from lic_compiler.hw.fold import refold
 from lic_compiler.ir import from_numpy, to_numpy
-from lic_compiler.quant.attrs import WEIGHT_POW2
+from lic_compiler.quant import attrs
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
@@ -118,7 +118,7 @@ def _describe(ops: Sequence[Operation]) -> ArrayAttr:
 
 def _shifts(op: Operation) -> dict[str, Attribute]:
     """A convolution quantised to power-of-two weights (``lic.weight_pow2``) shifts."""
-    return {"weight_pow2": UnitAttr()} if WEIGHT_POW2 in op.attributes else {}
+    return {"weight_pow2": UnitAttr()} if attrs.get(op, attrs.WEIGHT_POW2) else {}
 
 
 def _const(value: SSAValue | None, fn: func.FuncOp, what: str) -> np.ndarray | None:

@@ -237,6 +237,14 @@ def lut_mult(a_bits: int, b_bits: int) -> int:
     return (2 * ceil(s / 6) - 1) * s
 
 
+def shift_mult_luts(a_bits: int, shifts: int) -> int:
+    """LUTs of one product of an a-bit activation and a power-of-two weight (0 or ±2^k,
+    k < `shifts`): a barrel shift, whose a + shifts − 1 output bits each pick one of
+    shifts + 1 inputs (zero included) through LUT6 4:1 multiplexers chained (one
+    LUT6 per 3 more inputs); the sign goes to the adder tree as add or subtract."""
+    return (a_bits + shifts - 1) * ceil(shifts / 3)
+
+
 def array_dsps(pe: int, simd: int, w_bits: int, a_bits: int) -> int:
     """DSPs of a PE × SIMD multiplier array; packing pairs PEs sharing an activation."""
     match mult_mapping(w_bits, a_bits):

@@ -154,8 +154,13 @@ def array_cost(
     lanes sharing an operand), the reduction (an adder tree in fabric; the DSP cascade
     otherwise, cut every `DSP_CHAIN` or wherever the packing's fields would spill) and
     the accumulators. An explicit packing's fields leave each cascade through one S-bit
-    borrow adder per field."""
+    borrow adder per field. `impl` ``shift``: power-of-two weights, each product a
+    shift (`hwp.shift_mult_luts`) into the fabric adder tree."""
     lanes = pe * mmv
+    if impl == "shift":  # power-of-two weights of w bits: shifts by 0 … w − 1
+        count = lanes * simd
+        lut = count * hwp.shift_mult_luts(a, w) + lanes * (w + a) * (2 * simd - 1)
+        return 0, ceil(1.1 * (lut + lanes * acc)), count * (w + a) + 2 * lanes * acc
     if impl == "fabric":
         count = lanes * simd
         lut = count * hwp.lut_mult(w, a) + lanes * (w + a) * (2 * simd - 1)
@@ -414,7 +419,12 @@ class KnobModel(StageModel, ABC):
         """Whether folding `f`'s multiply-accumulate array (a part of its cost) fits `cap` =
         (DSPs, LUTs) alone: most foldings of a wide reduction do not, and pricing them
         whole was most of the planning time."""
-        return _array_fits(f.pe, f.simd, f.mmv, f.mult_impl, self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap, self.packs)  # type: ignore[attr-defined]
+        return _array_fits(f.pe, f.simd, f.mmv, self.impl(f), self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap, self.packs)  # type: ignore[attr-defined]
+
+    def impl(self, f: Folding) -> str:
+        """How the products are computed: ``shift`` for power-of-two weights (wherever
+        the folding places products), else the folding's ``mult_impl``."""
+        return "shift" if getattr(self.op, "weight_pow2", None) is not None else f.mult_impl
 
     @property
     def packs(self) -> tuple[bool, bool]:
@@ -486,12 +496,13 @@ def shared_epilogue(lanes: int, units: int, lag: int, held_bits: int) -> tuple[i
 def _mvau(
     g: MvauGeometry, f: Folding, w_bits: int, a_bits: int, acc: int, epilogue: Cost, cycles: int,
     words: int | None = None, units: tuple[int, int] | None = None, packs: tuple[bool, bool] = (False, True),
+    impl: str | None = None,
 ) -> Cost:
     """An MVAU's array, weight memory (`words` of PE × SIMD weights; default one per
     fold and step), replay buffer and epilogue (`epilogue` per unit: `units` = (units,
     lag) of `MvauGeometry.epilogue`; default one per lane)."""
     nf, sf = g.folds(f.pe, f.simd)
-    dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, f.mult_impl, *packs)
+    dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, impl or f.mult_impl, *packs)
     weights = hwp.memory(nf * sf if words is None else words, f.pe * f.simd * w_bits, f.ram_style)
     # The input vector is replayed once per PE fold (FINN's MVAU input buffer).
     replay = hwp.buffer(sf, f.mmv * f.simd * a_bits) if nf > 1 else hwp.Memory()
@@ -549,7 +560,7 @@ class MvauModel(KnobModel):
         nf, sf = g.folds(f.pe, f.simd)
         units = g.epilogue(f.pe, f.simd, f.mmv)
         cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
-        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units, packs=self.packs)
+        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units, packs=self.packs, impl=self.impl(f))
         if in_beat is None and self.window is not None:  # an option: its window generator too
             g = self.window_geometry
             return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
@@ -650,7 +661,7 @@ class DeconvModel(KnobModel):
         nf = g.cout // f.pe
         words = nf * (g.cin // e if e is not None else sum(g.steps(f.simd)))
         mvau = MvauGeometry(g.cin * max(g.taps), g.cout, g.h, g.w)
-        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words)
+        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words, impl=self.impl(f))
         ring = timing.constants["RING"]
         lines = hwp.buffer(ring * g.w * g.cin // in_beat.values, in_beat.values * a, f.ram_style)
         core = core.plus(lines)

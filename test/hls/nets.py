@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, UnitAttr, f64, i64
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, f64, i64
 from xdsl.ir import Block, Region, SSAValue
 
 from lic_compiler.dialects import hls, lic
 from lic_compiler.hw.fold import Folding, refold
 from lic_compiler.ir import from_numpy, make_context
-from lic_compiler.quant.attrs import WEIGHT_POW2
+from lic_compiler.quant import attrs
 from lic_compiler.quant.fixed import multiplier_shift
 from lic_compiler.registry import parse_pipeline
 
@@ -180,7 +180,7 @@ class _Net:
     @staticmethod
     def shifts(op, layer: Conv | Deconv) -> None:
         if layer.pow2:  # as lic-quantize leaves a power-of-two layer
-            op.attributes[WEIGHT_POW2] = UnitAttr()
+            attrs.put(op, attrs.WEIGHT_POW2, True)
 
     def conv(self, x: SSAValue, layer: Conv, i: int) -> SSAValue:
         cin = lic.tensor_shape(x)[1]
