@@ -430,7 +430,10 @@ class _Part:
     def multiply(self, op: hls.FoldedStageOp, operand: str) -> list[str]:
         """``mul``: the stage's weight × operand products, placed per ``mult_impl`` (a
         pragma cannot take the kernel's template parameters, so each stage has its own);
-        with ``weight_pow2`` a shift by the weight's code (`pow2_codes`)."""
+        with ``weight_pow2`` a shift by the weight's code (`pow2_codes`); none when the
+        kernel packs the products itself (``mult_pack``, `packed_mac`)."""
+        if op.mult_pack is not None:
+            return []
         if op.weight_pow2 is not None:
             return [
                 f"static acc_t mul(w_t w, {operand} x) {{  // w = ±(k + 1): ±2^k; 0: 0",

@@ -76,7 +76,9 @@ struct packed_mac {
 #pragma HLS UNROLL
                             xp += ap_t(x.v[(mg * C::PACK_A + j) * C::SIMD + s]) * ap_t(int64_t(1) << (j * C::PACK_S));
                         }
-                        p += mul<p_t>(wp, xp);
+                        const p_t product = mul<p_t>(wp, xp);
+#pragma HLS BIND_OP variable = product op = mul impl = dsp
+                        p += product;
                     }
                     for (int f = 0; f < FIELDS; f++) {
 #pragma HLS UNROLL
