@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 
 from fps import memory_floor  # bench/fps.py: the block RAM any folding needs
 
@@ -107,8 +108,11 @@ def main() -> None:
     print(f"{args.model} at {args.frame} on {args.device}, encoder + decoder on one device")
     print(f"| {'precision':12s} | {'FPS':>6s} | {'DSP':>5s} | {'LUT':>7s} | {'BRAM18':>6s} | MVAUs packed (shape: count), shift stages |")
     print(f"|{'-' * 14}|{'-' * 8}|{'-' * 7}|{'-' * 9}|{'-' * 8}|---|")
-    for name in args.rows.split(","):
-        r = build(args.model, (w, h), args.device, ROWS[name])
+    names = args.rows.split(",")
+    # One process per row: a plan's caches (option tables keyed by stage) would pile up.
+    with ProcessPoolExecutor(max_workers=1, max_tasks_per_child=1) as pool:
+        builds = pool.map(build, *zip(*[(args.model, (w, h), args.device, ROWS[n]) for n in names]))
+    for name, r in zip(names, builds):
         if "error" in r:
             weights, lines = r["floor"]
             print(f"| {name:12s} | no design: {r['error']} (weights {weights:.1f} Mbit + line buffers {lines:.1f} Mbit at least) |", flush=True)

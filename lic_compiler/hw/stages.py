@@ -157,13 +157,10 @@ def array_cost(
     borrow adder per field. `impl` ``shift``: power-of-two weights, each product a
     shift (`hwp.shift_mult_luts`) into the fabric adder tree."""
     lanes = pe * mmv
-    if impl == "shift":  # power-of-two weights of w bits: shifts by 0 … w − 1
+    if impl in ("fabric", "shift"):  # shift: power-of-two weights of w bits, by 0 … w − 1
         count = lanes * simd
-        lut = count * hwp.shift_mult_luts(a, w) + lanes * (w + a) * (2 * simd - 1)
-        return 0, ceil(1.1 * (lut + lanes * acc)), count * (w + a) + 2 * lanes * acc
-    if impl == "fabric":
-        count = lanes * simd
-        lut = count * hwp.lut_mult(w, a) + lanes * (w + a) * (2 * simd - 1)
+        each = hwp.shift_mult_luts(a, w) if impl == "shift" else hwp.lut_mult(w, a)
+        lut = count * each + lanes * (w + a) * (2 * simd - 1)
         return 0, ceil(1.1 * (lut + lanes * acc)), count * (w + a) + 2 * lanes * acc
     p = hwp.best_packing(w, hwp.signed_bits(a, a_signed), pe, mmv) if packs else hwp.pair_packing(w, a)
     chain = min(p.chain, hwp.DSP_CHAIN) if p is not None else hwp.DSP_CHAIN
