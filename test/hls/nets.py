@@ -113,6 +113,7 @@ class Spec:
     width: int
     layers: list = field(default_factory=list)
     unsigned_input: bool = True
+    input_bits: int = 8  # below 8: a signed input of this width, half its pixels at the minimum
 
 
 def _t(shape, element) -> TensorType:
@@ -172,9 +173,9 @@ class _Net:
             w.flat[0] = -(1 << (layer.w_bits - 1))  # the most negative weight is a power of two too
         elif layer.w_bits >= 8:
             return self.rng.integers(-20, 21, shape), 20.0
-        else:  # the whole range, its extremes in every layer
+        else:  # the whole range, half the weights at the minimum (the largest products)
             w = self.rng.integers(-top - 1, top + 1, shape)
-            w.flat[:2] = (-top - 1, top)
+            w.flat[::2] = -top - 1
         return w, max(float(np.abs(w).mean()), 1.0) * 2
 
     @staticmethod
@@ -323,7 +324,7 @@ def convert(module: ModuleOp, specs: dict[str, Spec]) -> None:
 def build(spec: Spec, seed: int = 0, name: str = "net") -> ModuleOp:
     """The integer lic module of `spec`, weights drawn with `seed`."""
     net = _Net(np.random.default_rng(seed))
-    element = UI8 if spec.unsigned_input else I8
+    element = UI8 if spec.unsigned_input else IntegerType(spec.input_bits)
     in_type = _t((1, spec.channels, spec.height, spec.width), element)
     block = Block(arg_types=[in_type])
     x = y = block.args[0]
@@ -341,7 +342,11 @@ def random_input(spec: Spec, seed: int = 1) -> np.ndarray:
     shape = (1, spec.channels, spec.height, spec.width)
     if spec.unsigned_input:
         return rng.integers(0, 256, shape).astype(np.uint8)
-    return rng.integers(-128, 128, shape).astype(np.int8)
+    low = -(1 << (spec.input_bits - 1))
+    x = rng.integers(low, -low, shape).astype(np.int8)
+    if spec.input_bits < 8:  # the extreme products a packed field must hold
+        x[..., : spec.height // 2, :] = low
+    return x
 
 
 def merge(modules: list[ModuleOp]) -> ModuleOp:

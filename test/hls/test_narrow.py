@@ -23,6 +23,9 @@ PARTS = {
     # SIMD 36 cuts it three times), then 3 PEs sharing an activation.
     "w4a4_quad": Spec(3, 6, 8, [Conv(6, 3, 1, 1, out_bits=4, pe=3, simd=9), Conv(6, 3, 1, 1, w_bits=4, pe=2, simd=27, mmv=2)], unsigned_input=False),
     "w4a4_triple": Spec(4, 5, 6, [Conv(6, 1, 1, 0, out_bits=4, pe=2, simd=4), Conv(6, 3, 2, 1, w_bits=4, relu=True, pe=3, simd=54, mmv=3)], unsigned_input=False),
+    # 4-bit inputs, half of them and half the weights at -8: cascades of 15 products of 64
+    # fill most of an 11-bit field (narrower fields would spill).
+    "w4a4_extremes": Spec(4, 4, 6, [Conv(6, 3, 1, 1, w_bits=4, pe=2, simd=36, mmv=2)], unsigned_input=False, input_bits=4),
     # 6-bit activations: a 2×2 cascade of 3 (SIMD 9: three cascades per lane).
     "w4a6_quad": Spec(4, 4, 6, [Conv(4, 1, 1, 0, out_bits=6, pe=4, simd=2), Conv(4, 3, 1, 1, w_bits=4, pe=4, simd=9, mmv=2)], unsigned_input=False),
     # 2-bit weights × 8-bit activations: three per DSP, cascades of 7.
@@ -63,6 +66,7 @@ def _pack(op) -> tuple[int, ...] | None:
 def test_the_parts_pack_and_shift_where_the_rules_allow(simulated):
     module = simulated[3]
     assert _pack(_stages(module, "w4a4_quad")[1]) == (2, 2)
+    assert _pack(_stages(module, "w4a4_extremes")[0]) == (2, 2)
     assert _pack(_stages(module, "w4a4_triple")[1]) == (3, 1)
     assert _pack(_stages(module, "w4a6_quad")[1]) == (2, 2)
     assert _pack(_stages(module, "w2a8_triple")[0]) == (3, 1)
@@ -77,7 +81,7 @@ def test_the_parts_pack_and_shift_where_the_rules_allow(simulated):
 def test_the_emitted_kernels_pack_and_shift(simulated):
     folder = simulated[4]
     packed = [p for p in folder.rglob("stages/*.h") if "packed_mac" in p.read_text()]
-    assert {p.parts[-3] for p in packed} == {"w4a4_quad", "w4a4_triple", "w4a6_quad", "w2a8_triple"}
+    assert {p.parts[-3] for p in packed} == {"w4a4_quad", "w4a4_extremes", "w4a4_triple", "w4a6_quad", "w2a8_triple"}
     text = "".join(p.read_text() for p in (folder / "pow2").rglob("stages/*.h"))
     assert text.count("w = ±(k + 1)") == 3 and "op = mul" not in text
 
