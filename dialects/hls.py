@@ -36,6 +36,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import (
     I64,
     ArrayAttr,
@@ -582,6 +583,11 @@ class FoldedStageOp(StageOp, ABC):
     mmv = opt_prop_def(IntegerAttr[I64])
     ram_style = opt_prop_def(StringAttr)
     mult_impl = opt_prop_def(StringAttr)
+    # [weights, activations] products per DSP48E2 the MVAU kernel packs itself
+    # (`lic_compiler.hw.primitives.packing`); unset: one product per multiply.
+    mult_pack = opt_prop_def(DenseArrayBase[I64])
+    # Every weight is 0 or ±2^k: the products are shifts (MVAU, transposed conv).
+    weight_pow2 = opt_prop_def(UnitAttr)
     acc_type = prop_def(IntegerType)
     epilogue = prop_def(ArrayAttr, default_value=ArrayAttr([]))
 
@@ -613,6 +619,37 @@ class FoldedStageOp(StageOp, ABC):
                 f"mult_impl must be one of {', '.join(MULT_IMPLS)}, got '{self.mult_impl.data}'",
             )
         self._expect(self.mmv_value >= 1, "needs mmv >= 1")
+
+    def _verify_arithmetic(self, weight: Attribute, packs: bool = True, shifts: bool = True) -> None:
+        """`weight_pow2`: every weight 0 or ±2^k, no packing; `mult_pack`: a shape
+        the widths fit in one DSP48E2, dividing the PE lanes and MMV pixels (each
+        only on the stages whose kernels have it: `packs`, `shifts`)."""
+        from lic_compiler.hw import primitives as hwp
+        from lic_compiler.ir import to_numpy
+
+        self._expect(shifts or self.weight_pow2 is None, "cannot take weight_pow2 (shift products are for hls.mvau and hls.deconv)")
+        self._expect(packs or self.mult_pack is None, "cannot take mult_pack (explicit packing is for hls.mvau)")
+        if self.weight_pow2 is not None:
+            values = np.abs(np.asarray(to_numpy(weight), np.int64))  # type: ignore[arg-type]
+            bad = values[(values != 0) & (values & (values - 1) != 0)]
+            self._expect(bad.size == 0, f"has weight_pow2 but weight {int(bad[0]) if bad.size else 0} is not 0 or ±2^k; drop weight_pow2 or quantise with lic.weight_pow2")
+            self._expect(self.mult_pack is None, "has weight_pow2 and mult_pack: shifts need no multiplier; drop mult_pack")
+        if self.mult_pack is None:
+            return
+        shape = tuple(int(v) for v in self.mult_pack.get_values())
+        self._expect(shape in hwp.PACK_SHAPES[:2], f"mult_pack must be one of {', '.join(str(list(s)) for s in hwp.PACK_SHAPES[:2])}, got {list(shape)}")
+        self._expect(self.mult_impl is None or self.mult_impl.data == "dsp", "has mult_pack but mult_impl is not dsp; packing is for DSP48E2 products")
+        w_bits = weight.type.get_element_type().width.data  # type: ignore[attr-defined]
+        a_type = self.in_type.element_type
+        a_bits = hwp.signed_bits(a_type.width.data, a_type.signedness.data != Signedness.UNSIGNED)
+        legal = [list(s) for s in hwp.PACK_SHAPES[:2] if hwp.packing(w_bits, a_bits, *s) is not None]
+        self._expect(
+            hwp.packing(w_bits, a_bits, *shape) is not None,
+            f"mult_pack = {list(shape)} does not fit one DSP48E2 for {w_bits}-bit weights × {a_type} activations "
+            f"(legal here: {', '.join(map(str, legal)) or 'none'}); narrow the operands or drop mult_pack",
+        )
+        self._expect(self.pe_value % shape[0] == 0, f"mult_pack = {list(shape)} needs pe divisible by {shape[0]}, got {self.pe_value}")
+        self._expect(self.mmv_value % shape[1] == 0, f"mult_pack = {list(shape)} needs mmv divisible by {shape[1]}, got {self.mmv_value}")
 
     def _verify_pixels(self, stream: StreamType, end: str, want: int) -> None:
         self._expect(
@@ -715,6 +752,7 @@ class MvauOp(FoldedStageOp):
         self._verify_pixels(self.in_type, "reads", self.mmv_value)
         self._verify_pixels(self.out_type, "writes", self.mmv_value)
         self._verify_epilogue(cout)
+        self._verify_arithmetic(self.weight)
 
 
 @irdl_op_definition
@@ -776,6 +814,7 @@ class DeconvOp(FoldedStageOp):
             p = self.out_type.pixels.data
             self._expect(g.wo % p == 0, f"writes {p} pixels per beat, which must divide the output row of {g.wo}")
         self._verify_epilogue(cout)
+        self._verify_arithmetic(self.weight, packs=False)
 
 
 @irdl_op_definition
@@ -825,6 +864,7 @@ class GdnOp(FoldedStageOp):
             out == self.out_type.element_type,
             f"epilogue gives {out} but the output stream carries {self.out_type.element_type}",
         )
+        self._verify_arithmetic(self.gamma, packs=False, shifts=False)
 
 
 @irdl_op_definition

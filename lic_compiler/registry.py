@@ -29,6 +29,7 @@ _BUILTIN = {
     "lic-calibrate": "calibrate:CalibratePass",
     "lic-assign-precision": "assign_precision:AssignPrecisionPass",
     "lic-quantize": "quantize:QuantizePass",
+    "lic-pow2-weights": "pow2_weights:Pow2WeightsPass",
     "lic-prune-channels": "prune_channels:PruneChannelsPass",
 }
 

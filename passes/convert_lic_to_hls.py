@@ -41,6 +41,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     TensorType,
+    UnitAttr,
     i64,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -51,6 +52,7 @@ from lic_compiler.dialects.hls_geometry import Beat, window_matrix
 from lic_compiler.errors import LiccError
 from lic_compiler.hw.fold import refold
 from lic_compiler.ir import from_numpy, to_numpy
+from lic_compiler.quant import attrs
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
@@ -112,6 +114,11 @@ def _describe(ops: Sequence[Operation]) -> ArrayAttr:
     return ArrayAttr(
         [StringAttr(f"{op.name} %{op.results[0].name_hint}" if op.results[0].name_hint else op.name) for op in ops]
     )
+
+
+def _shifts(op: Operation) -> dict[str, Attribute]:
+    """A convolution quantised to power-of-two weights (``lic.weight_pow2``) shifts."""
+    return {"weight_pow2": UnitAttr()} if attrs.get(op, attrs.WEIGHT_POW2) else {}
 
 
 def _const(value: SSAValue | None, fn: func.FuncOp, what: str) -> np.ndarray | None:
@@ -317,6 +324,7 @@ class _Converter:
                 "acc_type": acc,
                 "epilogue": ArrayAttr(steps),
             }
+            properties |= _shifts(op)
             if bias is not None:
                 properties["bias"] = _weight(bias, acc, f"{name}_b")
             out = self.b.out_type(last, element, props["pe"].value.data)  # type: ignore[attr-defined]
@@ -342,6 +350,7 @@ class _Converter:
                 "padding": lic.i64_pair(op.paddings()),
                 "output_padding": lic.i64_pair(op.output_paddings()),
             }
+            properties |= _shifts(op)
             if bias is not None:
                 properties["bias"] = _weight(bias, acc, f"{name}_b")
             out = self.b.out_type(last, element, props["pe"].value.data)  # type: ignore[attr-defined]

@@ -10,7 +10,9 @@ integer tensor q stands for q · scale (one scale per tensor, or per channel):
   quantised symmetrically per output channel to ``lic.weight_bits``
   (scale s_w, raised where a bias would otherwise outgrow every sum of
   products 256-fold), and the bias ``round(b / s_w)``; it accumulates exactly in
-  the narrowest type the verifier's proof admits (scale s_w per channel);
+  the narrowest type the verifier's proof admits (scale s_w per channel); with
+  ``lic.weight_pow2`` its weights are 0 or ±2^k instead (`quantize_weights_pow2`)
+  and the integer convolution keeps the attribute (its stage shifts);
 - an activation (a conv's or GDN's output) is a `lic.rescale` of that to
   ``lic.bits`` with the scale ``T / (2^(b−1) − 1)`` (``T / (2^b − 1)``
   unsigned, for tensors calibrated non-negative); T is the clipping threshold
@@ -63,7 +65,7 @@ from lic_compiler.passes.rewrite_gdn import DEFAULT_MODE, MODE_DEFAULTS
 from lic_compiler.quant import attrs
 from lic_compiler.quant.drive import functions, is_image_function, is_integer_module
 from lic_compiler.quant.fixed import (
-    activation_scale, levels, multiplier_shift, quantize_weights, rescale_params, unsigned_bits,
+    activation_scale, levels, multiplier_shift, quantize_weights, quantize_weights_pow2, rescale_params, unsigned_bits,
 )
 from lic_compiler.quant.plan import ROOTS, returned_through, roles
 
@@ -251,7 +253,10 @@ class _Lowering:
         w_bits = self._bits(op, attrs.WEIGHT_BITS)
         b = None if op.bias is None else np.asarray(_constant(op.bias, op), np.float64)
         floor = None if b is None else _bias_floor(b, x.value, weight.size // weight.shape[out_axis], w_bits)
-        q_w, s_w = quantize_weights(w_eff, w_bits, out_axis, floor)
+        shifts = bool(attrs.get(op, attrs.WEIGHT_POW2))
+        if shifts and positive_bias:
+            raise LiccError(f"lic-quantize: lic.weight_pow2 on GDN's γ ({op.output.name_hint or op.name}) is not supported; set it on convolutions only")
+        q_w, s_w = (quantize_weights_pow2 if shifts else quantize_weights)(w_eff, w_bits, out_axis, floor)
         bias = None
         if b is not None:
             bias = np.round(b / s_w).astype(np.int64)
@@ -271,6 +276,8 @@ class _Lowering:
             )
         else:
             conv = lic.Conv2dOp(x.value, w_const.results[0], b_val, op.strides(), op.paddings(), result)
+        if shifts:  # the stage will shift (convert-lic-to-hls)
+            attrs.put(conv, attrs.WEIGHT_POW2, True)
         self._emit(conv, f"{op.output.name_hint or 'conv'}_acc")
         return QValue(conv.output, s_w)
 

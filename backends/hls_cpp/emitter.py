@@ -34,6 +34,7 @@ from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import mvau_layout
 from lic_compiler.errors import LiccError
 from lic_compiler.gdn_approx import Approx
+from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
@@ -62,6 +63,43 @@ def _bind_mul(op: hls.FoldedStageOp, variable: str) -> list[str]:
     if op.mult_impl is None:
         return []
     return [f"#pragma HLS BIND_OP variable = {variable} op = mul impl = {op.mult_impl.data}"]
+
+
+def pow2_codes(weight: np.ndarray) -> np.ndarray:
+    """Power-of-two weights as shift codes: ±2^k → ±(k + 1), 0 → 0."""
+    magnitude = np.abs(weight)
+    k = np.log2(np.maximum(magnitude, 1)).round().astype(np.int64)
+    return np.where(weight == 0, 0, np.sign(weight) * (k + 1))
+
+
+def _weights(op: hls.MvauOp | hls.DeconvOp) -> tuple[np.ndarray, int]:
+    """A stage's weights as its memory holds them, and their width: the integers, or
+    with ``weight_pow2`` their shift codes (signed, as narrow as they go)."""
+    weight = np.asarray(to_numpy(op.weight), np.int64)
+    if op.weight_pow2 is None:
+        return weight, _weight_bits(op.weight)
+    codes = pow2_codes(weight)
+    return codes, max(2, int(np.abs(codes).max(initial=0)).bit_length() + 1)
+
+
+def _packing_constants(op: hls.MvauOp) -> list[str]:
+    """`packed_mac`'s constants: the shape of ``mult_pack`` and the packing rule's field
+    spacing, cascade length (at most a DSP column's) and port widths."""
+    if op.mult_pack is None:
+        return []
+    gw, ga = (int(v) for v in op.mult_pack.get_values())
+    a = op.in_type.element_type
+    a_bits = hwp.signed_bits(a.width.data, a.signedness.data != Signedness.UNSIGNED)
+    p = hwp.packing(_weight_bits(op.weight), a_bits, gw, ga)
+    assert p is not None  # the verifier checked the shape fits
+    return [
+        f"static const int PACK_W = {gw}, PACK_A = {ga}, PACK_S = {p.spacing}, CHAIN = {min(p.chain, hwp.DSP_CHAIN)};",
+        f"static const int W_PORT = {p.weight_port}, A_PORT = {p.activation_port};",
+    ]
+
+
+def _mvau_args(op: hls.MvauOp, name: str) -> str:
+    return f"{name}_cfg, licc::packed_mac<{name}_cfg> " if op.mult_pack is not None else f"{name}_cfg"
 
 
 def _bits(values: np.ndarray) -> int:
@@ -391,7 +429,18 @@ class _Part:
 
     def multiply(self, op: hls.FoldedStageOp, operand: str) -> list[str]:
         """``mul``: the stage's weight × operand products, placed per ``mult_impl`` (a
-        pragma cannot take the kernel's template parameters, so each stage has its own)."""
+        pragma cannot take the kernel's template parameters, so each stage has its own);
+        with ``weight_pow2`` a shift by the weight's code (`pow2_codes`); none when the
+        kernel packs the products itself (``mult_pack``, `packed_mac`)."""
+        if op.mult_pack is not None:
+            return []
+        if op.weight_pow2 is not None:
+            return [
+                f"static acc_t mul(w_t w, {operand} x) {{  // w = ±(k + 1): ±2^k; 0: 0",
+                "    const acc_t v = acc_t(x) << (w < 0 ? -w - 1 : (w > 0 ? w - 1 : 0));",
+                "    return w == 0 ? acc_t(0) : (w < 0 ? acc_t(-v) : v);",
+                "}",
+            ]
         return [
             f"static acc_t mul(w_t w, {operand} x) {{",
             "    const acc_t p = licc::mul<acc_t>(w, x);",
@@ -408,9 +457,8 @@ class _Part:
     def mvau(self, op: hls.MvauOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
         pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
-        matrix = np.asarray(to_numpy(op.weight), np.int64)
+        matrix, w_bits = _weights(op)
         cout = matrix.shape[0]
-        w_bits = _weight_bits(op.weight)
         weights.append(
             f"// weight[{cout}][{matrix.shape[1]}] as w[nf * SF + sf][pe][s]\n"
             + _array(f"{name}_w", f"licc::rom_t<{w_bits}>", mvau_layout(matrix, pe, simd))
@@ -420,10 +468,11 @@ class _Part:
             *self.folded_types(op, w_bits),
             f"static const int PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
             f"static const int EPI = {k['EPI']}, LAG = {k['LAG']};",
+            *_packing_constants(op),
             f"static acc_t bias(int o) {{ return {bias}; }}",
             *self.multiply(op, "in_t"),
             *self.epilogue_fn(op, steps, "acc", op.acc_type),
-        ]) + self.function(op, name, f"licc::mvau<{name}_cfg>(in, out, {name}_w)", self.folded_common(op, f"{name}_w"))
+        ]) + self.function(op, name, f"licc::mvau<{_mvau_args(op, name)}>(in, out, {name}_w)", self.folded_common(op, f"{name}_w"))
 
     def bias(self, op, name: str, cout: int, weights: list[str]) -> str:
         if getattr(op, "bias", None) is None:
@@ -435,9 +484,8 @@ class _Part:
     def deconv(self, op: hls.DeconvOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
         g = op.geometry()
-        weight = np.asarray(to_numpy(op.weight), np.int64)  # [Cin, Cout, kh, kw]
+        weight, w_bits = _weights(op)  # [Cin, Cout, kh, kw]
         pe, simd = op.pe_value, op.simd_value
-        w_bits = _weight_bits(op.weight)
         at_once = g.at_once_channels(simd) is not None
         laid = g.at_once_layout(weight, pe, simd) if at_once else g.in_turn_layout(weight, pe, simd)
         weights.append(_array(f"{name}_w", f"licc::rom_t<{w_bits}>", laid))

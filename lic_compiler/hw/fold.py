@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import gcd
 
-from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, Signedness, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from lic_compiler import hls_schedule
 from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import Beat, beats, feeding_beat
+from lic_compiler.hw import primitives as hwp
 
 KNOB_STAGES = (hls.MvauOp, hls.DeconvOp, hls.GdnOp)
 
@@ -63,6 +64,21 @@ def set_knobs(op: hls.FoldedStageOp, f: Folding) -> None:
         op.properties["mmv"] = IntegerAttr(f.mmv, i64)
     else:
         op.properties.pop("mmv", None)
+    pack = _explicit_packing(op, f)
+    if pack is not None:
+        op.properties["mult_pack"] = DenseArrayBase.from_list(i64, [pack.weights, pack.activations])
+    else:
+        op.properties.pop("mult_pack", None)
+
+
+def _explicit_packing(op: hls.FoldedStageOp, f: Folding) -> hwp.Packing | None:
+    """The packing an MVAU in DSPs computes itself (what its cost assumed), or None."""
+    if not isinstance(op, hls.MvauOp) or f.mult_impl != "dsp" or op.weight_pow2 is not None:
+        return None
+    a = op.in_type.element_type
+    w_bits = op.weight.type.get_element_type().width.data  # type: ignore[attr-defined]
+    a_bits = hwp.signed_bits(a.width.data, a.signedness.data != Signedness.UNSIGNED)
+    return hwp.explicit_packing(w_bits, a_bits, f.pe, f.mmv)
 
 
 def refold(flow: hls.DataflowOp, foldings: dict[Operation, Folding], target: int | None = None) -> None:

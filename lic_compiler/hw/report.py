@@ -17,7 +17,7 @@ from lic_compiler.dialects import hls
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import CURVE_POINTS, Design, export_parallelism, fps_vs_dsp, from_ir
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
-from lic_compiler.hw.primitives import PACK_MAX_BITS, dsp_per_mult, mult_mapping
+from lic_compiler.hw.primitives import PACK_MAX_BITS, PACK_SHAPES, dsp_per_mult, packing, signed_bits
 from lic_compiler.hw.stages import KnobModel, StageModel
 from lic_compiler.timing import phase
 
@@ -55,11 +55,14 @@ def roofline_fps(macs: int, dsps: int, clock_mhz: float) -> float:
 
 
 def dsp_macs(s: KnobModel) -> float:
-    """DSP slices × cycles per frame the stage's MACs need at best at their widths: half a
-    DSP-cycle per MAC when two pack into one DSP48E2, one (or more) when wider."""
-    w, a = s.weight_bits, s.operand_bits
-    per = {"lut": 0.5, "dsp-packed": 0.5}.get(mult_mapping(w, a), dsp_per_mult(w, a))
-    return s.macs * per
+    """DSP slices × cycles per frame the stage's MACs need at best at their widths: 1/n of
+    a DSP-cycle per MAC when n pack into one DSP48E2 (`primitives.packing`: pairs, and
+    four or three in an MVAU that packs them itself), one (or more) when wider."""
+    packs, signed = s.packs
+    w, a = s.weight_bits, signed_bits(s.operand_bits, signed)
+    shapes = PACK_SHAPES if packs else PACK_SHAPES[2:]
+    most = max((p.products for shape in shapes if (p := packing(w, a, *shape)) is not None), default=0)
+    return s.macs * (1 / most if most else dsp_per_mult(w, a))
 
 
 def width_roofline_fps(stages: Sequence[StageModel], dsps: int, clock_mhz: float) -> float:

@@ -34,7 +34,7 @@ from functools import cached_property, lru_cache
 from math import ceil, log2
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.dialects.builtin import IntegerType, ModuleOp, Signedness
 from xdsl.ir import SSAValue
 
 from lic_compiler import hls_schedule as sched
@@ -135,32 +135,41 @@ def window_cost(g: WindowGeometry, in_beat: Beat, simd: int, mmv: int, a: int, s
 
 def products(count: int, pairs_sharing: int, w: int, a: int, impl: str) -> tuple[int, int]:
     """(DSPs, LUTs) of `count` w × a products, of which pairs share an operand
-    (`pairs_sharing` ≤ count/2 pack into one DSP48E2 each when both are ≤ 8 bits), placed
-    in DSPs or in fabric (FINN-R's LUT multiplier)."""
-    if impl == "fabric" or hwp.mult_mapping(w, a) == "lut":
+    (`pairs_sharing` ≤ count/2 pack into one DSP48E2 each when `hwp.pair_packing` allows),
+    placed in DSPs or in fabric (FINN-R's LUT multiplier)."""
+    if impl == "fabric":
         return 0, count * hwp.lut_mult(w, a)
-    if hwp.mult_mapping(w, a) == "dsp-packed":
+    if hwp.pair_packing(w, a) is not None:
         return count - pairs_sharing, 0
     return count * hwp.dsp_per_mult(w, a), 0
 
 
 @lru_cache(maxsize=65536)
-def array_cost(pe: int, simd: int, mmv: int, w: int, a: int, acc: int, impl: str) -> tuple[int, int, int]:
-    """(DSP, LUT, FF) of a PE × SIMD × MMV multiply-accumulate array: products (the PE
-    or MMV lanes sharing an operand pack in pairs), the reduction (an adder tree in
-    fabric; the DSP cascade otherwise, cut every `DSP_CHAIN` or `PACKED_CHAIN`) and the
-    accumulators."""
+def array_cost(
+    pe: int, simd: int, mmv: int, w: int, a: int, acc: int, impl: str, packs: bool = False, a_signed: bool = True,
+) -> tuple[int, int, int]:
+    """(DSP, LUT, FF) of a PE × SIMD × MMV multiply-accumulate array: products (in
+    fabric, or in DSPs: packed per `hwp.best_packing` when the kernel computes the
+    packing itself (`packs`; `a_signed`: the activations' signedness), else in pairs of
+    lanes sharing an operand), the reduction (an adder tree in fabric; the DSP cascade
+    otherwise, cut every `DSP_CHAIN` or wherever the packing's fields would spill) and
+    the accumulators. An explicit packing's fields leave each cascade through one S-bit
+    borrow adder per field. `impl` ``shift``: power-of-two weights, each product a
+    shift (`hwp.shift_mult_luts`) into the fabric adder tree."""
     lanes = pe * mmv
-    count = lanes * simd
-    dsp, lut = products(count, (lanes // 2) * simd, w, a, impl)
-    if dsp == 0:
-        lut += lanes * (w + a) * (2 * simd - 1)
-        ff = count * (w + a)
-    else:
-        chain = hwp.PACKED_CHAIN if hwp.mult_mapping(w, a) == "dsp-packed" else hwp.DSP_CHAIN
-        lut += lanes * (ceil(simd / chain) - 1) * acc
-        ff = 0
-    return dsp, ceil(1.1 * (lut + lanes * acc)), ff + 2 * lanes * acc
+    if impl in ("fabric", "shift"):  # shift: power-of-two weights of w bits, by 0 … w − 1
+        count = lanes * simd
+        each = hwp.shift_mult_luts(a, w) if impl == "shift" else hwp.lut_mult(w, a)
+        lut = count * each + lanes * (w + a) * (2 * simd - 1)
+        return 0, ceil(1.1 * (lut + lanes * acc)), count * (w + a) + 2 * lanes * acc
+    p = hwp.best_packing(w, hwp.signed_bits(a, a_signed), pe, mmv) if packs else hwp.pair_packing(w, a)
+    chain = min(p.chain, hwp.DSP_CHAIN) if p is not None else hwp.DSP_CHAIN
+    dsp = hwp.packed_dsps(p, pe, mmv, simd, hwp.dsp_per_mult(w, a))
+    cuts = ceil(simd / chain)
+    lut = lanes * (cuts - 1) * acc
+    if p is not None and p.products > 2:
+        lut += dsp // simd * cuts * p.products * p.spacing
+    return dsp, ceil(1.1 * (lut + lanes * acc)), 2 * lanes * acc
 
 
 def steps_cost(steps: Sequence[hls.PointwiseStep], element: IntegerType, lanes: int) -> Cost:
@@ -407,7 +416,18 @@ class KnobModel(StageModel, ABC):
         """Whether folding `f`'s multiply-accumulate array (a part of its cost) fits `cap` =
         (DSPs, LUTs) alone: most foldings of a wide reduction do not, and pricing them
         whole was most of the planning time."""
-        return _array_fits(f.pe, f.simd, f.mmv, f.mult_impl, self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap)  # type: ignore[attr-defined]
+        return _array_fits(f.pe, f.simd, f.mmv, self.impl(f), self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap, self.packs)  # type: ignore[attr-defined]
+
+    def impl(self, f: Folding) -> str:
+        """How the products are computed: ``shift`` for power-of-two weights (wherever
+        the folding places products), else the folding's ``mult_impl``."""
+        return "shift" if getattr(self.op, "weight_pow2", None) is not None else f.mult_impl
+
+    @property
+    def packs(self) -> tuple[bool, bool]:
+        """Whether the kernel packs products itself (`array_cost`), and whether its
+        activations are signed."""
+        return False, True
 
     def option_cost(self, f: Folding) -> Cost:
         key = (self.signature, f)
@@ -454,8 +474,10 @@ class KnobModel(StageModel, ABC):
 
 
 @lru_cache(maxsize=1 << 16)
-def _array_fits(pe: int, simd: int, mmv: int, impl: str, w: int, a: int, acc: int, cap: tuple[int, int]) -> bool:
-    dsp, lut, _ = array_cost(pe, simd, mmv, w, a, acc, impl)
+def _array_fits(
+    pe: int, simd: int, mmv: int, impl: str, w: int, a: int, acc: int, cap: tuple[int, int], packs: tuple[bool, bool] = (False, True),
+) -> bool:
+    dsp, lut, _ = array_cost(pe, simd, mmv, w, a, acc, impl, *packs)
     return dsp <= cap[0] and lut <= cap[1]
 
 
@@ -470,13 +492,14 @@ def shared_epilogue(lanes: int, units: int, lag: int, held_bits: int) -> tuple[i
 
 def _mvau(
     g: MvauGeometry, f: Folding, w_bits: int, a_bits: int, acc: int, epilogue: Cost, cycles: int,
-    words: int | None = None, units: tuple[int, int] | None = None,
+    words: int | None = None, units: tuple[int, int] | None = None, packs: tuple[bool, bool] = (False, True),
+    impl: str | None = None,
 ) -> Cost:
     """An MVAU's array, weight memory (`words` of PE × SIMD weights; default one per
     fold and step), replay buffer and epilogue (`epilogue` per unit: `units` = (units,
     lag) of `MvauGeometry.epilogue`; default one per lane)."""
     nf, sf = g.folds(f.pe, f.simd)
-    dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, f.mult_impl)
+    dsp, lut, ff = array_cost(f.pe, f.simd, f.mmv, w_bits, a_bits, acc, impl or f.mult_impl, *packs)
     weights = hwp.memory(nf * sf if words is None else words, f.pe * f.simd * w_bits, f.ram_style)
     # The input vector is replayed once per PE fold (FINN's MVAU input buffer).
     replay = hwp.buffer(sf, f.mmv * f.simd * a_bits) if nf > 1 else hwp.Memory()
@@ -497,6 +520,10 @@ def _mvau(
 @dataclass(eq=False)
 class MvauModel(KnobModel):
     kind = "mvau"
+
+    @property
+    def packs(self) -> tuple[bool, bool]:
+        return True, self.op.in_type.element_type.signedness.data != Signedness.UNSIGNED
 
     @cached_property
     def window(self) -> hls.WindowOp | None:
@@ -530,7 +557,7 @@ class MvauModel(KnobModel):
         nf, sf = g.folds(f.pe, f.simd)
         units = g.epilogue(f.pe, f.simd, f.mmv)
         cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
-        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units)
+        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units, packs=self.packs, impl=self.impl(f))
         if in_beat is None and self.window is not None:  # an option: its window generator too
             g = self.window_geometry
             return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
@@ -631,7 +658,7 @@ class DeconvModel(KnobModel):
         nf = g.cout // f.pe
         words = nf * (g.cin // e if e is not None else sum(g.steps(f.simd)))
         mvau = MvauGeometry(g.cin * max(g.taps), g.cout, g.h, g.w)
-        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words)
+        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words, impl=self.impl(f))
         ring = timing.constants["RING"]
         lines = hwp.buffer(ring * g.w * g.cin // in_beat.values, in_beat.values * a, f.ram_style)
         core = core.plus(lines)
@@ -660,7 +687,7 @@ def _deconv_feed(g: DeconvGeometry, pe: int, simd: int, mmv: int) -> Beat:
 _OPTION_COSTS: dict[tuple, Cost] = {}
 _OPTION_TABLES: dict[tuple, Options] = {}
 _WEIGHTS = ("weight", "bias", "gamma", "beta")
-_KNOBS = ("pe", "simd", "mmv", "ram_style", "mult_impl", "cost", "lic_ops")
+_KNOBS = ("pe", "simd", "mmv", "ram_style", "mult_impl", "mult_pack", "cost", "lic_ops")
 
 _MODELS: dict[type, type[StageModel]] = {
     hls.WindowOp: WindowModel,

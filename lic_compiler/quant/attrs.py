@@ -6,6 +6,9 @@
 - ``lic.bits`` on an op: the width of its integer result chosen by
   `lic-assign-precision`; ``lic.weight_bits`` on a convolution: its weights'.
   ``lic.arg_bits`` on a function: its latent arguments' widths.
+  ``lic.weight_pow2`` (true) on a convolution or transposed convolution: its
+  weights are quantised to 0 or ±2^k (k ≤ ``lic.weight_bits`` − 2); it stays
+  on the integer op, where `convert-lic-to-hls` makes the stage shift.
 - ``lic.precision`` on the module: the assignment's summary (mode, budget,
   measured PSNR drop, cost).
 - after `lic-quantize`, ``lic.arg_scales`` / ``lic.result_scales`` on a
@@ -33,6 +36,7 @@ RANGE = "lic.range"
 ARG_RANGES = "lic.arg_ranges"
 BITS = "lic.bits"
 WEIGHT_BITS = "lic.weight_bits"
+WEIGHT_POW2 = "lic.weight_pow2"
 ARG_BITS = "lic.arg_bits"
 PRECISION = "lic.precision"
 ARG_SCALES = "lic.arg_scales"

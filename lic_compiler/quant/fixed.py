@@ -55,6 +55,25 @@ def quantize_weights(
     return np.moveaxis(q, 0, axis), scale
 
 
+def quantize_weights_pow2(
+    weight: np.ndarray, bits: int, axis: int, min_scale: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Power-of-two quantization along `axis` (ShiftQuant): each weight 0 or ±2^k with
+    0 ≤ k ≤ b − 2, so a product is a shift. Per channel scale = max|w| / 2^(b−2)
+    (raised to `min_scale`); r = |w| / scale goes to 2^round(log2 r) (nearest in the
+    log domain), or to 0 when r < 1/2 (nearer 0 than 1)."""
+    w = np.moveaxis(np.asarray(weight, np.float64), axis, 0)
+    peak = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
+    top = bits - 2
+    scale = np.where(peak > 0, peak / float(1 << top), 1.0)
+    if min_scale is not None:
+        scale = np.maximum(scale, min_scale)
+    r = np.abs(w) / scale.reshape(-1, *([1] * (w.ndim - 1)))
+    k = np.clip(np.round(np.log2(np.maximum(r, 0.5))), 0, top).astype(np.int64)
+    q = np.where(r < 0.5, 0, np.sign(w).astype(np.int64) << k)
+    return np.moveaxis(q, 0, axis), scale
+
+
 def activation_scale(threshold: float | np.ndarray, bits: int, signed: bool) -> float | np.ndarray:
     """The scale (per channel for an array of thresholds) that maps `threshold` to the largest b-bit level."""
     return np.maximum(threshold, 1e-12) / levels(bits, signed)

@@ -26,6 +26,7 @@ from xdsl.ir import Block, Region, SSAValue
 from lic_compiler.dialects import hls, lic
 from lic_compiler.hw.fold import Folding, refold
 from lic_compiler.ir import from_numpy, make_context
+from lic_compiler.quant import attrs
 from lic_compiler.quant.fixed import multiplier_shift
 from lic_compiler.registry import parse_pipeline
 
@@ -45,6 +46,9 @@ class Conv:
     mmv: int = 1
     mult: str = "dsp"
     leaky: float = 0.0  # > 0: a leaky ReLU of this slope after the rescale
+    w_bits: int = 8  # weight width; random weights span it
+    pow2: bool = False  # weights 0 or ±2^k (the stage shifts)
+    out_bits: int = 8  # the rescaled output's width (the next layer's activations)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class Deconv:
     mmv: int = 1
     mult: str = "dsp"
     leaky: float = 0.0  # > 0: a leaky ReLU of this slope after the rescale
+    w_bits: int = 8  # weight width; random weights span it
+    pow2: bool = False  # weights 0 or ±2^k (the stage shifts)
+    out_bits: int = 8  # the rescaled output's width (the next layer's activations)
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class Spec:
     width: int
     layers: list = field(default_factory=list)
     unsigned_input: bool = True
+    input_bits: int = 8  # below 8: a signed input of this width, half its pixels at the minimum
 
 
 def _t(shape, element) -> TensorType:
@@ -145,42 +153,65 @@ class _Net:
         return (1, ws[1], (h - 1) * s - 2 * p + ws[2] + op, (wd - 1) * s - 2 * p + ws[3] + op)
 
     def rescale(self, acc: SSAValue, spread: float, out: IntegerType, name: str) -> SSAValue:
-        """Per-channel multipliers mapping about `spread` to 64, some channels hotter."""
+        """Per-channel multipliers mapping about `spread` to 64 (a quarter of a narrower
+        output's range), some channels hotter."""
         c = lic.tensor_shape(acc)[1]
-        scale = 64.0 / max(spread, 1.0) * self.rng.uniform(0.5, 2.0, c)
+        target = 64.0 if out.width.data >= 8 else float(1 << (out.width.data - 2))
+        scale = target / max(spread, 1.0) * self.rng.uniform(0.5, 2.0, c)
         shift = 20
         mult = np.clip(np.round(scale * (1 << shift)), 0, (1 << 31) - 1).astype(np.int64)
         offset = self.rng.integers(-3, 4, c)
         op = lic.RescaleOp(acc, mult.tolist(), [shift] * c, _t(lic.tensor_shape(acc), out), offset.tolist())
         return self.add(op, name)
 
+    def weights(self, layer: Conv | Deconv, shape: tuple) -> tuple[np.ndarray, float]:
+        """Random weights of the layer's width (0 or ±2^k with `pow2`), and their spread."""
+        top = (1 << (layer.w_bits - 1)) - 1
+        if layer.pow2:
+            k = self.rng.integers(0, layer.w_bits - 1, shape)
+            w = self.rng.choice([-1, 0, 1], shape) * (1 << k)
+            w.flat[0] = -(1 << (layer.w_bits - 1))  # the most negative weight is a power of two too
+        elif layer.w_bits >= 8:
+            return self.rng.integers(-20, 21, shape), 20.0
+        else:  # the whole range, half the weights at the minimum (the largest products)
+            w = self.rng.integers(-top - 1, top + 1, shape)
+            w.flat[::2] = -top - 1
+        return w, max(float(np.abs(w).mean()), 1.0) * 2
+
+    @staticmethod
+    def shifts(op, layer: Conv | Deconv) -> None:
+        if layer.pow2:  # as lic-quantize leaves a power-of-two layer
+            attrs.put(op, attrs.WEIGHT_POW2, True)
+
     def conv(self, x: SSAValue, layer: Conv, i: int) -> SSAValue:
         cin = lic.tensor_shape(x)[1]
-        w = self.rng.integers(-20, 21, (layer.cout, cin, layer.k, layer.k))
+        w, spread_w = self.weights(layer, (layer.cout, cin, layer.k, layer.k))
         b = self.rng.integers(-500, 501, layer.cout)
         props = ((layer.stride,) * 2, (layer.pad,) * 2)
-        wv = self.const(w, I8, f"w{i}")
+        wv = self.const(w, IntegerType(layer.w_bits), f"w{i}")
         acc = self.acc_type(lic.Conv2dOp, x, wv, b, props)
         bv = self.const(b, acc, f"b{i}")
         op = lic.Conv2dOp(x, wv, bv, *props, _t(self.out_shape(lic.Conv2dOp, x, wv, props), acc))
+        self.shifts(op, layer)
         self.add(op, f"conv{i}")
-        spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k)
-        y = self.rescale(op.output, spread, I8, f"q{i}")
+        spread = spread_w * 60 * np.sqrt(cin * layer.k * layer.k)
+        y = self.rescale(op.output, spread, IntegerType(layer.out_bits), f"q{i}")
         return self.activation(y, layer, i)
 
     def deconv(self, x: SSAValue, layer: Deconv, i: int) -> SSAValue:
         cin = lic.tensor_shape(x)[1]
-        w = self.rng.integers(-20, 21, (cin, layer.cout, layer.k, layer.k))
+        w, spread_w = self.weights(layer, (cin, layer.cout, layer.k, layer.k))
         b = self.rng.integers(-500, 501, layer.cout)
         props = ((layer.stride,) * 2, (layer.pad,) * 2, (layer.out_pad,) * 2)
-        wv = self.const(w, I8, f"w{i}")
+        wv = self.const(w, IntegerType(layer.w_bits), f"w{i}")
         acc = self.acc_type(lic.ConvTranspose2dOp, x, wv, b, props)
         bv = self.const(b, acc, f"b{i}")
         shape = self.out_shape(lic.ConvTranspose2dOp, x, wv, props)
         op = lic.ConvTranspose2dOp(x, wv, bv, *props, _t(shape, acc))
+        self.shifts(op, layer)
         self.add(op, f"deconv{i}")
-        spread = 20 * 60 * np.sqrt(cin * layer.k * layer.k / layer.stride**2)
-        y = self.rescale(op.output, spread, I8, f"q{i}")
+        spread = spread_w * 60 * np.sqrt(cin * layer.k * layer.k / layer.stride**2)
+        y = self.rescale(op.output, spread, IntegerType(layer.out_bits), f"q{i}")
         return self.activation(y, layer, i)
 
     def activation(self, y: SSAValue, layer: Conv | Deconv, i) -> SSAValue:
@@ -293,7 +324,7 @@ def convert(module: ModuleOp, specs: dict[str, Spec]) -> None:
 def build(spec: Spec, seed: int = 0, name: str = "net") -> ModuleOp:
     """The integer lic module of `spec`, weights drawn with `seed`."""
     net = _Net(np.random.default_rng(seed))
-    element = UI8 if spec.unsigned_input else I8
+    element = UI8 if spec.unsigned_input else IntegerType(spec.input_bits)
     in_type = _t((1, spec.channels, spec.height, spec.width), element)
     block = Block(arg_types=[in_type])
     x = y = block.args[0]
@@ -311,7 +342,11 @@ def random_input(spec: Spec, seed: int = 1) -> np.ndarray:
     shape = (1, spec.channels, spec.height, spec.width)
     if spec.unsigned_input:
         return rng.integers(0, 256, shape).astype(np.uint8)
-    return rng.integers(-128, 128, shape).astype(np.int8)
+    low = -(1 << (spec.input_bits - 1))
+    x = rng.integers(low, -low, shape).astype(np.int8)
+    if spec.input_bits < 8:  # the extreme products a packed field must hold
+        x[..., : spec.height // 2, :] = low
+    return x
 
 
 def merge(modules: list[ModuleOp]) -> ModuleOp:
