@@ -211,6 +211,8 @@ _RESULT_NAMES = {
     lic.AbsOp: "abs",
     lic.AddOp: "add",
     lic.MulOp: "mul",
+    lic.PadOp: "pad",
+    lic.CropOp: "crop",
 }
 _OPERAND_NAMES = {"weight": "w", "bias": "b", "beta": "beta", "gamma": "gamma"}
 
@@ -343,6 +345,15 @@ def _gdn(c: _FunctionConverter, op: Operation) -> list[Operation]:
             form="l1" if c.const(l1) else "standard",
         )
     ]
+
+
+@_converts("torch.lic.pad")
+@_converts("torch.lic.crop")
+def _frame(c: _FunctionConverter, op: Operation) -> list[Operation]:
+    """The frontend's padding of a frame the stride does not divide, and the crop back
+    (`lic_compiler.frontend.frame_op`); the result type carries the size."""
+    kind = lic.PadOp if _op_name(op) == "torch.lic.pad" else lic.CropOp
+    return [kind(c.lic(op.operands[0]), lic_type(op.results[0].type))]
 
 
 # --- GDN as torch.export decomposes it ----------------------------------------------------

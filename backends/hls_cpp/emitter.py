@@ -38,7 +38,7 @@ from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "leaky.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "pad.h", "leaky.h", "table.h", "npy.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -118,7 +118,7 @@ def dataflows(module: ModuleOp) -> list[tuple[str, hls.DataflowOp]]:
     return out
 
 
-_OPTIONAL = {"join.h": (hls.ForkOp, hls.AddOp), "shuffle.h": (hls.ShuffleOp,)}
+_OPTIONAL = {"join.h": (hls.ForkOp, hls.AddOp), "shuffle.h": (hls.ShuffleOp,), "pad.h": (hls.PadOp, hls.CropOp)}
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
@@ -342,6 +342,8 @@ class _Part:
                 return self.join(op, name, steps)
             case hls.ShuffleOp():
                 return self.shuffle(op, name, sched)
+            case hls.PadOp() | hls.CropOp():
+                return self.frame(op, name, sched)
         raise LiccError(f"hls-cpp: no C++ for {op.name}")
 
     def config(self, name: str, lines: Sequence[str]) -> str:
@@ -570,6 +572,15 @@ class _Part:
             "static int src(int e) {", *(f"    {line}" for line in src), "}",
         ]) + self.function(op, name, f"licc::shuffle<{name}_cfg>(in, out)")
 
+    def frame(self, op: hls.PadOp | hls.CropOp, name: str, sched) -> str:
+        k = sched.constants
+        i = op.in_type
+        return self.config(name, [
+            f"typedef {cpp_type(i.element_type)} T;",
+            f"static const int LANES = {i.lanes.data}, FOLDS = {k['FOLDS']}, ITERS = {k['ITERS']};",
+            f"static const int ROWS = {k['ROWS']}, COLS = {k['COLS']}, KEPT_ROWS = {k['KEPT_ROWS']}, KEPT_COLS = {k['KEPT_COLS']};",
+        ]) + self.function(op, name, f"licc::{'pad' if isinstance(op, hls.PadOp) else 'crop'}<{name}_cfg>(in, out)")
+
     # The testbench and the Vitis scripts.
 
     def testbench(self) -> str:
@@ -684,6 +695,8 @@ _KERNELS = {
     hls.ForkOp: "join.h",
     hls.AddOp: "join.h",
     hls.ShuffleOp: "shuffle.h",
+    hls.PadOp: "pad.h",
+    hls.CropOp: "pad.h",
 }
 
 

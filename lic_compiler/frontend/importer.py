@@ -33,8 +33,8 @@ from lic_compiler.frontend.parts import (
     STRIDES,
     Shape,
     architecture_of,
+    framed_parts,
     geometry,
-    input_shapes,
     part_modules,
     program_probe,
     shapes_geometry,
@@ -112,12 +112,14 @@ def _import_module(
         info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": STRIDES[family]}
     available = part_modules(model, family)
     wanted = _select_parts(parts, available, info["arch"])
-    shapes = input_shapes(available, wanted, frame, family)
+    available, shapes, padded = framed_parts(available, wanted, frame, family)
     start = time.perf_counter()
     programs = {part: _export(available[part], shapes[part], part) for part in wanted}
     timings = {"export": time.perf_counter() - start}
     module = _to_ir(programs, source, timings)
     info |= {"parts": wanted, "frame": list(frame)}
+    if padded != frame:
+        info["padded_frame"] = list(padded)
     references = {part: available[part] for part in wanted}
     return ImportResult(module, info, model, references, timings)
 

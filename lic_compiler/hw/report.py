@@ -198,6 +198,33 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def frame_summary(info: dict, hardware: dict | None) -> dict | None:
+    """The user's frame, the padded frame the design computes on, and the pad and crop
+    stages' cost (None when the stride divides the frame)."""
+    if "padded_frame" not in info:
+        return None
+    keys = ("function", "stage", "kind", "cycles", *RESOURCES)
+    stages = [{k: r[k] for k in keys} for r in (hardware or {}).get("stages", []) if r["kind"] in ("pad", "crop")]
+    return {"frame": info["frame"], "padded": info["padded_frame"], "stages": stages}
+
+
+def render_frame(summary: dict) -> str:
+    """The report.md paragraph on a padded frame."""
+    (w, h), (wp, hp) = summary["frame"], summary["padded"]
+    lines = [
+        f"Frame {w}×{h} is padded to {wp}×{hp} (the next multiple of the stride) by the encoder's input "
+        "stage, which replicates the last column and row; the decoder crops its output back to "
+        f"{w}×{h}, and the parts between see the padded frame's latents.",
+    ]
+    if summary["stages"]:
+        lines += ["", "| function | stage | kind | cycles | BRAM18 | LUT | FF |", "|---|---|---|---:|---:|---:|---:|"]
+        lines += [
+            f"| {s['function']} | `{s['stage']}` | {s['kind']} | {s['cycles']:,} | {s['bram18']} | {s['lut']:,} | {s['ff']:,} |"
+            for s in summary["stages"]
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def plot_cycles(report: dict, path: Path) -> None:
     """Cycles per frame of every emitted stage, one panel per function, the pace-setters in red."""
     import matplotlib
