@@ -212,9 +212,9 @@ def render_frame(summary: dict) -> str:
     """The report.md paragraph on a padded frame."""
     (w, h), (wp, hp) = summary["frame"], summary["padded"]
     lines = [
-        f"Frame {w}×{h} is padded to {wp}×{hp} (the next multiple of the stride) by the encoder's input "
-        "stage, which replicates the last column and row; the decoder crops its output back to "
-        f"{w}×{h}, and the parts between see the padded frame's latents.",
+        f"Frame {w}×{h} is computed at {wp}×{hp}, the next multiple of the stride: the encoder's input "
+        "stage pads it by replicating the last column and row, the decoder crops its output back to "
+        f"{w}×{h}, and the parts between (a decoder alone too) take the padded frame's latents.",
     ]
     if summary["stages"]:
         lines += ["", "| function | stage | kind | cycles | BRAM18 | LUT | FF |", "|---|---|---|---:|---:|---:|---:|"]
