@@ -7,7 +7,8 @@ entropy parameters stay on the host and are not compiled. The 720p build plans e
 part on its own ZCU102 (``--scope per-function``: the four parts together do not fit
 one). Per build it prints the frame and the padded frame, the pad and crop stages'
 cost, each part's FPS and resources, the residual joins and the FIFOs in block RAM
-(the largest, and the total per part); the 256×256 build, the C simulation's verdict.
+(per part, and the skip FIFOs among them, the largest listed); the 256×256 build, the C
+simulation's verdict.
 
 Run from the repository (about eight minutes on two cores):
 
@@ -61,14 +62,14 @@ def summary(report: dict, seconds: float) -> None:
     for function, kind in ((f, k) for (f, _), k in kinds.items()):
         joins[function] += kind == "add"
     fifos = hw.get("fifos", [])
-    per_part = defaultdict(int)
-    for f in fifos:
-        per_part[f["function"]] += f["bram18"]
-    for name in per_part:
-        print(f"  @{name:14s} {joins[name]} residual joins, {sum(f['function'] == name for f in fifos)} FIFOs "
-              f"in block RAM: {per_part[name]} BRAM18")
-    print("  largest FIFOs (function, read by, kind, depth in beats, beat bits, BRAM18):")
-    for f in sorted(fifos, key=lambda f: -f["bram18"])[:6]:
+    for name in sorted({f["function"] for f in fifos}):
+        mine = [f for f in fifos if f["function"] == name]
+        skips = [f for f in mine if f["skip"]]
+        print(f"  @{name:14s} {joins[name]} residual joins; FIFOs in block RAM: {len(mine)}, "
+              f"{sum(f['bram18'] for f in mine)} BRAM18, of which skips {len(skips)}, "
+              f"{sum(f['bram18'] for f in skips)} BRAM18")
+    print("  largest skip FIFOs (function, read by, kind, depth in beats, beat bits, BRAM18):")
+    for f in sorted((f for f in fifos if f["skip"]), key=lambda f: -f["bram18"])[:6]:
         print(f"    @{f['function']:14s} {f['read_by']:22s} {kinds[(f['function'], f['read_by'])]:9s} "
               f"{f['depth']:>7,} {f['beat_bits']:>5} {f['bram18']:>4}")
     if "csim" in report:

@@ -124,7 +124,16 @@ def _fifo_row(s: StageModel, stream: hls.StreamType, memory: hwp.Memory) -> dict
     return {
         "function": s.function, "read_by": s.name, "depth": stream.depth.data,
         "beat_bits": stream.beat.values * stream.bits, "bram18": memory.bram18, "uram": memory.uram,
+        "skip": _is_skip(s, stream),
     }
+
+
+def _is_skip(s: StageModel, stream: hls.StreamType) -> bool:
+    """Whether the FIFO is a residual's skip: the copy of a forked stream, waiting while
+    the other path's stages fill."""
+    return any(
+        isinstance(v.owner, hls.ForkOp) and v == v.owner.copy and v.type == stream for v in s.op.operands
+    )
 
 
 def render_markdown(report: dict) -> str:
@@ -183,13 +192,15 @@ def render_markdown(report: dict) -> str:
     if report.get("fifos"):
         lines += [
             "",
-            "FIFOs in block RAM (each is part of its reader's cost above):",
+            "FIFOs in block RAM (each is part of its reader's cost above; *skip*: a residual's skip "
+            "stream, the copy of a fork, waiting while the other path fills):",
             "",
-            "| function | read by | depth (beats) | beat (bits) | BRAM18 | URAM |",
-            "|---|---|---:|---:|---:|---:|",
+            "| function | read by | skip | depth (beats) | beat (bits) | BRAM18 | URAM |",
+            "|---|---|---|---:|---:|---:|---:|",
         ]
         lines += [
-            f"| {f['function']} | `{f['read_by']}` | {f['depth']:,} | {f['beat_bits']} | {f['bram18']} | {f['uram']} |"
+            f"| {f['function']} | `{f['read_by']}` | {'yes' if f.get('skip') else ''} | {f['depth']:,} "
+            f"| {f['beat_bits']} | {f['bram18']} | {f['uram']} |"
             for f in report["fifos"]
         ]
     for name, title in (("cycles", "Cycles per layer"), ("fps_vs_dsp", "FPS against DSP budget")):
