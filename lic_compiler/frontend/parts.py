@@ -6,8 +6,8 @@ function named after its role, read from its shapes: ``encoder`` (an image
 in — its first layer takes 3 channels — and a smaller tensor of other than 3
 channels out), ``decoder`` (a latent in — its first layer takes other than 3
 channels — and a larger 3-channel image out), else ``model``. The frame
-always names the image: an encoder's input, a decoder's output; the total
-stride must divide it.
+always names the image: an encoder's input, a decoder's output; a frame the
+total stride does not divide is padded to the next multiple (`framed_parts`).
 """
 
 from __future__ import annotations
@@ -185,19 +185,15 @@ def program_probe(program: ExportedProgram) -> Probe:
 def input_shapes(
     parts: dict[str, nn.Module], wanted: list[str], frame: tuple[int, int], family: str | None
 ) -> dict[str, Shape]:
-    """The static input shape of each wanted part at image size `frame`.
+    """The static input shape of each wanted part at image size `frame`, a multiple of
+    the total stride (`framed_parts` pads to one).
 
     Latent-taking parts get their encoder's output; a decoder without an
-    encoder gets the latent its first layer and its upsampling imply. The
-    total stride must divide `frame` (see `check_frame`).
+    encoder gets the latent its first layer and its upsampling imply.
     """
     width, height = frame
     image = (1, 3, height, width)
     label = family or "the model"
-    if family is not None:
-        check_frame(frame, STRIDES[family], family)
-    elif "encoder" in parts:
-        check_frame(frame, _chain_stride(parts), label)
     shapes: dict[str, Shape] = {}
     if "encoder" in parts:
         shapes["encoder"] = image
