@@ -33,6 +33,7 @@ from lic_compiler.frontend.parts import (
     STRIDES,
     Shape,
     architecture_of,
+    family_stride,
     framed_parts,
     geometry,
     part_modules,
@@ -109,7 +110,7 @@ def _import_module(
     if family is not None:
         from lic_compiler.models.arch import gdn_variant
 
-        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": STRIDES[family]}
+        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": family_stride(family)}
     available = part_modules(model, family)
     wanted = _select_parts(parts, available, info["arch"])
     available, shapes, padded = framed_parts(available, wanted, frame, family)

@@ -34,10 +34,14 @@ _ATTRIBUTES = {"encoder": "g_a", "decoder": "g_s", "hyper_encoder": "h_a", "hype
 WHOLE = "model"
 
 # Total stride: g_a downsamples 16×; the hyper-analysis another 4×.
-STRIDES = {
-    "bmshj2018-factorized": 16, "bmshj2018-hyperprior": 64, "mbt2018-mean": 64,
-    "cheng2020-anchor": 64, "cheng2020-attention": 64,
-}
+STRIDES = {"bmshj2018-factorized": 16, "bmshj2018-hyperprior": 64, "mbt2018-mean": 64}
+# CompressAI's cheng2020 models: recognised and labelled, not built as ARCH:NxM.
+CHENG2020_STRIDES = {"cheng2020-anchor": 64, "cheng2020-attention": 64}
+
+
+def family_stride(family: str) -> int:
+    """The total stride of a recognised architecture."""
+    return {**STRIDES, **CHENG2020_STRIDES}[family]
 
 Shape = tuple[int, ...]
 Probe = Callable[[Shape], Shape | None]
@@ -241,7 +245,7 @@ def framed_parts(
 def _frame_stride(parts: dict[str, nn.Module], family: str | None) -> int | None:
     """The total stride the frame must be a multiple of (None: the model has no latent)."""
     if family is not None:
-        return STRIDES[family]
+        return family_stride(family)
     if "encoder" in parts:
         return _chain_stride(parts)
     if "decoder" in parts:
