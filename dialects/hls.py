@@ -1036,6 +1036,54 @@ class ShuffleOp(StageOp):
         self._expect(self.in_type.pixels.data == o.pixels.data == 1, "reads and writes one pixel per beat")
 
 
+class _FrameStageOp(StageOp, ABC):
+    """A change of frame size at the bottom and right edges, one pixel per beat on both
+    ends, the lanes kept (`lic.pad` / `lic.crop`)."""
+
+    def _verify_frame(self, grows: bool) -> None:
+        i, o = self.in_type, self.out_type
+        (c, h, w), (co, ho, wo) = i.get_shape(), o.get_shape()
+        self._expect(co == c, f"keeps the {c} channels, got {co}")
+        self._expect(
+            ho >= h and wo >= w if grows else ho <= h and wo <= w,
+            f"output must be {'at least' if grows else 'at most'} its {w}x{h} input in width and height, "
+            f"got {wo}x{ho}",
+        )
+        self._expect(i.element_type == o.element_type, "keeps the element type")
+        self._expect(i.pixels.data == o.pixels.data == 1, "reads and writes one pixel per beat")
+        self._expect(i.lanes == o.lanes, f"keeps the lanes, got {i.lanes.data} and {o.lanes.data}")
+
+
+@irdl_op_definition
+class PadOp(_FrameStageOp):
+    """The design's input stage for a frame the stride does not divide (`lic.pad`): each
+    input row passes through, followed by its last pixel repeated to the padded width;
+    with padded rows, a row buffer keeps the current row and the last one is written
+    again to the padded height."""
+
+    name = "hls.pad"
+
+    def __init__(self, input: SSAValue, output_type: StreamType):
+        super().__init__(operands=[input], result_types=[output_type])
+
+    def verify_(self) -> None:
+        self._verify_frame(grows=True)
+
+
+@irdl_op_definition
+class CropOp(_FrameStageOp):
+    """The decoder's output stage for a padded frame (`lic.crop`): it reads the padded
+    frame and writes the beats of the top-left corner, dropping the rest."""
+
+    name = "hls.crop"
+
+    def __init__(self, input: SSAValue, output_type: StreamType):
+        super().__init__(operands=[input], result_types=[output_type])
+
+    def verify_(self) -> None:
+        self._verify_frame(grows=False)
+
+
 def stage_names(ops: Sequence[StageOp]) -> dict[StageOp, str]:
     """C++ identifiers of a dataflow's stages, from their result names, unique within it:
     the names the emitter gives the stage functions and the reports use. A stage with
@@ -1061,6 +1109,9 @@ def _stream_names(name: str, results: int) -> set[str]:
 
 Hls = Dialect(
     "hls",
-    [DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp, ShuffleOp],
+    [
+        DataflowOp, YieldOp, WindowOp, MvauOp, DeconvOp, GdnOp, PointwiseOp, LanesOp, ForkOp, AddOp, ShuffleOp,
+        PadOp, CropOp,
+    ],
     [StreamType, RescaleStep, TableStep, ReluStep, LeakyReluStep, AbsStep, SquareStep],
 )

@@ -476,6 +476,66 @@ def unshuffle(x, r: int):
     return x.reshape(1, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4).reshape(1, c * r * r, h // r, w // r)
 
 
+class _FrameOp(IRDLOperation, ABC):
+    """A change of frame size at the bottom and right edges (no arithmetic: any element
+    type, kept; the channels kept); the result type gives the new size. An equal size is
+    a copy (the same codec measured at a frame its stride divides, `quant.frame`)."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+    traits = traits_def(Pure())
+
+    def __init__(self, input: SSAValue, result_type: Attribute):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    GROWS: ClassVar[bool]  # the result is at least the input's size (else at most)
+
+    def verify_(self) -> None:
+        _, c, h, w = _expect_nchw(self, self.input, "input")
+        _, co, ho, wo = _expect_nchw(self, self.output, "result")
+        if co != c:
+            raise VerifyException(f"'{self.name}' keeps the {c} channels, got {co}")
+        if not (ho >= h and wo >= w if self.GROWS else ho <= h and wo <= w):
+            raise VerifyException(
+                f"'{self.name}' result must be {'at least' if self.GROWS else 'at most'} its {w}x{h} input "
+                f"in width and height, got {wo}x{ho}"
+            )
+        _expect_same_element_type(self, self.input, self.output)
+
+
+@irdl_op_definition
+class PadOp(_FrameOp):
+    """Edge replication to a larger frame, at the bottom and right:
+    ``out[c, y, x] = in[c, min(y, H − 1), min(x, W − 1)]`` (a frame the model's stride
+    does not divide, padded to the next multiple)."""
+
+    name = "lic.pad"
+    GROWS: ClassVar[bool] = True
+
+
+@irdl_op_definition
+class CropOp(_FrameOp):
+    """The top-left corner of a larger frame: ``out[c, y, x] = in[c, y, x]`` (the padded
+    frame's reconstruction, cropped back to the image)."""
+
+    name = "lic.crop"
+    GROWS: ClassVar[bool] = False
+
+
+def pad_edge(x, height: int, width: int):
+    """`lic.pad` on a 1×C×H×W numpy array, to `height` × `width`."""
+    _, _, h, w = x.shape
+    rows = [min(y, h - 1) for y in range(height)]
+    return x[:, :, rows][:, :, :, [min(i, w - 1) for i in range(width)]]
+
+
+def crop(x, height: int, width: int):
+    """`lic.crop` on a 1×C×H×W numpy array, to `height` × `width`."""
+    return x[:, :, :height, :width]
+
+
 class _BinaryOp(IRDLOperation, ABC):
     """Elementwise on tensors of one shape. Float: one type for both operands and
     the result, ``: T``. Integer: exact, any widths, with a result type the
@@ -1129,6 +1189,8 @@ Lic = Dialect(
         MulOp,
         PixelShuffleOp,
         PixelUnshuffleOp,
+        PadOp,
+        CropOp,
         RsqrtOp,
         SqrtOp,
         ReciprocalOp,

@@ -23,7 +23,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import MODULE_ATTR as HW_ATTR
 from lic_compiler.hw.design import OBJECTIVES, SCOPES
 from lic_compiler.hw.device import load_device
-from lic_compiler.hw.report import render_markdown, write_hardware_report
+from lic_compiler.hw.report import frame_summary, render_frame, render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
 from lic_compiler.pipeline_edit import expand_pipeline, with_pass_options
 from lic_compiler.registry import parse_pipeline
@@ -152,6 +152,8 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
             with phase("hls emission"):
                 report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
             report |= _pruning(golden, scratch)
+            if (padding := frame_summary(imported.info, report.get("hardware"))) is not None:
+                report["padding"] = padding
             with phase("write files"):
                 (scratch / "ir").mkdir()
                 for name, text in texts.items():
@@ -274,7 +276,8 @@ def render_report(report: dict) -> str:
         "",
         f"Model: `{info.get('source', '?')}` — {info.get('arch', 'custom')}"
         + (f", N={info['N']}, M={info['M']}" if "N" in info else ""),
-        f"Frame: {info['frame'][0]}×{info['frame'][1]}",
+        f"Frame: {info['frame'][0]}×{info['frame'][1]}"
+        + (f" (padded to {info['padded_frame'][0]}×{info['padded_frame'][1]})" if "padded_frame" in info else ""),
         "",
         "| function | layers | parameters | MACs per frame |",
         "|---|---:|---:|---:|",
@@ -289,6 +292,8 @@ def render_report(report: dict) -> str:
             f"| {row['function']} | {row['layer']} | `{row['op']}` | {_shape(row['input'])} "
             f"| {_shape(row['output'])} | {row['params']:,} | {row['macs'] / 1e6:,.1f} M |"
         )
+    if "padding" in report:
+        lines += ["", render_frame(report["padding"]).rstrip("\n")]
     if "hardware" in report:
         lines += ["", render_markdown(report["hardware"]).rstrip("\n")]
     if "csim" in report:

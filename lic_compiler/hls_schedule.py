@@ -224,6 +224,25 @@ def shuffle_schedule(group: int, groups: int, in_lanes: int, out_lanes: int) -> 
     return Schedule(_rows(lengths, reads, writes), SPREAD, SPREAD, constants)
 
 
+@lru_cache(maxsize=256)
+def frame_schedule(c: int, h: int, w: int, ho: int, wo: int, lanes: int) -> Schedule:
+    """`licc::pad` (output larger) or `licc::crop` (smaller): one loop over the larger frame's
+    beats, row by row. A pad writes every iteration and reads the first W·F of a row
+    (F channel folds) while input rows last; a crop reads every iteration and writes the
+    first Wo·F of its first Ho rows."""
+    folds = c // lanes
+    pad = ho >= h and wo >= w
+    rows, cols, kept_rows, kept_cols = (ho, wo, h, w) if pad else (h, w, ho, wo)
+    period = cols * folds
+    kept = np.where(np.arange(rows) < kept_rows, kept_cols * folds, 0)
+    every = np.full(rows, period)
+    lengths = np.full(rows, period)
+    reads, writes = (kept, every) if pad else (every, kept)
+    constants = {"FOLDS": folds, "ROWS": rows, "COLS": cols, "KEPT_ROWS": kept_rows, "KEPT_COLS": kept_cols,
+                 "ITERS": rows * period}
+    return Schedule(_rows(lengths, reads, writes), FRONT if pad else SPREAD, SPREAD if pad else FRONT, constants)
+
+
 def deconv_schedule(
     g: DeconvGeometry, in_beat: Beat, pe: int, simd: int, mmv: int, out_pixels: int | None = None
 ) -> Schedule:
@@ -392,6 +411,10 @@ def schedule(op: hls.StageOp) -> Schedule:
             return lanes_schedule(c, h, w, op.in_type.beat, op.out_type.beat)
         case hls.ShuffleOp():
             return shuffle_schedule(op.group(), op.groups(), op.in_type.lanes.data, op.out_type.lanes.data)
+        case hls.PadOp() | hls.CropOp():
+            c, h, w = op.in_type.get_shape()
+            _, ho, wo = op.out_type.get_shape()
+            return frame_schedule(c, h, w, ho, wo, op.in_type.lanes.data)
     raise ValueError(f"no schedule for {op.name}")
 
 

@@ -14,6 +14,7 @@ Each function's body becomes one dataflow region, in program order:
 - a residual's `lic.add` → `hls.add`, its saturating rescale fused; a
   tensor that two stages read (the residual's input) → `hls.fork`;
 - `lic.pixel_shuffle` / `lic.pixel_unshuffle` → `hls.shuffle`;
+- `lic.pad` / `lic.crop` (a frame the stride does not divide) → `hls.pad` / `hls.crop`;
 - `lic.rescale`, `lic.relu`, `lic.leaky_relu`, `lic.abs`, `lic.table` and squares fuse into
   the stage that produces their operand, when it is their only use; any
   left over (an `lic.abs` on a function's input) becomes an `hls.pointwise`;
@@ -56,7 +57,7 @@ from lic_compiler.quant import attrs
 
 SUPPORTED = (
     "lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, "
-    "product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.rescale, lic.relu, lic.leaky_relu, lic.abs, lic.table"
+    "product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.pad, lic.crop, lic.rescale, lic.relu, lic.leaky_relu, lic.abs, lic.table"
 )
 
 
@@ -274,6 +275,8 @@ class _Converter:
             self.join(op)
         elif isinstance(op, lic.PixelShuffleOp | lic.PixelUnshuffleOp):
             self.reorder(op)
+        elif isinstance(op, lic.PadOp | lic.CropOp):
+            self.frame(op)
         elif pointwise_step(op) is not None:
             self.pointwise(op)
         else:
@@ -399,6 +402,13 @@ class _Converter:
         stage = hls.ShuffleOp(source, op.r, isinstance(op, lic.PixelUnshuffleOp), out)
         stage.properties["lic_ops"] = _describe([op])
         self.b.streams[op.output] = self.b.add(stage, op.output.name_hint or "shuffle")
+
+    def frame(self, op: lic.PadOp | lic.CropOp) -> None:
+        source = self.b.stream(op.input, None)
+        out = self.b.out_type(op.output, _element(op.output), hls.stream_of(source).lanes.data)
+        stage = (hls.PadOp if isinstance(op, lic.PadOp) else hls.CropOp)(source, out)
+        stage.properties["lic_ops"] = _describe([op])
+        self.b.streams[op.output] = self.b.add(stage, op.output.name_hint or "frame")
 
     def pointwise(self, op: Operation) -> None:
         source = self.b.stream(op.operands[0], None)

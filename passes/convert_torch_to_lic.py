@@ -65,11 +65,13 @@ _FOLDED = (
 
 def supported_ops() -> list[str]:
     """The torch ops this pass converts (besides literals and the return)."""
-    return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal", *_RESHAPES})
+    return sorted(set(_CONVERTERS) - {"func.return", "torch.vtensor.literal", *_RESHAPES, *_FRAME_OPS})
 
 
 # Converted only as the parts of a pixel (un)shuffle.
 _RESHAPES = ("torch.aten.clone", "torch.aten.permute", "torch.aten.view")
+# The frontend's own padding of a frame and crop back (not a layer a model has).
+_FRAME_OPS = ("torch.lic.pad", "torch.lic.crop")
 
 
 _SUPPORTED_TAIL = (
@@ -211,6 +213,8 @@ _RESULT_NAMES = {
     lic.AbsOp: "abs",
     lic.AddOp: "add",
     lic.MulOp: "mul",
+    lic.PadOp: "pad",
+    lic.CropOp: "crop",
 }
 _OPERAND_NAMES = {"weight": "w", "bias": "b", "beta": "beta", "gamma": "gamma"}
 
@@ -343,6 +347,15 @@ def _gdn(c: _FunctionConverter, op: Operation) -> list[Operation]:
             form="l1" if c.const(l1) else "standard",
         )
     ]
+
+
+@_converts(_FRAME_OPS[0])
+@_converts(_FRAME_OPS[1])
+def _frame(c: _FunctionConverter, op: Operation) -> list[Operation]:
+    """The frontend's padding of a frame the stride does not divide, and the crop back
+    (`lic_compiler.frontend.frame_op`); the result type carries the size."""
+    kind = lic.PadOp if _op_name(op) == _FRAME_OPS[0] else lic.CropOp
+    return [kind(c.lic(op.operands[0]), lic_type(op.results[0].type))]
 
 
 # --- GDN as torch.export decomposes it ----------------------------------------------------

@@ -225,6 +225,10 @@ class _Lowering:
             self.map[op.results[0]] = self._sum(op, hint)
         elif isinstance(op, lic.PixelShuffleOp | lic.PixelUnshuffleOp):
             self.map[op.results[0]] = self._reorder(op, hint)
+        elif isinstance(op, lic.PadOp | lic.CropOp):  # moves integers: the scale stays
+            q = self.map[op.input]
+            out = TensorType(q.value.type.get_element_type(), lic.tensor_shape(op.output))  # type: ignore[attr-defined]
+            self.map[op.output] = QValue(self._emit(type(op)(q.value, out), hint).results[0], q.scale)
         elif isinstance(op, lic.ReluOp | lic.AbsOp):
             q = self.map[op.operands[0]]
             self.map[op.results[0]] = QValue(self._emit(type(op)(q.value), hint).results[0], q.scale)
@@ -234,7 +238,7 @@ class _Lowering:
             raise LiccError(
                 f"lic-quantize: {op.name} in @{self.name} has no integer lowering; the integer "
                 "level has conv2d, conv_transpose2d, GDN's decomposition (mul, abs, rsqrt/sqrt/"
-                "reciprocal), add, pixel (un)shuffle, relu, leaky_relu and abs"
+                "reciprocal), add, pixel (un)shuffle, pad, crop, relu, leaky_relu and abs"
             )
 
     @staticmethod

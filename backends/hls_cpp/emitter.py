@@ -39,7 +39,7 @@ from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "leaky.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "pad.h", "leaky.h", "table.h", "npy.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -156,7 +156,7 @@ def dataflows(module: ModuleOp) -> list[tuple[str, hls.DataflowOp]]:
     return out
 
 
-_OPTIONAL = {"join.h": (hls.ForkOp, hls.AddOp), "shuffle.h": (hls.ShuffleOp,)}
+_OPTIONAL = {"join.h": (hls.ForkOp, hls.AddOp), "shuffle.h": (hls.ShuffleOp,), "pad.h": (hls.PadOp, hls.CropOp)}
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
@@ -380,6 +380,8 @@ class _Part:
                 return self.join(op, name, steps)
             case hls.ShuffleOp():
                 return self.shuffle(op, name, sched)
+            case hls.PadOp() | hls.CropOp():
+                return self.frame(op, name, sched)
         raise LiccError(f"hls-cpp: no C++ for {op.name}")
 
     def config(self, name: str, lines: Sequence[str]) -> str:
@@ -596,27 +598,39 @@ class _Part:
         )
 
     def shuffle(self, op: hls.ShuffleOp, name: str, sched) -> str:
+        """Output element (pixel t, channel k) of a group comes from input element
+        A(t) + B(k): A by counters over t's digits (d0 of radix R0, stride S0; d1 of
+        radix R1, stride S1; then S2), B from a table of the output channels, by beat."""
         k = sched.constants
         i, o = op.in_type, op.out_type
         c, _, w = i.get_shape()
-        r = op.r
+        r, lanes, channels = op.r, o.lanes.data, o.channels
         if op.is_inverse:  # output (x, k = c·r² + i·r + j) ← input row i, pixel x·r + j, channel c
-            src = [
-                f"const int k = e % {c * r * r}, x = e / {c * r * r};",
-                f"return (k % {r * r}) / {r} * {w * c} + (x * {r} + k % {r}) * {c} + k / {r * r};",
-            ]
+            digits = (w // r, r * c, 1, 0, 0)
+            offsets = [(ch % (r * r)) // r * w * c + ch % r * c + ch // (r * r) for ch in range(channels)]
         else:  # output (row i, pixel x = w·r + j, channel c) ← input pixel w, channel c·r² + i·r + j
-            co = o.channels
-            src = [
-                f"const int c = e % {co}, t = e / {co}, x = t % {w * r}, i = t / {w * r};",
-                f"return x / {r} * {c} + c * {r * r} + i * {r} + x % {r};",
-            ]
+            digits = (r, 1, w, c, r)
+            offsets = [ch * r * r for ch in range(channels)]
+        rows = ", ".join("{" + ", ".join(map(str, offsets[m:m + lanes])) + "}" for m in range(0, channels, lanes))
         return self.config(name, [
             f"typedef {cpp_type(i.element_type)} T;",
-            f"static const int IN_LANES = {i.lanes.data}, OUT_LANES = {o.lanes.data};",
+            f"static const int IN_LANES = {i.lanes.data}, OUT_LANES = {lanes};",
             f"static const int GROUP = {k['GROUP']}, GROUPS = {k['GROUPS']}, READS = {k['READS']}, WRITES = {k['WRITES']}, ITERS = {k['ITERS']};",
-            "static int src(int e) {", *(f"    {line}" for line in src), "}",
+            "static const int PIXEL_BEATS = {}, R0 = {}, S0 = {}, R1 = {}, S1 = {}, S2 = {};".format(channels // lanes, *digits),
+            "static int offset(int m, int l) {",
+            f"    static const int table[{channels // lanes}][{lanes}] = {{{rows}}};",
+            "    return table[m][l];",
+            "}",
         ]) + self.function(op, name, f"licc::shuffle<{name}_cfg>(in, out)")
+
+    def frame(self, op: hls.PadOp | hls.CropOp, name: str, sched) -> str:
+        k = sched.constants
+        i = op.in_type
+        return self.config(name, [
+            f"typedef {cpp_type(i.element_type)} T;",
+            f"static const int LANES = {i.lanes.data}, FOLDS = {k['FOLDS']}, ITERS = {k['ITERS']};",
+            f"static const int ROWS = {k['ROWS']}, COLS = {k['COLS']}, KEPT_ROWS = {k['KEPT_ROWS']}, KEPT_COLS = {k['KEPT_COLS']};",
+        ]) + self.function(op, name, f"licc::{'pad' if isinstance(op, hls.PadOp) else 'crop'}<{name}_cfg>(in, out)")
 
     # The testbench and the Vitis scripts.
 
@@ -732,6 +746,8 @@ _KERNELS = {
     hls.ForkOp: "join.h",
     hls.AddOp: "join.h",
     hls.ShuffleOp: "shuffle.h",
+    hls.PadOp: "pad.h",
+    hls.CropOp: "pad.h",
 }
 
 

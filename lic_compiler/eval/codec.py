@@ -23,7 +23,6 @@ counts the strings only.
 from __future__ import annotations
 
 import struct
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,12 +30,8 @@ from typing import Any, Protocol
 import torch
 import torch.nn.functional as F
 
+from lic_compiler.frontend.frame import frame_padding
 from lic_compiler.models import load_checkpoint
-
-with warnings.catch_warnings():
-    # compressai's import scripts a helper with torch.jit, which warns on every run.
-    warnings.simplefilter("ignore", FutureWarning)
-    from compressai.ops import compute_padding
 
 # Six stride-2 stages in the hyperprior models (four in the factorized one).
 DEFAULT_STRIDE = 64
@@ -94,8 +89,9 @@ def unpack(data: bytes) -> tuple[int, int, tuple[int, ...], list[bytes]]:
 class ModelCodec:
     """A learned codec with CompressAI's interface, padded to a stride multiple.
 
-    Images are zero-padded symmetrically to a multiple of ``stride`` (as
-    CompressAI's evaluation does) and the reconstruction is cropped back.
+    Images are padded to a multiple of ``stride`` by edge replication at the
+    bottom and right, as licc's hardware pads a frame its stride does not divide
+    (`lic_compiler.frontend.frame`), and the reconstruction is cropped back.
     """
 
     def __init__(
@@ -113,13 +109,13 @@ class ModelCodec:
         self.stride = stride
 
     def _padding(self, height: int, width: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        return compute_padding(height, width, min_div=self.stride)
+        return frame_padding(height, width, self.stride)
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor) -> bytes:
         height, width = x.shape[-2:]
         pad, _ = self._padding(height, width)
-        out = self.model.compress(F.pad(x, pad, mode="constant", value=0))
+        out = self.model.compress(F.pad(x, pad, mode="replicate"))
         # Batch of one: each entropy model contributes one string.
         return pack(height, width, tuple(out["shape"]), [s[0] for s in out["strings"]])
 
@@ -133,7 +129,7 @@ class ModelCodec:
     @torch.no_grad()
     def reference(self, x: torch.Tensor) -> torch.Tensor:
         pad, unpad = self._padding(*x.shape[-2:])
-        x_hat = self.model(F.pad(x, pad, mode="constant", value=0))["x_hat"]
+        x_hat = self.model(F.pad(x, pad, mode="replicate"))["x_hat"]
         return F.pad(x_hat, unpad).clamp(0, 1)
 
 

@@ -4,8 +4,9 @@
 (import, `lic-rewrite-gdn`, `lic-calibrate`, `lic-assign-precision`,
 `lic-quantize`) once, at the calibration images' size, and re-types the
 integer IR for each image size it meets (`lic_compiler.quant.frame`): the
-quantisation does not depend on the frame. Images are zero-padded to a
-multiple of 64 like `ModelCodec`'s, given to ``@encoder`` as 8-bit pixels,
+quantisation does not depend on the frame. Images are padded to a multiple
+of 64 by edge replication at the bottom and right, like `ModelCodec`'s and as
+the hardware's input stage pads, given to ``@encoder`` as 8-bit pixels,
 and the integer latent q it returns is entropy-coded by the checkpoint's own
 `EntropyBottleneck`.
 
@@ -47,13 +48,13 @@ import torch.nn.functional as F
 from lic_compiler.calibration import CALIBRATION_COUNT
 from lic_compiler.errors import LiccError
 from lic_compiler.eval.codec import DEFAULT_STRIDE, pack, unpack
+from lic_compiler.frontend.frame import frame_padding
 from lic_compiler.models.arch import MODEL_CLASSES
 
 with warnings.catch_warnings():
     # compressai's import scripts a helper with torch.jit, which warns on every run.
     warnings.simplefilter("ignore", FutureWarning)
     from compressai.entropy_models import EntropyModel
-    from compressai.ops import compute_padding
 
 # Frame the codec is compiled at (calibration measures at its images' own size, `quant.frame`).
 COMPILE_FRAME = (256, 256)
@@ -112,7 +113,7 @@ class IntegerCodec:
         return self._frames[(width, height)]
 
     def _padding(self, height: int, width: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        return compute_padding(height, width, min_div=DEFAULT_STRIDE)
+        return frame_padding(height, width, DEFAULT_STRIDE)
 
     def _run(self, function: str, value: np.ndarray, frame: tuple[int, int]) -> np.ndarray:
         from lic_compiler.interpreter import run
@@ -122,7 +123,7 @@ class IntegerCodec:
     def latent(self, x: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
         """The integer latent of an image and the padded frame it was computed at."""
         pad, _ = self._padding(*x.shape[-2:])
-        padded = F.pad(x, pad, mode="constant", value=0)
+        padded = F.pad(x, pad, mode="replicate")
         pixels = np.round(padded.numpy() * 255.0).astype(np.uint8)
         frame = (pixels.shape[3], pixels.shape[2])
         return self._run("encoder", pixels, frame), frame

@@ -33,8 +33,9 @@ from lic_compiler.frontend.parts import (
     STRIDES,
     Shape,
     architecture_of,
+    family_stride,
+    framed_parts,
     geometry,
-    input_shapes,
     part_modules,
     program_probe,
     shapes_geometry,
@@ -109,15 +110,17 @@ def _import_module(
     if family is not None:
         from lic_compiler.models.arch import gdn_variant
 
-        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": STRIDES[family]}
+        info |= {"N": int(model.N), "M": int(model.M), "gdn": gdn_variant(model), "stride": family_stride(family)}
     available = part_modules(model, family)
     wanted = _select_parts(parts, available, info["arch"])
-    shapes = input_shapes(available, wanted, frame, family)
+    available, shapes, padded = framed_parts(available, wanted, frame, family)
     start = time.perf_counter()
     programs = {part: _export(available[part], shapes[part], part) for part in wanted}
     timings = {"export": time.perf_counter() - start}
     module = _to_ir(programs, source, timings)
     info |= {"parts": wanted, "frame": list(frame)}
+    if padded != frame:
+        info["padded_frame"] = list(padded)
     references = {part: available[part] for part in wanted}
     return ImportResult(module, info, model, references, timings)
 

@@ -6,8 +6,8 @@ function named after its role, read from its shapes: ``encoder`` (an image
 in — its first layer takes 3 channels — and a smaller tensor of other than 3
 channels out), ``decoder`` (a latent in — its first layer takes other than 3
 channels — and a larger 3-channel image out), else ``model``. The frame
-always names the image: an encoder's input, a decoder's output; the total
-stride must divide it.
+always names the image: an encoder's input, a decoder's output; a frame the
+total stride does not divide is padded to the next multiple (`framed_parts`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from torch.export import ExportedProgram
 
 from lic_compiler.errors import LiccError
-from lic_compiler.frontend.frame import check_frame
+from lic_compiler.frontend.frame import check_frame, padded_frame
+from lic_compiler.frontend.frame_op import PadThen, ThenCrop
 
 _ATTRIBUTES = {"encoder": "g_a", "decoder": "g_s", "hyper_encoder": "h_a", "hyper_decoder": "h_s"}
 # A model that is not split into parts, and is neither an encoder nor a decoder.
@@ -34,6 +35,13 @@ WHOLE = "model"
 
 # Total stride: g_a downsamples 16×; the hyper-analysis another 4×.
 STRIDES = {"bmshj2018-factorized": 16, "bmshj2018-hyperprior": 64, "mbt2018-mean": 64}
+# CompressAI's cheng2020 models: recognised and labelled, not built as ARCH:NxM.
+CHENG2020_STRIDES = {"cheng2020-anchor": 64, "cheng2020-attention": 64}
+
+
+def family_stride(family: str) -> int:
+    """The total stride of a recognised architecture."""
+    return {**STRIDES, **CHENG2020_STRIDES}[family]
 
 Shape = tuple[int, ...]
 Probe = Callable[[Shape], Shape | None]
@@ -55,12 +63,17 @@ class AbsThen(nn.Module):
 
 
 def architecture_of(model: nn.Module) -> str | None:
-    """The most specific licc architecture `model` is an instance of, if any."""
+    """The most specific architecture `model` is an instance of, if any: licc's families,
+    and CompressAI's cheng2020 models (subclasses of mbt2018-mean's class whose
+    transforms are residual blocks; their context model stays on the host)."""
+    from compressai.models import Cheng2020Anchor, Cheng2020Attention
+
     from lic_compiler.models.arch import MODEL_CLASSES
 
+    known = {"cheng2020-attention": Cheng2020Attention, "cheng2020-anchor": Cheng2020Anchor, **MODEL_CLASSES}
     for cls in type(model).__mro__:
-        for arch, known in MODEL_CLASSES.items():
-            if cls is known:
+        for arch, family in known.items():
+            if cls is family:
                 return arch
     return None
 
@@ -176,19 +189,15 @@ def program_probe(program: ExportedProgram) -> Probe:
 def input_shapes(
     parts: dict[str, nn.Module], wanted: list[str], frame: tuple[int, int], family: str | None
 ) -> dict[str, Shape]:
-    """The static input shape of each wanted part at image size `frame`.
+    """The static input shape of each wanted part at image size `frame`, a multiple of
+    the total stride (`framed_parts` pads to one).
 
     Latent-taking parts get their encoder's output; a decoder without an
-    encoder gets the latent its first layer and its upsampling imply. The
-    total stride must divide `frame` (see `check_frame`).
+    encoder gets the latent its first layer and its upsampling imply.
     """
     width, height = frame
     image = (1, 3, height, width)
     label = family or "the model"
-    if family is not None:
-        check_frame(frame, STRIDES[family], family)
-    elif "encoder" in parts:
-        check_frame(frame, _chain_stride(parts), label)
     shapes: dict[str, Shape] = {}
     if "encoder" in parts:
         shapes["encoder"] = image
@@ -206,6 +215,42 @@ def input_shapes(
             raise LiccError("cannot tell the input shape of the hyper_decoder: the model has no h_a")
         shapes["hyper_decoder"] = _output_shape(parts["hyper_encoder"], shapes["hyper_encoder"])
     return {part: shapes[part] for part in wanted}
+
+
+def framed_parts(
+    parts: dict[str, nn.Module], wanted: list[str], frame: tuple[int, int], family: str | None
+) -> tuple[dict[str, nn.Module], dict[str, Shape], tuple[int, int]]:
+    """The parts at image size `frame`, their input shapes, and the padded frame.
+
+    A frame the total stride does not divide is padded to the next multiple: the
+    encoder pads its image (edge replication, bottom and right), every latent-taking
+    part sees the padded frame's latents, and the decoder crops its output back to
+    `frame` (a decoder compiled alone too: it takes the padded frame's latent).
+    """
+    stride = _frame_stride(parts, family)
+    label = family or "the model"
+    padded = frame if stride is None else padded_frame(frame, stride, label)
+    shapes = input_shapes(parts, wanted, padded, family)
+    if padded == frame:
+        return parts, shapes, frame
+    framed = dict(parts)
+    if "encoder" in parts:
+        framed["encoder"] = PadThen(parts["encoder"], padded)
+        shapes = {p: (1, 3, frame[1], frame[0]) if p == "encoder" else s for p, s in shapes.items()}
+    if "decoder" in parts:
+        framed["decoder"] = ThenCrop(parts["decoder"], frame)
+    return framed, shapes, padded
+
+
+def _frame_stride(parts: dict[str, nn.Module], family: str | None) -> int | None:
+    """The total stride the frame must be a multiple of (None: the model has no latent)."""
+    if family is not None:
+        return family_stride(family)
+    if "encoder" in parts:
+        return _chain_stride(parts)
+    if "decoder" in parts:
+        return geometry(module_probe(parts["decoder"]), first_channels(parts["decoder"])).stride()
+    return None
 
 
 def _chain_stride(parts: dict[str, nn.Module]) -> int:

@@ -165,8 +165,10 @@ def _input_beat(op: Operation, value: SSAValue, target: int) -> Beat:
     match op:
         case hls.MvauOp() | hls.GdnOp():
             return Beat(op.simd_value, op.mmv_value)
-        case hls.ShuffleOp():
+        case hls.ShuffleOp() | hls.CropOp():
             return Beat(current.lanes.data, 1)
+        case hls.PadOp():  # the image's pixels whole, one per beat
+            return Beat(c, 1)
         case hls.WindowOp() | hls.DeconvOp() | hls.PointwiseOp():
             if isinstance(value.owner, hls.StageOp) and iters_with(op, current.beat) <= target:
                 return current.beat

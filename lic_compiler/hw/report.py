@@ -127,7 +127,16 @@ def _fifo_row(s: StageModel, stream: hls.StreamType, memory: hwp.Memory) -> dict
     return {
         "function": s.function, "read_by": s.name, "depth": stream.depth.data,
         "beat_bits": stream.beat.values * stream.bits, "bram18": memory.bram18, "uram": memory.uram,
+        "skip": _is_skip(s, stream),
     }
+
+
+def _is_skip(s: StageModel, stream: hls.StreamType) -> bool:
+    """Whether the FIFO is a residual's skip: the copy of a forked stream, waiting while
+    the other path's stages fill."""
+    return any(
+        isinstance(v.owner, hls.ForkOp) and v == v.owner.copy and v.type == stream for v in s.op.operands
+    )
 
 
 def render_markdown(report: dict) -> str:
@@ -186,18 +195,47 @@ def render_markdown(report: dict) -> str:
     if report.get("fifos"):
         lines += [
             "",
-            "FIFOs in block RAM (each is part of its reader's cost above):",
+            "FIFOs in block RAM (each is part of its reader's cost above; *skip*: a residual's skip "
+            "stream, the copy of a fork, waiting while the other path fills):",
             "",
-            "| function | read by | depth (beats) | beat (bits) | BRAM18 | URAM |",
-            "|---|---|---:|---:|---:|---:|",
+            "| function | read by | skip | depth (beats) | beat (bits) | BRAM18 | URAM |",
+            "|---|---|---|---:|---:|---:|---:|",
         ]
         lines += [
-            f"| {f['function']} | `{f['read_by']}` | {f['depth']:,} | {f['beat_bits']} | {f['bram18']} | {f['uram']} |"
+            f"| {f['function']} | `{f['read_by']}` | {'yes' if f.get('skip') else ''} | {f['depth']:,} "
+            f"| {f['beat_bits']} | {f['bram18']} | {f['uram']} |"
             for f in report["fifos"]
         ]
     for name, title in (("cycles", "Cycles per layer"), ("fps_vs_dsp", "FPS against DSP budget")):
         if name in report.get("plots", {}):
             lines += ["", f"![{title}]({report['plots'][name]})"]
+    return "\n".join(lines) + "\n"
+
+
+def frame_summary(info: dict, hardware: dict | None) -> dict | None:
+    """The user's frame, the padded frame the design computes on, and the pad and crop
+    stages' cost (None when the stride divides the frame)."""
+    if "padded_frame" not in info:
+        return None
+    keys = ("function", "stage", "kind", "cycles", *RESOURCES)
+    stages = [{k: r[k] for k in keys} for r in (hardware or {}).get("stages", []) if r["kind"] in ("pad", "crop")]
+    return {"frame": info["frame"], "padded": info["padded_frame"], "stages": stages}
+
+
+def render_frame(summary: dict) -> str:
+    """The report.md paragraph on a padded frame."""
+    (w, h), (wp, hp) = summary["frame"], summary["padded"]
+    lines = [
+        f"Frame {w}×{h} is computed at {wp}×{hp}, the next multiple of the stride: the encoder's input "
+        "stage pads it by replicating the last column and row, the decoder crops its output back to "
+        f"{w}×{h}, and the parts between (a decoder alone too) take the padded frame's latents.",
+    ]
+    if summary["stages"]:
+        lines += ["", "| function | stage | kind | cycles | BRAM18 | LUT | FF |", "|---|---|---|---:|---:|---:|---:|"]
+        lines += [
+            f"| {s['function']} | `{s['stage']}` | {s['kind']} | {s['cycles']:,} | {s['bram18']} | {s['lut']:,} | {s['ff']:,} |"
+            for s in summary["stages"]
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,10 @@ A `StageModel` wraps one stage of an `hls.dataflow`:
 - ``fork`` and ``add`` (`hls.fork`, `hls.add`): a residual's duplicated stream and
   its join (an adder per lane and the fused epilogue); the join is charged
   both input FIFOs, the skip's holding the other path's latency;
-- ``shuffle`` (`hls.shuffle`): a sub-pixel reorder's two groups of rows.
+- ``shuffle`` (`hls.shuffle`): a sub-pixel reorder's two groups of rows;
+- ``pad`` and ``crop`` (`hls.pad`, `hls.crop`): a frame the stride does not divide,
+  padded at the input (the last row in a buffer when rows are added) and cropped
+  at the decoder's output.
 
 Cycles per frame are the kernel's loop as `lic_compiler.hls_schedule` times it
 (the same schedule the emitter and `hls-size-fifos` use), so the model is the
@@ -341,6 +344,36 @@ class ShuffleModel(StageModel):
         mem = hwp.buffer(2 * op.group() // i.lanes.data, i.lanes.data * i.bits)
         mux = o.lanes.data * i.bits * ceil(max(i.lanes.data - 1, 0) / 3)
         return Cost(sched.schedule(op).iters, lut=CONTROL_LUTS // 3 + mux, ff=o.lanes.data * i.bits, depth=2).plus(mem)
+
+
+@dataclass(eq=False)
+class PadModel(StageModel):
+    """A frame's edge replication at the input rate: the last pixel's beats in registers
+    and, when rows are added, the current row in a buffer (LUTRAM when short)."""
+
+    kind = "pad"
+
+    def own_cost(self) -> Cost:
+        op = self.op
+        assert isinstance(op, hls.PadOp)
+        i, o = op.in_type, op.out_type
+        c, h, w = i.get_shape()
+        word = i.lanes.data * i.bits
+        cost = Cost(sched.schedule(op).iters, lut=CONTROL_LUTS // 3 + 2 * word, ff=c * i.bits + word, depth=2)
+        if o.get_shape()[1] > h:  # the replicated bottom rows repeat the last input row
+            cost = cost.plus(hwp.buffer(w * c // i.lanes.data, word))
+        return cost
+
+
+@dataclass(eq=False)
+class CropModel(StageModel):
+    """Dropping the padded frame's extra beats: counters and a write enable."""
+
+    kind = "crop"
+
+    def own_cost(self) -> Cost:
+        s = self.op.in_type
+        return Cost(sched.schedule(self.op).iters, lut=CONTROL_LUTS // 3, ff=s.beat.values * s.bits, depth=1)
 
 
 @dataclass(eq=False)
@@ -699,6 +732,8 @@ _MODELS: dict[type, type[StageModel]] = {
     hls.ForkOp: ForkModel,
     hls.AddOp: AddModel,
     hls.ShuffleOp: ShuffleModel,
+    hls.PadOp: PadModel,
+    hls.CropOp: CropModel,
 }
 
 

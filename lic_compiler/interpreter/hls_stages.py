@@ -167,3 +167,11 @@ class HlsFunctions(InterpreterFunctions):
     def run_shuffle(self, interpreter: Interpreter, op: hls.ShuffleOp, args: PythonValues):
         reorder = lic.unshuffle if op.is_inverse else lic.shuffle
         return (_tap(op, "out", reorder(np.asarray(args[0], np.int64), op.r)),)
+
+    @impl(hls.PadOp)
+    def run_pad(self, interpreter: Interpreter, op: hls.PadOp, args: PythonValues):
+        return (_tap(op, "out", lic.pad_edge(np.asarray(args[0], np.int64), *op.out_type.get_shape()[1:])),)
+
+    @impl(hls.CropOp)
+    def run_crop(self, interpreter: Interpreter, op: hls.CropOp, args: PythonValues):
+        return (_tap(op, "out", lic.crop(np.asarray(args[0], np.int64), *op.out_type.get_shape()[1:])),)

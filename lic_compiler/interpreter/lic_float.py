@@ -43,6 +43,14 @@ class LicFloatFunctions(InterpreterFunctions):
     def run_pixel_unshuffle(self, interpreter: Interpreter, op: lic.PixelUnshuffleOp, args: PythonValues):
         return (lic.unshuffle(args[0], op.r),)
 
+    @impl(lic.PadOp)
+    def run_pad(self, interpreter: Interpreter, op: lic.PadOp, args: PythonValues):
+        return (lic.pad_edge(args[0], *lic.tensor_shape(op.output)[2:]),)  # both levels, as the reorders
+
+    @impl(lic.CropOp)
+    def run_crop(self, interpreter: Interpreter, op: lic.CropOp, args: PythonValues):
+        return (lic.crop(args[0], *lic.tensor_shape(op.output)[2:]),)
+
     @impl(lic.ConstantOp)
     def run_constant(self, interpreter: Interpreter, op: lic.ConstantOp, args: PythonValues):
         return (to_numpy(op.value),)

@@ -80,8 +80,9 @@ def returned_through(f: func.FuncOp, kinds: tuple[type[Operation], ...]) -> set[
 def roles(f: func.FuncOp) -> dict[Operation, str]:
     """The role of every compute op of `f` (see the module docstring); others: their op kind."""
     out: dict[Operation, str] = {}
-    # A sub-pixel convolution's conv (reordered, then returned) is still the latent's or the image's.
-    returned = returned_through(f, (lic.PixelShuffleOp, lic.PixelUnshuffleOp))
+    # A sub-pixel convolution's conv (reordered, then returned) is still the latent's or the
+    # image's, and so is a padded frame's decoder conv (cropped, then returned).
+    returned = returned_through(f, (lic.PixelShuffleOp, lic.PixelUnshuffleOp, lic.CropOp))
     name = f.sym_name.data
     for op in f.body.block.ops:
         if isinstance(op, lic.ConstantOp | func.ReturnOp):

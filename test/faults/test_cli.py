@@ -35,7 +35,7 @@ def _bad_inputs(tmp_path: Path, checkpoint: Path, images: Path) -> dict[str, tup
         "no-image-folder": ([checkpoint, "--images", tmp_path / "none"], "image folder"),
         "unreadable-image": ([checkpoint, "--images", corrupt], "not a readable image"),
         "frame-too-large": ([checkpoint, "--images", images, "--frame", "128x128"], "smaller than the frame"),
-        "frame-not-strided": ([checkpoint, "--images", images, "--frame", "40x40"], "40"),
+        "frame-not-strided": ([checkpoint, "--images", images, "--frame", "40x40"], "'hls.pad' stage"),  # padded
         "bad-frame": ([checkpoint, "--images", images, "--frame", "big"], "WIDTHxHEIGHT"),
     }
 

@@ -6,7 +6,7 @@ convolutions with their rescales (and ReLUs or leaky ReLUs), and GDN / IGDN in t
 `lic-rewrite-gdn` and `lic-quantize` leave it (square or |x|, 1×1 conv with
 γ and β, table, product with x, rescale), and residual blocks as
 `lic-quantize` leaves them (both operands rescaled one bit wider, added
-exactly, saturated) and sub-pixel reorders. Weights are random; accumulator
+exactly, saturated), sub-pixel reorders and a frame's pad and crop. Weights are random; accumulator
 types are the narrowest the verifier accepts; rescales bring values back to
 8 bits with a spread of magnitudes (and some saturation). Each conv,
 transposed conv and GDN layer names its folding (PE, SIMD, MMV, where the
@@ -97,6 +97,14 @@ class Shuffle:
 
     factor: int = 2
     inverse: bool = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame's padding (edge replication, larger) or crop (smaller) to height × width."""
+
+    height: int
+    width: int
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,11 @@ class _Net:
                     else (lic.PixelShuffleOp, (1, c // (r * r), h * r, w * r))
                 )
                 return self.add(cls(x, r, _t(shape, x.type.get_element_type())), f"shuffle{i}")
+            case Frame():
+                _, c, h, w = lic.tensor_shape(x)
+                cls = lic.PadOp if layer.height >= h and layer.width >= w else lic.CropOp
+                out = _t((1, c, layer.height, layer.width), x.type.get_element_type())
+                return self.add(cls(x, out), f"frame{i}")
             case Conv():
                 return self.conv(x, layer, i)
             case Deconv():

@@ -60,6 +60,8 @@ def test_cheng2020_anchor_simulates_bit_for_bit(tmp_path):
     torch.manual_seed(0)
     torch.set_num_threads(1)
     compile_model(Cheng2020Anchor(N=8).eval(), tmp_path / "build", BuildOptions(frame=(256, 256), csim=True))
-    csim = json.loads((tmp_path / "build" / "report.json").read_text())["csim"]
+    report = json.loads((tmp_path / "build" / "report.json").read_text())
+    assert report["model"]["arch"] == "cheng2020-anchor"  # not its base class's mbt2018-mean
+    csim = report["csim"]
     assert csim["equal"] and set(csim["parts"]) == {"encoder", "decoder", "hyper_encoder", "hyper_decoder"}
     assert all(v["mismatches"] == 0 for p in csim["parts"].values() for v in p["variants"].values())

@@ -4,7 +4,8 @@ and the kernels' loops against their schedules, iteration for iteration.
 One module holds many parts: every stage kind in one network with pixels at
 once (MMV > 1) and products in LUTs (``mult_impl = fabric``) wherever a
 stage has them, and sweeps of foldings (PE × SIMD × MMV, both placements)
-of a strided convolution, a 1×1 convolution, residual blocks (forks, joins), pixel (un)shuffles, two polyphase transposed
+of a strided convolution, a 1×1 convolution, residual blocks (forks, joins), pixel (un)shuffles, a frame's
+pad and crop, two polyphase transposed
 convolutions (both schedules) and GDN of each form, with odd channel counts
 and sizes, width converters between lane counts and pixel counts in
 between, epilogues shared by a fold's lanes and one per lane, and pixel groups that do not tile their rows (MMV 3 on 7 pixels:
@@ -27,7 +28,7 @@ from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
 from lic_compiler.hls_schedule import schedule
 from lic_compiler.interpreter import run
 
-from nets import Abs, Conv, Deconv, Gdn, Leaky, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
+from nets import Abs, Conv, Deconv, Frame, Gdn, Leaky, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
 
 FAB = "fabric"
 ALL_KINDS = Spec(3, 12, 10, [
@@ -67,6 +68,12 @@ SUBPIXEL = Spec(4, 4, 6, [
     Conv(8, 3, 1, 1, relu=True, pe=4, simd=4), Shuffle(2), Conv(4, 3, 1, 1, pe=2, simd=9, mmv=3),
     Shuffle(2, inverse=True), Conv(9, 1, 1, 0, pe=3, simd=8), Shuffle(3), Shuffle(3, inverse=True),
 ], unsigned_input=False)
+# A frame the stride does not divide: padded in both directions (a row buffer) and in
+# width only, cropped from 2 channel folds and after a converter from 2-pixel beats.
+FRAME = Spec(3, 5, 7, [
+    Frame(8, 8), Conv(4, 3, 1, 1, relu=True, pe=2, simd=3), Frame(6, 7),
+    Conv(6, 3, 2, 1, pe=3, simd=4, mmv=2), Frame(3, 6), Frame(3, 5),
+])
 # Leaky ReLUs (slopes 0.01, 0.2, 0.5: ties round up) fused into a conv's and a transposed
 # conv's epilogue, and one on its own (a pointwise stage) after a shuffle.
 LEAKY = Spec(4, 4, 6, [
@@ -90,7 +97,8 @@ def _mult(i: int) -> str:
 
 
 def specs() -> dict[str, Spec]:
-    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS, "padded": PADDED, "residual": RESIDUAL, "subpixel": SUBPIXEL}
+    out = {"all_kinds": ALL_KINDS, "converters": CONVERTERS, "padded": PADDED, "residual": RESIDUAL, "subpixel": SUBPIXEL,
+           "frame": FRAME}
     # Blocks at once on block rows of 5 blocks: groups of 2 and 3, the last one partial.
     for mmv, simd in ((2, 50), (3, 25)):
         out[f"deconv_padded_{mmv}"] = Spec(4, 3, 5, [Deconv(3, pe=3, simd=simd, mmv=mmv, mult=_mult(mmv))], unsigned_input=False)
@@ -185,6 +193,10 @@ def test_the_suite_covers_every_knob(simulated):
     shuffles = [op for op in stages if isinstance(op, hls.ShuffleOp)]
     assert {(op.r, op.is_inverse) for op in shuffles} == {(2, False), (2, True), (3, False), (3, True)}
     assert any(op.in_type.lanes != op.out_type.lanes for op in shuffles)
+    # A frame padded with and without added rows (the row buffer), cropped from channel folds.
+    pads = [op for op in stages if isinstance(op, hls.PadOp)]
+    assert {op.out_type.get_shape()[1] > op.in_type.get_shape()[1] for op in pads} == {True, False}
+    assert any(isinstance(op, hls.CropOp) and op.in_type.lanes.data < op.in_type.channels for op in stages)
     converters = {(op.in_type.beat, op.out_type.beat) for op in stages if isinstance(op, hls.LanesOp)}
     assert any(a.pixels != b.pixels for a, b in converters)
     assert any(a.pixels == b.pixels == 1 and a.lanes != b.lanes for a, b in converters)

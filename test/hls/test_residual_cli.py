@@ -48,7 +48,8 @@ def test_an_own_encoder_with_a_residual_block_compiles_and_simulates_bit_for_bit
     assert next(s for s in stages if s["kind"] == "pointwise")["bram18"] > 0
     # The report lists that FIFO with its reader, depth and block RAM.
     skip = max(report["hardware"]["fifos"], key=lambda f: f["depth"])
-    assert skip["depth"] > 100 and skip["bram18"] > 0
+    assert skip["depth"] > 100 and skip["bram18"] > 0 and skip["skip"]
+    assert not any(f["skip"] for f in report["hardware"]["fifos"] if f is not skip)
     assert next(s for s in stages if s["stage"] == skip["read_by"])["kind"] == "pointwise"
     assert "FIFOs in block RAM" in (tmp_path / "build" / "report.md").read_text()
     csim = report["csim"]

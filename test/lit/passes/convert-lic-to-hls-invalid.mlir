@@ -15,4 +15,4 @@ func.func @mul(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi16> {
   %y = lic.mul %x, %r : (tensor<1x2x4x4xi8>, tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi16>
   func.return %y : tensor<1x2x4x4xi16>
 }
-// CHECK: convert-lic-to-hls: lic.mul %y in @mul has no hardware stage; supported: lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.rescale, lic.relu, lic.leaky_relu, lic.abs, lic.table
+// CHECK: convert-lic-to-hls: lic.mul %y in @mul has no hardware stage; supported: lic.conv2d, lic.conv_transpose2d, GDN (square or abs, 1×1 conv, rescale, lic.table, product with x), lic.add, lic.pixel_shuffle, lic.pixel_unshuffle, lic.pad, lic.crop, lic.rescale, lic.relu, lic.leaky_relu, lic.abs, lic.table
