@@ -217,6 +217,8 @@ def _objective(cfg: TrainConfig) -> Objective:
         autocast_transforms(model, torch.bfloat16)
     teacher = load_checkpoint(cfg.teacher, arch=cfg.arch)[0] if cfg.teacher else None
     if cfg.qat:
+        if cfg.precision != "fp32":
+            raise LiccError("--qat trains through the integer codec (float64 in torch); drop --precision bf16")
         model = QatCodec(model.train(), read_precision(cfg.qat))
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
 

@@ -101,7 +101,10 @@ def test_cli_bad_precision_files_are_one_line_errors(cli, images: Path, tmp_path
         "junk.json": 'has no "widths" object of knob label → bits; write one with `licc-train precision`',
         "other.json": "sets @encoder weight 9, which this model does not have",
     }
+    (tmp_path / "fine.json").write_text(json.dumps({"widths": {"@encoder weight 1": 8}}))
+    cases["fine.json --precision bf16"] = "--qat trains through the integer codec (float64 in torch); drop --precision bf16"
     for name, message in cases.items():
-        code, out = cli("finetune", str(start), "--qat", str(tmp_path / name), "--data", str(images),
-                        "--steps", "1", "--crop", "16", "--threads", "1", "--out", str(tmp_path / name[:-5]))
+        file, *extra = name.split()
+        code, out = cli("finetune", str(start), "--qat", str(tmp_path / file), "--data", str(images), *extra,
+                        "--steps", "1", "--crop", "16", "--threads", "1", "--out", str(tmp_path / file[:-5]))
         assert code == 2 and out.startswith("licc-train: error: ") and message in out and out.count("\n") == 1, out
