@@ -140,3 +140,10 @@ def test_shipped_qat_recipe_fine_tunes_each_zoo_student_through_the_shipped_prec
         assert cmd[3:5] == ["finetune", stage["checkpoint"]] and (ZOO.parent.parent / stage["checkpoint"]).is_file()
         assert cmd[cmd.index("--qat") + 1] == "models/zoo/precision-w8a8.json"
     assert set(json.loads((ZOO / "precision-w8a8.json").read_text())["widths"].values()) == {8, 16}
+
+
+def test_qat_control_recipe_is_the_same_fine_tuning_in_float() -> None:
+    qat, control = load_recipe(ZOO / "recipe-qat.json"), load_recipe(ZOO / "recipe-qat-control.json")
+    assert {k: v for k, v in qat["defaults"].items() if k != "qat"} == control["defaults"]
+    strip = lambda s: {k: v for k, v in s.items() if k not in ("name", "zoo")}  # noqa: E731
+    assert [strip(s) for s in qat["stages"]] == [strip(s) for s in control["stages"]]
