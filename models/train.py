@@ -120,7 +120,7 @@ def train(
                 stopping = stop.agreed(world, device)
                 if step % cfg.save_every == 0 or step == cfg.steps or stopping:
                     _save_state(out, objective, opt, aux_opt, sched, step, elapsed, rank, world)
-                    if isinstance(model, QatCodec) and not stopping:
+                    if isinstance(model, QatCodec) and not stopping and step < cfg.steps:
                         model.calibrate()  # re-derived at saves only, so a resumed run has the same scales
                 if stopping:
                     raise LiccError(f"stopped at step {step}; state saved in {out}, rerun the same command to resume")
