@@ -36,6 +36,7 @@ from lic_compiler.models.checkpoint import atomic_save, copy_model, load_checkpo
 from lic_compiler.models.data import ImageFolder
 from lic_compiler.models.distill import Objective
 from lic_compiler.models.losses import KDWeights, psnr, rate_distortion
+from lic_compiler.models.qat import QatCodec, read_precision
 
 STATE, MODEL, CONFIG, LOG = "state.pt", "model.pt", "config.json", "log.jsonl"
 
@@ -69,6 +70,7 @@ class TrainConfig:
     latent_channels: list | None = None  # a pruned model's surviving latent channels, carried along
     precision: str = "fp32"  # "bf16": the transforms' training forward under bfloat16 autocast
     scale: float = 1.0  # training images resized by this factor before cropping (see ImageFolder)
+    qat: str | None = None  # a precision file: train through the integer codec (models.qat)
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -89,9 +91,12 @@ def train(
     torch.manual_seed(cfg.seed)  # identical initial weights in every process
     objective = _objective(cfg).to(device)
     model = objective.model
+    codec = model.codec if isinstance(model, QatCodec) else model  # what the checkpoint holds
     opt, aux_opt, sched = _optimizers(cfg, objective)
     with _run_lock(out, rank):
         step, elapsed = _resume_or_start(cfg, out, objective, opt, aux_opt, sched, rank, world)
+        if isinstance(model, QatCodec) and step:
+            model.calibrate()  # the scales of the saved weights, as at the save
         wrapped = _ddp(objective, device) if world > 1 else objective
         stop = _StopRequest()
         bar = tqdm(total=cfg.steps, initial=step, disable=rank != 0, dynamic_ncols=True,
@@ -115,6 +120,8 @@ def train(
                 stopping = stop.agreed(world, device)
                 if step % cfg.save_every == 0 or step == cfg.steps or stopping:
                     _save_state(out, objective, opt, aux_opt, sched, step, elapsed, rank, world)
+                    if isinstance(model, QatCodec) and not stopping and step < cfg.steps:
+                        model.calibrate()  # re-derived at saves only, so a resumed run has the same scales
                 if stopping:
                     raise LiccError(f"stopped at step {step}; state saved in {out}, rerun the same command to resume")
         finally:
@@ -123,7 +130,7 @@ def train(
         if rank == 0:
             # `steps` is what was trained: a resumed run may have passed a since-lowered target.
             config = asdict(cfg) | {"steps": step, "distortion": "mse", "train_seconds": round(elapsed), "processes": world}
-            save_checkpoint(out / MODEL, copy_model(model), cfg.arch, config)
+            save_checkpoint(out / MODEL, copy_model(codec), cfg.arch, config)
             _echo(f"finished {out.name}: {step} steps in {elapsed / 3600:.2f} h; wrote {out / MODEL}")
     if world > 1:
         dist.barrier()
@@ -209,6 +216,10 @@ def _objective(cfg: TrainConfig) -> Objective:
     if cfg.precision == "bf16":
         autocast_transforms(model, torch.bfloat16)
     teacher = load_checkpoint(cfg.teacher, arch=cfg.arch)[0] if cfg.teacher else None
+    if cfg.qat:
+        if cfg.precision != "fp32":
+            raise LiccError("--qat trains through the integer codec (float64 in torch); drop --precision bf16")
+        model = QatCodec(model.train(), read_precision(cfg.qat))
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -13,6 +14,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
 from lic_compiler.models.checkpoint import load_checkpoint
 from lic_compiler.models.losses import KDWeights
+from lic_compiler.models.qat import precision_summary, read_precision
 from lic_compiler.models.recipe import ZOO, run_recipe
 from lic_compiler.models.train import TrainConfig, train
 
@@ -113,10 +115,15 @@ def distill_cmd(**kwargs: object) -> None:
 @click.argument("checkpoint", type=existing_file)
 @click.option("--lmbda", type=float, help="rate-distortion trade-off [default: the checkpoint's]")
 @click.option("--gdn", type=click.Choice(GDN_VARIANTS), help="switch the GDN form [default: the checkpoint's]")
+@click.option("--qat", "qat", type=existing_file, metavar="PRECISION_FILE",
+              help="quantization-aware: train through the integer codec at these widths (`licc-train precision`)")
 @run_options
 def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
-    """Continue training an existing checkpoint, e.g. after changing its GDN form."""
+    """Continue training an existing checkpoint, e.g. after changing its GDN form, or through its integer codec."""
     config, data, val, out, threads, device = _split(kwargs)
+    if config["qat"] is not None:
+        read_precision(config["qat"])  # a bad file fails here, before any training
+        config["qat"] = str(config["qat"])
     _, meta = load_checkpoint(checkpoint)
     cfg = meta["config"]
     config |= {"arch": meta["arch"], "N": cfg["N"], "M": cfg["M"], "init": str(checkpoint)}
@@ -125,6 +132,20 @@ def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
     if config["lmbda"] is None:
         config["lmbda"] = _checkpoint_lmbda(meta, "--lmbda")
     _run(config, data, val, out, threads, device)
+
+
+@cli.command("precision")
+@click.argument("checkpoint", type=existing_file)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the precision file to write (JSON)")
+@click.option("--precision", "options", default="", metavar="OPTIONS",
+              help="lic-assign-precision options, e.g. 'weights=6 gdn=12' [default: W8A8, 16-bit GDN path]")
+def precision_cmd(checkpoint: Path, output: Path, options: str) -> None:
+    """Write the widths lic-assign-precision gives CHECKPOINT: the precision file `finetune --qat` reads."""
+    model, _ = load_checkpoint(checkpoint)
+    element = f"lic-assign-precision{{{options}}}" if options.strip() else "lic-assign-precision"
+    summary = precision_summary(model, element)  # computed before the file is opened: no half-written output
+    output.write_text(json.dumps(summary, indent=2) + "\n")
 
 
 @cli.command("recipe")

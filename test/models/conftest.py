@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from lic_compiler.cli.train import main
 
 
 def write_images(folder: Path, count: int, size: tuple[int, int] = (48, 40), seed: int = 0) -> Path:
@@ -29,3 +32,16 @@ def images(tmp_path: Path) -> Path:
 @pytest.fixture
 def val_images(tmp_path: Path) -> Path:
     return write_images(tmp_path / "val", 2, size=(32, 32), seed=1)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """Run licc-train as its console script does: (exit code, stderr)."""
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["licc-train", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        return exit_info.value.code, capsys.readouterr().err
+
+    return run

@@ -131,3 +131,19 @@ def test_missing_recipe_and_data(tmp_path: Path) -> None:
         run_recipe(tmp_path / "none.json", tmp_path, tmp_path / "runs")
     with pytest.raises(LiccError, match=r"data folder .*nodata does not exist"):
         run_recipe(_recipe(tmp_path, STAGES), tmp_path / "nodata", tmp_path / "runs")
+
+
+def test_shipped_qat_recipe_fine_tunes_each_zoo_student_through_the_shipped_precision_file() -> None:
+    recipe = load_recipe(ZOO / "recipe-qat.json")
+    for stage in recipe["stages"]:
+        cmd = stage_command(stage, recipe, Path("/d"), Path("/r"))
+        assert cmd[3:5] == ["finetune", stage["checkpoint"]] and (ZOO.parent.parent / stage["checkpoint"]).is_file()
+        assert cmd[cmd.index("--qat") + 1] == "models/zoo/precision-w8a8.json"
+    assert set(json.loads((ZOO / "precision-w8a8.json").read_text())["widths"].values()) == {8, 16}
+
+
+def test_qat_control_recipe_is_the_same_fine_tuning_in_float() -> None:
+    qat, control = load_recipe(ZOO / "recipe-qat.json"), load_recipe(ZOO / "recipe-qat-control.json")
+    assert {k: v for k, v in qat["defaults"].items() if k != "qat"} == control["defaults"]
+    strip = lambda s: {k: v for k, v in s.items() if k not in ("name", "zoo")}  # noqa: E731
+    assert [strip(s) for s in qat["stages"]] == [strip(s) for s in control["stages"]]

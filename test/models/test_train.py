@@ -1,14 +1,12 @@
 import json
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 import lic_compiler.models.train as train_module
-from lic_compiler.cli.train import main
 from lic_compiler.errors import LiccError
 from lic_compiler.models import build, load_checkpoint, save_checkpoint
 from lic_compiler.models.train import TrainConfig, train
@@ -95,19 +93,6 @@ def test_warm_start_from_a_wider_model_pruned_to_the_widths(images: Path, tmp_pa
                     {"lmbda": 0.01, "widths": {"g_a": [4, 4, 4, 6], "g_s": [4, 4, 4, 3]}})
     model, _ = load_checkpoint(_run(images, tmp_path / "run", init=str(tmp_path / "cut.pt"), steps=1))
     assert model.N == 4
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    """Run licc-train as its console script does: (exit code, stderr)."""
-
-    def run(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["licc-train", *args])
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-        return exit_info.value.code, capsys.readouterr().err
-
-    return run
 
 
 def test_cli_train_distill_finetune(cli, images: Path, val_images: Path, tmp_path: Path) -> None:
