@@ -30,6 +30,7 @@ _BUILTIN = {
     "lic-assign-precision": "assign_precision:AssignPrecisionPass",
     "lic-quantize": "quantize:QuantizePass",
     "lic-prune-channels": "prune_channels:PruneChannelsPass",
+    "lic-protect": "protect:ProtectPass",
 }
 
 

@@ -44,6 +44,12 @@ class CampaignOptions:
     parts: Sequence[str] = PARTS
     catastrophic_db: float = 1.0  # a PSNR drop above this is catastrophic
     progress: bool = False
+    protect: str | None = None  # lic-protect's options ("" for its defaults): the build protects memories
+
+    @property
+    def pipeline(self) -> str:
+        """The build's pipeline: the default one, then lic-protect if asked."""
+        return "..." if self.protect is None else f"...,lic-protect{{{self.protect}}}" if self.protect else "...,lic-protect"
 
     def check(self) -> None:
         """Refuse bad options before anything is built."""
@@ -177,7 +183,7 @@ def draw(memories_: Sequence[Memory], targets: Sequence[str], counts: dict[str, 
         picks = rng.choice(len(pool), size=counts[target], p=bits / bits.sum())
         for i in picks:
             m = pool[i]
-            word = int(rng.integers(int(np.prod(m.words))))
+            word = int(rng.integers(m.size))
             plan.append((Fault(m, word, int(rng.integers(m.width))), int(rng.integers(images))))
     return plan
 
@@ -185,7 +191,7 @@ def draw(memories_: Sequence[Memory], targets: Sequence[str], counts: dict[str, 
 def population(memories_: Sequence[Memory], target: str) -> int:
     """The faults a class can take: every bit of every word (streams and accumulators: of every
     value of a frame)."""
-    return sum(int(np.prod(m.words)) * m.width for m in memories_ if m.target == target)
+    return sum(m.size * m.width for m in memories_ if m.target == target)
 
 
 def counts(options: CampaignOptions, memories_: Sequence[Memory]) -> dict[str, int]:

@@ -38,7 +38,8 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
     crops = [(name, center_crop(name, pixels, frame)) for name, pixels in images]
     start = time.perf_counter()
     with atomic_dir(Path(out_dir)) as scratch:
-        build = compile_model(model, scratch / "build", BuildOptions(parts=["encoder", "decoder"], frame=frame))
+        build = compile_model(model, scratch / "build",
+                              BuildOptions(parts=["encoder", "decoder"], frame=frame, pipeline=options.pipeline))
         campaign = Campaign(build.module, LatentCoder(torch_model, build.module), crops, options.catastrophic_db)
         memories = campaign.memories(options.parts, options.targets)
         plan = draw(memories, options.targets, counts(options, memories), len(crops), options.seed)
@@ -51,13 +52,22 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
             "images": [name for name, _ in crops], "seed": options.seed, "parts": list(options.parts),
             "catastrophic_db": options.catastrophic_db, "injections": len(records), "seconds": seconds,
             "injections_per_second": len(records) / seconds if seconds else 0.0,
-            "reference_seconds": reference_seconds,
+            "reference_seconds": reference_seconds, "protect": options.protect,
         }
+        summary["hardware"] = hardware(build.module)
         write_records(records, summary["campaign"]["images"], scratch / "injections.csv")
         plots = plot(records, summary, scratch / "plots")
         (scratch / "faults.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
         (scratch / "faults.md").write_text(render_markdown(summary, plots))
     return summary
+
+
+def hardware(module) -> dict:
+    """The design's resources and frame rates as the cost model gives them (what protection costs)."""
+    from lic_compiler.hw.design import from_ir
+
+    design = from_ir(module)
+    return {"used": design.used(), "fps": {f: design.fps(f) for f in design.stages}}
 
 
 def load_images(folder: Path) -> list[tuple[str, np.ndarray]]:

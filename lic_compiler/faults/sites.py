@@ -26,6 +26,7 @@ import numpy as np
 from lic_compiler.backends.hls_cpp.emitter import _bits
 from lic_compiler.dialects import hls
 from lic_compiler.faults.engine import WEIGHTS, Part, is_signed
+from lic_compiler.hw.protect import protected
 
 TARGETS = ("weights", "tables", "streams", "accumulators")
 PERSISTENT = ("weights", "tables")
@@ -45,10 +46,21 @@ class Memory:
     width: int
     signed: bool
     bits: int  # bits the memory holds
+    copies: int = 1  # 3: stored three times, read through a majority vote (lic-protect's tmr)
 
     @property
     def name(self) -> str:
         return f"@{self.part} {self.layer} {self.what}"
+
+    @property
+    def size(self) -> int:
+        """The words an upset can hit: every copy's."""
+        return int(np.prod(self.words)) * self.copies
+
+
+def copies(op: hls.StageOp, what: str) -> int:
+    """How many times `op` stores memory `what`: 3 if lic-protect triplicated it."""
+    return 3 if what in protected(op).get("tmr", ()) else 1
 
 
 def memories(part: Part) -> list[Memory]:
@@ -83,8 +95,9 @@ def _weights(part: Part, index: int, layer: str) -> list[Memory]:
             continue
         t = attr.type.get_element_type()
         words = stage.arrays[key].shape
+        n = copies(stage.op, key)
         out.append(Memory("weights", part.name, index, layer, key, words, t.width.data, is_signed(t),
-                          int(np.prod(words)) * t.width.data))
+                          n * int(np.prod(words)) * t.width.data, n))
     return out
 
 
@@ -98,6 +111,8 @@ def _tables(part: Part, index: int, layer: str) -> list[Memory]:
             for what, values in zip(RESCALE_PARAMS, step.params()):
                 if len(set(values)) > 1:  # an array in the C++, not a constant
                     width = _bits(np.asarray(values))  # the emitted C array's element width
-                    out.append(Memory("tables", part.name, index, layer, f"{chain}[{i}].{what}", (len(values),),
-                                      width, True, len(values) * width))
+                    name = f"{chain}[{i}].{what}"
+                    n = copies(stage.op, name)
+                    out.append(Memory("tables", part.name, index, layer, name, (len(values),),
+                                      width, True, n * len(values) * width, n))
     return out
