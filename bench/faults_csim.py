@@ -5,7 +5,7 @@
 
 Builds the design as `licc-faults` does (both parts, the default pipeline or
 `--pipeline`), draws N upsets per target class (weights, tables, streams,
-accumulators) in each part as a campaign draws them (a memory in proportion
+accumulators and GDN's root tables) in each part as a campaign draws them (a memory in proportion
 to its bits, a word, a bit, an image), runs each through the fault engine and
 through the C simulation of the emitted C++ (`lic_compiler.faults.csim`: one
 g++ program, the upset given at run time) and compares the part's outputs
@@ -29,7 +29,7 @@ from lic_compiler.faults.csim import FaultSim
 from lic_compiler.faults.engine import Part
 from lic_compiler.faults.inject import inject
 from lic_compiler.faults.run import center_crop, load_images
-from lic_compiler.faults.sites import TARGETS, memories
+from lic_compiler.faults.sites import ALL_TARGETS, memories
 
 
 def main() -> int:
@@ -37,7 +37,7 @@ def main() -> int:
     ap.add_argument("--model", default="models/zoo/default.pt")
     ap.add_argument("--images", default="lic_compiler/data/calibration")
     ap.add_argument("--frame", default="128x128")
-    ap.add_argument("--per-class", type=int, default=13, help="upsets per target class and part")
+    ap.add_argument("--per-class", type=int, default=10, help="upsets per target class and part")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pipeline", default="...")
     args = ap.parse_args()
@@ -56,7 +56,7 @@ def main() -> int:
         for name, part in parts.items():
             inputs = [c if name == "encoder" else parts["encoder"].clean_run(c)[-1] for c in crops]
             runs = [part.clean_run(x) for x in inputs]
-            plan = draw(memories(part), TARGETS, dict.fromkeys(TARGETS, args.per_class), len(inputs), args.seed)
+            plan = draw(memories(part), ALL_TARGETS, dict.fromkeys(ALL_TARGETS, args.per_class), len(inputs), args.seed)
             for fault, image in plan:
                 clean = runs[image]
                 outcome = inject(part, clean, fault)

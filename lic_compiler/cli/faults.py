@@ -32,7 +32,8 @@ def _list(value: str) -> tuple[str, ...]:
 @click.option("--margin", type=float, default=0.03, show_default=True, help="error margin of the default sample size")
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="confidence of margins and intervals")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the fault draw")
-@click.option("--targets", default=",".join(TARGETS), show_default=True, help="comma-separated target classes")
+@click.option("--targets", default=",".join(TARGETS), show_default=True,
+              help="comma-separated target classes (also: roots, GDN's root tables)")
 @click.option("--part", "parts", default=",".join(PARTS), show_default=True, help="parts to inject into")
 @click.option("--catastrophic-db", type=float, default=1.0, show_default=True,
               help="a PSNR drop above this (or an undecodable bitstream) is catastrophic")

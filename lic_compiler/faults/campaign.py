@@ -27,7 +27,7 @@ import torch
 from lic_compiler.errors import LiccError
 from lic_compiler.faults.engine import Box, Part
 from lic_compiler.faults.inject import Fault, inject
-from lic_compiler.faults.sites import TARGETS, Memory, memories
+from lic_compiler.faults.sites import ALL_TARGETS, TARGETS, Memory, memories
 from lic_compiler.faults.stats import sample_size
 
 PARTS = ("encoder", "decoder")
@@ -54,7 +54,7 @@ class CampaignOptions:
 
     def check(self) -> None:
         """Refuse bad options before anything is built."""
-        for name, given, known in (("target", self.targets, TARGETS), ("part", self.parts, PARTS)):
+        for name, given, known in (("target", self.targets, ALL_TARGETS), ("part", self.parts, PARTS)):
             unknown = [t for t in given if t not in known]
             if unknown or not given:
                 raise LiccError(f"unknown {name} {', '.join(unknown) or '(none given)'}; "

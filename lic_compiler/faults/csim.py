@@ -11,7 +11,9 @@ flipped word before the frame. ``$LICC_FAULT_SPEC`` names the upset
   IR word is laid out to (`mvau_layout`, the deconvolution's layouts);
 - a stream value: bit b of one element of one beat of the named stream (the
   part's input is flipped in the input file, the part's output after the run);
-- an accumulator: the channel's sum at the pixel, before its epilogue.
+- an accumulator: the channel's sum at the pixel, before its epilogue;
+- a root table's word: the value `licc::table` reads from the ROM (the
+  struct's ``entry`` or ``slope``, named by its read function).
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from lic_compiler.backends.hls_cpp.csim import CXX, CXXFLAGS
-from lic_compiler.backends.hls_cpp.emitter import array_suffix, emit_project
+from lic_compiler.backends.hls_cpp.emitter import CHAIN_TAGS, array_suffix, emit_project
 from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import mvau_layout, row_groups
 from lic_compiler.errors import LiccError
 from lic_compiler.faults.engine import Part, flip
 from lic_compiler.faults.inject import Fault, copy_of, stored_word
-from lic_compiler.faults.sites import RESCALE_PARAMS, Memory, copies
+from lic_compiler.faults.sites import RESCALE_PARAMS, Memory, copies, memories
 
 HEADER = Path(str(files("lic_compiler.backends.hls_cpp") / "include" / "licc" / "fault.h"))
 
@@ -90,6 +92,18 @@ def _places(op, what: str, shape: tuple[int, ...]) -> tuple[np.ndarray, int]:
     return places, flat.size
 
 
+def rom_names(part: Part) -> list[str]:
+    """The read functions of every root table ROM of `part` (`licc/table.h`)."""
+    return [_rom(part, m.stage, m.what) for m in memories(part) if m.target == "roots"]
+
+
+def _rom(part: Part, index: int, what: str) -> str:
+    """``NS::STAGE_<tag><i>_table::entry`` for memory ``<chain>[<i>].entry`` of stage `index`."""
+    chain, rest = what.split("[")
+    i, rom = rest.split("].")
+    return f"{part.name}_hw::{part.names[part.stages[index].op]}_{CHAIN_TAGS[chain]}{i}_table::{rom}"
+
+
 def source(hls_dir: Path, parts: dict[str, Part]) -> str:
     """The fault program: every part's design and testbench, the array registry, a `main`
     that installs $LICC_FAULT_SPEC and runs ``PROGRAM PART INPUT.npy OUTPUT.npy``."""
@@ -102,9 +116,11 @@ def source(hls_dir: Path, parts: dict[str, Part]) -> str:
         for group in arrays(part).values():
             for a in group:
                 registry.append(f'    {{"{a.name}", (void *)&{a.name}, int(sizeof({a.name}) / {a.count}), {a.count}}},')
-    lines += ["", "static const licc::fault::Array licc_fault_arrays[] = {", *registry, "};", "",
+    roms = [f'    {{"{n}", reinterpret_cast<const void *>(&{n})}},' for name, part in parts.items() for n in rom_names(part)]
+    lines += ["", "static const licc::fault::Array licc_fault_arrays[] = {", *registry, "};",
+              "static const licc::fault::Rom licc_fault_roms[] = {", *roms, '    {"", nullptr}', "};", "",
               "int main(int argc, char **argv) {",
-              f"    licc::fault::install(licc_fault_arrays, {len(registry)});"]
+              f"    licc::fault::install(licc_fault_arrays, {len(registry)}, licc_fault_roms, {len(roms)});"]
     for name in parts:
         lines.append(f'    if (argc == 4 && !std::strcmp(argv[1], "{name}")) return licc_tb_{name}(3, argv + 1);')
     lines += ['    std::fprintf(stderr, "usage: %s PART INPUT.npy OUTPUT.npy\\n", argv[0]);', "    return 2;", "}", ""]
@@ -152,6 +168,9 @@ class FaultSim:
         part, m = self.parts[part_name], fault.memory
         if m.target in ("weights", "tables"):
             return self._word(part, m, fault), x, None
+        if m.target == "roots":
+            new = flip(stored_word(part, m, fault.word), fault.bit, m.width, m.signed)
+            return f"rom {_rom(part, m.stage, m.what)} {fault.word} {new}", x, None
         where = tuple(int(v) for v in np.unravel_index(fault.word, m.words))
         if m.target == "streams":
             if m.stage < 0:  # the part's input: the testbench's file

@@ -10,6 +10,7 @@ import numpy as np
 from lic_compiler.dialects import hls
 from lic_compiler.faults.engine import Box, FaultyRescale, Outcome, Part, Stage, flip, shrink
 from lic_compiler.faults.sites import Memory
+from lic_compiler.faults.tables import FaultyTable, roms
 
 _STEP = re.compile(r"^(?P<chain>\w+)\[(?P<index>\d+)\]\.(?P<param>\w+)$")
 
@@ -57,6 +58,11 @@ def inject(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
     assert step is not None, m.what
     chain, index, channel = step["chain"], int(step["index"]), int(where[0])
     steps = list(stage.chains[chain])
+    if m.target == "roots":  # one table for every channel
+        rom = roms(steps[index])
+        rom[step["param"]][channel] = flip(rom[step["param"]][channel], fault.bit, m.width, True)
+        steps[index] = FaultyTable(steps[index], rom)
+        return _persistent(part, clean, replace(stage, chains={**stage.chains, chain: tuple(steps)}), None)
     steps[index] = FaultyRescale.of(steps[index], step["param"], channel, fault.bit, m.width)
     variant = replace(stage, chains={**stage.chains, chain: tuple(steps)})
     # GDN's prologue feeds every channel's norm; the other chains act on their channel alone.
@@ -81,6 +87,8 @@ def stored_word(part: Part, m: Memory, word: int) -> int:
         return int(stage.arrays[m.what].flat[word])
     step = _STEP.match(m.what)
     assert step is not None, m.what
+    if m.target == "roots":
+        return int(roms(stage.chains[step["chain"]][int(step["index"])])[step["param"]][word])
     params = dict(zip(("multiplier", "shift", "offset"), stage.chains[step["chain"]][int(step["index"])].params()))
     return int(params[step["param"]][word])
 

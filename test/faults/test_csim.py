@@ -9,7 +9,7 @@ from lic_compiler.faults.campaign import draw
 from lic_compiler.faults.csim import FaultSim
 from lic_compiler.faults.engine import Part
 from lic_compiler.faults.inject import Fault, inject
-from lic_compiler.faults.sites import TARGETS, memories
+from lic_compiler.faults.sites import ALL_TARGETS, memories
 from lic_compiler.interpreter import run
 
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
@@ -37,7 +37,7 @@ def test_every_kind_of_upset_agrees_with_the_engine(sim, inputs):
     for name, x in inputs.items():
         part = sim.parts[name]
         clean = part.clean_run(x)
-        plan = draw(memories(part), TARGETS, dict.fromkeys(TARGETS, 3), 1, seed=1)
+        plan = draw(memories(part), ALL_TARGETS, dict.fromkeys(ALL_TARGETS, 3), 1, seed=1)
         for fault, _ in plan:
             outcome = inject(part, clean, fault)
             want = clean[-1] if outcome.output is None else outcome.output.full()

@@ -6,6 +6,7 @@
 //   beat STREAM BEAT ELEMENT BIT WIDTH S    bit BIT of one value of one beat of a named stream
 //   acc STAGE CHANNEL CALL Y X BIT WIDTH S  bit BIT of an accumulator before its epilogue: the
 //                                           CALL-th of CHANNEL (kernels that count) or pixel (Y, X)
+//   rom TABLE::ROM INDEX VALUE              a root table's entry or slope word holds VALUE
 // (S: 1 if the value is signed). Flips are two's complement at WIDTH bits, as
 // lic_compiler.faults.engine.flip computes them.
 #ifndef LICC_FAULT_H
@@ -28,6 +29,8 @@ struct Spec {
     char name[128] = "";  // the stream's or the stage's ("part/stage")
     long long index = 0, element = 0, call = -1, y = -1, x = -1;
     int bit = 0, width = 0, is_signed = 1;
+    const void *rom = nullptr;  // a root table's ROM function, its word and value
+    long long rom_index = -1, rom_value = 0;
 };
 
 inline Spec &spec() {
@@ -64,8 +67,14 @@ inline void write_word(const Array &a, long long index, long long value) {
     }
 }
 
-// Parse $LICC_FAULT_SPEC: words are written at once, the transient upset is kept for the hooks.
-inline void install(const Array *arrays, int count) {
+// A root table's ROM (licc/table.h reads it through Tab::entry and Tab::slope).
+struct Rom {
+    const char *name;
+    const void *read;
+};
+
+// Parse $LICC_FAULT_SPEC: words are written at once, the others are kept for the hooks.
+inline void install(const Array *arrays, int count, const Rom *roms, int rom_count) {
     const char *text = std::getenv("LICC_FAULT_SPEC");
     if (text == nullptr) return;
     std::string all(text);
@@ -86,6 +95,16 @@ inline void install(const Array *arrays, int count) {
                 std::exit(2);
             }
             write_word(arrays[i], a, b);
+        } else if (std::sscanf(entry.c_str(), "rom %127s %lld %lld", name, &a, &b) == 3) {
+            int i = 0;
+            while (i < rom_count && std::strcmp(roms[i].name, name)) i++;
+            if (i == rom_count) {
+                std::fprintf(stderr, "fault: no table ROM %s\n", name);
+                std::exit(2);
+            }
+            s.rom = roms[i].read;
+            s.rom_index = a;
+            s.rom_value = b;
         } else if (std::sscanf(entry.c_str(), "beat %127s %lld %lld %d %d %d", name, &a, &b, &s.bit, &s.width,
                                &s.is_signed) == 6) {
             s.beat = true;
@@ -138,10 +157,17 @@ inline void beat(const char *stream, long long index, T &x) {
     x.v[spec().element] = E(flip(static_cast<int64_t>(x.v[spec().element]), spec().bit, spec().width, spec().is_signed));
 }
 
+// LICC_FAULT_ROM: a root table's word as the ROM holds it.
+inline int64_t rom_word(const void *read, int index, int64_t value) {
+    return read == spec().rom && index == spec().rom_index ? spec().rom_value : value;
+}
+
 }  // namespace fault
 }  // namespace licc
 
 #define LICC_FAULT_ACC(C, acc, o) (::licc::fault::acc_counted<C>((acc), (o)))
 #define LICC_FAULT_ACC_AT(C, acc, o, y, x) (::licc::fault::acc_at<C>((acc), (o), (y), (x)))
+#define LICC_FAULT_ROM(Tab, rom, i) \
+    (::licc::fault::rom_word(reinterpret_cast<const void *>(&Tab::rom), (i), Tab::rom(i)))
 
 #endif

@@ -148,10 +148,12 @@ inline int64_t abs_sat(int64_t x, int64_t hi) { return clamp(x < 0 ? -x : x, 0, 
 #endif
 
 // Fault-injection C simulation only (licc/fault.h, force-included by
-// lic_compiler.faults.csim): an accumulator's upset before its epilogue.
+// lic_compiler.faults.csim): an accumulator's upset before its epilogue, a
+// word of a root table's ROM.
 #ifndef LICC_FAULT
 #define LICC_FAULT_ACC(C, acc, o) (acc)
 #define LICC_FAULT_ACC_AT(C, acc, o, y, x) (acc)
+#define LICC_FAULT_ROM(Tab, rom, i) (Tab::rom(i))
 #endif
 
 #endif
