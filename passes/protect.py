@@ -18,8 +18,10 @@ Options:
   while the budget lasts) or stage names (``conv_3,igdn_2``; ``@decoder:conv_3``
   for one part), all protected or refused;
 - ``ranking``: a ``licc-faults`` report (faults.json) of the unprotected
-  design: memories are protected in order of measured vulnerability per LUT
-  (without it, or for memories it does not rank: the cheapest first);
+  design: memories go in order of expected catastrophic upsets per LUT, the
+  report's P(catastrophic) of their kind (pooled over its memories of that
+  kind: one memory alone holds a handful of injections) times their bits
+  (without it, or for kinds it does not rank: the cheapest first);
 - ``budget``: the largest increase of the design's LUTs the protection may
   cost, as a fraction (0.05: 5 %); copies live in LUT ROM, no block RAM.
 
@@ -80,9 +82,10 @@ class ProtectPass(ModulePass):
             need = sum(c[0] for c in candidates)
             raise LiccError(f"lic-protect: the chosen layers need {need:,} LUTs ({need / lut:.2%} of {lut:,}) and "
                             f"budget={self.budget:g} allows {int(allowed):,}; raise the budget or choose fewer layers")
-        ranks = self._ranking()
-        # The most vulnerability per LUT first (unranked memories: the cheapest first), while the budget lasts.
-        order = sorted(candidates, key=lambda c: (-ranks.get(f"@{c[1]} {c[2]} {c[4]}", 0.0) / max(c[0], 1), c[0], c[1], c[2], c[4]))
+        rates = self._ranking()
+        # The most expected catastrophic bits per LUT first (unranked kinds: the cheapest first).
+        order = sorted(candidates, key=lambda c: (-rates.get(_kind(c[4]), 0.0) * _bits(c[3], c[4]) / max(c[0], 1),
+                                                   c[0], c[1], c[2], c[4]))
         for cost, _, _, o, what in order:
             if spent + cost <= allowed:
                 spent += cost
@@ -98,15 +101,22 @@ class ProtectPass(ModulePass):
         annotate(op, from_ir(op), op.attributes[MODULE_ATTR].data["objective"].data)  # type: ignore[attr-defined]
 
     def _ranking(self) -> dict[str, float]:
-        """Vulnerability per memory name, from a `licc-faults` report (`ranking`), if given."""
+        """P(catastrophic | upset) per kind of memory (bias, shift, …) in a `licc-faults` report
+        (`ranking`), pooled over the report's memories of that kind: one memory alone holds too
+        few injections to rank it."""
         if self.ranking is None:
             return {}
         try:
             report = json.loads(Path(self.ranking).read_text())
-            return {m["memory"]: float(m["vulnerability"]) for m in report["memories"]}
+            pooled: dict[str, list[int]] = {}
+            for m in report["memories"]:
+                counts = pooled.setdefault(_kind(m["what"]), [0, 0])
+                counts[0] += int(m["catastrophic"])
+                counts[1] += int(m["injections"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise LiccError(f"lic-protect: cannot read the ranking {self.ranking} ({e}); "
                             "pass the faults.json of a licc-faults run") from None
+        return {kind: hits / n for kind, (hits, n) in pooled.items() if n}
 
     def _check(self) -> None:
         if self.scheme not in SCHEMES:
@@ -139,3 +149,13 @@ def _memories(op: hls.StageOp, kinds: tuple[str, ...]) -> list[str]:
         if steps is not None:
             names += [f"{chain}[{i}].{param}" for i in range(len(steps.data)) for param in PARAMS if param in kinds]  # type: ignore[attr-defined]
     return [what for what in names if memory_shape(op, what) is not None]
+
+
+def _kind(what: str) -> str:
+    """bias, beta, multiplier, shift or offset: the last part of a memory's name."""
+    return what.rsplit(".", 1)[-1]
+
+
+def _bits(op: hls.StageOp, what: str) -> int:
+    words, width = memory_shape(op, what)  # type: ignore[misc]
+    return words * width

@@ -92,16 +92,25 @@ def test_a_campaign_draws_from_every_copy(guarded):
         int(np.prod(m.words)) * m.width for m in found if m.target == "tables")
 
 
-def test_the_ranking_protects_the_most_vulnerable_memory_per_lut_first(design, tmp_path):
+def test_the_ranking_protects_the_most_vulnerable_kind_per_lut_first(design, tmp_path):
     module = design.clone()
     ranked = tmp_path / "faults.json"
-    # The decoder's first bias ranked far above everything else.
-    ranked.write_text(json.dumps({"memories": [{"memory": "@decoder deconv bias", "vulnerability": 1.0}]}))
+    # Biases: every upset catastrophic; shifts: none (pooled over their memories).
+    ranked.write_text(json.dumps({"memories": [
+        {"what": "bias", "catastrophic": 3, "injections": 3}, {"what": "bias", "catastrophic": 0, "injections": 0},
+        {"what": "epilogue[0].shift", "catastrophic": 0, "injections": 500}]}))
     parse_pipeline(f'lic-protect{{ranking="{ranked}" budget=0.001}}').apply(make_context(), module)
-    deconv = next(s.op for s in Part(module, "decoder").stages if Part(module, "decoder").names[s.op] == "deconv")
-    assert "bias" in protected(deconv)["tmr"]
-    assert sum(len(protected(op).get("tmr", ())) for op in _stages(module)) < 10  # a small budget: a few memories
+    kinds = [what for op in _stages(module) for what in protected(op).get("tmr", ())]
+    biases = sum(what == "bias" for op in _stages(design) for what in _kinds(op))
+    assert "bias" in kinds
+    assert kinds.count("bias") == biases or set(kinds) == {"bias"}  # other kinds only once every bias is in
     bad = tmp_path / "bad.json"
     bad.write_text("{}")
     with pytest.raises(LiccError, match="cannot read the ranking .*; pass the faults.json of a licc-faults run"):
         parse_pipeline(f'lic-protect{{ranking="{bad}"}}').apply(make_context(), design.clone())
+
+
+def _kinds(op):
+    from lic_compiler.passes.protect import KINDS, _memories
+
+    return _memories(op, KINDS)
