@@ -31,6 +31,7 @@ _BUILTIN = {
     "lic-quantize": "quantize:QuantizePass",
     "lic-pow2-weights": "pow2_weights:Pow2WeightsPass",
     "lic-prune-channels": "prune_channels:PruneChannelsPass",
+    "lic-protect": "protect:ProtectPass",
 }
 
 

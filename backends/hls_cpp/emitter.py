@@ -37,9 +37,10 @@ from lic_compiler.gdn_approx import Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
+from lic_compiler.hw.protect import protected
 from lic_compiler.ir import to_numpy
 
-LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "pad.h", "leaky.h", "table.h", "npy.h")
+LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "pad.h", "leaky.h", "table.h", "npy.h", "protect.h")
 DEFAULT_DEVICE = "zcu102"
 
 
@@ -167,6 +168,8 @@ def emit_project(module: ModuleOp) -> dict[str, str]:
     unused = {h for h, ops in _OPTIONAL.items() if not kinds & set(ops)}
     if not any(_has_step(op, hls.LeakyReluStep) for _, flow in dataflows(module) for op in flow.stages()):
         unused.add("leaky.h")
+    if not any(protected(op) for _, flow in dataflows(module) for op in flow.stages()):
+        unused.add("protect.h")
     out = {f"include/licc/{name}": library_file(name) for name in LIBRARY if name not in unused}
     for part, flow in dataflows(module):
         out |= {f"{part}/{path}": text for path, text in _Part(part, flow, target).files()}
@@ -178,14 +181,46 @@ def library_file(name: str) -> str:
     return (files("lic_compiler.backends.hls_cpp") / "include" / "licc" / name).read_text()
 
 
+# --- memories lic-protect triplicated ----------------------------------------------
+
+CHAIN_TAGS = {"epilogue": "e", "prologue": "p", "norm": "n", "steps": "s"}  # a chain's arrays: STAGE_<tag><i>_<param>
+PARAM_NAMES = {"multiplier": "mult", "shift": "shift", "offset": "offset"}
+
+
+def array_suffix(what: str) -> str:
+    """The emitted array of a stage's memory `what` (bias, beta, epilogue[0].shift, …): STAGE_<suffix>."""
+    if "[" not in what:
+        return {"weight": "w", "bias": "b"}.get(what, what)
+    chain, rest = what.split("[")
+    index, param = rest.split("].")
+    return f"{CHAIN_TAGS[chain]}{index}_{PARAM_NAMES[param]}"
+
+
+def _tmr(op: hls.StageOp) -> frozenset[str]:
+    """The suffixes of `op`'s triplicated arrays."""
+    return frozenset(array_suffix(what) for what in protected(op).get("tmr", ()))
+
+
+def _stored(name: str, ctype: str, values: np.ndarray, tmr: bool) -> list[str]:
+    """An array's definition: three copies if triplicated (NAME, NAME_r1, NAME_r2)."""
+    return [_array(name + (f"_r{k}" if k else ""), ctype, values) for k in range(3 if tmr else 1)]
+
+
+def _read(name: str, index: str, tmr: bool) -> str:
+    if not tmr:
+        return f"{name}[{index}]"
+    return f"licc::vote({name}[{index}], {name}_r1[{index}], {name}_r2[{index}])"
+
+
 # --- pointwise steps ---------------------------------------------------------------
 
 
 class _Steps:
     """C++ for a chain of pointwise steps, with its per-channel parameter arrays."""
 
-    def __init__(self, prefix: str):
+    def __init__(self, prefix: str, tmr: frozenset[str] = frozenset()):
         self.prefix = prefix
+        self.tmr = tmr  # the suffixes of the triplicated arrays
         self.arrays: list[str] = []
         self.tables: list[str] = []
 
@@ -194,8 +229,8 @@ class _Steps:
             return str(values[0])
         array = f"{self.prefix}_{name}"
         ctype = f"int{_bits(np.asarray(values))}_t"
-        self.arrays.append(_array(array, ctype, np.asarray(values, np.int64)))
-        return f"{array}[{channel}]"
+        self.arrays += _stored(array, ctype, np.asarray(values, np.int64), name in self.tmr)
+        return _read(array, channel, name in self.tmr)
 
     def chain(self, steps, element: IntegerType, value: str, channel: str, lines: list[str], tag: str) -> str:
         """Append the statements of `steps` on `value` to `lines`; return the result's name."""
@@ -337,7 +372,7 @@ class _Part:
     def stage(self, op: hls.StageOp) -> tuple[str, str]:
         name = self.names[op]
         sched = hls_schedule.schedule(op)
-        steps = _Steps(name)
+        steps = _Steps(name, _tmr(op))
         weights: list[str] = []
         body = self.stage_config(op, name, sched, steps, weights)
         guard = f"{self.part.upper()}_{name.upper()}_H"
@@ -480,8 +515,9 @@ class _Part:
         if getattr(op, "bias", None) is None:
             return "acc_t(0)"
         values = np.asarray(to_numpy(op.bias), np.int64)
-        weights.append(_array(f"{name}_b", f"int{_bits(values)}_t", values))
-        return f"acc_t({name}_b[o])"
+        tmr = "b" in _tmr(op)
+        weights += _stored(f"{name}_b", f"int{_bits(values)}_t", values, tmr)
+        return f"acc_t({_read(f'{name}_b', 'o', tmr)})"
 
     def deconv(self, op: hls.DeconvOp, name: str, sched, steps: _Steps, weights: list[str]) -> str:
         k = sched.constants
@@ -523,7 +559,8 @@ class _Part:
         pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
         w_bits = _weight_bits(op.gamma)
         weights.append(_array(f"{name}_gamma", f"licc::rom_t<{w_bits}>", mvau_layout(gamma, pe, simd)))
-        weights.append(_array(f"{name}_beta", f"int{_bits(beta)}_t", beta))
+        beta_tmr = "beta" in _tmr(op)
+        weights += _stored(f"{name}_beta", f"int{_bits(beta)}_t", beta, beta_tmr)
         pro: list[str] = []
         pro_out = steps.chain(op.prologue, op.in_type.element_type, "x", "c", pro, "p")
         norm: list[str] = []
@@ -539,7 +576,7 @@ class _Part:
             f"typedef licc::rom_t<{w_bits}> w_t;",
             f"static const int CH = {c}, PE = {pe}, SIMD = {simd}, MMV = {op.mmv_value}, NF = {nf}, SF = {sf}, GROUPS = {k['GROUPS']};",
             f"static const int EPI = {k['EPI']}, LAG = {k['LAG']};",
-            f"static acc_t beta(int o) {{ return acc_t({name}_beta[o]); }}",
+            f"static acc_t beta(int o) {{ return acc_t({_read(f'{name}_beta', 'o', beta_tmr)}); }}",
             "static op_t prologue(in_t x, int c) {", *pro, "    (void)c;", f"    return {pro_out};", "}",
             *self.multiply(op, "op_t"),
             "static norm_t norm(acc_t acc, int o) {", *norm, "    (void)o;", f"    return {norm_out};", "}",
@@ -753,6 +790,7 @@ _KERNELS = {
 
 def _includes(op: hls.StageOp) -> str:
     optional = [h for h, step in (("table.h", hls.TableStep), ("leaky.h", hls.LeakyReluStep)) if _has_step(op, step)]
+    optional += ["protect.h"] if protected(op) else []
     return "".join(f'#include "licc/{h}"\n' for h in [*optional, _KERNELS[type(op)]])
 
 

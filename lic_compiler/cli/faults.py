@@ -32,14 +32,18 @@ def _list(value: str) -> tuple[str, ...]:
 @click.option("--margin", type=float, default=0.03, show_default=True, help="error margin of the default sample size")
 @click.option("--confidence", type=float, default=0.95, show_default=True, help="confidence of margins and intervals")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the fault draw")
-@click.option("--targets", default=",".join(TARGETS), show_default=True, help="comma-separated target classes")
+@click.option("--targets", default=",".join(TARGETS), show_default=True,
+              help="comma-separated target classes (also: roots, GDN's root tables)")
 @click.option("--part", "parts", default=",".join(PARTS), show_default=True, help="parts to inject into")
 @click.option("--catastrophic-db", type=float, default=1.0, show_default=True,
               help="a PSNR drop above this (or an undecodable bitstream) is catastrophic")
+@click.option("--protect", default=None,
+              help="build with lic-protect and these options, e.g. 'scheme=tmr budget=0.05' ('' for its defaults)")
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch CPU threads")
 @user_errors("licc-faults")
 def main(model: Path, out_dir: Path, images: Path | None, frame: str | None, injections: int | None, margin: float,
-         confidence: float, seed: int, targets: str, parts: str, catastrophic_db: float, threads: int) -> None:
+         confidence: float, seed: int, targets: str, parts: str, catastrophic_db: float, protect: str | None,
+         threads: int) -> None:
     """Inject single-bit upsets into the design licc builds from MODEL (a factorized-prior
     checkpoint) and measure their cost in PSNR and rate on real bitstreams."""
     import torch
@@ -51,7 +55,7 @@ def main(model: Path, out_dir: Path, images: Path | None, frame: str | None, inj
     options = CampaignOptions(
         images=images, frame=None if frame is None else parse_frame(frame), injections=injections, margin=margin,
         confidence=confidence, seed=seed, targets=_list(targets), parts=_list(parts),
-        catastrophic_db=catastrophic_db, progress=sys.stderr.isatty(),
+        catastrophic_db=catastrophic_db, progress=sys.stderr.isatty(), protect=protect,
     )
     options.check()
     summary = run_campaign(model, out_dir, options, shlex.join(["licc-faults", *sys.argv[1:]]))

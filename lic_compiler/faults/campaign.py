@@ -14,6 +14,7 @@ against the fault-free codec on the same image.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ import torch
 from lic_compiler.errors import LiccError
 from lic_compiler.faults.engine import Box, Part
 from lic_compiler.faults.inject import Fault, inject
-from lic_compiler.faults.sites import TARGETS, Memory, memories
+from lic_compiler.faults.sites import ALL_TARGETS, TARGETS, Memory, memories
 from lic_compiler.faults.stats import sample_size
 
 PARTS = ("encoder", "decoder")
@@ -44,10 +45,16 @@ class CampaignOptions:
     parts: Sequence[str] = PARTS
     catastrophic_db: float = 1.0  # a PSNR drop above this is catastrophic
     progress: bool = False
+    protect: str | None = None  # lic-protect's options ("" for its defaults): the build protects memories
+
+    @property
+    def pipeline(self) -> str:
+        """The build's pipeline: the default one, then lic-protect if asked."""
+        return "..." if self.protect is None else f"...,lic-protect{{{self.protect}}}" if self.protect else "...,lic-protect"
 
     def check(self) -> None:
         """Refuse bad options before anything is built."""
-        for name, given, known in (("target", self.targets, TARGETS), ("part", self.parts, PARTS)):
+        for name, given, known in (("target", self.targets, ALL_TARGETS), ("part", self.parts, PARTS)):
             unknown = [t for t in given if t not in known]
             if unknown or not given:
                 raise LiccError(f"unknown {name} {', '.join(unknown) or '(none given)'}; "
@@ -177,7 +184,7 @@ def draw(memories_: Sequence[Memory], targets: Sequence[str], counts: dict[str, 
         picks = rng.choice(len(pool), size=counts[target], p=bits / bits.sum())
         for i in picks:
             m = pool[i]
-            word = int(rng.integers(int(np.prod(m.words))))
+            word = int(rng.integers(m.size))
             plan.append((Fault(m, word, int(rng.integers(m.width))), int(rng.integers(images))))
     return plan
 
@@ -185,7 +192,7 @@ def draw(memories_: Sequence[Memory], targets: Sequence[str], counts: dict[str, 
 def population(memories_: Sequence[Memory], target: str) -> int:
     """The faults a class can take: every bit of every word (streams and accumulators: of every
     value of a frame)."""
-    return sum(int(np.prod(m.words)) * m.width for m in memories_ if m.target == target)
+    return sum(m.size * m.width for m in memories_ if m.target == target)
 
 
 def counts(options: CampaignOptions, memories_: Sequence[Memory]) -> dict[str, int]:
@@ -194,13 +201,57 @@ def counts(options: CampaignOptions, memories_: Sequence[Memory]) -> dict[str, i
     return {t: sample_size(population(memories_, t), options.margin, options.confidence) for t in options.targets}
 
 
-def run_injections(campaign: Campaign, plan: list[tuple[Fault, int]], progress: bool) -> tuple[list[Record], float]:
-    """Every injection of `plan` (grouped by image, then in plan order), and the seconds they took."""
+def run_injections(campaign: Campaign, plan: list[tuple[Fault, int]], progress: bool,
+                   journal: Journal | None = None) -> tuple[list[Record], float]:
+    """Every injection of `plan` (grouped by image, then in plan order), and the seconds they took;
+    those `journal` already holds are not run again, the others are added to it as they finish."""
     from tqdm import tqdm
 
-    order = sorted(range(len(plan)), key=lambda i: plan[i][1])
     records: list[Record | None] = [None] * len(plan)
+    seconds = 0.0
+    if journal is not None:
+        seconds = journal.restore(plan, records)
+    order = sorted((i for i in range(len(plan)) if records[i] is None), key=lambda i: plan[i][1])
     start = time.perf_counter()
     for i in tqdm(order, desc="injections", unit="inj", disable=not progress, smoothing=0.05):
         records[i] = campaign.run(*plan[i])
-    return records, time.perf_counter() - start  # type: ignore[return-value]
+        if journal is not None:
+            journal.add(i, records[i], seconds + time.perf_counter() - start)  # type: ignore[arg-type]
+    return records, seconds + time.perf_counter() - start  # type: ignore[return-value]
+
+
+class Journal:
+    """The injections a campaign has run, one JSON line each, so that an interrupted campaign
+    resumes where it stopped: the plan is drawn again from the seed, and a journal written for
+    other options (its first line) is started afresh."""
+
+    def __init__(self, path: Path, key: dict):
+        self.path = path
+        self.key = json.dumps(key, sort_keys=True)
+
+    def restore(self, plan: list[tuple[Fault, int]], records: list[Record | None]) -> float:
+        """Fill `records` from the journal; the seconds its injections took."""
+        lines = self.path.read_text().splitlines() if self.path.is_file() else []
+        if not lines or lines[0] != self.key:
+            self.path.write_text(self.key + "\n")
+            return 0.0
+        seconds, kept = 0.0, [self.key]
+        for line in lines[1:]:
+            try:
+                row = json.loads(line)
+            except ValueError:  # a line cut short by the interruption
+                continue
+            fault, image = plan[row["index"]]
+            record = Record(fault, image, row["status"], row["psnr_drop"], row["bpp_delta"], row["overflow"])
+            record.catastrophic = row["catastrophic"]
+            records[row["index"]] = record
+            seconds = row["seconds"]
+            kept.append(line)
+        self.path.write_text("\n".join(kept) + "\n")  # without the cut line: the next ones append cleanly
+        return seconds
+
+    def add(self, index: int, record: Record, seconds: float) -> None:
+        row = {"index": index, "status": record.status, "psnr_drop": record.psnr_drop, "bpp_delta": record.bpp_delta,
+               "overflow": record.overflow, "catastrophic": record.catastrophic, "seconds": seconds}
+        with self.path.open("a") as f:
+            f.write(json.dumps(row) + "\n")

@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
+from lic_compiler.faults.tables import FaultyTable
 from lic_compiler.interpreter import hls_stages, run
 from lic_compiler.interpreter.hls_stages import apply_steps
 from lic_compiler.ir import numpy_dtype, to_numpy
@@ -127,11 +128,11 @@ class FaultyRescale:
 
 
 def run_chain(x: np.ndarray, steps: Sequence, element) -> np.ndarray:
-    """`apply_steps` along `steps`, `FaultyRescale` steps computed here."""
+    """`apply_steps` along `steps`, `FaultyRescale` and `FaultyTable` steps computed here."""
     segment: list = []
     start = element  # the element type entering `segment`
     for step in steps:
-        if isinstance(step, FaultyRescale):
+        if isinstance(step, (FaultyRescale, FaultyTable)):
             x = step(apply_steps(x, _Steps(segment), start))
             segment, start = [], step.type
         else:
@@ -145,7 +146,7 @@ class _Steps(NamedTuple):
 
 def _one_channel(step, c: int):
     """`step` for channel `c` alone."""
-    return step.channel(c) if isinstance(step, FaultyRescale) else _one_ir_channel(step, c)
+    return step.channel(c) if isinstance(step, (FaultyRescale, FaultyTable)) else _one_ir_channel(step, c)
 
 
 @cache

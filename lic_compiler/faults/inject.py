@@ -10,22 +10,36 @@ import numpy as np
 from lic_compiler.dialects import hls
 from lic_compiler.faults.engine import Box, FaultyRescale, Outcome, Part, Stage, flip, shrink
 from lic_compiler.faults.sites import Memory
+from lic_compiler.faults.tables import FaultyTable, roms
 
 _STEP = re.compile(r"^(?P<chain>\w+)\[(?P<index>\d+)\]\.(?P<param>\w+)$")
 
 
 @dataclass(frozen=True)
 class Fault:
-    """Bit `bit` of word `word` (flat index into `memory.words`) flips."""
+    """Bit `bit` of word `word` flips: a flat index into `memory.words`, or of a triplicated memory
+    into its copies one after the other (`copy_of`)."""
 
     memory: Memory
     word: int
     bit: int
 
 
+def copy_of(m: Memory, word: int) -> tuple[int, int]:
+    """(copy, flat index in `m.words`) of word `word` of memory `m`."""
+    return divmod(word, int(np.prod(m.words)))
+
+
+def vote(a: int, b: int, c: int) -> int:
+    """The bitwise majority of three two's complement words (a triplicated memory's read)."""
+    return (a & b) | (a & c) | (b & c)
+
+
 def inject(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
     """The part's output with `fault` (None: masked), from its fault-free run `clean` (`Part.clean_run`)."""
     m = fault.memory
+    if m.copies > 1:
+        return _voted(part, clean, fault)
     where = np.unravel_index(fault.word, m.words)
     if m.target == "streams":
         return _stream(part, clean, m, where, fault.bit)
@@ -44,10 +58,39 @@ def inject(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
     assert step is not None, m.what
     chain, index, channel = step["chain"], int(step["index"]), int(where[0])
     steps = list(stage.chains[chain])
+    if m.target == "roots":  # one table for every channel
+        rom = roms(steps[index])
+        rom[step["param"]][channel] = flip(rom[step["param"]][channel], fault.bit, m.width, True)
+        steps[index] = FaultyTable(steps[index], rom)
+        return _persistent(part, clean, replace(stage, chains={**stage.chains, chain: tuple(steps)}), None)
     steps[index] = FaultyRescale.of(steps[index], step["param"], channel, fault.bit, m.width)
     variant = replace(stage, chains={**stage.chains, chain: tuple(steps)})
     # GDN's prologue feeds every channel's norm; the other chains act on their channel alone.
     return _persistent(part, clean, variant, None if chain == "prologue" else channel)
+
+
+def _voted(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
+    """An upset in one copy of a triplicated memory: the stage reads the three copies' majority."""
+    m = fault.memory
+    copy, word = copy_of(m, fault.word)
+    stored = stored_word(part, m, word)
+    words = [stored] * m.copies
+    words[copy] = flip(stored, fault.bit, m.width, m.signed)
+    # The vote restores the stored word (one upset cannot outvote two copies): masked.
+    assert vote(*words) == stored, m.name
+    return Outcome(None)
+
+
+def stored_word(part: Part, m: Memory, word: int) -> int:
+    stage = part.stages[m.stage]
+    if m.target == "weights":
+        return int(stage.arrays[m.what].flat[word])
+    step = _STEP.match(m.what)
+    assert step is not None, m.what
+    if m.target == "roots":
+        return int(roms(stage.chains[step["chain"]][int(step["index"])])[step["param"]][word])
+    params = dict(zip(("multiplier", "shift", "offset"), stage.chains[step["chain"]][int(step["index"])].params()))
+    return int(params[step["param"]][word])
 
 
 def _stream(part: Part, clean: list[np.ndarray], m: Memory, where: tuple, bit: int) -> Outcome:

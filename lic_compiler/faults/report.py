@@ -71,6 +71,8 @@ def summarise(records: Sequence[Record], memories: Sequence[Memory], populations
         "confidence": confidence,
         "bits": total_bits,
         "p_catastrophic_per_upset": sum(r["vulnerability"] for r in rows),
+        # Each class's Wilson bounds weighted by its share of the bits (the draw is proportional to bits).
+        "p_catastrophic_per_upset_bounds": [sum(t["share"] * t["interval"][k] for t in targets.values()) for k in (0, 1)],
         "targets": targets,
         "memories": rows,
         "layers": sorted(layers.values(), key=lambda r: -r["vulnerability"]),
@@ -141,6 +143,17 @@ def _interval(row: dict) -> str:
     return f"{_pct(row['p_catastrophic'])} [{_pct(lo)}, {_pct(hi)}]"
 
 
+def _hardware(summary: dict) -> list[str]:
+    """The design's protection and cost lines."""
+    c, hw = summary["campaign"], summary.get("hardware")
+    if hw is None:
+        return []
+    protect = "none" if c.get("protect") is None else f"`lic-protect{{{c['protect']}}}`"
+    used, fps = hw["used"], ", ".join(f"@{f} {v:,.1f}" for f, v in hw["fps"].items())
+    return [f"Protection: {protect}. The design (cost model): {used['lut']:,} LUT, {used['bram18']:,} BRAM18, "
+            f"{used['dsp']:,} DSP; FPS {fps}.", ""]
+
+
 def render_markdown(summary: dict, plots: Sequence[str]) -> str:
     c = summary["campaign"]
     conf = f"{100 * summary['confidence']:g} %"
@@ -153,8 +166,10 @@ def render_markdown(summary: dict, plots: Sequence[str]) -> str:
         f"Catastrophic: a PSNR drop above {c['catastrophic_db']:g} dB, or a bitstream that does not decode. "
         f"Intervals: Wilson, {conf} confidence.", "",
         f"**P(catastrophic) per upset anywhere in the injected memories** (each memory weighted by the bits it "
-        f"holds, {summary['bits']:,} bits): {_pct(summary['p_catastrophic_per_upset'])}.", "",
-        "## Per target class", "",
+        f"holds, {summary['bits']:,} bits): {_pct(summary['p_catastrophic_per_upset'])} "
+        f"(between {_pct(summary['p_catastrophic_per_upset_bounds'][0])} and "
+        f"{_pct(summary['p_catastrophic_per_upset_bounds'][1])}: each class's interval weighted by its bits).", "",
+        *_hardware(summary), "## Per target class", "",
         f"| target | bits held | injections | margin ({conf}) | masked | undecodable | P(catastrophic) | "
         "mean drop when changed | mean Δbpp | accumulator overflows |",
         "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 
 from lic_compiler.buildfs import atomic_dir
 from lic_compiler.errors import LiccError
-from lic_compiler.faults.campaign import Campaign, CampaignOptions, counts, draw, population, run_injections
+from lic_compiler.faults.campaign import Campaign, CampaignOptions, Journal, counts, draw, population, run_injections
 from lic_compiler.faults.coding import LatentCoder
 from lic_compiler.faults.report import plot, render_markdown, summarise, write_records
 
@@ -38,12 +39,17 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
     crops = [(name, center_crop(name, pixels, frame)) for name, pixels in images]
     start = time.perf_counter()
     with atomic_dir(Path(out_dir)) as scratch:
-        build = compile_model(model, scratch / "build", BuildOptions(parts=["encoder", "decoder"], frame=frame))
+        build = compile_model(model, scratch / "build",
+                              BuildOptions(parts=["encoder", "decoder"], frame=frame, pipeline=options.pipeline))
         campaign = Campaign(build.module, LatentCoder(torch_model, build.module), crops, options.catastrophic_db)
         memories = campaign.memories(options.parts, options.targets)
         plan = draw(memories, options.targets, counts(options, memories), len(crops), options.seed)
         reference_seconds = time.perf_counter() - start
-        records, seconds = run_injections(campaign, plan, options.progress)
+        drawn = repr([(f.memory.name, f.word, f.bit, image) for f, image in plan]).encode()
+        journal = Journal(Path(out_dir).with_name(Path(out_dir).name + ".journal"), {
+            "model": str(model), "images": [name for name, _ in crops], "plan": hashlib.sha256(drawn).hexdigest(),
+            "catastrophic_db": options.catastrophic_db, "protect": options.protect})
+        records, seconds = run_injections(campaign, plan, options.progress, journal)
         populations = {t: population(memories, t) for t in options.targets}
         summary = summarise(records, memories, populations, options.confidence)
         summary["campaign"] = {
@@ -51,13 +57,23 @@ def run_campaign(model: str | Path, out_dir: str | Path, options: CampaignOption
             "images": [name for name, _ in crops], "seed": options.seed, "parts": list(options.parts),
             "catastrophic_db": options.catastrophic_db, "injections": len(records), "seconds": seconds,
             "injections_per_second": len(records) / seconds if seconds else 0.0,
-            "reference_seconds": reference_seconds,
+            "reference_seconds": reference_seconds, "protect": options.protect,
         }
+        summary["hardware"] = hardware(build.module)
         write_records(records, summary["campaign"]["images"], scratch / "injections.csv")
         plots = plot(records, summary, scratch / "plots")
         (scratch / "faults.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
         (scratch / "faults.md").write_text(render_markdown(summary, plots))
+    journal.path.unlink()  # the report is complete: a new run starts afresh
     return summary
+
+
+def hardware(module) -> dict:
+    """The design's resources and frame rates as the cost model gives them (what protection costs)."""
+    from lic_compiler.hw.design import from_ir
+
+    design = from_ir(module)
+    return {"used": design.used(), "fps": {f: design.fps(f) for f in design.stages}}
 
 
 def load_images(folder: Path) -> list[tuple[str, np.ndarray]]:

@@ -9,9 +9,11 @@ Four target classes:
   logic, not a memory), at the emitted array's width;
 - ``streams``: every stream's FIFO, holding ``depth`` beats of its width;
 - ``accumulators``: the PE × MMV accumulator registers of each MVAU,
-  transposed convolution and GDN unit.
+  transposed convolution and GDN unit;
+- ``roots`` (not a default class): GDN's root and reciprocal table ROMs (the
+  entries, and the slopes in PWL mode), at the emitted arrays' widths.
 
-Weights and tables are persistent: the flipped word serves the whole frame.
+Weights, tables and roots are persistent: the flipped word serves the whole frame.
 Streams and accumulators are transient: one value of one pixel is corrupted.
 A memory's ``bits`` is what it physically holds, its share of the design's
 cross-section to a particle strike.
@@ -26,9 +28,12 @@ import numpy as np
 from lic_compiler.backends.hls_cpp.emitter import _bits
 from lic_compiler.dialects import hls
 from lic_compiler.faults.engine import WEIGHTS, Part, is_signed
+from lic_compiler.faults.tables import roms
+from lic_compiler.hw.protect import protected
 
-TARGETS = ("weights", "tables", "streams", "accumulators")
-PERSISTENT = ("weights", "tables")
+TARGETS = ("weights", "tables", "streams", "accumulators")  # a campaign's default classes
+ALL_TARGETS = (*TARGETS, "roots")
+PERSISTENT = ("weights", "tables", "roots")
 RESCALE_PARAMS = ("multiplier", "shift", "offset")
 
 
@@ -45,10 +50,21 @@ class Memory:
     width: int
     signed: bool
     bits: int  # bits the memory holds
+    copies: int = 1  # 3: stored three times, read through a majority vote (lic-protect's tmr)
 
     @property
     def name(self) -> str:
         return f"@{self.part} {self.layer} {self.what}"
+
+    @property
+    def size(self) -> int:
+        """The words an upset can hit: every copy's."""
+        return int(np.prod(self.words)) * self.copies
+
+
+def copies(op: hls.StageOp, what: str) -> int:
+    """How many times `op` stores memory `what`: 3 if lic-protect triplicated it."""
+    return 3 if what in protected(op).get("tmr", ()) else 1
 
 
 def memories(part: Part) -> list[Memory]:
@@ -57,7 +73,7 @@ def memories(part: Part) -> list[Memory]:
     for stage in part.stages:
         name = part.names[stage.op]
         out.append(_stream(part, stage.index, name))
-        out += _weights(part, stage.index, name) + _tables(part, stage.index, name)
+        out += _weights(part, stage.index, name) + _tables(part, stage.index, name) + _roots(part, stage.index, name)
         if isinstance(stage.op, (hls.MvauOp, hls.DeconvOp, hls.GdnOp)):
             t = stage.op.acc_type
             registers = stage.op.pe_value * stage.op.mmv_value
@@ -83,8 +99,9 @@ def _weights(part: Part, index: int, layer: str) -> list[Memory]:
             continue
         t = attr.type.get_element_type()
         words = stage.arrays[key].shape
+        n = copies(stage.op, key)
         out.append(Memory("weights", part.name, index, layer, key, words, t.width.data, is_signed(t),
-                          int(np.prod(words)) * t.width.data))
+                          n * int(np.prod(words)) * t.width.data, n))
     return out
 
 
@@ -98,6 +115,21 @@ def _tables(part: Part, index: int, layer: str) -> list[Memory]:
             for what, values in zip(RESCALE_PARAMS, step.params()):
                 if len(set(values)) > 1:  # an array in the C++, not a constant
                     width = _bits(np.asarray(values))  # the emitted C array's element width
-                    out.append(Memory("tables", part.name, index, layer, f"{chain}[{i}].{what}", (len(values),),
-                                      width, True, len(values) * width))
+                    name = f"{chain}[{i}].{what}"
+                    n = copies(stage.op, name)
+                    out.append(Memory("tables", part.name, index, layer, name, (len(values),),
+                                      width, True, n * len(values) * width, n))
+    return out
+
+
+def _roots(part: Part, index: int, layer: str) -> list[Memory]:
+    """GDN's root (or reciprocal) table ROMs: the entries, and the slopes in PWL mode."""
+    out = []
+    for chain, steps in part.stages[index].chains.items():
+        for i, step in enumerate(steps):
+            if isinstance(step, hls.TableStep):
+                for what, values in roms(step).items():
+                    width = _bits(values)  # the emitted C array's element width
+                    out.append(Memory("roots", part.name, index, layer, f"{chain}[{i}].{what}", values.shape,
+                                      width, True, values.size * width))
     return out

@@ -58,6 +58,7 @@ from lic_compiler.gdn_approx import ENTRY_WIDTH, Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.device import RESOURCES
 from lic_compiler.hw.fold import Folding, folding_of
+from lic_compiler.hw.protect import stage_extra_luts
 from lic_compiler.hw.solver import Options, priced
 
 # FINN's fitted constant: LUTs of a stage's control, stream handshakes and address counters.
@@ -244,7 +245,8 @@ class StageModel:
         cost = self.own_cost()
         for _, memory in self.fifos():
             cost = cost.plus(memory)
-        return cost
+        extra = stage_extra_luts(self.op)  # lic-protect's copies and voters
+        return cost + Cost(0, lut=extra, depth=1) if extra else cost
 
     def own_cost(self) -> Cost:
         s = self.op.in_type

@@ -37,11 +37,13 @@ def _bad_inputs(tmp_path: Path, checkpoint: Path, images: Path) -> dict[str, tup
         "frame-too-large": ([checkpoint, "--images", images, "--frame", "128x128"], "smaller than the frame"),
         "frame-not-strided": ([checkpoint, "--images", images, "--frame", "40x40"], "'hls.pad' stage"),  # padded
         "bad-frame": ([checkpoint, "--images", images, "--frame", "big"], "WIDTHxHEIGHT"),
+        "unknown-scheme": ([checkpoint, "--images", images, "--frame", "64x64", "--protect", "scheme=ecc"],
+                           "unknown scheme 'ecc'"),
     }
 
 
 CASES = ["missing-model", "hyperprior-model", "zero-injections", "unknown-target", "unknown-part", "no-image-folder",
-         "unreadable-image", "frame-too-large", "frame-not-strided", "bad-frame"]
+         "unreadable-image", "frame-too-large", "frame-not-strided", "bad-frame", "unknown-scheme"]
 
 
 @pytest.mark.parametrize("case", CASES)

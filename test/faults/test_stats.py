@@ -37,3 +37,37 @@ def test_wilson_interval():
     assert lo == 0.0 and hi == pytest.approx(0.036994, abs=1e-5)
     assert wilson(100, 100, 0.95)[1] == 1.0
     assert wilson(0, 0, 0.95) == (0.0, 1.0)
+
+
+def test_an_interrupted_campaign_resumes_where_it_stopped(tmp_path):
+    from lic_compiler.faults.campaign import Journal, Record, run_injections
+    from lic_compiler.faults.inject import Fault
+    from lic_compiler.faults.sites import Memory
+
+    memory = Memory("weights", "encoder", 0, "conv", "weight", (4, 4), 8, True, 128)
+    plan = [(Fault(memory, i, i % 8), i % 3) for i in range(12)]
+
+    class Counting:
+        calls = 0
+
+        def run(self, fault, image):
+            self.calls += 1
+            record = Record(fault, image, "changed", fault.word * 0.5, 0.001 * fault.bit, fault.word == 7)
+            record.catastrophic = fault.word * 0.5 > 1
+            return record
+
+    key = {"plan": "a"}
+    first = Counting()
+    full, _ = run_injections(first, plan, False, Journal(tmp_path / "j", key))
+    assert first.calls == 12
+    lines = (tmp_path / "j").read_text().splitlines()
+    (tmp_path / "j").write_text("\n".join(lines[:6]) + '\n{"index": 3, "sta')  # cut short mid-line
+    again = Counting()
+    resumed, _ = run_injections(again, plan, False, Journal(tmp_path / "j", key))
+    assert again.calls == 12 - 5  # the 5 whole lines after the key are not run again
+    assert [(r.status, r.psnr_drop, r.bpp_delta, r.overflow, r.catastrophic) for r in resumed] == \
+        [(r.status, r.psnr_drop, r.bpp_delta, r.overflow, r.catastrophic) for r in full]
+    assert len((tmp_path / "j").read_text().splitlines()) == 13  # the key and every injection, readable
+    other = Counting()
+    run_injections(other, plan, False, Journal(tmp_path / "j", {"plan": "b"}))  # other options: afresh
+    assert other.calls == 12

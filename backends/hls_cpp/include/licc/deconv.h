@@ -88,7 +88,7 @@ void deconv_in_turn(hls::stream<vec<typename C::in_t, C::IN_LANES * C::IN_PIXELS
                 vec<typename C::out_t, C::PE> y;
                 for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
-                    y.v[pe] = C::epilogue(acc[pe], nf * C::PE + pe);
+                    y.v[pe] = C::epilogue(LICC_FAULT_ACC(C, acc[pe], nf * C::PE + pe), nf * C::PE + pe);
                 }
                 out.write(y);
                 LICC_COUNT_WRITE(C, i);
@@ -208,7 +208,8 @@ void deconv_at_once(hls::stream<vec<typename C::in_t, C::IN_LANES * C::IN_PIXELS
                             for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
                                 outs[q % 2][ry][x][nf * C::PE + pe] =
-                                    C::epilogue(acc[m][ph][pe], nf * C::PE + pe);
+                                    C::epilogue(LICC_FAULT_ACC_AT(C, acc[m][ph][pe], nf * C::PE + pe, q * C::SH + ry, x),
+                                                nf * C::PE + pe);
                             }
                         }
                     }

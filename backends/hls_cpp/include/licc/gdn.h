@@ -46,7 +46,7 @@ void gdn(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
             for (int e = 0; e < C::EPI; e++) {
 #pragma HLS UNROLL
                 const int j = k * C::EPI + e, o = done_nf * C::PE + j % C::PE;
-                if (j < LANES) y.v[j] = C::epilogue(C::norm(done[j], o), done_x[j], o);
+                if (j < LANES) y.v[j] = C::epilogue(C::norm(LICC_FAULT_ACC(C, done[j], o), o), done_x[j], o);
             }
             if (++k == C::LAG) {
                 out.write(y);
@@ -90,7 +90,7 @@ void gdn(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
 #pragma HLS UNROLL
                     const int o = nf * C::PE + pe;
                     if (C::LAG == 0) {
-                        y.v[m * C::PE + pe] = C::epilogue(C::norm(acc[m][pe], o), xs[m][o], o);
+                        y.v[m * C::PE + pe] = C::epilogue(C::norm(LICC_FAULT_ACC(C, acc[m][pe], o), o), xs[m][o], o);
                     } else {
                         done[m * C::PE + pe] = acc[m][pe];
                         done_x[m * C::PE + pe] = xs[m][o];

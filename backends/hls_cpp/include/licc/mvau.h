@@ -136,7 +136,7 @@ void mvau(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
             for (int e = 0; e < C::EPI; e++) {
 #pragma HLS UNROLL
                 const int j = k * C::EPI + e;
-                if (j < LANES) y.v[j] = C::epilogue(done[j], done_nf * C::PE + j % C::PE);
+                if (j < LANES) y.v[j] = C::epilogue(LICC_FAULT_ACC(C, done[j], done_nf * C::PE + j % C::PE), done_nf * C::PE + j % C::PE);
             }
             if (++k == C::LAG) {
                 out.write(y);
@@ -159,7 +159,7 @@ void mvau(hls::stream<vec<typename C::in_t, C::SIMD * C::MMV> > &in,
 #pragma HLS UNROLL
                     for (int pe = 0; pe < C::PE; pe++) {
 #pragma HLS UNROLL
-                        y.v[m * C::PE + pe] = C::epilogue(acc[m][pe], nf * C::PE + pe);
+                        y.v[m * C::PE + pe] = C::epilogue(LICC_FAULT_ACC(C, acc[m][pe], nf * C::PE + pe), nf * C::PE + pe);
                     }
                 }
                 out.write(y);

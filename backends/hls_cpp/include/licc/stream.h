@@ -14,7 +14,17 @@ template <class T>
 class stream {
   public:
     stream() = default;
+#ifdef LICC_FAULT  // fault-injection C simulation: a named stream's beats can take an upset
+    explicit stream(const char *name) : name_(name) {}
+    void write(const T &x) {
+        T y = x;
+        ::licc::fault::beat(name_, writes_++, y);
+        data_.push_back(y);
+    }
+#else
     explicit stream(const char *) {}
+    void write(const T &x) { data_.push_back(x); }
+#endif
     stream(const stream &) = delete;
     stream &operator=(const stream &) = delete;
 
@@ -28,13 +38,16 @@ class stream {
         return x;
     }
     void read(T &x) { x = read(); }
-    void write(const T &x) { data_.push_back(x); }
     bool empty() const { return data_.empty(); }
     bool full() const { return false; }
     unsigned size() const { return static_cast<unsigned>(data_.size()); }
 
   private:
     std::deque<T> data_;
+#ifdef LICC_FAULT
+    const char *name_ = "";
+    long long writes_ = 0;
+#endif
 };
 
 }  // namespace hls

@@ -43,10 +43,10 @@ int64_t table(int64_t n) {
     const int fraction_bits = root ? Tab::K - 1 : Tab::K;  // f's bits in the index
     const int index = (root ? p << (Tab::K - 1) : 0) | int(f >> (16 - fraction_bits));
     const int64_t m = (one + f) << p;  // the mantissa, 16 fractional bits
-    int64_t a = Tab::entry(index);
+    int64_t a = LICC_FAULT_ROM(Tab, entry, index);
     if (Tab::MODE == PWL) {
         const int64_t d = (f & ((int64_t(1) << (16 - fraction_bits)) - 1)) << p;
-        a = (a * one + Tab::slope(index) * d + half) >> 16;
+        a = (a * one + LICC_FAULT_ROM(Tab, slope, index) * d + half) >> 16;
     } else if (Tab::MODE == NEWTON) {
         for (int s = 0; s < Tab::NEWTON_STEPS; s++) {
             if (Tab::FUNCTION == RECIPROCAL) {

@@ -122,6 +122,11 @@ inline int64_t clamp(int64_t x, int64_t lo, int64_t hi) {
 // ties round up. The verifier bounds |x| * m + 2^(s-1) below 2^62.
 inline int64_t rescale(int64_t x, int64_t m, int s, int64_t offset, int64_t lo, int64_t hi) {
     int64_t t = x * m;
+#ifdef LICC_FAULT  // a flipped shift: the shifter reads its byte unsigned; 63 or more leaves the sign
+    const int a = s & 0xFF;
+    if (a >= 63) return clamp((t < 0 ? -1 : 0) + offset, lo, hi);
+    s = a;
+#endif
     if (s > 0) t = (t + (int64_t(1) << (s - 1))) >> s;
     return clamp(t + offset, lo, hi);
 }
@@ -140,6 +145,15 @@ inline int64_t abs_sat(int64_t x, int64_t hi) { return clamp(x < 0 ? -x : x, 0, 
 #define LICC_COUNT_ITER(C) ((void)0)
 #define LICC_COUNT_READ(C, i) ((void)0)
 #define LICC_COUNT_WRITE(C, i) ((void)0)
+#endif
+
+// Fault-injection C simulation only (licc/fault.h, force-included by
+// lic_compiler.faults.csim): an accumulator's upset before its epilogue, a
+// word of a root table's ROM.
+#ifndef LICC_FAULT
+#define LICC_FAULT_ACC(C, acc, o) (acc)
+#define LICC_FAULT_ACC_AT(C, acc, o, y, x) (acc)
+#define LICC_FAULT_ROM(Tab, rom, i) (Tab::rom(i))
 #endif
 
 #endif
