@@ -24,8 +24,13 @@ measured on its held-out images next to the drop on ``--images``.
 ``--checkpoints LABEL=A.pt,B.pt,...`` adds a family of rate points (e.g.
 quantization-aware fine-tuned ones) whose W8A8 and hybrid curves join the
 front; the default is the bundled student at q1–q4. Every point (a design's
-FPS, a search, an evaluation) is cached as JSON under ``--cache``, keyed by
-what determines it, so an interrupted run resumes where it stopped.
+FPS, a search with its integer IR, an evaluation) is cached under
+``--cache``, keyed by what determines it, so an interrupted run resumes where
+it stopped. ``--search-only`` runs the searches and solves but evaluates only
+what is cached (the rest shows as not evaluated); ``--unchecked`` skips the
+integer codec's check that each bitstream decodes to the encoder side's
+reconstruction (a second decoder run; every Kodak image of every rate point
+passed it in bench/quant.py's runs), a third of the evaluation time.
 """
 
 from __future__ import annotations
@@ -53,9 +58,16 @@ class Cache:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def get(self, key: dict, compute: Callable[[], Any]) -> Any:
+    def _path(self, key: dict) -> Path:
         text = json.dumps(key, sort_keys=True)
-        path = self.folder / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}.json"
+        return self.folder / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}.json"
+
+    def peek(self, key: dict) -> Any:
+        path = self._path(key)
+        return json.loads(path.read_text())["value"] if path.exists() else None
+
+    def get(self, key: dict, compute: Callable[[], Any]) -> Any:
+        path = self._path(key)
         if path.exists():
             return json.loads(path.read_text())["value"]
         value = compute()
@@ -99,19 +111,45 @@ def float_point(checkpoint: str, images) -> dict:
     return evaluate(ModelCodec(model, Path(checkpoint).stem), images)
 
 
-def integer_point(cache: Cache, checkpoint: str, precision: str, images, kodak: str) -> dict:
-    """The integer codec of `precision` (a lic-assign-precision element): its search
-    summary and its evaluation, shared by every precision that lands on the same widths."""
-    from lic_compiler.eval.integer import IntegerCodec, compile_integer
-    from lic_compiler.models import load_checkpoint
+def search_point(cache: Cache, checkpoint: str, precision: str) -> dict:
+    """The integer codec of `precision` (a lic-assign-precision element): its search summary,
+    and its IR kept in the cache folder for the evaluation."""
+    from lic_compiler.eval.integer import compile_integer
+    from lic_compiler.ir import print_module
     from lic_compiler.quant import attrs
 
-    module = compile_integer(checkpoint, precision)
-    summary = attrs.get(module, attrs.PRECISION)
+    def compute() -> dict:
+        module = compile_integer(checkpoint, precision)
+        text = print_module(module)
+        ir = cache.folder / f"{hashlib.sha256(text.encode()).hexdigest()[:20]}.mlir"
+        ir.write_text(text)
+        return {"precision": attrs.get(module, attrs.PRECISION), "ir": ir.name}
+
+    return cache.get({"search": checkpoint, "precision": precision}, compute)
+
+
+def eval_point(cache: Cache, checkpoint: str, point: dict, images, kodak: str, limit: int | None, checked: bool) -> dict | None:
+    """The Kodak evaluation of a searched point, shared by every precision that lands on the
+    same widths; None when `images` is None and it is not cached yet. An unchecked evaluation
+    skips `IntegerCodec.reference` (a second run of the decoder that checks the bitstream's
+    decode against the encoder side's reconstruction), a third of the time."""
+    from lic_compiler.eval.integer import IntegerCodec
+    from lic_compiler.ir import parse_module
+    from lic_compiler.models import load_checkpoint
+
+    key = {"eval": checkpoint, "widths": point["precision"]["widths"], "images": kodak}
+    key |= {"limit": limit} if limit is not None else {}
+    unchecked = {**key, "round_trip_checked": False}
+    for k in (key, unchecked):
+        if (value := cache.peek(k)) is not None:
+            return value
+    if images is None:
+        return None
     model, _ = load_checkpoint(checkpoint)
-    codec = IntegerCodec(model, module, f"{Path(checkpoint).stem} {precision}")
-    key = {"eval": checkpoint, "widths": summary["widths"], "images": kodak}
-    return {"precision": summary, "eval": cache.get(key, lambda: evaluate(codec, images))}
+    codec = IntegerCodec(model, parse_module((cache.folder / point["ir"]).read_text()), Path(checkpoint).stem)
+    if not checked:
+        codec.reference = lambda x: None  # type: ignore[method-assign]
+    return cache.get(key if checked else unchecked, lambda: evaluate(codec, images))
 
 
 def curve_of(name: str, points: list[dict]) -> dict:
@@ -152,23 +190,25 @@ def run(args: argparse.Namespace) -> dict:
             for name, precision in configs:
                 points = []
                 for c in ckpts:
-                    key = {"point": c, "precision": precision, "images": kodak, "limit": args.limit}
-                    point = cache.get(key, lambda c=c, p=precision: integer_point(cache, c, p, images, kodak))
+                    point = search_point(cache, c, precision)
+                    evaluated = None if args.search_only else images
+                    point["eval"] = eval_point(cache, c, point, evaluated, kodak, args.limit, not args.unchecked)
                     if name == "W8A8":
                         point["precision"]["design"] = cache.get(
                             {"fps": c, "device": device, "frame": args.frame, "uniform": UNIFORM["W8A8"]},
                             lambda c=c: uniform_fps(c, UNIFORM["W8A8"], device, frame))
                     points.append(point)
-                    print(f"{device} {label} {name} {Path(c).stem}: {point['precision']['design']['fps']:.2f} FPS, "
-                          f"{point['eval']['summary']['psnr-rgb']:.3f} dB", flush=True)
-                curve = curve_of(name, [p["eval"] for p in points])
-                bd = bd_between(anchor, curve)
+                    psnr = "not evaluated" if point["eval"] is None else f"{point['eval']['summary']['psnr-rgb']:.3f} dB"
+                    print(f"{device} {label} {name} {Path(c).stem}: {point['precision']['design']['fps']:.2f} FPS, {psnr}",
+                          flush=True)
+                evaluated_all = all(p["eval"] is not None for p in points)
+                bd = bd_between(anchor, curve_of(name, [p["eval"] for p in points])) if evaluated_all else None
                 rows.append({
                     "curve": name if label == next(iter(families)) else f"{label} {name}",
                     "family": label,
                     "fps": [p["precision"]["design"]["fps"] for p in points],
-                    "bd_rate": bd["bd-rate-pchip"],
-                    "kodak_drop": [floats[c]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
+                    "bd_rate": None if bd is None else bd["bd-rate-pchip"],
+                    "kodak_drop": [None if p["eval"] is None else floats[c]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
                                    for c, p in zip(ckpts, points)],
                     "held_out_drop": [p["precision"].get("held_out", {}).get("psnr_drop") for p in points],
                     "widths": [p["precision"]["widths"] for p in points],
@@ -192,11 +232,14 @@ def table(result: dict) -> str:
             if fps is None:
                 lines.append(f"| {r['curve']} | no design fits | | | | | | |")
                 continue
-            held = r["held_out_drop"]
-            excess = "" if not held or None in held else f"{max(k - h for k, h in zip(r['kodak_drop'], held)):+.3f} dB"
+            held, kodak = r["held_out_drop"], r["kodak_drop"]
+            both = held and None not in held and None not in kodak
+            excess = f"{max(k - h for k, h in zip(kodak, held)):+.3f} dB" if both else ""
+            drops = "not evaluated" if None in kodak else " / ".join(f"{d:.3f}" for d in kodak) + " dB"
+            bd = "not evaluated" if r["bd_rate"] is None else f"{r['bd_rate']:+.2f} %"
             lines.append(
                 f"| {r['curve']} | {fps:.2f} | {fps / w8a8:.2f} | {' / '.join(f'{f:.1f}' for f in r['fps'])} | "
-                f"{r['bd_rate']:+.2f} % | {' / '.join(f'{d:.3f}' for d in r['kodak_drop'])} dB | "
+                f"{bd} | {drops} | "
                 f"{'' if not held or None in held else ' / '.join(f'{h:.3f}' for h in held) + ' dB'} | {excess} |"
             )
     return "\n".join(lines)
@@ -214,7 +257,7 @@ def plot(result: dict, path: Path) -> None:
     fig = Figure(figsize=(6 * len(devices), 4.5), layout="constrained")
     for ax, device in zip(fig.subplots(1, len(devices), squeeze=False)[0], devices):
         for r in result["devices"][device]:
-            if (fps := _fps(r)) is None:
+            if (fps := _fps(r)) is None or r["bd_rate"] is None:
                 continue
             ax.plot(r["bd_rate"], fps, "o")
             ax.annotate(r["curve"], (r["bd_rate"], fps), textcoords="offset points", xytext=(5, 4), fontsize=8)
@@ -235,6 +278,10 @@ def main() -> int:
     parser.add_argument("--budgets", type=float, nargs="+", default=[0.05, 0.1, 0.2], help="hybrid max-psnr-drop (dB)")
     parser.add_argument("--frame", default="1280x720")
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N images only")
+    parser.add_argument("--search-only", action="store_true",
+                        help="search and solve every hybrid point, evaluate only what is cached already")
+    parser.add_argument("--unchecked", action="store_true",
+                        help="skip the decoder's second run that checks each bitstream's decode (a third faster)")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "precision-cache")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--plot", type=Path, default=None)

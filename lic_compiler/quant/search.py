@@ -41,7 +41,7 @@ rate (or ``target-fps``).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,6 +89,7 @@ RATE_FLOOR = 0.01
 HELD_OUT = 0.5
 
 Widths = dict[Knob, Choice]
+Sensitivity = Callable[[Knob, Choice], tuple[float, float]]  # (dB, percent) lost at a choice
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,10 @@ class _Measurer:
         return Quality(psnr, latent_bits(latents, _pixels(self.images)))
 
     def check(self, widths: Widths) -> Check:
-        q = self(widths)
+        return self.against(self(widths))
+
+    def against(self, q: Quality) -> Check:
+        """A measured quality against the float codec's on these images."""
         return Check(len(self.images), self.reference.psnr - q.psnr, rate_increase(q.bits, self.reference.bits))
 
 
@@ -329,7 +333,7 @@ def hybrid_search(
 
     top: Widths = {k: CHOICES[k.kind][0] for k in all_knobs}
     base = fit(top)
-    widest = fit.check(top)
+    widest = fit.against(base)
     _check_reachable([widest, held.check(top)], budget, rate_budget)
     sensitivity: dict[tuple[Knob, Choice], tuple[float, float]] = {(k, top[k]): (0.0, 0.0) for k in all_knobs}
 
@@ -341,76 +345,32 @@ def hybrid_search(
             )
         return sensitivity[(knob, choice)]
 
-    def spent(drop: float, rate: float) -> float:
-        """Losses as the fraction of the budgets they spend."""
-        return drop / budget + rate / rate_budget
-
     hardware = _Hardware(module, all_knobs, target, {k: Choice(b) for k, b in uniform.items()})
-    current = dict(top)
-    estimate = (widest.drop, widest.rate)
-    here = hardware.stages(current)
-    moves: dict[Knob, _Move] = {}
-    changed: set[tuple[str, str]] = set(here)
-    while True:
-        best: tuple[float, Knob, Choice, tuple[float, float]] | None = None
-        for knob in all_knobs:
-            choices = CHOICES[knob.kind]
-            step = choices.index(current[knob]) + 1
-            if step == len(choices):
-                continue
-            nxt = choices[step]
-            extra = tuple(max(0.0, a - b) for a, b in zip(sens(knob, nxt), sens(knob, current[knob])))
-            if estimate[0] + extra[0] > budget or estimate[1] + extra[1] > rate_budget:
-                continue
-            move = moves.get(knob)
-            if move is None or move.start != current[knob] or changed & move.costs.keys():
-                after = hardware.stages({**current, knob: nxt})
-                diff = {s: v for s, v in after.items() if here.get(s, (None,))[0] != v[0]}
-                move = moves[knob] = _Move(current[knob], diff, sum(here[s][1] - v[1] for s, v in diff.items() if s in here))
-            if move.saving <= 0:
-                continue
-            score = move.saving / max(spent(*extra), _MIN_SENSITIVITY)
-            if best is None or score > best[0]:
-                best = (score, knob, nxt, extra)  # type: ignore[assignment]
-        if best is None:
-            break
-        _, knob, nxt, extra = best
-        changed = set(moves[knob].costs)
-        here = {**here, **moves[knob].costs}
-        current[knob] = nxt
-        estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
-
-    def raise_one() -> None:
-        raisable = [k for k in all_knobs if current[k] != CHOICES[k.kind][0]]
-        knob = max(raisable, key=lambda k: spent(*sens(k, current[k])))
-        choices = CHOICES[knob.kind]
-        current[knob] = choices[choices.index(current[knob]) - 1]
-
-    checked_fit = fit.check(current)
-    while not fits(checked_fit):
-        raise_one()
-        checked_fit = fit.check(current)
-    checked_held = held.check(current)
-    while not fits(checked_held):
-        raise_one()
-        checked_fit, checked_held = fit.check(current), held.check(current)
+    current = _descend(hardware, dict(top), sens, (widest.drop, widest.rate), budget, rate_budget)
+    on_fit = fit.check(current)
+    while not fits(on_fit):
+        _raise_one(current, sens, budget, rate_budget)
+        on_fit = fit.check(current)
+    checked = (on_fit, held.check(current))
+    while not (fits(checked[0]) and fits(checked[1])):
+        _raise_one(current, sens, budget, rate_budget)
+        checked = (fit.check(current), held.check(current))
     design = hardware.exact(current)
     chosen, uniform_score = "search", None
     uniform_widths = {k: Choice(b) for k, b in uniform.items()}
-    u_fit, u_held = fit.check(uniform_widths), held.check(uniform_widths)
-    if fits(u_fit) and fits(u_held):
+    u_checked = (fit.check(uniform_widths), held.check(uniform_widths))
+    if all(fits(c) for c in u_checked):
         uniform_score = hardware.exact(uniform_widths)
         if _better(uniform_score, design, target.objective):
-            current, design, chosen = uniform_widths, uniform_score, "uniform"
-            checked_fit, checked_held = u_fit, u_held
+            current, design, chosen, checked = uniform_widths, uniform_score, "uniform", u_checked
     for knob, choice in current.items():
         choice.apply(knob)
     return HybridResult(
         objective=target.objective,
         budget=budget,
         rate_budget=rate_budget,
-        fit=checked_fit,
-        held_out=checked_held,
+        fit=checked[0],
+        held_out=checked[1],
         widths={k.label: current[k].record for k in all_knobs},
         design=design,
         uniform=uniform_score,
@@ -418,6 +378,60 @@ def hybrid_search(
         measurements=fit.count + held.count,
         seconds=time.perf_counter() - start,
     )
+
+
+def _spent(losses: tuple[float, float], budget: float, rate_budget: float) -> float:
+    """Losses (dB, percent) as the fraction of the budgets they spend."""
+    return losses[0] / budget + losses[1] / rate_budget
+
+
+def _descend(
+    hardware: _Hardware, current: Widths, sens: Sensitivity, estimate: tuple[float, float],
+    budget: float, rate_budget: float,
+) -> Widths:
+    """Step 3 of the module docstring: from `current`, take one knob one choice further at a
+    time, the move saving most per unit of budget spent, while the estimate fits."""
+    here = hardware.stages(current)
+    moves: dict[Knob, _Move] = {}
+    changed: set[tuple[str, str]] = set(here)
+    while True:
+        best: tuple[float, Knob, Choice, tuple[float, float]] | None = None
+        for knob in hardware.knobs:
+            choices = CHOICES[knob.kind]
+            step = choices.index(current[knob]) + 1
+            if step == len(choices):
+                continue
+            nxt = choices[step]
+            extra = (max(0.0, sens(knob, nxt)[0] - sens(knob, current[knob])[0]),
+                     max(0.0, sens(knob, nxt)[1] - sens(knob, current[knob])[1]))
+            if estimate[0] + extra[0] > budget or estimate[1] + extra[1] > rate_budget:
+                continue
+            move = moves.get(knob)
+            if move is None or move.start != current[knob] or changed & move.costs.keys():
+                after = hardware.stages({**current, knob: nxt})
+                diff = {s: v for s, v in after.items() if here.get(s, (None,))[0] != v[0]}
+                saving = sum(here[s][1] - v[1] for s, v in diff.items() if s in here)
+                move = moves[knob] = _Move(current[knob], diff, saving)
+            if move.saving <= 0:
+                continue
+            score = move.saving / max(_spent(extra, budget, rate_budget), _MIN_SENSITIVITY)
+            if best is None or score > best[0]:
+                best = (score, knob, nxt, extra)
+        if best is None:
+            return current
+        _, knob, nxt, extra = best
+        changed = set(moves[knob].costs)
+        here = {**here, **moves[knob].costs}
+        current[knob] = nxt
+        estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
+
+
+def _raise_one(current: Widths, sens: Sensitivity, budget: float, rate_budget: float) -> None:
+    """Give the knob whose choice is the most sensitive the previous (more precise) choice."""
+    raisable = [k for k in current if current[k] != CHOICES[k.kind][0]]
+    knob = max(raisable, key=lambda k: _spent(sens(k, current[k]), budget, rate_budget))
+    choices = CHOICES[knob.kind]
+    current[knob] = choices[choices.index(current[knob]) - 1]
 
 
 def _better(a: Score, b: Score, objective: str) -> bool:

@@ -108,3 +108,15 @@ def test_the_uniform_assignment_wins_when_the_descent_cannot_beat_it(monkeypatch
     summary = attrs.get(module, attrs.PRECISION)
     assert summary["chosen"] == "uniform" and summary["design"] == summary["uniform_design"]
     assert set(summary["widths"].values()) == {8, 16}
+
+
+def test_licc_gives_a_hybrid_search_the_device_of_the_build():
+    from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, Hardware, with_options
+
+    hardware = Hardware(device="kv260", util_cap=0.5)
+    hybrid = with_options(DEFAULT_PIPELINE, "lic-assign-precision", "mode=hybrid max-psnr-drop=0.1")
+    pipeline = BuildOptions(pipeline=hybrid, hardware=hardware).full_pipeline()
+    assert 'lic-assign-precision{mode=hybrid max-psnr-drop=0.1 device="kv260" util-cap=0.5}' in pipeline
+    assert 'lic-set-parallelism{device="kv260" util-cap=0.5}' in pipeline
+    uniform = BuildOptions(hardware=hardware).full_pipeline()
+    assert "lic-assign-precision," in uniform  # a uniform assignment solves nothing
