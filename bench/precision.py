@@ -187,7 +187,8 @@ def run(args: argparse.Namespace) -> dict:
                                  lambda c=c: uniform_fps(c, UNIFORM["W16A16"], device, frame))["fps"] for c in ckpts]
                 rows.append({"curve": "W16A16 (float-costed)", "family": label, "fps": fps, "bd_rate": 0.0,
                              "kodak_drop": [0.0] * len(ckpts), "held_out_drop": None, "widths": None})
-            for name, precision in configs:
+            family_rows = []
+            for name, precision in reversed(configs):  # the searched curves first: they take longest
                 points = []
                 for c in ckpts:
                     point = search_point(cache, c, precision)
@@ -203,7 +204,7 @@ def run(args: argparse.Namespace) -> dict:
                           flush=True)
                 evaluated_all = all(p["eval"] is not None for p in points)
                 bd = bd_between(anchor, curve_of(name, [p["eval"] for p in points])) if evaluated_all else None
-                rows.append({
+                family_rows.insert(0, {
                     "curve": name if label == next(iter(families)) else f"{label} {name}",
                     "family": label,
                     "fps": [p["precision"]["design"]["fps"] for p in points],
@@ -214,6 +215,7 @@ def run(args: argparse.Namespace) -> dict:
                     "widths": [p["precision"]["widths"] for p in points],
                     "chosen": [p["precision"].get("chosen") for p in points],
                 })
+            rows += family_rows
         out["devices"][device] = rows
     return out
 

@@ -166,9 +166,8 @@ class HybridResult:
             "held_out": self.held_out.summary(),
             "widths": self.widths,
             "design": self.design.summary(),
-            "uniform_design": None if self.uniform is None else self.uniform.summary(),
             "chosen": self.chosen,
-        }
+        } | ({} if self.uniform is None else {"uniform_design": self.uniform.summary()})
 
     def report(self) -> str:
         lines = [

@@ -120,3 +120,16 @@ def test_licc_gives_a_hybrid_search_the_device_of_the_build():
     assert 'lic-set-parallelism{device="kv260" util-cap=0.5}' in pipeline
     uniform = BuildOptions(hardware=hardware).full_pipeline()
     assert "lic-assign-precision," in uniform  # a uniform assignment solves nothing
+
+
+def test_a_search_whose_uniform_assignment_misses_the_budget_records_no_uniform_design():
+    from lic_compiler.quant.score import Score
+
+    score = Score(fps=40.0, cycles=5_000_000, used={"dsp": 1, "bram18": 2, "uram": 0, "lut": 3, "ff": 4}, cost=0.5)
+    check = search.Check(images=2, drop=0.01, rate=0.1)
+    result = search.HybridResult("max-fps", 0.05, 0.5, check, check, {"@encoder act 1": 8}, score, None, "search", 3, 1.0)
+    module = parse_module(CODEC.read_text())
+    attrs.put(module, attrs.PRECISION, result.summary())  # an IR attribute: no None in it
+    summary = attrs.get(module, attrs.PRECISION)
+    assert "uniform_design" not in summary and summary["design"]["fps"] == 40.0
+    assert "uniform" not in result.report()
