@@ -227,7 +227,7 @@ def table(result: dict) -> str:
         w8a8 = _fps(next(r for r in rows if r["curve"] == "W8A8"))
         lines += ["", f"{device}:", "",
                   "| curve | FPS | × W8A8 | FPS per rate point | BD-rate | drop on the images, per rate point "
-                  "| held-out drop (search) | largest excess |",
+                  "| held-out drop (search) | largest excess on the images |",
                   "|---|---:|---:|---|---:|---|---|---:|"]
         for r in rows:
             fps = _fps(r)
@@ -235,9 +235,9 @@ def table(result: dict) -> str:
                 lines.append(f"| {r['curve']} | no design fits | | | | | | |")
                 continue
             held, kodak = r["held_out_drop"], r["kodak_drop"]
-            both = held and None not in held and None not in kodak
-            excess = f"{max(k - h for k, h in zip(kodak, held)):+.3f} dB" if both else ""
-            drops = "not evaluated" if None in kodak else " / ".join(f"{d:.3f}" for d in kodak) + " dB"
+            pairs = [k - h for k, h in zip(kodak, held or []) if k is not None and h is not None]
+            excess = f"{max(pairs):+.3f} dB" if pairs else ""
+            drops = " / ".join("—" if d is None else f"{d:.3f}" for d in kodak) + " dB"
             bd = "not evaluated" if r["bd_rate"] is None else f"{r['bd_rate']:+.2f} %"
             lines.append(
                 f"| {r['curve']} | {fps:.2f} | {fps / w8a8:.2f} | {' / '.join(f'{f:.1f}' for f in r['fps'])} | "
