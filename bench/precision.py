@@ -27,7 +27,8 @@ front; the default is the bundled student at q1–q4. Every point (a design's
 FPS, a search with its integer IR, an evaluation) is cached under
 ``--cache``, keyed by what determines it, so an interrupted run resumes where
 it stopped. ``--search-only`` runs the searches and solves but evaluates only
-what is cached (the rest shows as not evaluated); ``--unchecked`` skips the
+what is cached (the rest shows as not evaluated), ``--cached-only`` runs
+nothing new (curves not searched yet are left out); ``--unchecked`` skips the
 integer codec's check that each bitstream decodes to the encoder side's
 reconstruction (a second decoder run; every Kodak image of every rate point
 passed it in bench/quant.py's runs), a third of the evaluation time.
@@ -111,9 +112,9 @@ def float_point(checkpoint: str, images) -> dict:
     return evaluate(ModelCodec(model, Path(checkpoint).stem), images)
 
 
-def search_point(cache: Cache, checkpoint: str, precision: str) -> dict:
+def search_point(cache: Cache, checkpoint: str, precision: str, cached_only: bool = False) -> dict | None:
     """The integer codec of `precision` (a lic-assign-precision element): its search summary,
-    and its IR kept in the cache folder for the evaluation."""
+    and its IR kept in the cache folder for the evaluation (None: not cached, and `cached_only`)."""
     from lic_compiler.eval.integer import compile_integer
     from lic_compiler.ir import print_module
     from lic_compiler.quant import attrs
@@ -125,7 +126,8 @@ def search_point(cache: Cache, checkpoint: str, precision: str) -> dict:
         ir.write_text(text)
         return {"precision": attrs.get(module, attrs.PRECISION), "ir": ir.name}
 
-    return cache.get({"search": checkpoint, "precision": precision}, compute)
+    key = {"search": checkpoint, "precision": precision}
+    return cache.peek(key) if cached_only else cache.get(key, compute)
 
 
 def eval_point(cache: Cache, checkpoint: str, point: dict, images, kodak: str, limit: int | None, checked: bool) -> dict | None:
@@ -191,8 +193,10 @@ def run(args: argparse.Namespace) -> dict:
             for name, precision in reversed(configs):  # the searched curves first: they take longest
                 points = []
                 for c in ckpts:
-                    point = search_point(cache, c, precision)
-                    evaluated = None if args.search_only else images
+                    point = search_point(cache, c, precision, args.cached_only)
+                    if point is None:
+                        break
+                    evaluated = None if args.search_only or args.cached_only else images
                     point["eval"] = eval_point(cache, c, point, evaluated, kodak, args.limit, not args.unchecked)
                     if name == "W8A8":
                         point["precision"]["design"] = cache.get(
@@ -202,6 +206,8 @@ def run(args: argparse.Namespace) -> dict:
                     psnr = "not evaluated" if point["eval"] is None else f"{point['eval']['summary']['psnr-rgb']:.3f} dB"
                     print(f"{device} {label} {name} {Path(c).stem}: {point['precision']['design']['fps']:.2f} FPS, {psnr}",
                           flush=True)
+                if len(points) < len(ckpts):
+                    continue  # --cached-only: a curve not searched yet
                 evaluated_all = all(p["eval"] is not None for p in points)
                 bd = bd_between(anchor, curve_of(name, [p["eval"] for p in points])) if evaluated_all else None
                 family_rows.insert(0, {
@@ -282,6 +288,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N images only")
     parser.add_argument("--search-only", action="store_true",
                         help="search and solve every hybrid point, evaluate only what is cached already")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="print what the cache holds: no search, solve or evaluation runs (curves not "
+                             "searched yet are left out)")
     parser.add_argument("--unchecked", action="store_true",
                         help="skip the decoder's second run that checks each bitstream's decode (a third faster)")
     parser.add_argument("--cache", type=Path, default=ROOT / "build" / "precision-cache")
