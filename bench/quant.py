@@ -16,11 +16,11 @@ one rate point of three curves, all with real bitstreams (`lic_compiler.eval`):
 It prints the three curves, BD-rate of both integer curves against float
 (with four or more rate points), the hybrid search's measured drop next to
 W8A8's on the same calibration images and both drops on the evaluation
-images, the hybrid's hardware cost against uniform 16 bits and W8A8 (`lic_compiler.quant.cost`,
-ZCU102), every layer's widths, and the time to calibrate on all the shipped
+images, the frame rates of the hybrid, W8A8 and uniform 16-bit designs
+(`lic_compiler.quant.score`, ZCU102 at 1280x720), every layer's widths, and the time to calibrate on all the shipped
 calibration images and quantize the (128, 192) factorized model. Checks (exit
 status 1 when one fails): W8A8 costs at most 2 % BD-rate; hybrid meets its budget at
-every rate point at a lower cost than uniform 16 bits; calibration plus
+every rate point with a faster design than uniform 16 bits; calibration plus
 quantization takes under 60 s.
 """
 
@@ -46,7 +46,7 @@ from lic_compiler.frontend import import_model
 from lic_compiler.ir import make_context
 from lic_compiler.models import load_checkpoint
 from lic_compiler.quant import attrs
-from lic_compiler.quant.cost import CostModel
+from lic_compiler.quant.score import Target, lower, solve_score
 from lic_compiler.quant.drive import codec_psnr, drive, functions
 from lic_compiler.quant.frame import measurement_copy
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
@@ -54,7 +54,7 @@ from lic_compiler.registry import parse_pipeline
 
 ZOO = Path(__file__).resolve().parents[1] / "models" / "zoo"
 DEFAULT_CHECKPOINTS = [ZOO / f"student-kd-factorized-64-96-q{q}.pt" for q in (1, 2, 3, 4)]
-MAX_BD_RATE, MAX_SECONDS, DEVICE = 2.0, 60.0, "zcu102"
+MAX_BD_RATE, MAX_SECONDS, DEVICE, FRAME = 2.0, 60.0, "zcu102", (1280, 720)
 SPEED_MODEL = "bmshj2018-factorized:128x192"
 
 
@@ -66,16 +66,16 @@ def float_ir(source, count: int) -> ModuleOp:
     return module
 
 
-def uniform_costs(source) -> dict[str, dict[str, float]]:
-    """Hardware cost of uniform W8A8 (16-bit GDN path, its input included) and of 16 bits everywhere."""
+def uniform_designs(source) -> dict[str, dict[str, float]]:
+    """The solved design (`lic_compiler.quant.score`) of uniform W8A8 (16-bit GDN path, its input
+    included) and of 16 bits everywhere, at `FRAME` on `DEVICE`."""
     module = float_ir(source, 1)
     fix_interfaces(module)
-    model = CostModel.of(module, DEVICE)
     out = {}
     for name, (w, a, g) in {"W8A8": (8, 8, 16), "W16A16": (16, 16, 16)}.items():
         for knob, bits in uniform_widths(knobs(module), {"weight": w, "act": a, "gdn": g}, True).items():
             knob.apply(bits)
-        out[name] = model.resources()
+        out[name] = solve_score(lower(module, FRAME), Target(DEVICE), "max-fps").summary()
     return out
 
 
@@ -153,7 +153,8 @@ def main() -> int:
         stem = path.stem
         codecs["float"].append(ModelCodec(model, stem))
         w8a8 = compile_integer(path, "lic-assign-precision", count=args.count)
-        hybrid_spec = f"lic-assign-precision{{mode=hybrid max-psnr-drop={args.budget} count={args.count}}}"
+        hybrid_spec = (f"lic-assign-precision{{mode=hybrid max-psnr-drop={args.budget} count={args.count} "
+                       f'device={DEVICE} frame="{FRAME[0]}x{FRAME[1]}"}}')
         hybrid = compile_integer(path, hybrid_spec, count=args.count)
         codecs["W8A8"].append(IntegerCodec(model, w8a8, f"{stem} W8A8"))
         codecs["hybrid"].append(IntegerCodec(model, hybrid, f"{stem} hybrid"))
@@ -161,13 +162,12 @@ def main() -> int:
         points.append({
             "checkpoint": str(path),
             "search": search,
-            "uniform": uniform_costs(path),
+            "uniform": uniform_designs(path),
             "w8a8_calibration_drop": calibration_drop(path, args.count),
             "widths": {"W8A8": layer_widths(w8a8), "hybrid": layer_widths(hybrid)},
         })
         print(f"{stem}: hybrid drop {search['psnr_drop']:.4f} dB, rate {search['rate_increase']:+.3f} % "
-              f"on {args.count} calibration images (budget {args.budget} dB), cost {search['cost']['cost']:.3f} vs uniform 16-bit "
-              f"{search['cost_uniform16']['cost']:.3f}", flush=True)
+              f"on the search's fit images (budget {args.budget} dB), {search['design']['fps']:.2f} FPS", flush=True)
 
     curves = {name: evaluate(c, images, name) for name, c in codecs.items()}
     if args.json:
@@ -201,20 +201,20 @@ def report(curves: dict, points: list[dict], timing: dict, budget: float) -> lis
     else:
         print(f"\n(BD-rate needs 4 rate points; {len(points)} given)")
     print("\n| rate point | hybrid drop (dB) / rate (%), calibration | W8A8 drop, calibration | drop on the images: hybrid / W8A8 "
-          "| cost hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
+          "| FPS hybrid | W8A8 | uniform 16 | DSP hybrid / W8A8 / 16 |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for point in points:
         s, u, stem = point["search"], point["uniform"], Path(point["checkpoint"]).stem
         reference = at_point(curves["float"], stem)[1]
         drops = " / ".join(f"{reference - at_point(curves[name], stem)[1]:.3f}" for name in ("hybrid", "W8A8"))
         print(f"| {stem} | {s['psnr_drop']:.4f} / {s['rate_increase']:+.2f} | {point['w8a8_calibration_drop']:.4f} | {drops} | "
-              f"{s['cost']['cost']:.3f} | "
-              f"{u['W8A8']['cost']:.3f} | {u['W16A16']['cost']:.3f} | "
-              f"{s['cost']['dsp']:.0f} / {u['W8A8']['dsp']:.0f} / {u['W16A16']['dsp']:.0f} |")
+              f"{s['design']['fps']:.2f} | "
+              f"{u['W8A8']['fps']:.2f} | {u['W16A16']['fps']:.2f} | "
+              f"{s['design']['dsp']:.0f} / {u['W8A8']['dsp']:.0f} / {u['W16A16']['dsp']:.0f} |")
         if s["psnr_drop"] > budget:
             failures.append(f"{point['checkpoint']}: hybrid loses {s['psnr_drop']:.4f} dB > {budget}")
-        if s["cost"]["cost"] >= u["W16A16"]["cost"]:
-            failures.append(f"{point['checkpoint']}: hybrid is not cheaper than uniform 16 bits")
+        if s["design"]["fps"] <= u["W16A16"]["fps"]:
+            failures.append(f"{point['checkpoint']}: hybrid is not faster than uniform 16 bits")
     for point in points:
         print(f"\n{Path(point['checkpoint']).stem}: per-layer widths (weights, input, accumulator, output)")
         print("| layer | W8A8 | hybrid |\n|---|---|---|")

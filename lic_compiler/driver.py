@@ -25,7 +25,7 @@ from lic_compiler.hw.design import OBJECTIVES, SCOPES
 from lic_compiler.hw.device import load_device
 from lic_compiler.hw.report import frame_summary, render_frame, render_markdown, write_hardware_report
 from lic_compiler.ir import make_context, print_module
-from lic_compiler.pipeline_edit import expand_pipeline, with_pass_options
+from lic_compiler.pipeline_edit import expand_pipeline, pass_name, split_pipeline, with_pass_options
 from lic_compiler.registry import parse_pipeline
 from lic_compiler.timing import Timings, phase, recording
 
@@ -104,7 +104,20 @@ class BuildOptions:
     def full_pipeline(self) -> str:
         """The pipeline to run: `...` and `+PASS` expanded, the hardware options set."""
         pipeline = expand_pipeline(self.pipeline, DEFAULT_PIPELINE)
-        return with_pass_options(pipeline, "lic-set-parallelism", self.hardware.options())
+        pipeline = with_pass_options(pipeline, "lic-set-parallelism", self.hardware.options())
+        return hybrid_on_hardware(pipeline, self.hardware)
+
+
+def hybrid_on_hardware(pipeline: str, hardware: Hardware) -> str:
+    """`pipeline` with a hybrid `lic-assign-precision` given lic-set-parallelism's options too:
+    the search scores the design this build solves (device, clock, cap, scope, objective)."""
+    from xdsl.utils.arg_spec import parse_spec
+
+    items = split_pipeline(pipeline)
+    for i, item in enumerate(items):
+        if pass_name(item) == "lic-assign-precision" and parse_spec(item).parameters.get("mode") == ("hybrid",):
+            items[i] = with_pass_options(item, "lic-assign-precision", hardware.options())
+    return ",".join(items)
 
 
 @dataclass

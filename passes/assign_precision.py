@@ -13,16 +13,22 @@ the verifier proves.
   feeds only x² and x·f inside the GDN unit, so its width costs no conv any
   MACs, and it is where 8 bits lose most (docs/quantization.md);
   ``gdn-inputs=act`` gives it ``activations``.
-- ``mode=hybrid``: the cheapest assignment whose codec PSNR on the
-  calibration images (encoder → integer latent → decoder, the real integer
-  codec) is at most ``max-psnr-drop`` dB below the float codec's, and whose
-  latent costs at most ``max-rate-increase`` percent more bits, searched
-  as `lic_compiler.quant.search` describes, costed by the hardware model
-  (`lic_compiler.quant.cost`) on ``device``. The hyper-transforms' widths
-  change the rate, not this PSNR: they keep the uniform widths.
+- ``mode=hybrid``: per knob, the choice (`lic_compiler.quant.search.CHOICES`)
+  that gives the best design for ``objective`` — ``max-fps``: the fastest;
+  ``min-resources``: the cheapest at the uniform assignment's frame rate (or
+  ``target-fps``) — solved as `lic-set-parallelism` solves the emitted
+  design (``device``, ``clock-mhz``, ``util-cap``, ``scope``, at ``frame``,
+  default the module's), among those whose codec PSNR (encoder → integer
+  latent → decoder, the real integer codec) is at most ``max-psnr-drop`` dB
+  below the float codec's and whose latent costs at most
+  ``max-rate-increase`` percent more bits, on the fit images and on the
+  ``held-out`` share of the images the search never fits. See
+  `lic_compiler.quant.search`. The hyper-transforms' widths change the rate,
+  not this PSNR: they keep the uniform widths.
 
 The module attribute ``lic.precision`` records the mode, the widths per
-knob, and, when measured, the PSNR drop and the hardware cost.
+knob, and for hybrid the drops and rates measured on both splits and the
+solved design (FPS, resources) of the answer and of the uniform assignment.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
+from lic_compiler.quant.score import Target
+from lic_compiler.quant.search import HELD_OUT, hybrid_search
 
 MODES = ("uniform", "hybrid")
 GDN_INPUTS = ("act", "gdn")
@@ -63,7 +71,15 @@ class AssignPrecisionPass(ModulePass):
     max_rate_increase: int | float = 0.5  # percent
     images: str = ""
     count: int = CALIBRATION_COUNT
+    held_out: int | float = HELD_OUT
+    objective: str = "max-fps"
+    # The design's target, as lic-set-parallelism's options (licc passes its own).
     device: str = "zcu102"
+    clock_mhz: int | float | None = None
+    util_cap: int | float | None = None
+    scope: str = "joint"
+    target_fps: int | float | None = None
+    frame: str = ""  # WxH the design is built for; default the module's
 
     def check(self) -> None:
         if self.mode not in MODES:
@@ -83,6 +99,23 @@ class AssignPrecisionPass(ModulePass):
                 raise LiccError(
                     f"lic-assign-precision: {name.replace('_', '-')} must be positive, got {getattr(self, name)}"
                 )
+        if not 0 < self.held_out < 1:
+            raise LiccError(
+                f"lic-assign-precision: held-out is the share of the images kept from the search, in (0, 1), "
+                f"got {self.held_out}"
+            )
+        self.target().check()
+
+    def target(self) -> Target:
+        frame = None
+        if self.frame:
+            from lic_compiler.frontend import parse_frame
+
+            frame = parse_frame(self.frame)
+        return Target(
+            self.device, _opt(self.clock_mhz), _opt(self.util_cap), self.scope, self.objective,
+            _opt(self.target_fps), frame,
+        )
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.check()
@@ -95,14 +128,16 @@ class AssignPrecisionPass(ModulePass):
         if self.mode == "uniform":
             summary = {"mode": "uniform", "widths": {k.label: bits for k, bits in uniform.items()}}
         else:
-            from lic_compiler.quant.search import hybrid_search
-
             images = load_images(self.images or None, self.count)
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
-                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.device,
-                {k: uniform[k] for k in searched},
+                op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.target(),
+                {k: uniform[k] for k in searched}, float(self.held_out),
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)
         attrs.put(op, attrs.PRECISION, summary)
+
+
+def _opt(value: int | float | None) -> float | None:
+    return None if value is None else float(value)

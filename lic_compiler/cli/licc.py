@@ -92,9 +92,11 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--image", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="the C simulation's input image  [default: a bundled BSDS500 crop]")
 @click.option("--precision", type=click.Choice(["uniform", "hybrid"]), default="uniform", show_default=True,
-              help="bit widths: the same everywhere, or chosen per tensor under --max-psnr-drop")
+              help="bit widths: the same everywhere, or chosen per tensor for the fastest design on --device "
+                   "(the cheapest with --objective min-resources) under --max-psnr-drop")
 @click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
-              help="hybrid precision's budget: dB of codec PSNR on the calibration images")
+              help="hybrid precision's budget: dB of codec PSNR on the calibration images, those the "
+                   "search fits and a held-out half")
 @click.option("--weights", "weight_bits", type=click.IntRange(2, 16), default=8, show_default=True,
               help="uniform precision: weight bits")
 @click.option("--activations", "act_bits", type=click.IntRange(2, 16), default=8, show_default=True,

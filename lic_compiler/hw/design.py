@@ -224,6 +224,16 @@ def solve(
             raise LiccError(str(e)) from None
 
 
+def planning(
+    stages: dict[str, list[StageModel]], device: Device, *, clock_mhz: float | None = None,
+    util_cap: float | None = None, scope: str = "joint",
+) -> Design:
+    """The unsolved design of some stages with `solve`'s defaults, whose `problem` prices
+    their options (the precision search's per-stage estimate)."""
+    clock, cap = _check_options(device, clock_mhz, util_cap, "max-fps", None, scope)
+    return Design(device, clock, cap, scope, stages, _ram_styles(device, None), _mult_impls(None))
+
+
 class _OverBudget(Exception):
     """The width converters and FIFOs of the solved designs do not fit beside them."""
 

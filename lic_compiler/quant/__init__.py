@@ -5,9 +5,10 @@
 - `fixed`: scales, per-channel weight quantization, rescale multipliers and shifts;
 - `attrs`: the IR attributes the passes write and read;
 - `drive`: running a codec's functions on images, float or integer;
-- `simulate`: the float codec with chosen tensors quantised (sensitivity);
-- `cost`: the hardware cost of a width assignment ([F]'s cost model);
-- `search`: the hybrid-precision search.
+- `score`: a width assignment's emitted design, solved on the device (and
+  the search's per-stage estimate);
+- `search`: the hybrid-precision search;
+- `stages`: float ops as hardware stages (small problems for the solver's tests).
 
 See docs/quantization.md.
 """

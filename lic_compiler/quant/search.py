@@ -1,56 +1,95 @@
-"""The hybrid-precision search of `lic-assign-precision`.
+"""The hybrid-precision search of `lic-assign-precision`: widths the emitted design pays for.
 
 Quality is measured with the real integer codec (`lic-quantize`, then the
-interpreter) on the calibration images at their size, encoder → integer
-latent → decoder, against the float codec (encoder → rounded latent →
-decoder), by two numbers: the PSNR drop, within ``max-psnr-drop`` dB, and
-the rate increase, within ``max-rate-increase`` percent. PSNR alone would
-reward an encoder that leaks rounding noise into its latent: its decoder
-then gets more detail, paid for in bits. The rate is estimated by the
-latent's empirical entropy (per channel, over the images), which the
-entropy coder's learned CDFs track. Cost is `lic_compiler.quant.cost`'s.
+interpreter) on images at their size, encoder → integer latent → decoder,
+against the float codec (encoder → rounded latent → decoder), by two numbers:
+the PSNR drop, within ``max-psnr-drop`` dB, and the rate increase, within
+``max-rate-increase`` percent. PSNR alone would reward an encoder that leaks
+rounding noise into its latent: its decoder then gets more detail, paid for
+in bits. The rate is the latent's empirical entropy (per channel, over the
+images), which the entropy coder's learned CDFs track.
 
-1. Start with every knob at its widest width (16 bits).
-2. Sensitivity of a knob at a width: the PSNR lost and the rate added when
-   only that knob is lowered to it (measured on demand, clamped at 0;
+The images are split (`split`): the search fits its choices on the *fit*
+images and checks the result on *held-out* images it never fitted, so that
+its budget is one that holds on images it did not see.
+
+Hardware is the emitted design's (`lic_compiler.quant.score`): ``max-fps``
+ranks assignments by the solved design's frame rate, ``min-resources`` by
+the resources of the cheapest design meeting the uniform assignment's frame
+rate (or ``target-fps``).
+
+1. Start with every knob at its first (widest) choice (`CHOICES`).
+2. Sensitivity of a knob at a choice: the PSNR lost and the rate added on the
+   fit images when only that knob takes it (measured on demand, clamped at 0;
    decoder knobs reuse the encoder's latents and add no rate).
-3. Greedy descent: of the moves that lower one knob by one step and keep
-   both estimates (the all-16 codec's plus the knobs' sensitivities) within
-   their budgets, take the one saving most cost per unit of budget spent;
-   repeat until no move fits. Large sensitivities keep their knob wide,
-   small ones let it go narrow.
-4. Verification: measure the assignment; while it exceeds a budget, raise
-   the knob with the largest sensitivity by one step and measure again.
-5. The uniform assignment (`uniform`, e.g. W8A8 with a 16-bit GDN path) is a
-   candidate too: the descent is greedy and can stop at a costlier point
-   than that simple design; if it is cheaper and meets both budgets, it wins.
+3. Greedy descent: of the moves that take one knob one choice further and
+   keep both estimates (the widest codec's plus the knobs' sensitivities)
+   within their budgets, take the one saving most hardware per unit of budget
+   spent, saving as the `Estimator` prices it (the compute stages' least
+   resources at the uniform design's frame period, weighted towards the
+   resources that bind for max-fps). A move's saving is re-priced only when
+   the last move changed one of its stages.
+4. Verification: measure the assignment on the fit images, then on the
+   held-out ones; while either exceeds a budget, raise the knob with the
+   largest sensitivity by one choice and measure again.
+5. The uniform assignment (``weights``, ``activations``, ``gdn``,
+   ``gdn-inputs``) is a candidate too when it meets both budgets on both
+   splits: both are solved exactly and the better design for the objective
+   is the answer.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
-from lic_compiler.quant.cost import CostModel
 from lic_compiler.quant.drive import codec_psnr, drive, to_pixels
 from lic_compiler.quant.frame import measurement_copy
 from lic_compiler.quant.plan import Knob, knobs
+from lic_compiler.quant.score import Estimator, Score, Target, lower, solve_score, weights_for
 
-# Candidate widths per knob kind, widest first.
-WIDTHS = {
-    "weight": (16, 12, 10, 8, 7, 6, 5, 4, 3),
-    "act": (16, 12, 10, 8, 7, 6, 5, 4),
-    "gdn": (16, 14, 12, 10, 8),
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a knob: an integer width. Another arithmetic (power-of-two weights,
+    say) is one more subclass with its own `apply` and `record`, and one more entry in
+    `CHOICES`."""
+
+    bits: int
+
+    def apply(self, knob: Knob) -> None:
+        knob.apply(self.bits)
+
+    @property
+    def record(self) -> int | str:
+        """How `lic.precision` records it."""
+        return self.bits
+
+
+def _widths(*bits: int) -> tuple[Choice, ...]:
+    return tuple(Choice(b) for b in bits)
+
+
+# Each knob kind's choices, most precise first: the descent moves one choice at a time.
+CHOICES: dict[str, tuple[Choice, ...]] = {
+    "weight": _widths(8, 6, 4, 3, 2),
+    "act": _widths(16, 12, 10, 8, 6, 4),
+    "gdn": _widths(16, 12, 10, 8, 6, 4),
 }
 # A move spending less of the budgets counts as spending this much (moves are ranked per unit).
 _MIN_SENSITIVITY = 1e-3
 # Rates are compared relative to at least this many bits per pixel.
 RATE_FLOOR = 0.01
+# The share of the images held out of the search by default.
+HELD_OUT = 0.5
+
+Widths = dict[Knob, Choice]
+Sensitivity = Callable[[Knob, Choice], tuple[float, float]]  # (dB, percent) lost at a choice
 
 
 @dataclass(frozen=True)
@@ -75,54 +114,76 @@ def rate_increase(bits: float, reference: float) -> float:
     return 100.0 * (bits - reference) / max(reference, RATE_FLOOR)
 
 
+def split(images: Sequence[np.ndarray], held_out: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(fit, held-out): every image whose running share of `held_out` ticks over is held out,
+    so both halves sample the whole set; each keeps at least one image."""
+    if len(images) < 2:
+        raise LiccError(
+            f"lic-assign-precision: hybrid mode fits on some images and checks on others, and got "
+            f"{len(images)}; give it at least 2 (count=N, or a folder with more images)"
+        )
+    out = [int((i + 1) * held_out) > int(i * held_out) for i in range(len(images))]
+    if all(out) or not any(out):
+        out = [i % 2 == 1 for i in range(len(images))]
+    return [x for x, o in zip(images, out) if not o], [x for x, o in zip(images, out) if o]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One assignment measured on one split against the float codec there."""
+
+    images: int
+    drop: float  # dB
+    rate: float  # percent
+
+    def summary(self) -> dict:
+        return {"images": self.images, "psnr_drop": self.drop, "rate_increase": self.rate}
+
+
 @dataclass
 class HybridResult:
+    objective: str
     budget: float
     rate_budget: float  # percent
-    images: int
-    reference: Quality  # the float codec's
-    chosen: Quality  # the chosen assignment's, measured
-    widths: dict[str, int]
-    resources: dict[str, float]
-    uniform16: dict[str, float]
+    fit: Check
+    held_out: Check
+    widths: dict[str, int | str]
+    design: Score
+    uniform: Score | None  # the uniform assignment's design, when it met the budgets
+    chosen: str  # "search" or "uniform"
     measurements: int
     seconds: float
-
-    @property
-    def drop(self) -> float:
-        return self.reference.psnr - self.chosen.psnr
-
-    @property
-    def rate_increase(self) -> float:
-        """Percent."""
-        return rate_increase(self.chosen.bits, self.reference.bits)
 
     def summary(self) -> dict:
         return {
             "mode": "hybrid",
+            "objective": self.objective,
             "max_psnr_drop": self.budget,
             "max_rate_increase": self.rate_budget,
-            "psnr_float": self.reference.psnr,
-            "psnr_drop": self.drop,
-            "rate_increase": self.rate_increase,
+            "psnr_drop": self.fit.drop,
+            "rate_increase": self.fit.rate,
+            "fit": self.fit.summary(),
+            "held_out": self.held_out.summary(),
             "widths": self.widths,
-            "cost": self.resources,
-            "cost_uniform16": self.uniform16,
-        }
+            "design": self.design.summary(),
+            "chosen": self.chosen,
+        } | ({} if self.uniform is None else {"uniform_design": self.uniform.summary()})
 
     def report(self) -> str:
         lines = [
-            f"lic-assign-precision: hybrid, budget {self.budget:g} dB and {self.rate_budget:g} % rate "
-            f"on {self.images} images ({self.measurements} integer-codec measurements, {self.seconds:.0f} s)",
+            f"lic-assign-precision: hybrid ({self.objective}), budget {self.budget:g} dB and {self.rate_budget:g} % "
+            f"rate, fitted on {self.fit.images} images, checked on {self.held_out.images} held out "
+            f"({self.measurements} integer-codec measurements, {self.seconds:.0f} s)",
         ]
-        lines += [f"  {label:<24} {bits:2d} bits" for label, bits in self.widths.items()]
-        lines.append(
-            f"  measured PSNR drop {self.drop:.4f} dB (budget {self.budget:g} dB), rate "
-            f"{self.rate_increase:+.3f} % (budget {self.rate_budget:g} %); cost "
-            f"{self.resources['cost']:.3f} vs {self.uniform16['cost']:.3f} at uniform 16 bits "
-            f"(DSP {self.resources['dsp']:.0f} vs {self.uniform16['dsp']:.0f}, "
-            f"LUT {self.resources['lut']:.0f} vs {self.uniform16['lut']:.0f})"
-        )
+        lines += [f"  {label:<24} {bits} bits" for label, bits in self.widths.items()]
+        for name, c in (("fit", self.fit), ("held-out", self.held_out)):
+            lines.append(f"  {name} images: PSNR drop {c.drop:.4f} dB, rate {c.rate:+.3f} %")
+        d = self.design
+        line = f"  design: {d.fps:.2f} FPS, cost {d.cost:.3f} (DSP {d.used['dsp']}, LUT {d.used['lut']})"
+        if self.uniform is not None:
+            u = self.uniform
+            line += f"; uniform: {u.fps:.2f} FPS, cost {u.cost:.3f} (DSP {u.used['dsp']}, LUT {u.used['lut']})"
+        lines.append(line + ("; the uniform assignment is the answer" if self.chosen == "uniform" else ""))
         return "\n".join(lines)
 
 
@@ -136,32 +197,46 @@ def _mean_psnr(runs) -> float:
     return float(np.mean(values))
 
 
+def _pixels(images: Sequence[np.ndarray]) -> int:
+    return sum(x.shape[2] * x.shape[3] for x in images)
+
+
 @dataclass
 class _Measurer:
-    """The integer codec's PSNR for width assignments of `module` (a float module at the images' size).
+    """The integer codec's quality on some images for width assignments of a float module.
 
     The encoder's latents are kept per assignment of the encoder's knobs, so a
     decoder knob's measurement runs only the decoder.
     """
 
-    module: ModuleOp
+    module: ModuleOp  # at the images' size
     copies: dict[Knob, Knob]  # search knob → the same knob of `module`
     images: Sequence[np.ndarray]
+    reference: Quality  # the float codec's
     count: int = 0
-    _latents: dict[tuple[int, ...], list[np.ndarray]] = field(default_factory=dict)
+    _latents: dict[tuple, list[np.ndarray]] = field(default_factory=dict)
 
-    def __call__(self, widths: dict[Knob, int]) -> Quality:
+    @classmethod
+    def on(cls, module: ModuleOp, all_knobs: list[Knob], images: Sequence[np.ndarray]) -> _Measurer:
+        measured, fitted = measurement_copy(module, images)
+        runs = drive(measured, fitted)
+        reference = Quality(
+            _mean_psnr(runs), latent_bits([np.round(y) for y in runs["encoder"][1]], _pixels(fitted))
+        )
+        return cls(measured, dict(zip(all_knobs, knobs(measured))), fitted, reference)
+
+    def __call__(self, widths: Widths) -> Quality:
         from lic_compiler.interpreter import make_interpreter
         from lic_compiler.passes.quantize import quantize
 
         self.count += 1
-        for knob, bits in widths.items():
-            self.copies[knob].apply(bits)
+        for knob, choice in widths.items():
+            choice.apply(self.copies[knob])
         lowered = self.module.clone()
         quantize(lowered)
         interpreter = make_interpreter(lowered)
         pixels = [to_pixels(x) for x in self.images]
-        key = tuple(bits for knob, bits in widths.items() if knob.function == "encoder")
+        key = tuple(c.record for knob, c in widths.items() if knob.function == "encoder")
         if key not in self._latents:
             self._latents[key] = [interpreter.call_op("encoder", (x,))[0] for x in pixels]
         latents = self._latents[key]
@@ -169,9 +244,71 @@ class _Measurer:
         psnr = _mean_psnr({"encoder": (pixels, []), "decoder": ([], decoded)})
         return Quality(psnr, latent_bits(latents, _pixels(self.images)))
 
+    def check(self, widths: Widths) -> Check:
+        return self.against(self(widths))
 
-def _pixels(images: Sequence[np.ndarray]) -> int:
-    return sum(x.shape[2] * x.shape[3] for x in images)
+    def against(self, q: Quality) -> Check:
+        """A measured quality against the float codec's on these images."""
+        return Check(len(self.images), self.reference.psnr - q.psnr, rate_increase(q.bits, self.reference.bits))
+
+
+@dataclass
+class _Move:
+    """A knob's next choice, priced: the compute stages it changes and what it saves."""
+
+    start: Choice  # the knob's choice it was priced from
+    costs: dict[tuple[str, str], tuple[tuple, float]]  # changed stage → (signature, cost)
+    saving: float
+
+
+class _Hardware:
+    """Scores of assignments of `module`'s knobs on the target: exact, and the descent's estimate."""
+
+    def __init__(self, module: ModuleOp, all_knobs: list[Knob], target: Target, uniform: Widths):
+        self.module, self.knobs, self.target = module, all_knobs, target
+        self.uniform = self.exact(uniform, "max-fps")
+        cycles = self.uniform.cycles
+        if target.objective == "min-resources" and target.target_fps is not None:
+            cycles = int(self.uniform.fps * self.uniform.cycles // target.target_fps)
+        self.estimator = Estimator(target, cycles, weights_for(self.uniform, target, target.objective))
+
+    def _lowered(self, widths: Widths) -> ModuleOp:
+        for knob, choice in widths.items():
+            choice.apply(knob)
+        return lower(self.module, self.target.frame)
+
+    def exact(self, widths: Widths, objective: str | None = None) -> Score:
+        hls_module = self._lowered(widths)
+        if (objective or self.target.objective) == "max-fps":
+            return solve_score(hls_module, self.target, "max-fps")
+        # Just below the uniform design's rate: its own cycle count, whatever the float rounding.
+        rate = self.target.target_fps or self.uniform.fps * (1 - 1e-9)
+        try:
+            return solve_score(hls_module.clone(), self.target, "min-resources", rate)
+        except LiccError:
+            # The least-cost search re-solves with the converters' and FIFOs' share reserved
+            # and can miss a rate the fastest design meets: that design then stands.
+            fastest = solve_score(hls_module, self.target, "max-fps")
+            if fastest.fps < rate:
+                raise
+            return fastest
+
+    def stages(self, widths: Widths) -> dict[tuple[str, str], tuple[tuple, float]]:
+        return self.estimator.stage_costs(self._lowered(widths))
+
+
+def _check_reachable(checks: Sequence[Check], budget: float, rate_budget: float) -> None:
+    """Refuse a budget the widest choices miss, naming the best reachable drop (or rate)."""
+    drop, rate = max(c.drop for c in checks), max(c.rate for c in checks)
+    widest = ", ".join(f"{kind} {choices[0].record}" for kind, choices in CHOICES.items())
+    for name, given, best, unit in (("max-psnr-drop", budget, drop, " dB"), ("max-rate-increase", rate_budget, rate, " %")):
+        if best > given:
+            what = "drop" if unit == " dB" else "rate increase"
+            raise LiccError(
+                f"lic-assign-precision: {name}={given:g} is out of reach: the best reachable {what} is "
+                f"{best:.4f}{unit} (the widest choices, {widest} bits, on the fit and held-out images); "
+                f"raise {name} to at least {best:.4f}"
+            )
 
 
 def hybrid_search(
@@ -180,104 +317,125 @@ def hybrid_search(
     images: Sequence[np.ndarray],
     budget: float,
     rate_budget: float,
-    device: str,
-    uniform: dict[Knob, int] | None = None,
+    target: Target,
+    uniform: dict[Knob, int],
+    held_out: float = HELD_OUT,
 ) -> HybridResult:
-    """Choose every knob's width of `module` (see the module docstring) and apply it.
-
-    `uniform` gives every knob's width in the uniform assignment of step 5.
-    """
+    """Choose every knob's width of `module` (see the module docstring) and apply it."""
     start = time.perf_counter()
-    measured, fitted = measurement_copy(module, images)
-    measure = _Measurer(measured, dict(zip(all_knobs, knobs(measured))), fitted)
-    costs = CostModel.of(module, device)
-    runs = drive(measured, fitted)
-    reference = Quality(
-        _mean_psnr(runs), latent_bits([np.round(y) for y in runs["encoder"][1]], _pixels(fitted))
-    )
+    fit_images, held_images = split(images, held_out)
+    fit = _Measurer.on(module, all_knobs, fit_images)
+    held = _Measurer.on(module, all_knobs, held_images)
 
-    def losses(q: Quality) -> tuple[float, float]:
-        """(PSNR drop in dB, rate increase in percent) against the float codec."""
-        return reference.psnr - q.psnr, rate_increase(q.bits, reference.bits)
+    def fits(c: Check) -> bool:
+        return c.drop <= budget and c.rate <= rate_budget
 
-    def fits(drop: float, rate: float) -> bool:
-        return drop <= budget and rate <= rate_budget
+    top: Widths = {k: CHOICES[k.kind][0] for k in all_knobs}
+    base = fit(top)
+    widest = fit.against(base)
+    _check_reachable([widest, held.check(top)], budget, rate_budget)
+    sensitivity: dict[tuple[Knob, Choice], tuple[float, float]] = {(k, top[k]): (0.0, 0.0) for k in all_knobs}
 
-    top = {k: WIDTHS[k.kind][0] for k in all_knobs}
-    base = measure(top)
-    if not fits(*losses(base)):
-        drop, rate = losses(base)
-        raise LiccError(
-            f"lic-assign-precision: even 16 bits everywhere lose {drop:.3f} dB and add {rate:.2f} % "
-            f"rate, more than max-psnr-drop={budget:g} or max-rate-increase={rate_budget:g}; raise them"
-        )
-    sensitivity: dict[tuple[Knob, int], tuple[float, float]] = {(k, top[k]): (0.0, 0.0) for k in all_knobs}
-
-    def sens(knob: Knob, bits: int) -> tuple[float, float]:
-        if (knob, bits) not in sensitivity:
-            q = measure({**top, knob: bits})
-            sensitivity[(knob, bits)] = (
+    def sens(knob: Knob, choice: Choice) -> tuple[float, float]:
+        if (knob, choice) not in sensitivity:
+            q = fit({**top, knob: choice})
+            sensitivity[(knob, choice)] = (
                 max(0.0, base.psnr - q.psnr), max(0.0, rate_increase(q.bits, base.bits))
             )
-        return sensitivity[(knob, bits)]
+        return sensitivity[(knob, choice)]
 
-    def weight(knob: Knob, bits: int) -> float:
-        """A sensitivity as the fraction of the budgets it spends."""
-        drop, rate = sens(knob, bits)
-        return drop / budget + rate / rate_budget
-
-    def cost_of(widths: dict[Knob, int]) -> float:
-        for knob, bits in widths.items():
-            knob.apply(bits)
-        return costs.resources()["cost"]
-
-    current = dict(top)
-    estimate = losses(base)
-    while True:
-        here = cost_of(current)
-        best: tuple[float, Knob, int, tuple[float, float]] | None = None
-        for knob in all_knobs:
-            widths = WIDTHS[knob.kind]
-            step = widths.index(current[knob]) + 1
-            if step == len(widths):
-                continue
-            lower = widths[step]
-            extra = tuple(max(0.0, a - b) for a, b in zip(sens(knob, lower), sens(knob, current[knob])))
-            if not fits(estimate[0] + extra[0], estimate[1] + extra[1]):
-                continue
-            saving = here - cost_of({**current, knob: lower})
-            if saving <= 0:
-                continue
-            score = saving / max(extra[0] / budget + extra[1] / rate_budget, _MIN_SENSITIVITY)
-            if best is None or score > best[0]:
-                best = (score, knob, lower, extra)  # type: ignore[assignment]
-        if best is None:
-            break
-        _, knob, lower, extra = best
-        current[knob] = lower
-        estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
-    chosen = measure(current)
-    while not fits(*losses(chosen)):
-        raisable = [k for k in all_knobs if current[k] != WIDTHS[k.kind][0]]
-        knob = max(raisable, key=lambda k: weight(k, current[k]))
-        widths = WIDTHS[knob.kind]
-        current[knob] = widths[widths.index(current[knob]) - 1]
-        chosen = measure(current)
-    if uniform is not None:
-        if cost_of(uniform) < cost_of(current) and fits(*losses(q := measure(uniform))):
-            current, chosen = dict(uniform), q
-    cost_of(top)
-    uniform16 = costs.resources()
-    cost_of(current)
+    hardware = _Hardware(module, all_knobs, target, {k: Choice(b) for k, b in uniform.items()})
+    current = _descend(hardware, dict(top), sens, (widest.drop, widest.rate), budget, rate_budget)
+    on_fit = fit.check(current)
+    while not fits(on_fit):
+        _raise_one(current, sens, budget, rate_budget)
+        on_fit = fit.check(current)
+    checked = (on_fit, held.check(current))
+    while not (fits(checked[0]) and fits(checked[1])):
+        _raise_one(current, sens, budget, rate_budget)
+        checked = (fit.check(current), held.check(current))
+    design = hardware.exact(current)
+    chosen, uniform_score = "search", None
+    uniform_widths = {k: Choice(b) for k, b in uniform.items()}
+    u_checked = (fit.check(uniform_widths), held.check(uniform_widths))
+    if all(fits(c) for c in u_checked):
+        uniform_score = hardware.exact(uniform_widths)
+        if _better(uniform_score, design, target.objective):
+            current, design, chosen, checked = uniform_widths, uniform_score, "uniform", u_checked
+    for knob, choice in current.items():
+        choice.apply(knob)
     return HybridResult(
+        objective=target.objective,
         budget=budget,
         rate_budget=rate_budget,
-        images=len(images),
-        reference=reference,
+        fit=checked[0],
+        held_out=checked[1],
+        widths={k.label: current[k].record for k in all_knobs},
+        design=design,
+        uniform=uniform_score,
         chosen=chosen,
-        widths={k.label: current[k] for k in all_knobs},
-        resources=costs.resources(),
-        uniform16=uniform16,
-        measurements=measure.count,
+        measurements=fit.count + held.count,
         seconds=time.perf_counter() - start,
     )
+
+
+def _spent(losses: tuple[float, float], budget: float, rate_budget: float) -> float:
+    """Losses (dB, percent) as the fraction of the budgets they spend."""
+    return losses[0] / budget + losses[1] / rate_budget
+
+
+def _descend(
+    hardware: _Hardware, current: Widths, sens: Sensitivity, estimate: tuple[float, float],
+    budget: float, rate_budget: float,
+) -> Widths:
+    """Step 3 of the module docstring: from `current`, take one knob one choice further at a
+    time, the move saving most per unit of budget spent, while the estimate fits."""
+    here = hardware.stages(current)
+    moves: dict[Knob, _Move] = {}
+    changed: set[tuple[str, str]] = set(here)
+    while True:
+        best: tuple[float, Knob, Choice, tuple[float, float]] | None = None
+        for knob in hardware.knobs:
+            choices = CHOICES[knob.kind]
+            step = choices.index(current[knob]) + 1
+            if step == len(choices):
+                continue
+            nxt = choices[step]
+            extra = (max(0.0, sens(knob, nxt)[0] - sens(knob, current[knob])[0]),
+                     max(0.0, sens(knob, nxt)[1] - sens(knob, current[knob])[1]))
+            if estimate[0] + extra[0] > budget or estimate[1] + extra[1] > rate_budget:
+                continue
+            move = moves.get(knob)
+            if move is None or move.start != current[knob] or changed & move.costs.keys():
+                after = hardware.stages({**current, knob: nxt})
+                diff = {s: v for s, v in after.items() if here.get(s, (None,))[0] != v[0]}
+                saving = sum(here[s][1] - v[1] for s, v in diff.items() if s in here)
+                move = moves[knob] = _Move(current[knob], diff, saving)
+            if move.saving <= 0:
+                continue
+            score = move.saving / max(_spent(extra, budget, rate_budget), _MIN_SENSITIVITY)
+            if best is None or score > best[0]:
+                best = (score, knob, nxt, extra)
+        if best is None:
+            return current
+        _, knob, nxt, extra = best
+        changed = set(moves[knob].costs)
+        here = {**here, **moves[knob].costs}
+        current[knob] = nxt
+        estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
+
+
+def _raise_one(current: Widths, sens: Sensitivity, budget: float, rate_budget: float) -> None:
+    """Give the knob whose choice is the most sensitive the previous (more precise) choice."""
+    raisable = [k for k in current if current[k] != CHOICES[k.kind][0]]
+    knob = max(raisable, key=lambda k: _spent(sens(k, current[k]), budget, rate_budget))
+    choices = CHOICES[knob.kind]
+    current[knob] = choices[choices.index(current[knob]) - 1]
+
+
+def _better(a: Score, b: Score, objective: str) -> bool:
+    """Whether design `a` beats `b`: faster (max-fps), cheaper at the same rate (min-resources);
+    ties go to the cheaper / faster one."""
+    if objective == "max-fps":
+        return (a.fps, -a.cost) > (b.fps, -b.cost)
+    return (-a.cost, a.fps) > (-b.cost, b.fps)

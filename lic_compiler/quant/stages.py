@@ -1,10 +1,11 @@
-"""The precision search's cost model: stages of (float) lic ops, costed at a bit-width assignment.
+"""Stages of (float) lic ops, costed at a bit-width assignment: many small solver problems.
 
-`lic-assign-precision`'s hybrid search prices a width assignment before any
-integer IR or `hls` dataflow exists, so it costs the float `lic` ops as
-the hardware stages they become, at one folding the FPS solver picks for
-W8A8. The emitted design is planned on the `hls` stages
-(`lic_compiler.hw.stages`); this model only ranks width assignments.
+The hybrid precision search used to rank width assignments with this model;
+it now solves the emitted `hls` design (`lic_compiler.quant.score`). What
+stays is a generic source of small, varied problems for the parallelism
+solver's exactness tests (test/hw/test_solver.py), which folds these stages
+without building any integer IR. The emitted design is planned on the `hls`
+stages (`lic_compiler.hw.stages`).
 
 One stage per compute op of a function, in program order:
 

@@ -1,0 +1,135 @@
+"""The hybrid precision search: scored on the emitted design, checked on held-out images."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lic_compiler.calibration import load_images
+from lic_compiler.errors import LiccError
+from lic_compiler.ir import make_context, parse_module
+from lic_compiler.passes.quantize import quantize
+from lic_compiler.quant import attrs, search
+from lic_compiler.quant.drive import codec_psnr, drive
+from lic_compiler.quant.frame import at_frame
+from lic_compiler.quant.plan import knobs
+from lic_compiler.registry import parse_pipeline
+
+CODEC = Path(__file__).parents[1] / "lit" / "passes" / "Inputs" / "codec.mlir"
+# A small device share, so that the tiny codec's design is bound by resources.
+HARDWARE = "device=ultra96v2 util-cap=0.1"
+BUDGET = "max-psnr-drop=0.3 count=4"
+
+
+def apply(module, pipeline: str):
+    parse_pipeline(pipeline).apply(make_context(), module)
+    return module
+
+
+def calibrated(frame: int = 128):
+    """The tiny codec at `frame`² (its float ops re-typed), calibrated on 4 images."""
+    return apply(at_frame(parse_module(CODEC.read_text()), (frame, frame)), "lic-calibrate{count=4}")
+
+
+@pytest.fixture(scope="module")
+def searched():
+    """objective → the module after the hybrid search for it."""
+    out = {}
+    for objective in ("max-fps", "min-resources"):
+        out[objective] = apply(
+            calibrated(), f"lic-assign-precision{{mode=hybrid objective={objective} {BUDGET} {HARDWARE}}}"
+        )
+    return out
+
+
+def test_split_holds_out_a_share_of_the_images_spread_over_them():
+    images = [np.full((1, 3, 2, 2), i, np.float32) for i in range(8)]
+    fit, held = search.split(images, 0.5)
+    assert [x[0, 0, 0, 0] for x in held] == [1, 3, 5, 7] and len(fit) == 4
+    fit, held = search.split(images, 0.25)
+    assert [x[0, 0, 0, 0] for x in held] == [3, 7] and len(fit) == 6
+    with pytest.raises(LiccError, match="at least 2"):
+        search.split(images[:1], 0.5)
+
+
+def test_each_objective_moves_the_design_its_way(searched):
+    fps = attrs.get(searched["max-fps"], attrs.PRECISION)
+    assert fps["chosen"] == "search" and fps["design"]["fps"] > fps["uniform_design"]["fps"]
+    cheap = attrs.get(searched["min-resources"], attrs.PRECISION)
+    assert cheap["design"]["fps"] >= cheap["uniform_design"]["fps"] * (1 - 1e-9)
+    assert cheap["design"]["cost"] < cheap["uniform_design"]["cost"]
+    uniform = {"weight": 8, "act": 8, "gdn": 16}
+    for module in searched.values():
+        widths = attrs.get(module, attrs.PRECISION)["widths"]
+        assert any(widths[k.label] < uniform[k.kind] for k in knobs(module))  # narrower somewhere
+
+
+def test_the_score_is_the_frame_rate_of_the_design_licc_builds(searched):
+    module = searched["max-fps"].clone()
+    summary = attrs.get(module, attrs.PRECISION)
+    apply(module, f"lic-quantize,convert-lic-to-hls,lic-set-parallelism{{{HARDWARE}}}")
+    built = {f: v.value.data for f, v in module.attributes["lic.hw"].data["fps"].data.items()}
+    assert set(built) == {"encoder", "decoder"}
+    assert min(built.values()) == pytest.approx(summary["design"]["fps"], abs=1e-3)
+
+
+def test_the_budget_is_checked_on_held_out_images_the_search_never_fitted(searched):
+    module = searched["max-fps"]
+    summary = attrs.get(module, attrs.PRECISION)
+    assert summary["fit"]["images"] == summary["held_out"]["images"] == 2
+    assert summary["held_out"]["psnr_drop"] <= 0.3 and summary["fit"]["psnr_drop"] <= 0.3
+    held = load_images(count=4)[1::2]
+    reference = np.mean(codec_psnr(drive(calibrated(), held)))
+    lowered = module.clone()
+    quantize(lowered)
+    drop = reference - np.mean(codec_psnr(drive(lowered, held)))
+    assert drop == pytest.approx(summary["held_out"]["psnr_drop"], abs=1e-9)
+    assert drop != pytest.approx(summary["fit"]["psnr_drop"], abs=1e-6)  # other images, another drop
+
+
+def test_the_choices_are_a_list_per_knob_kind(monkeypatch):
+    # A search restricted to two choices per kind picks from those only.
+    monkeypatch.setattr(search, "CHOICES", {
+        "weight": search._widths(8, 4), "act": search._widths(16, 6), "gdn": search._widths(16, 8),
+    })
+    module = apply(calibrated(16), "lic-assign-precision{mode=hybrid max-psnr-drop=20 max-rate-increase=1000 count=4}")
+    widths = attrs.get(module, attrs.PRECISION)["widths"]
+    allowed = {"weight": {8, 4}, "act": {16, 6}, "gdn": {16, 8}}
+    assert all(widths[k.label] in allowed[k.kind] for k in knobs(module))
+    assert any(widths[k.label] == 4 for k in knobs(module) if k.kind == "weight")
+
+
+def test_the_uniform_assignment_wins_when_the_descent_cannot_beat_it(monkeypatch):
+    # No choice below 16-bit activations: uniform W8A8 (16-bit GDN path) is as fast and cheaper.
+    monkeypatch.setattr(search, "CHOICES", {
+        "weight": search._widths(8), "act": search._widths(16), "gdn": search._widths(16),
+    })
+    module = apply(calibrated(16), "lic-assign-precision{mode=hybrid max-psnr-drop=20 max-rate-increase=1000 count=4}")
+    summary = attrs.get(module, attrs.PRECISION)
+    assert summary["chosen"] == "uniform" and summary["design"] == summary["uniform_design"]
+    assert set(summary["widths"].values()) == {8, 16}
+
+
+def test_licc_gives_a_hybrid_search_the_device_of_the_build():
+    from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, Hardware, with_options
+
+    hardware = Hardware(device="kv260", util_cap=0.5)
+    hybrid = with_options(DEFAULT_PIPELINE, "lic-assign-precision", "mode=hybrid max-psnr-drop=0.1")
+    pipeline = BuildOptions(pipeline=hybrid, hardware=hardware).full_pipeline()
+    assert 'lic-assign-precision{mode=hybrid max-psnr-drop=0.1 device="kv260" util-cap=0.5}' in pipeline
+    assert 'lic-set-parallelism{device="kv260" util-cap=0.5}' in pipeline
+    uniform = BuildOptions(hardware=hardware).full_pipeline()
+    assert "lic-assign-precision," in uniform  # a uniform assignment solves nothing
+
+
+def test_a_search_whose_uniform_assignment_misses_the_budget_records_no_uniform_design():
+    from lic_compiler.quant.score import Score
+
+    score = Score(fps=40.0, cycles=5_000_000, used={"dsp": 1, "bram18": 2, "uram": 0, "lut": 3, "ff": 4}, cost=0.5)
+    check = search.Check(images=2, drop=0.01, rate=0.1)
+    result = search.HybridResult("max-fps", 0.05, 0.5, check, check, {"@encoder act 1": 8}, score, None, "search", 3, 1.0)
+    module = parse_module(CODEC.read_text())
+    attrs.put(module, attrs.PRECISION, result.summary())  # an IR attribute: no None in it
+    summary = attrs.get(module, attrs.PRECISION)
+    assert "uniform_design" not in summary and summary["design"]["fps"] == 40.0
+    assert "uniform" not in result.report()
