@@ -16,7 +16,10 @@ The solver (`lic_compiler.hw.solver`) picks the compute stages' foldings
 with each option priced before it is applied. What only the applied design
 knows — width converters between stages, FIFO depths — is then costed from
 the IR; if it pushes the design over the budget, the solve is repeated with
-that much less for the compute stages.
+that much less for the compute stages. Once a design fits that way, faster
+targets down to the best with nothing reserved are bisected, each solved in
+rounds for its least-cost design (a faster design's own converters and FIFOs
+may take less than the reserve).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
 CURVE_POINTS = 6
-# The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
+# The bisection for a faster design than the rounds' (see `_tighten`): each step solves in rounds.
 TIGHTEN_TOLERANCE = 0.005
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
 CURVE_TOLERANCE = 0.01
@@ -288,43 +291,38 @@ def _solve_rounds(
                 reserve[tuple(group)] = np.maximum(used - knob_use, 0)
                 over = True
         if not over:
-            return _tighten(module, design, foldings, targets, free) if objective == "max-fps" else design
+            if objective == "max-fps" and free != targets and len(design.groups()) == 1:
+                settings = (device, clock, cap, scope, styles, impls, max_mmv)
+                return _tighten(module, design, settings, tiling, free, (foldings, targets))
+            return design
     raise _OverBudget(_over_budget(device, budget, max(reserve.values(), key=lambda r: (r / np.maximum(budget, 1)).max())))
 
 
 def _tighten(
-    module: ModuleOp, design: Design, foldings: dict[KnobModel, Folding], targets: dict[str, int], free: dict[str, int],
+    module: ModuleOp, design: Design, settings: tuple, tiling: bool, free: dict[str, int],
+    fitted: tuple[dict[KnobModel, Folding], dict[str, int]],
 ) -> Design:
     """A faster design than the rounds found, where one fits. The rounds reserve what the
     last applied design's converters and FIFOs took, but a faster design's may take less
     (a polyphase stage's output FIFO depends on its own folding): between the best target
-    with nothing reserved and the fitted one, bisect on the targets whose least-cost
-    design, applied with its own converters and FIFOs, fits the budget."""
-    budget = _budget_array(design.budget())
-    changed = False
-    for group in design.groups():
-        knobs = design.knobs(group)
-        p = problem(knobs, design)
-        p.step = np.maximum(budget // RESOLUTION, 1)
-        cands = p.candidates()
-        lo, hi = (int(np.searchsorted(cands, t)) for t in (free[group[0]], targets[group[0]]))
-        while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
-            mid = (lo + hi) // 2
-            try:
-                sol = p.min_cost(int(cands[mid]), budget)
-            except Infeasible:
-                lo = mid + 1
-                continue
-            trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
-            apply(module, trial, targets | dict.fromkeys(group, sol.cycles))
-            changed = True
-            if (_budget_array(_applied(module, design).used(group)) <= budget).all():
-                hi, foldings, targets = mid, trial, targets | dict.fromkeys(group, sol.cycles)
-            else:
-                lo = mid + 1
-    if not changed:
-        return design
-    apply(module, foldings, targets)
+    with nothing reserved and the fitted one, bisect on the targets at which the rounds,
+    asked for the least-cost design (`min-resources`), find one that fits."""
+    group = design.groups()[0]
+    cands = problem(design.knobs(group), design).candidates()
+    lo, hi = (int(np.searchsorted(cands, t[group[0]])) for t in (free, fitted[1]))
+    best = None
+    while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
+        mid = (lo + hi) // 2
+        fps = design.clock_mhz * 1e6 / cands[mid]
+        try:
+            _solve_rounds(module, *settings, "min-resources", fps, tiling)
+            hi, best = mid, fps
+        except (_OverBudget, LiccError):
+            lo = mid + 1
+    # The trials refolded the module: fold it as the chosen design again.
+    if best is not None:
+        return _solve_rounds(module, *settings, "min-resources", best, tiling)
+    apply(module, *fitted)
     return _applied(module, design)
 
 
