@@ -46,6 +46,8 @@ MAX_ROUNDS = 6
 CURVE_POINTS = 6
 # The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
 TIGHTEN_TOLERANCE = 0.005
+# Designs tried per target of that bisection, each with what the last one's converters and FIFOs took reserved.
+FIT_TRIES = 3
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
 CURVE_TOLERANCE = 0.01
 
@@ -212,9 +214,14 @@ def solve(
     styles = _ram_styles(device, ram_styles)
     impls = _mult_impls(mult_impls)
     settings = (device, clock, cap, scope, styles, impls, max_mmv, objective, target_fps)
+    free: dict[str, int] = {}
     try:
-        return _solve_rounds(module, *settings, tiling=False)
+        return _solve_rounds(module, *settings, tiling=False, free=free)
     except _OverBudget:
+        if objective == "max-fps":
+            design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+            if (rescued := _rescue(module, design, free)) is not None:
+                return rescued
         # Padded pixel groups let neighbours differ in pixels at once, and a width converter
         # between them holds lcm(pixels) whole pixels: on a small device those can take the
         # budget. Groups that tile the rows keep converters small.
@@ -231,14 +238,16 @@ class _OverBudget(Exception):
 def _solve_rounds(
     module: ModuleOp, device: Device, clock: float, cap: float, scope: str, styles: tuple[str, ...],
     impls: tuple[str, ...], max_mmv: int, objective: str, target_fps: float | None, tiling: bool,
+    free: dict[str, int] | None = None,
 ) -> Design:
     """Solve, apply, and solve again with what the applied design's converters and FIFOs
-    took reserved, until a design fits."""
+    took reserved, until a design fits. `free` gets each group's best target with nothing
+    reserved (for `_rescue`)."""
     design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
-    free: dict[str, int] = {}  # each group's best target with nothing reserved
+    free = {} if free is None else free
     for _ in range(MAX_ROUNDS):
         foldings: dict[KnobModel, Folding] = {}
         for group in design.groups():
@@ -265,7 +274,8 @@ def _solve_rounds(
                     share, floor = share // 2, None
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
-        free = free or dict(targets)
+        if not free:
+            free.update(targets)
         apply(module, foldings, targets)
         design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
         over = False
@@ -288,8 +298,8 @@ def _tighten(
     """A faster design than the rounds found, where one fits. The rounds reserve what the
     last applied design's converters and FIFOs took, but a faster design's may take less
     (a polyphase stage's output FIFO depends on its own folding): between the best target
-    with nothing reserved and the fitted one, bisect on the targets whose least-cost
-    design, applied with its own converters and FIFOs, fits the budget."""
+    with nothing reserved and the fitted one, bisect on the targets where a least-cost
+    design, applied with its own converters and FIFOs, fits the budget (`_fit_at`)."""
     budget = _budget_array(design.budget())
     changed = False
     for group in design.groups():
@@ -300,22 +310,67 @@ def _tighten(
         lo, hi = (int(np.searchsorted(cands, t)) for t in (free[group[0]], targets[group[0]]))
         while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
             mid = (lo + hi) // 2
-            try:
-                sol = p.min_cost(int(cands[mid]), budget)
-            except Infeasible:
-                lo = mid + 1
-                continue
-            trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
-            apply(module, trial, targets | dict.fromkeys(group, sol.cycles))
+            fit = _fit_at(module, design, p, group, foldings, targets, int(cands[mid]), budget)
             changed = True
-            if (_budget_array(_applied(module, design).used(group)) <= budget).all():
-                hi, foldings, targets = mid, trial, targets | dict.fromkeys(group, sol.cycles)
-            else:
+            if fit is None:
                 lo = mid + 1
+            else:
+                hi, (foldings, targets) = mid, fit
     if not changed:
         return design
     apply(module, foldings, targets)
     return _applied(module, design)
+
+
+def _rescue(module: ModuleOp, design: Design, free: dict[str, int]) -> Design | None:
+    """A design when the rounds found none: their reserve follows the last applied design,
+    and squeezing the compute stages into less block RAM can make their FIFOs and
+    converters take more (a slower MVAU's input FIFO holds more of its window's bursts),
+    so the rounds can chase a reserve no design leaves room for. Each group's slowest
+    target's design (`_fit_at`) bounds a bisection from the best with nothing reserved
+    (`_tighten`); None when even that does not fit."""
+    if not free:
+        return None
+    budget = _budget_array(design.budget())
+    foldings: dict[KnobModel, Folding] = {}
+    targets: dict[str, int] = {}
+    for group in design.groups():
+        p = problem(design.knobs(group), design)
+        p.step = np.maximum(budget // RESOLUTION, 1)
+        fit = _fit_at(module, design, p, group, foldings, targets, int(p.candidates()[-1]), budget)
+        if fit is None:
+            return None
+        foldings, targets = fit
+    return _tighten(module, _applied(module, design), foldings, targets, free)
+
+
+def _fit_at(
+    module: ModuleOp, design: Design, p: Problem, group: Sequence[str], foldings: dict[KnobModel, Folding],
+    targets: dict[str, int], t: int, budget: np.ndarray,
+) -> tuple[dict[KnobModel, Folding], dict[str, int]] | None:
+    """The least-cost design of `group` meeting `t` that fits once applied (its converters
+    and FIFOs counted), or None. What a try needed beyond its priced options is reserved
+    for the next (growing, so the tries end): a least-cost design with nothing reserved
+    may take the block RAM its own FIFOs need, where one a little dearer in compute fits."""
+    knobs = design.knobs(group)
+    reserve = np.zeros_like(budget)
+    for _ in range(FIT_TRIES):
+        try:
+            sol = p.min_cost(t, np.maximum(budget - reserve, 0))
+        except Infeasible:
+            return None
+        trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
+        trial_targets = targets | dict.fromkeys(group, sol.cycles)
+        apply(module, trial, trial_targets)
+        used = _budget_array(_applied(module, design).used(group))
+        if (used <= budget).all():
+            return trial, trial_targets
+        knob_use = _budget_array(total([k.option_cost(f) for k, f in zip(knobs, sol.foldings)]))
+        grown = np.maximum(reserve, used - knob_use)
+        if (grown == reserve).all():
+            return None
+        reserve = grown
+    return None
 
 
 def _applied(module: ModuleOp, design: Design) -> Design:
