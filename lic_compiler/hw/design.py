@@ -48,6 +48,8 @@ CURVE_POINTS = 6
 TIGHTEN_TOLERANCE = 0.005
 # Designs tried per target of that bisection, each with what the last one's converters and FIFOs took reserved.
 FIT_TRIES = 3
+# How much slower than the best target with nothing reserved `_rescue` looks for a design.
+RESCUE_SLOWDOWN = 4
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
 CURVE_TOLERANCE = 0.01
 
@@ -218,16 +220,16 @@ def solve(
     try:
         return _solve_rounds(module, *settings, tiling=False, free=free)
     except _OverBudget:
-        if objective == "max-fps":
-            design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
-            if (rescued := _rescue(module, design, free)) is not None:
-                return rescued
         # Padded pixel groups let neighbours differ in pixels at once, and a width converter
         # between them holds lcm(pixels) whole pixels: on a small device those can take the
         # budget. Groups that tile the rows keep converters small.
         try:
             return _solve_rounds(module, *settings, tiling=True)
         except _OverBudget as e:
+            if objective == "max-fps":
+                design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+                if (rescued := _rescue(module, design, free)) is not None:
+                    return rescued
             raise LiccError(str(e)) from None
 
 
@@ -326,9 +328,10 @@ def _rescue(module: ModuleOp, design: Design, free: dict[str, int]) -> Design | 
     """A design when the rounds found none: their reserve follows the last applied design,
     and squeezing the compute stages into less block RAM can make their FIFOs and
     converters take more (a slower MVAU's input FIFO holds more of its window's bursts),
-    so the rounds can chase a reserve no design leaves room for. Each group's slowest
-    target's design (`_fit_at`) bounds a bisection from the best with nothing reserved
-    (`_tighten`); None when even that does not fit."""
+    so the rounds can chase a reserve no design leaves room for. A design at
+    `RESCUE_SLOWDOWN` times each group's best target with nothing reserved (`_fit_at`)
+    bounds a bisection from that best (`_tighten`); None when it does not fit (slower
+    targets are not tried: a schedule holds a flag per cycle of the frame)."""
     if not free:
         return None
     budget = _budget_array(design.budget())
@@ -337,7 +340,9 @@ def _rescue(module: ModuleOp, design: Design, free: dict[str, int]) -> Design | 
     for group in design.groups():
         p = problem(design.knobs(group), design)
         p.step = np.maximum(budget // RESOLUTION, 1)
-        fit = _fit_at(module, design, p, group, foldings, targets, int(p.candidates()[-1]), budget)
+        cands = p.candidates()
+        slow = cands[min(int(np.searchsorted(cands, RESCUE_SLOWDOWN * free[group[0]])), len(cands) - 1)]
+        fit = _fit_at(module, design, p, group, foldings, targets, int(slow), budget)
         if fit is None:
             return None
         foldings, targets = fit
