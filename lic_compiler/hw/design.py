@@ -17,9 +17,9 @@ with each option priced before it is applied. What only the applied design
 knows — width converters between stages, FIFO depths — is then costed from
 the IR; if it pushes the design over the budget, the solve is repeated with
 that much less for the compute stages. Once a design fits that way, faster
-targets down to the best with nothing reserved are bisected, each solved in
-rounds for its least-cost design (a faster design's own converters and FIFOs
-may take less than the reserve).
+targets down to the best with nothing reserved are bisected, each tried with
+a few least-cost designs that reserve what the previous try's converters and
+FIFOs took (a faster design's own may take less than the rounds' reserve).
 """
 
 from __future__ import annotations
@@ -47,8 +47,12 @@ OBJECTIVES = ("max-fps", "min-resources")
 # Re-solves with the converters' and FIFOs' share taken off the budget.
 MAX_ROUNDS = 6
 CURVE_POINTS = 6
-# The bisection for a faster design than the rounds' (see `_tighten`): each step solves in rounds.
+# The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
 TIGHTEN_TOLERANCE = 0.005
+# Designs tried per target of that bisection, each with what the last one's converters and FIFOs took reserved.
+FIT_TRIES = 3
+# How much slower than the best target with nothing reserved `_rescue` looks for a design.
+RESCUE_SLOWDOWN = 4
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
 CURVE_TOLERANCE = 0.01
 
@@ -215,8 +219,9 @@ def solve(
     styles = _ram_styles(device, ram_styles)
     impls = _mult_impls(mult_impls)
     settings = (device, clock, cap, scope, styles, impls, max_mmv, objective, target_fps)
+    free: dict[str, int] = {}
     try:
-        return _solve_rounds(module, *settings, tiling=False)
+        return _solve_rounds(module, *settings, tiling=False, free=free)
     except _OverBudget:
         # Padded pixel groups let neighbours differ in pixels at once, and a width converter
         # between them holds lcm(pixels) whole pixels: on a small device those can take the
@@ -224,6 +229,10 @@ def solve(
         try:
             return _solve_rounds(module, *settings, tiling=True)
         except _OverBudget as e:
+            if objective == "max-fps":
+                design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+                if (rescued := _rescue(module, design, free)) is not None:
+                    return rescued
             raise LiccError(str(e)) from None
 
 
@@ -244,14 +253,16 @@ class _OverBudget(Exception):
 def _solve_rounds(
     module: ModuleOp, device: Device, clock: float, cap: float, scope: str, styles: tuple[str, ...],
     impls: tuple[str, ...], max_mmv: int, objective: str, target_fps: float | None, tiling: bool,
+    free: dict[str, int] | None = None,
 ) -> Design:
     """Solve, apply, and solve again with what the applied design's converters and FIFOs
-    took reserved, until a design fits."""
+    took reserved, until a design fits. `free` gets each group's best target with nothing
+    reserved (for `_rescue`)."""
     design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
-    free: dict[str, int] = {}  # each group's best target with nothing reserved
+    free = {} if free is None else free
     for _ in range(MAX_ROUNDS):
         foldings: dict[KnobModel, Folding] = {}
         for group in design.groups():
@@ -278,7 +289,8 @@ def _solve_rounds(
                     share, floor = share // 2, None
             foldings |= dict(zip(knobs, chosen))
             targets |= dict.fromkeys(group, t)
-        free = free or dict(targets)
+        if not free:
+            free.update(targets)
         apply(module, foldings, targets)
         design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
         over = False
@@ -291,39 +303,92 @@ def _solve_rounds(
                 reserve[tuple(group)] = np.maximum(used - knob_use, 0)
                 over = True
         if not over:
-            if objective == "max-fps" and free != targets and len(design.groups()) == 1:
-                settings = (device, clock, cap, scope, styles, impls, max_mmv)
-                return _tighten(module, design, settings, tiling, free, (foldings, targets))
-            return design
+            return _tighten(module, design, foldings, targets, free) if objective == "max-fps" else design
     raise _OverBudget(_over_budget(device, budget, max(reserve.values(), key=lambda r: (r / np.maximum(budget, 1)).max())))
 
 
 def _tighten(
-    module: ModuleOp, design: Design, settings: tuple, tiling: bool, free: dict[str, int],
-    fitted: tuple[dict[KnobModel, Folding], dict[str, int]],
+    module: ModuleOp, design: Design, foldings: dict[KnobModel, Folding], targets: dict[str, int], free: dict[str, int],
 ) -> Design:
     """A faster design than the rounds found, where one fits. The rounds reserve what the
     last applied design's converters and FIFOs took, but a faster design's may take less
     (a polyphase stage's output FIFO depends on its own folding): between the best target
-    with nothing reserved and the fitted one, bisect on the targets at which the rounds,
-    asked for the least-cost design (`min-resources`), find one that fits."""
-    group = design.groups()[0]
-    cands = problem(design.knobs(group), design).candidates()
-    lo, hi = (int(np.searchsorted(cands, t[group[0]])) for t in (free, fitted[1]))
-    best = None
-    while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
-        mid = (lo + hi) // 2
-        fps = design.clock_mhz * 1e6 / cands[mid]
-        try:
-            _solve_rounds(module, *settings, "min-resources", fps, tiling)
-            hi, best = mid, fps
-        except (_OverBudget, LiccError):
-            lo = mid + 1
-    # The trials refolded the module: fold it as the chosen design again.
-    if best is not None:
-        return _solve_rounds(module, *settings, "min-resources", best, tiling)
-    apply(module, *fitted)
+    with nothing reserved and the fitted one, bisect on the targets where a least-cost
+    design, applied with its own converters and FIFOs, fits the budget (`_fit_at`)."""
+    budget = _budget_array(design.budget())
+    changed = False
+    for group in design.groups():
+        knobs = design.knobs(group)
+        p = problem(knobs, design)
+        p.step = np.maximum(budget // RESOLUTION, 1)
+        cands = p.candidates()
+        lo, hi = (int(np.searchsorted(cands, t)) for t in (free[group[0]], targets[group[0]]))
+        while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
+            mid = (lo + hi) // 2
+            fit = _fit_at(module, design, p, group, foldings, targets, int(cands[mid]), budget)
+            changed = True
+            if fit is None:
+                lo = mid + 1
+            else:
+                hi, (foldings, targets) = mid, fit
+    if not changed:
+        return design
+    apply(module, foldings, targets)
     return _applied(module, design)
+
+
+def _rescue(module: ModuleOp, design: Design, free: dict[str, int]) -> Design | None:
+    """A design when the rounds found none: their reserve follows the last applied design,
+    and squeezing the compute stages into less block RAM can make their FIFOs and
+    converters take more (a slower MVAU's input FIFO holds more of its window's bursts),
+    so the rounds can chase a reserve no design leaves room for. A design at
+    `RESCUE_SLOWDOWN` times each group's best target with nothing reserved (`_fit_at`)
+    bounds a bisection from that best (`_tighten`); None when it does not fit (slower
+    targets are not tried: a schedule holds a flag per cycle of the frame)."""
+    if not free:
+        return None
+    budget = _budget_array(design.budget())
+    foldings: dict[KnobModel, Folding] = {}
+    targets: dict[str, int] = {}
+    for group in design.groups():
+        p = problem(design.knobs(group), design)
+        p.step = np.maximum(budget // RESOLUTION, 1)
+        cands = p.candidates()
+        slow = cands[min(int(np.searchsorted(cands, RESCUE_SLOWDOWN * free[group[0]])), len(cands) - 1)]
+        fit = _fit_at(module, design, p, group, foldings, targets, int(slow), budget)
+        if fit is None:
+            return None
+        foldings, targets = fit
+    return _tighten(module, _applied(module, design), foldings, targets, free)
+
+
+def _fit_at(
+    module: ModuleOp, design: Design, p: Problem, group: Sequence[str], foldings: dict[KnobModel, Folding],
+    targets: dict[str, int], t: int, budget: np.ndarray,
+) -> tuple[dict[KnobModel, Folding], dict[str, int]] | None:
+    """The least-cost design of `group` meeting `t` that fits once applied (its converters
+    and FIFOs counted), or None. What a try needed beyond its priced options is reserved
+    for the next (growing, so the tries end): a least-cost design with nothing reserved
+    may take the block RAM its own FIFOs need, where one a little dearer in compute fits."""
+    knobs = design.knobs(group)
+    reserve = np.zeros_like(budget)
+    for _ in range(FIT_TRIES):
+        try:
+            sol = p.min_cost(t, np.maximum(budget - reserve, 0))
+        except Infeasible:
+            return None
+        trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
+        trial_targets = targets | dict.fromkeys(group, sol.cycles)
+        apply(module, trial, trial_targets)
+        used = _budget_array(_applied(module, design).used(group))
+        if (used <= budget).all():
+            return trial, trial_targets
+        knob_use = _budget_array(total([k.option_cost(f) for k, f in zip(knobs, sol.foldings)]))
+        grown = np.maximum(reserve, used - knob_use)
+        if (grown == reserve).all():
+            return None
+        reserve = grown
+    return None
 
 
 def _applied(module: ModuleOp, design: Design) -> Design:
