@@ -1,4 +1,5 @@
 // RUN: licc-opt %S/Inputs/hls-codec.mlir -p 'convert-lic-to-hls,lic-set-parallelism,lic-protect{budget=1}' | filecheck %s
+// RUN: licc-opt %S/Inputs/hls-codec.mlir -p 'convert-lic-to-hls,lic-set-parallelism' | filecheck %s --check-prefix=NONE
 // RUN: licc-opt %S/Inputs/hls-codec.mlir -p 'convert-lic-to-hls,lic-set-parallelism,lic-protect{layers=r0,q2 memories=bias budget=1}' | filecheck %s --check-prefix=LAYERS
 // RUN: licc-opt %S/Inputs/hls-codec.mlir -p 'convert-lic-to-hls,lic-set-parallelism,lic-protect{budget=0.03}' | filecheck %s --check-prefix=BUDGET
 // RUN: not licc-opt %S/Inputs/hls-codec.mlir -p 'convert-lic-to-hls,lic-set-parallelism,lic-protect{scheme=ecc}' 2>&1 | filecheck %s --check-prefix=SCHEME
@@ -12,10 +13,14 @@
 // Every per-channel array is triplicated: biases, β, the rescales' parameters
 // that differ between channels (r0's shift and offset, equal for both
 // channels, are constants in the logic and stay as they are). The stage's
-// cost grows by the copies and voters (lic_compiler/hw/protect.py).
+// cost grows by the copies and voters (lic_compiler/hw/protect.py): r0's
+// 1,011 LUTs unprotected (NONE) become 1,203 (the 192 TOOSMALL names).
 // CHECK:      %r0 = hls.mvau
 // CHECK-SAME: licc.protect = {tmr = ["bias", "epilogue[0].multiplier"]}
-// CHECK-SAME: lut = 851
+// CHECK-SAME: lut = 1203
+// NONE:      %r0 = hls.mvau
+// NONE-NOT:  licc.protect
+// NONE-SAME: lut = 1011
 // CHECK:      %q1 = hls.gdn
 // CHECK-SAME: licc.protect = {tmr = ["beta", "epilogue[0].multiplier", "epilogue[0].offset"]}
 // CHECK:      %q2 = hls.deconv
@@ -36,7 +41,7 @@
 
 // SCHEME: lic-protect: unknown scheme 'ecc'; choose from tmr
 // LAYER: lic-protect: the design has no layer 'conv_9'; choose from q1, q2, r0
-// TOOSMALL: lic-protect: the chosen layers need 192 LUTs (6.69% of 2,869) and budget=0.001 allows 2; raise the budget or choose fewer layers
+// TOOSMALL: lic-protect: the chosen layers need 192 LUTs (5.96% of 3,221) and budget=0.001 allows 3; raise the budget or choose fewer layers
 // NOTHING: lic-protect: budget=0.0001 (0 LUTs) is below the cheapest memory's 24 LUTs; raise the budget
 // ZERO: lic-protect: budget must be in (0, 1] (a fraction of the design's LUTs), got 0
 // MEMORY: lic-protect: unknown memory 'gamma'; choose from bias, beta, multiplier, shift, offset
