@@ -19,6 +19,7 @@ headers, `hls-size-fifos` sizes FIFOs from the periods, and
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,8 +68,10 @@ class Schedule:
         return int(self.periods[:, 2].sum())
 
     def flags(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per iteration of one frame: whether it reads, whether it writes (computed once:
-        schedules are cached, and FIFO sizing asks each for both ends)."""
+        """Per iteration of one frame: whether it reads, whether it writes (kept while the
+        schedule is among the `PER_CYCLE_KEPT` last used: FIFO sizing asks each for both
+        ends, and thousands of schedules stay cached)."""
+        _keep(self)
         if self._flags is None:
             self._flags = self.events()
             for a in self._flags:
@@ -76,7 +79,8 @@ class Schedule:
         return self._flags
 
     def counts(self, side: int) -> EventCounts:
-        """`EventCounts` of the reads (side 0) or the writes (1), computed once, as `flags`."""
+        """`EventCounts` of the reads (side 0) or the writes (1), kept as `flags`."""
+        _keep(self)
         if side not in self._counts:
             self._counts[side] = EventCounts(self.flags()[side])
         return self._counts[side]
@@ -86,6 +90,23 @@ class Schedule:
             _events(self.periods[:, 0], self.periods[:, 1], self.reads),
             _events(self.periods[:, 0], self.periods[:, 2], self.writes),
         )
+
+
+# Schedules whose per-cycle arrays (flags, event positions: bytes per cycle of a frame)
+# are kept; the others drop theirs. Unbounded, a search through slow designs at 720p
+# (tens of millions of cycles each) held tens of GB.
+PER_CYCLE_KEPT = 64
+_kept: OrderedDict[int, Schedule] = OrderedDict()
+
+
+def _keep(s: Schedule) -> None:
+    """Mark `s` most recently used; the least recently used beyond `PER_CYCLE_KEPT` drop
+    their per-cycle arrays (recomputed, identically, when asked again)."""
+    _kept[id(s)] = s
+    _kept.move_to_end(id(s))
+    while len(_kept) > PER_CYCLE_KEPT:
+        _, old = _kept.popitem(last=False)
+        old._flags, old._counts = None, {}
 
 
 def _events(lengths: np.ndarray, counts: np.ndarray, pattern: str) -> np.ndarray:

@@ -119,3 +119,15 @@ def test_longest_gap_and_most_events():
     assert counts.most(2) == 2 and counts.most(4) == 2
     assert counts.most(0) == 0 and counts.most(100) == 3
     assert hs.EventCounts(np.array([1, 0, 0, 1], bool)).most(2) == 2  # across the frame boundary
+
+
+def test_per_cycle_arrays_are_bounded():
+    """Only the last `PER_CYCLE_KEPT` schedules used keep their per-cycle arrays; the
+    others recompute the same ones when asked again."""
+    schedules = [hs.stream_schedule(1000 + i) for i in range(hs.PER_CYCLE_KEPT + 5)]
+    first = [a.copy() for a in schedules[0].flags()]
+    for s in schedules[1:]:
+        s.counts(0), s.counts(1)
+    assert schedules[0]._flags is None and schedules[0]._counts == {}
+    assert sum(s._flags is not None for s in schedules) <= hs.PER_CYCLE_KEPT
+    assert all(np.array_equal(a, b) for a, b in zip(first, schedules[0].flags()))
