@@ -69,8 +69,8 @@ class Schedule:
 
     def flags(self) -> tuple[np.ndarray, np.ndarray]:
         """Per iteration of one frame: whether it reads, whether it writes (kept while the
-        schedule is among the `PER_CYCLE_KEPT` last used: FIFO sizing asks each for both
-        ends, and thousands of schedules stay cached)."""
+        schedule is among those last used, up to `PER_CYCLE_KEPT` cycles: FIFO sizing asks
+        each for both ends, and thousands of schedules stay cached)."""
         _keep(self)
         if self._flags is None:
             self._flags = self.events()
@@ -92,21 +92,24 @@ class Schedule:
         )
 
 
-# Schedules whose per-cycle arrays (flags, event positions: bytes per cycle of a frame)
-# are kept; the others drop theirs. Unbounded, a search through slow designs at 720p
-# (tens of millions of cycles each) held tens of GB.
-PER_CYCLE_KEPT = 64
+# Schedules whose per-cycle arrays (flags, event positions: tens of bytes per cycle of a
+# frame) are kept, the most recently used first, up to this many cycles in all; the
+# others drop theirs. Unbounded, a search through slow designs at 720p (tens of millions
+# of cycles each) held tens of GB.
+PER_CYCLE_KEPT = 100_000_000
 _kept: OrderedDict[int, Schedule] = OrderedDict()
 
 
 def _keep(s: Schedule) -> None:
-    """Mark `s` most recently used; the least recently used beyond `PER_CYCLE_KEPT` drop
-    their per-cycle arrays (recomputed, identically, when asked again)."""
+    """Mark `s` most recently used; the least recently used beyond `PER_CYCLE_KEPT`
+    cycles drop their per-cycle arrays (recomputed, identically, when asked again)."""
     _kept[id(s)] = s
     _kept.move_to_end(id(s))
-    while len(_kept) > PER_CYCLE_KEPT:
+    total = sum(k.iters for k in _kept.values())
+    while total > PER_CYCLE_KEPT and len(_kept) > 1:
         _, old = _kept.popitem(last=False)
         old._flags, old._counts = None, {}
+        total -= old.iters
 
 
 def _events(lengths: np.ndarray, counts: np.ndarray, pattern: str) -> np.ndarray:
