@@ -14,7 +14,7 @@ device's utilisation cap. Per case it prints:
 - the FPS-vs-DSP curve (the DSP budget swept from half the cap to the cap) and its largest
   step between neighbouring budgets, in % of FPS.
 
-Run from the repository (about three minutes on two cores):
+Run from the repository (about 25 minutes on two cores: every curve point is a whole solve):
 
     .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720] [--max-mmv 20]
 
