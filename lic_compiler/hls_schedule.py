@@ -97,19 +97,22 @@ class Schedule:
 # others drop theirs. Unbounded, a search through slow designs at 720p (tens of millions
 # of cycles each) held tens of GB.
 PER_CYCLE_KEPT = 100_000_000
-_kept: OrderedDict[int, Schedule] = OrderedDict()
+_kept: OrderedDict[int, tuple[Schedule, int]] = OrderedDict()  # id → (schedule, its cycles)
+_kept_cycles = 0
 
 
 def _keep(s: Schedule) -> None:
     """Mark `s` most recently used; the least recently used beyond `PER_CYCLE_KEPT`
     cycles drop their per-cycle arrays (recomputed, identically, when asked again)."""
-    _kept[id(s)] = s
+    global _kept_cycles
+    if id(s) not in _kept:  # a kept schedule is alive, so its id is its own
+        _kept[id(s)] = (s, s.iters)
+        _kept_cycles += s.iters
     _kept.move_to_end(id(s))
-    total = sum(k.iters for k in _kept.values())
-    while total > PER_CYCLE_KEPT and len(_kept) > 1:
-        _, old = _kept.popitem(last=False)
+    while _kept_cycles > PER_CYCLE_KEPT and len(_kept) > 1:
+        _, (old, cycles) = _kept.popitem(last=False)
         old._flags, old._counts = None, {}
-        total -= old.iters
+        _kept_cycles -= cycles
 
 
 def _events(lengths: np.ndarray, counts: np.ndarray, pattern: str) -> np.ndarray:
