@@ -1,8 +1,8 @@
 """The solver is exact: on small random networks it matches an exhaustive search.
 
-The stages are the precision search's (float lic ops as hardware stages): the
-solver is generic over what it folds, and these give many small problems.
-With ``resolution=None`` no option is merged with a near-equal one."""
+The stages are the compute stages of small integer hls dataflows (the HLS
+backend's test builder), priced as `lic-set-parallelism` prices them. With
+``resolution=None`` no option is merged with a near-equal one."""
 
 from __future__ import annotations
 
@@ -14,31 +14,40 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from lic_compiler.hw.device import RESOURCES
-from lic_compiler.hw.solver import Infeasible, Options, Problem, priced
-from lic_compiler.quant.stages import Folding, module_stages
+from lic_compiler.hw.fold import Folding
+from lic_compiler.hw.solver import Infeasible, Options, Problem
+from lic_compiler.hw.stages import KnobModel, module_stages
+from nets import Conv, Deconv, Gdn, Spec, build, convert
 
-STYLES = ("bram", "lutram", "uram")
+STYLES, IMPLS, MAX_MMV = ("bram", "lutram"), ("dsp", "fabric"), 2
 
 
-def problem_of(stages) -> Problem:
-    return Problem(stages, priced(lambda s: s.foldings(STYLES), lambda s, f: s.cost(f)), resolution=None)
+def knobs_of(spec: Spec) -> list[KnobModel]:
+    module = build(spec)
+    convert(module, {"net": spec})
+    return [s for s in module_stages(module)["net"] if isinstance(s, KnobModel)]
+
+
+def problem_of(knobs: list[KnobModel]) -> Problem:
+    return Problem(knobs, lambda s: s.option_table(STYLES, IMPLS, MAX_MMV), resolution=None)
 
 
 @st.composite
-def networks(draw):
-    """2–3 layers: convs (stride 1 or 2), transposed convs, GDNs, a ReLU; small channels."""
-    layers, c = [], draw(st.sampled_from([1, 2, 3]))
-    cin = c
-    for _ in range(draw(st.integers(2, 3))):
-        kind = draw(st.sampled_from(["conv", "conv", "deconv", "gdn", "relu"]))
-        if kind in ("conv", "deconv"):
-            c = draw(st.sampled_from([2, 3, 4, 6]))
-            layers.append((kind, c, draw(st.sampled_from([1, 3])), draw(st.sampled_from([1, 2]))))
-        elif kind == "gdn":
-            layers.append(("gdn", draw(st.booleans())))
+def networks(draw) -> Spec:
+    """1–2 layers: convs (stride 1 or 2), transposed convs, GDNs after either; small channels."""
+    layers = []
+    for i in range(draw(st.integers(1, 2))):
+        kind = draw(st.sampled_from(["conv", "conv", "deconv"] + (["gdn"] if i else [])))
+        c = draw(st.sampled_from([2, 3, 4]))
+        if kind == "conv":
+            k = draw(st.sampled_from([1, 3]))
+            layers.append(Conv(c, k, draw(st.sampled_from([1, 2])), k // 2))
+        elif kind == "deconv":
+            layers.append(Deconv(c, 3, 2, 1, 1))
         else:
-            layers.append(("relu",))
-    return layers, cin, draw(st.sampled_from([4, 6, 8]))
+            layers.append(Gdn(inverse=draw(st.booleans())))
+    size = draw(st.sampled_from([4, 6]))
+    return Spec(draw(st.sampled_from([1, 2, 3])), size, size, layers)
 
 
 def _tables(problem: Problem):
@@ -74,9 +83,8 @@ def _small(problem: Problem) -> bool:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=networks(), data=st.data())
-def test_max_fps_matches_exhaustive_search(network, spec, data):
-    layers, cin, size = spec
-    stages = module_stages(network(layers, cin, size, size))["encoder"]
+def test_max_fps_matches_exhaustive_search(spec, data):
+    stages = knobs_of(spec)
     problem = problem_of(stages)
     if not _small(problem):
         event("too many combinations to enumerate")
@@ -90,16 +98,15 @@ def test_max_fps_matches_exhaustive_search(network, spec, data):
         return
     solution = problem.max_fps(budget)
     assert solution.cycles == best
-    costs = [s.cost(f) for s, f in zip(stages, solution.foldings)]
+    costs = [s.option_cost(f) for s, f in zip(stages, solution.foldings)]
     assert max(c.cycles for c in costs) == best
     assert (sum(np.array(c.vector()) for c in costs) <= budget).all()
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=networks(), data=st.data())
-def test_min_cost_matches_exhaustive_search(network, spec, data):
-    layers, cin, size = spec
-    stages = module_stages(network(layers, cin, size, size))["encoder"]
+def test_min_cost_matches_exhaustive_search(spec, data):
+    stages = knobs_of(spec)
     problem = problem_of(stages)
     if not _small(problem):
         return
@@ -114,14 +121,13 @@ def test_min_cost_matches_exhaustive_search(network, spec, data):
             problem.min_cost(target, budget)
         return
     solution = problem.min_cost(target, budget)
-    res = sum(np.array(s.cost(f).vector()) for s, f in zip(stages, solution.foldings))
+    res = sum(np.array(s.option_cost(f).vector()) for s, f in zip(stages, solution.foldings))
     assert res @ weights == pytest.approx(min(feasible))
-    assert all(s.cost(f).cycles <= target for s, f in zip(stages, solution.foldings))
+    assert all(s.option_cost(f).cycles <= target for s, f in zip(stages, solution.foldings))
 
 
-def test_explain_names_the_binding_resource(network):
-    stages = module_stages(network([("conv", 4, 3, 1), ("gdn", False)], 2, 8, 8))["encoder"]
-    problem = problem_of(stages)
+def test_explain_names_the_binding_resource():
+    problem = problem_of(knobs_of(Spec(2, 8, 8, [Conv(4, 3, 1, 1), Gdn()])))
     budget = np.array([10**9] * len(RESOURCES))
     budget[RESOURCES.index("dsp")] = 0
     fastest = int(problem.candidates()[0])
@@ -129,19 +135,19 @@ def test_explain_names_the_binding_resource(network):
         problem.min_cost(fastest, budget)
 
 
-def test_explain_names_a_stage_that_cannot_go_faster(network):
-    stages = module_stages(network([("conv", 4, 3, 1)], 2, 8, 8))["encoder"]
-    problem = problem_of(stages)
-    with pytest.raises(Infeasible, match=r"%y0 \(lic.conv2d\) needs at least 64 cycles"):
-        problem.min_cost(10, np.array([10**9] * len(RESOURCES)))
+def test_explain_names_a_stage_that_cannot_go_faster():
+    problem = problem_of(knobs_of(Spec(2, 8, 8, [Conv(4, 3, 1, 1)])))
+    fastest = int(problem.candidates()[0])
+    with pytest.raises(Infeasible, match=rf"@net \w+ \(hls.mvau\) needs at least {fastest} cycles"):
+        problem.min_cost(fastest - 1, np.array([10**9] * len(RESOURCES)))
 
 
 def test_min_cost_is_not_the_first_fit():
     """The cheapest option of the first stage leaves too little BRAM for the second's
     cheapest, so the cheapest design takes the first stage's second-cheapest option."""
     tables = [
-        Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
-        Options([Folding(1), Folding(2)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),
+        Options([Folding(1, 1), Folding(2, 1)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 1, 0, 0, 0]])),
+        Options([Folding(1, 1), Folding(2, 1)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [90, 0, 0, 0, 0]])),
     ]
     problem = Problem([0, 1], lambda i: tables[i], resolution=None)
     budget = np.array([100, 5, 0, 100, 100])
