@@ -498,7 +498,9 @@ class EventCounts:
         return int((np.searchsorted(self.pos, starts + window) - np.arange(self.events)).max())
 
 
-def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: int) -> int:
+def fifo_depth(
+    producer: Schedule, consumer: Schedule, period: int, beat_bits: int, slack: tuple[int, int] = (0, 0)
+) -> int:
     """The depth that lets neither end wait for the other beyond the design's pace.
 
     A FIFO bridges the producer's longest pause in writing (a polyphase stage
@@ -509,11 +511,18 @@ def fifo_depth(producer: Schedule, consumer: Schedule, period: int, beat_bits: i
     design's pace on average, so when that bound needs more than
     `FIFO_BUDGET_BITS`, the other side is counted at that pace instead (the
     iterations it gets through in the pause's cycles). The pause between
-    frames (a window generator's first rows) is bridged only if it would cost
-    more than `MAX_FILL_LOSS` of the frame period: at 720p bridging it would
-    buffer a frame's first rows to save a fraction of a percent."""
+    frames (a window generator's first rows, a transposed convolution's first
+    block row) is bridged only if it would cost more than `MAX_FILL_LOSS` of
+    the frame period: at 720p bridging it would buffer a frame's first rows to
+    save a fraction of a percent. `slack` = (upstream, downstream): the least
+    spare iterations per frame (period − loop iterations) of the stages before
+    the producer and after the consumer; a producer's pause idles the stages
+    after it, which lose throughput only by what exceeds their slack, and a
+    consumer's pause stalls those before it likewise."""
     write_counts, read_counts = producer.counts(1), consumer.counts(0)
-    across = max(write_counts.longest_gap(True), read_counts.longest_gap(True)) > MAX_FILL_LOSS * period
+    upstream, downstream = slack
+    loss = max(write_counts.longest_gap(True) - downstream, read_counts.longest_gap(True) - upstream)
+    across = loss > MAX_FILL_LOSS * period
     write_pause, read_pause = write_counts.longest_gap(across), read_counts.longest_gap(across)
     fast = read_counts.most(write_pause) + write_counts.most(read_pause)
     if fast * beat_bits > FIFO_BUDGET_BITS:
@@ -550,14 +559,34 @@ def fifo_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
 def paced_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
     """Each stream's `fifo_depth` from its producer's and consumer's schedules."""
     period = design_cycles(flow)
+    upstream, downstream = _slack(flow, period)
     out = {}
     for op in flow.stages():
         for value in op.operands:
             producer = value.owner
             if isinstance(producer, hls.StageOp):
                 stream = hls.stream_of(value)
-                out[value] = fifo_depth(schedule(producer), schedule(op), period, stream.lanes.data * stream.bits)
+                out[value] = fifo_depth(
+                    schedule(producer), schedule(op), period, stream.lanes.data * stream.bits,
+                    (upstream[producer], downstream[op]),
+                )
     return out
+
+
+def _slack(flow: hls.DataflowOp, period: int) -> tuple[dict[hls.StageOp, int], dict[hls.StageOp, int]]:
+    """Per stage, the least spare iterations per frame of it and every stage before it
+    (upstream), and of it and every stage after it (downstream)."""
+    stages = list(flow.stages())  # in dataflow order: producers first
+    spare = {op: period - schedule(op).iters for op in stages}
+    upstream: dict[hls.StageOp, int] = {}
+    for op in stages:
+        before = [upstream[v.owner] for v in op.operands if isinstance(v.owner, hls.StageOp)]
+        upstream[op] = min([spare[op], *before])
+    downstream: dict[hls.StageOp, int] = {}
+    for op in reversed(stages):
+        after = [downstream[use.operation] for r in op.results for use in r.uses if use.operation in spare]
+        downstream[op] = min([spare[op], *after])
+    return upstream, downstream
 
 
 # --- residuals -----------------------------------------------------------------------

@@ -50,7 +50,7 @@ CURVE_POINTS = 6
 # The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
 TIGHTEN_TOLERANCE = 0.005
 # Designs tried per target of that bisection, each with what the last one's converters and FIFOs took reserved.
-FIT_TRIES = 3
+FIT_TRIES = 6
 # How much slower than the best target with nothing reserved `_rescue` looks for a design.
 RESCUE_SLOWDOWN = 4
 # The FPS-vs-DSP curve's bisection tolerance: a picture, not the plan.
@@ -297,10 +297,9 @@ def _solve_rounds(
         for group in design.groups():
             used = _budget_array(design.used(group))
             if (used > budget).any():
-                knob_use = _budget_array(total([k.option_cost(f) for k, f in foldings.items() if k.function in group]))
                 # What the compute stages' options do not price: converters, FIFOs, windows fed
                 # slower than they could be, as the last applied design needed them.
-                reserve[tuple(group)] = np.maximum(used - knob_use, 0)
+                reserve[tuple(group)] = _unpriced(design, group)
                 over = True
         if not over:
             return _tighten(module, design, foldings, targets, free) if objective == "max-fps" else design
@@ -321,11 +320,12 @@ def _tighten(
         knobs = design.knobs(group)
         p = problem(knobs, design)
         p.step = np.maximum(budget // RESOLUTION, 1)
+        prior = _unpriced(design, group)
         cands = p.candidates()
         lo, hi = (int(np.searchsorted(cands, t)) for t in (free[group[0]], targets[group[0]]))
         while lo < hi and cands[hi] > cands[lo] * (1 + TIGHTEN_TOLERANCE):
             mid = (lo + hi) // 2
-            fit = _fit_at(module, design, p, group, foldings, targets, int(cands[mid]), budget)
+            fit = _fit_at(module, design, p, group, foldings, targets, int(cands[mid]), budget, prior)
             changed = True
             if fit is None:
                 lo = mid + 1
@@ -364,31 +364,49 @@ def _rescue(module: ModuleOp, design: Design, free: dict[str, int]) -> Design | 
 
 def _fit_at(
     module: ModuleOp, design: Design, p: Problem, group: Sequence[str], foldings: dict[KnobModel, Folding],
-    targets: dict[str, int], t: int, budget: np.ndarray,
+    targets: dict[str, int], t: int, budget: np.ndarray, prior: np.ndarray | None = None,
 ) -> tuple[dict[KnobModel, Folding], dict[str, int]] | None:
     """The least-cost design of `group` meeting `t` that fits once applied (its converters
-    and FIFOs counted), or None. What a try needed beyond its priced options is reserved
-    for the next (growing, so the tries end): a least-cost design with nothing reserved
-    may take the block RAM its own FIFOs need, where one a little dearer in compute fits."""
+    and FIFOs counted), or None. The first try reserves `prior` (what a fitted design's
+    converters and FIFOs took: a design of similar foldings needs about as much), or
+    nothing when no design meets `t` beside it; what a try needed beyond its priced
+    options is reserved for the next (growing, so the tries end): a least-cost design
+    with nothing reserved may take the block RAM its own FIFOs need, where one a little
+    dearer in compute fits."""
     knobs = design.knobs(group)
-    reserve = np.zeros_like(budget)
+    reserve = np.zeros_like(budget) if prior is None else prior
     for _ in range(FIT_TRIES):
         try:
             sol = p.min_cost(t, np.maximum(budget - reserve, 0))
         except Infeasible:
-            return None
+            if not reserve.any() or prior is None:
+                return None
+            reserve, prior = np.zeros_like(budget), None
+            continue
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
         apply(module, trial, trial_targets)
         used = _budget_array(_applied(module, design).used(group))
         if (used <= budget).all():
             return trial, trial_targets
-        knob_use = _budget_array(total([k.option_cost(f) for k, f in zip(knobs, sol.foldings)]))
-        grown = np.maximum(reserve, used - knob_use)
+        # Reserve what the FIFOs and converters took in the resources the try overran
+        # only: reserving them in all would squeeze the compute stages where they fit.
+        grown = np.where(used > budget, np.maximum(reserve, _unpriced_use(used, knobs, sol.foldings)), reserve)
         if (grown == reserve).all():
             return None
         reserve = grown
     return None
+
+
+def _unpriced(design: Design, group: Sequence[str]) -> np.ndarray:
+    """What `design`'s converters, FIFOs and windows in `group` take beyond its compute
+    stages' priced options."""
+    knobs = design.knobs(group)
+    return _unpriced_use(_budget_array(design.used(group)), knobs, [design.folding(k) for k in knobs])
+
+
+def _unpriced_use(used: np.ndarray, knobs: Sequence[KnobModel], chosen: Sequence[Folding]) -> np.ndarray:
+    return np.maximum(used - _budget_array(total([k.option_cost(f) for k, f in zip(knobs, chosen)])), 0)
 
 
 def _applied(module: ModuleOp, design: Design) -> Design:
@@ -609,8 +627,7 @@ def dsp_curve(design: Design, group: Sequence[str], budgets: Sequence[int], tole
     knobs = design.knobs(group)
     p = problem(knobs, design)
     p.step, p.tolerance = np.maximum(budget // RESOLUTION, 1), tolerance
-    knob_use = _budget_array(total([s.option_cost(design.folding(s)) for s in knobs]))
-    reserve = np.maximum(_budget_array(design.used(group)) - knob_use, 0)
+    reserve = _unpriced(design, group)
     rows: list[dict] = []
     last = None  # a larger budget keeps the previous design feasible
     for b in budgets:

@@ -133,3 +133,19 @@ def test_per_cycle_arrays_are_bounded(monkeypatch):
     assert schedules[0]._flags is None and schedules[0]._counts == {}
     assert sum(s.iters for s in schedules if s._flags is not None) <= hs.PER_CYCLE_KEPT
     assert all(np.array_equal(a, b) for a, b in zip(first, schedules[0].flags()))
+
+
+def test_a_frame_boundary_pause_is_bridged_only_where_the_slack_after_it_is_short():
+    """A producer silent for its frame's first 40 of 400 iterations (a first block row)
+    feeding a consumer that reads a beat per iteration: bridging the pause takes about
+    40 beats; the stages after the consumer absorb it if they have 40 iterations
+    to spare per frame."""
+    period = 1000
+    producer = hs.Schedule(hs._rows([40, 360], [0, 0], [0, 360]), hs.SPREAD, hs.SPREAD)
+    consumer = hs.Schedule(hs._rows([360], [360], [360]), hs.SPREAD, hs.SPREAD)
+    assert 40 > hs.MAX_FILL_LOSS * period
+    bridged = hs.fifo_depth(producer, consumer, period, 8)
+    assert bridged >= 40
+    assert hs.fifo_depth(producer, consumer, period, 8, slack=(0, 40)) < 10
+    # Less slack after it than the pause, by more than MAX_FILL_LOSS of the period: bridged.
+    assert hs.fifo_depth(producer, consumer, period, 8, slack=(0, 30)) == bridged
