@@ -367,21 +367,25 @@ def _fit_at(
     targets: dict[str, int], t: int, budget: np.ndarray, prior: np.ndarray | None = None,
 ) -> tuple[dict[KnobModel, Folding], dict[str, int]] | None:
     """The least-cost design of `group` meeting `t` that fits once applied (its converters
-    and FIFOs counted), or None. The first try reserves `prior` (what a fitted design's
-    converters and FIFOs took: a design of similar foldings needs about as much), or
-    nothing when no design meets `t` beside it; what a try needed beyond its priced
-    options is reserved for the next (growing, so the tries end): a least-cost design
-    with nothing reserved may take the block RAM its own FIFOs need, where one a little
-    dearer in compute fits."""
+    and FIFOs counted), or None: a search on how much of the budget to reserve for what
+    the compute stages' options do not price. The first try reserves `prior` (what a
+    fitted design's converters and FIFOs took: a design of similar foldings needs about
+    as much). A try that overruns a resource reserves there what its own converters and
+    FIFOs took; a reserve with which no design meets `t` is halved towards the largest
+    that overran (a least-cost design with nothing reserved may take the block RAM its
+    own FIFOs need, where one a little dearer in compute fits, while reserving all one
+    bad try's FIFOs can leave no room at all)."""
     knobs = design.knobs(group)
-    reserve = np.zeros_like(budget) if prior is None else prior
+    low, high = np.zeros_like(budget), None  # overran with `low` reserved; no design with `high`
+    reserve = low if prior is None else prior
     for _ in range(FIT_TRIES):
         try:
             sol = p.min_cost(t, np.maximum(budget - reserve, 0))
         except Infeasible:
-            if not reserve.any() or prior is None:
+            high = reserve
+            reserve = (low + high) // 2
+            if (reserve == low).all():
                 return None
-            reserve, prior = np.zeros_like(budget), None
             continue
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
@@ -389,9 +393,12 @@ def _fit_at(
         used = _budget_array(_applied(module, design).used(group))
         if (used <= budget).all():
             return trial, trial_targets
-        # Reserve what the FIFOs and converters took in the resources the try overran
-        # only: reserving them in all would squeeze the compute stages where they fit.
+        # Reserve more only in the resources the try overran: reserving there too would
+        # squeeze the compute stages where they fit.
+        low = reserve
         grown = np.where(used > budget, np.maximum(reserve, _unpriced_use(used, knobs, sol.foldings)), reserve)
+        if high is not None:
+            grown = np.where(grown >= high, (low + high) // 2, grown)
         if (grown == reserve).all():
             return None
         reserve = grown
