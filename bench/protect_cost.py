@@ -19,7 +19,7 @@ import torch
 from lic_compiler.driver import BuildOptions, compile_model
 from lic_compiler.faults.campaign import PARTS
 from lic_compiler.faults.run import hardware
-from lic_compiler.hw.protect import protected
+from lic_compiler.hw.protect import voted
 from lic_compiler.hw.stages import module_stages
 
 
@@ -37,9 +37,9 @@ def main() -> None:
             build = compile_model(args.model, Path(tmp) / name, BuildOptions(parts=list(PARTS), frame=frame, pipeline=pipeline))
             results[name] = hardware(build.module)
             chosen = [f"@{part} {s.name} {what}" for part, stages in module_stages(build.module).items()
-                      for s in stages for what in protected(s.op).get("tmr", ())]
+                      for s in stages for what in voted(s.op)]
     before, after = results["unprotected"], results["protected"]
-    print(f"lic-protect{{{args.protect}}} on {args.model} at {args.frame}: {len(chosen)} memories triplicated")
+    print(f"lic-protect{{{args.protect}}} on {args.model} at {args.frame}: {len(chosen)} memories protected")
     for what in chosen:
         print(f"  {what}")
     print(f"{'':8s} {'unprotected':>12s} {'protected':>12s} {'increase':>9s}")
