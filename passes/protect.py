@@ -11,7 +11,15 @@ computed before.
 
 Options:
 
-- ``scheme``: ``tmr`` (three copies, a majority vote on each read);
+- ``scheme``: ``tmr`` (three copies, a majority vote on each read) or
+  ``tmr-high`` (only the high bits of a word in three copies: the low bits
+  whose flip moves every word of the memory by less than a quarter of its
+  magnitude are stored once, `lic_compiler.hw.protect.low_bits`; shifts and
+  offsets keep every bit voted). The campaign finds a multiplier's upsets
+  catastrophic only in its top bits (below them a flip changes the scale by
+  less than a quarter); biases and β follow the same rule (the campaign holds
+  too few of their upsets to rank their bits). Voting the low bits would cost
+  LUTs on every read port for upsets that do little;
 - ``memories``: which per-channel memories: any of ``bias``, ``beta``,
   ``multiplier``, ``shift``, ``offset`` (default all);
 - ``layers``: ``auto`` (every stage holding them, the smallest memories first
@@ -25,10 +33,10 @@ Options:
 - ``budget``: the largest increase of the design's LUTs the protection may
   cost, as a fraction (0.05: 5 %); copies live in LUT ROM, no block RAM.
 
-Each protected stage gets ``licc.protect = {tmr = [memory, …]}``; the C++
-emitter triplicates those arrays (`licc::vote`), the cost model charges the
-copies and voters (`lic_compiler.hw.protect`), and `licc-faults` injects into
-each copy.
+Each protected stage gets ``licc.protect = {SCHEME = [memory, …]}``; the C++
+emitter triplicates those arrays (`licc::vote`, `licc::vote_high`), the cost
+model charges the copies and voters (`lic_compiler.hw.protect`), and
+`licc-faults` injects into every bit of each copy.
 """
 
 from __future__ import annotations
@@ -53,7 +61,7 @@ CHAINS = ("prologue", "norm", "epilogue", "steps")
 
 @dataclass(frozen=True)
 class ProtectPass(ModulePass):
-    """Triplicate the per-channel memories of the chosen stages within a LUT budget."""
+    """Triplicate the per-channel memories (or their high bits) of the chosen stages within a LUT budget."""
 
     name = "lic-protect"
 

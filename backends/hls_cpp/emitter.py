@@ -37,7 +37,7 @@ from lic_compiler.gdn_approx import Approx
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import MODULE_ATTR
 from lic_compiler.hw.device import load_device
-from lic_compiler.hw.protect import protected
+from lic_compiler.hw.protect import protected, voted
 from lic_compiler.ir import to_numpy
 
 LIBRARY = ("types.h", "stream.h", "counts.h", "window.h", "mvau.h", "deconv.h", "gdn.h", "pointwise.h", "join.h", "shuffle.h", "pad.h", "leaky.h", "table.h", "npy.h", "protect.h")
@@ -196,20 +196,27 @@ def array_suffix(what: str) -> str:
     return f"{CHAIN_TAGS[chain]}{index}_{PARAM_NAMES[param]}"
 
 
-def _tmr(op: hls.StageOp) -> frozenset[str]:
-    """The suffixes of `op`'s triplicated arrays."""
-    return frozenset(array_suffix(what) for what in protected(op).get("tmr", ()))
+def _tmr(op: hls.StageOp) -> dict[str, tuple[int, int]]:
+    """The suffixes of `op`'s triplicated arrays: (low bits stored once, the copies' width) (`voted`)."""
+    return {array_suffix(what): vote for what, vote in voted(op).items()}
 
 
-def _stored(name: str, ctype: str, values: np.ndarray, tmr: bool) -> list[str]:
-    """An array's definition: three copies if triplicated (NAME, NAME_r1, NAME_r2)."""
-    return [_array(name + (f"_r{k}" if k else ""), ctype, values) for k in range(3 if tmr else 1)]
+def _stored(name: str, ctype: str, values: np.ndarray, vote: tuple[int, int] | None) -> list[str]:
+    """An array's definition: three copies if triplicated (NAME, NAME_r1, NAME_r2); with low bits
+    stored once, the copies hold the high bits alone (``values >> low``, as ``licc::rom_t`` words)."""
+    if vote is None:
+        return [_array(name, ctype, values)]
+    low, width = vote
+    if not low:
+        return [_array(name + (f"_r{k}" if k else ""), ctype, values) for k in range(3)]
+    return [_array(name, ctype, values), *(_array(f"{name}_r{k}", f"licc::rom_t<{width}>", values >> low) for k in (1, 2))]
 
 
-def _read(name: str, index: str, tmr: bool) -> str:
-    if not tmr:
+def _read(name: str, index: str, vote: tuple[int, int] | None) -> str:
+    if vote is None:
         return f"{name}[{index}]"
-    return f"licc::vote({name}[{index}], {name}_r1[{index}], {name}_r2[{index}])"
+    call = f"vote_high<{vote[0]}>" if vote[0] else "vote"
+    return f"licc::{call}({name}[{index}], {name}_r1[{index}], {name}_r2[{index}])"
 
 
 # --- pointwise steps ---------------------------------------------------------------
@@ -218,9 +225,9 @@ def _read(name: str, index: str, tmr: bool) -> str:
 class _Steps:
     """C++ for a chain of pointwise steps, with its per-channel parameter arrays."""
 
-    def __init__(self, prefix: str, tmr: frozenset[str] = frozenset()):
+    def __init__(self, prefix: str, tmr: dict[str, tuple[int, int]] | None = None):
         self.prefix = prefix
-        self.tmr = tmr  # the suffixes of the triplicated arrays
+        self.tmr = tmr or {}  # the suffixes of the triplicated arrays (`_tmr`)
         self.arrays: list[str] = []
         self.tables: list[str] = []
 
@@ -229,8 +236,8 @@ class _Steps:
             return str(values[0])
         array = f"{self.prefix}_{name}"
         ctype = f"int{_bits(np.asarray(values))}_t"
-        self.arrays += _stored(array, ctype, np.asarray(values, np.int64), name in self.tmr)
-        return _read(array, channel, name in self.tmr)
+        self.arrays += _stored(array, ctype, np.asarray(values, np.int64), self.tmr.get(name))
+        return _read(array, channel, self.tmr.get(name))
 
     def chain(self, steps, element: IntegerType, value: str, channel: str, lines: list[str], tag: str) -> str:
         """Append the statements of `steps` on `value` to `lines`; return the result's name."""
@@ -515,7 +522,7 @@ class _Part:
         if getattr(op, "bias", None) is None:
             return "acc_t(0)"
         values = np.asarray(to_numpy(op.bias), np.int64)
-        tmr = "b" in _tmr(op)
+        tmr = _tmr(op).get("b")
         weights += _stored(f"{name}_b", f"int{_bits(values)}_t", values, tmr)
         return f"acc_t({_read(f'{name}_b', 'o', tmr)})"
 
@@ -559,7 +566,7 @@ class _Part:
         pe, simd, nf, sf = op.pe_value, op.simd_value, k["NF"], k["SF"]
         w_bits = _weight_bits(op.gamma)
         weights.append(_array(f"{name}_gamma", f"licc::rom_t<{w_bits}>", mvau_layout(gamma, pe, simd)))
-        beta_tmr = "beta" in _tmr(op)
+        beta_tmr = _tmr(op).get("beta")
         weights += _stored(f"{name}_beta", f"int{_bits(beta)}_t", beta, beta_tmr)
         pro: list[str] = []
         pro_out = steps.chain(op.prologue, op.in_type.element_type, "x", "c", pro, "p")

@@ -184,15 +184,18 @@ def draw(memories_: Sequence[Memory], targets: Sequence[str], counts: dict[str, 
         picks = rng.choice(len(pool), size=counts[target], p=bits / bits.sum())
         for i in picks:
             m = pool[i]
-            word = int(rng.integers(m.size))
-            plan.append((Fault(m, word, int(rng.integers(m.width))), int(rng.integers(images))))
+            if m.low:  # copies narrower than the word: a site uniformly
+                word, bit = m.site(int(rng.integers(m.sites)))
+            else:
+                word, bit = int(rng.integers(m.size)), int(rng.integers(m.width))
+            plan.append((Fault(m, word, bit), int(rng.integers(images))))
     return plan
 
 
 def population(memories_: Sequence[Memory], target: str) -> int:
     """The faults a class can take: every bit of every word (streams and accumulators: of every
     value of a frame)."""
-    return sum(m.size * m.width for m in memories_ if m.target == target)
+    return sum(m.sites for m in memories_ if m.target == target)
 
 
 def counts(options: CampaignOptions, memories_: Sequence[Memory]) -> dict[str, int]:

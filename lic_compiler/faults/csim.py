@@ -63,7 +63,7 @@ def arrays(part: Part) -> dict[tuple[int, str], list[Array]]:
         for what, places, count in whats:
             array = f"{part.name}_hw::{name}_{array_suffix(what)}"
             out[(stage.index, what)] = [Array(array + (f"_r{k}" if k else ""), places, count)
-                                        for k in range(copies(stage.op, what))]
+                                        for k in range(copies(stage.op, what)[0])]
     return out
 
 
@@ -188,7 +188,8 @@ class FaultSim:
     def _word(self, part: Part, m: Memory, fault: Fault) -> str:
         copy, word = copy_of(m, fault.word)
         array = self.arrays[part.name][(m.stage, m.what)][copy]
-        new = flip(stored_word(part, m, word), fault.bit, m.width, m.signed)
+        stored, low = stored_word(part, m, word), m.low if copy else 0  # a copy holds the bits from m.low
+        new = flip(stored >> low, fault.bit - low, m.width - low, m.signed)
         return ";".join(f"word {array.name} {at} {new}" for at in array.places[word] if at >= 0)
 
     def _beat(self, part: Part, m: Memory, where: tuple[int, int, int], bit: int) -> str:

@@ -70,14 +70,17 @@ def inject(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
 
 
 def _voted(part: Part, clean: list[np.ndarray], fault: Fault) -> Outcome:
-    """An upset in one copy of a triplicated memory: the stage reads the three copies' majority."""
+    """An upset in one copy of a triplicated memory: the stage reads the three copies' majority
+    (of the bits from `low` up under tmr-high; the word's low bits are its own, unvoted)."""
     m = fault.memory
     copy, word = copy_of(m, fault.word)
+    if copy == 0 and fault.bit < m.low:  # a bit stored once: as in an unprotected memory
+        return inject(part, clean, Fault(replace(m, copies=1, low=0), word, fault.bit))
     stored = stored_word(part, m, word)
-    words = [stored] * m.copies
-    words[copy] = flip(stored, fault.bit, m.width, m.signed)
+    words = [stored, stored >> m.low, stored >> m.low]
+    words[copy] = flip(words[copy], fault.bit - (m.low if copy else 0), m.width - (m.low if copy else 0), m.signed)
     # The vote restores the stored word (one upset cannot outvote two copies): masked.
-    assert vote(*words) == stored, m.name
+    assert vote(words[0] >> m.low, *words[1:]) << m.low | words[0] & ((1 << m.low) - 1) == stored, m.name
     return Outcome(None)
 
 

@@ -21,7 +21,7 @@ cross-section to a particle strike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from lic_compiler.backends.hls_cpp.emitter import _bits
 from lic_compiler.dialects import hls
 from lic_compiler.faults.engine import WEIGHTS, Part, is_signed
 from lic_compiler.faults.tables import roms
-from lic_compiler.hw.protect import protected
+from lic_compiler.hw.protect import voted
 
 TARGETS = ("weights", "tables", "streams", "accumulators")  # a campaign's default classes
 ALL_TARGETS = (*TARGETS, "roots")
@@ -51,6 +51,7 @@ class Memory:
     signed: bool
     bits: int  # bits the memory holds
     copies: int = 1  # 3: stored three times, read through a majority vote (lic-protect's tmr)
+    low: int = 0  # the low bits stored once (tmr-high): the copies hold bits low … width − 1 of each word
 
     @property
     def name(self) -> str:
@@ -61,10 +62,26 @@ class Memory:
         """The words an upset can hit: every copy's."""
         return int(np.prod(self.words)) * self.copies
 
+    @property
+    def sites(self) -> int:
+        """The (word, bit) pairs an upset can hit: each word's bits, and its copies' high bits."""
+        return int(np.prod(self.words)) * (self.width + (self.copies - 1) * (self.width - self.low))
 
-def copies(op: hls.StageOp, what: str) -> int:
-    """How many times `op` stores memory `what`: 3 if lic-protect triplicated it."""
-    return 3 if what in protected(op).get("tmr", ()) else 1
+    def site(self, index: int) -> tuple[int, int]:
+        """(word, bit) of site `index` in [0, sites): the words' bits, then the copies' bits from `low`
+        (word numbers past the first copy's are the copies', `inject.copy_of`)."""
+        n = int(np.prod(self.words))
+        if index < n * self.width:
+            return divmod(index, self.width)
+        word, bit = divmod(index - n * self.width, self.width - self.low)
+        return n + word, self.low + bit
+
+
+def copies(op: hls.StageOp, what: str) -> tuple[int, int]:
+    """(how many times `op` stores memory `what`, the low bits its copies leave out): (3, low) if
+    lic-protect triplicated it."""
+    vote = voted(op).get(what)
+    return (1, 0) if vote is None else (3, vote[0])
 
 
 def memories(part: Part) -> list[Memory]:
@@ -99,9 +116,9 @@ def _weights(part: Part, index: int, layer: str) -> list[Memory]:
             continue
         t = attr.type.get_element_type()
         words = stage.arrays[key].shape
-        n = copies(stage.op, key)
-        out.append(Memory("weights", part.name, index, layer, key, words, t.width.data, is_signed(t),
-                          n * int(np.prod(words)) * t.width.data, n))
+        n, low = copies(stage.op, key)
+        m = Memory("weights", part.name, index, layer, key, words, t.width.data, is_signed(t), 0, n, low)
+        out.append(replace(m, bits=m.sites))
     return out
 
 
@@ -116,9 +133,9 @@ def _tables(part: Part, index: int, layer: str) -> list[Memory]:
                 if len(set(values)) > 1:  # an array in the C++, not a constant
                     width = _bits(np.asarray(values))  # the emitted C array's element width
                     name = f"{chain}[{i}].{what}"
-                    n = copies(stage.op, name)
-                    out.append(Memory("tables", part.name, index, layer, name, (len(values),),
-                                      width, True, n * len(values) * width, n))
+                    n, low = copies(stage.op, name)
+                    m = Memory("tables", part.name, index, layer, name, (len(values),), width, True, 0, n, low)
+                    out.append(replace(m, bits=m.sites))
     return out
 
 
