@@ -97,6 +97,9 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
               help="hybrid precision's budget: dB of codec PSNR on the calibration images, those the "
                    "search fits and a held-out half")
+@click.option("--precision-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a width per tensor from a precision file (licc-train precision's format, e.g. what "
+                   "finetune --qat trained through) over the uniform widths")
 @click.option("--weights", "weight_bits", type=click.IntRange(2, 16), default=8, show_default=True,
               help="uniform precision: weight bits")
 @click.option("--activations", "act_bits", type=click.IntRange(2, 16), default=8, show_default=True,
@@ -114,7 +117,7 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
-         precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
+         precision: str, max_psnr_drop: float, precision_file: Path | None, weight_bits: int, act_bits: int, gdn_bits: int,
          calibration: Path | None, calibration_count: int, device: str | None, clock_mhz: float | None,
          util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None,
          calibrate_with: Path | None) -> None:
@@ -131,7 +134,7 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     widths = (
         f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
         else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
-    )
+    ) + (f' file="{precision_file}"' if precision_file else "")
     latents = f' encoder="{calibrate_with}"' if calibrate_with else ""
     pipeline = with_options(with_options(pipeline, "lic-calibrate", images + latents), "lic-assign-precision", widths)
     if prune is not None:
