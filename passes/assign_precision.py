@@ -22,7 +22,8 @@ the verifier proves.
   latent → decoder, the real integer codec) is at most ``max-psnr-drop`` dB
   below the float codec's and whose latent costs at most
   ``max-rate-increase`` percent more bits, on the fit images and on the
-  ``held-out`` share of the images the search never fits. See
+  ``held-out`` share of the images the search never fits (there: the mean
+  drop plus a one-sided ``confidence`` margin from the per-image spread). See
   `lic_compiler.quant.search`. The hyper-transforms' widths change the rate,
   not this PSNR: they keep the uniform widths.
 - ``file=PATH``: the uniform widths, then each knob a precision file
@@ -49,7 +50,7 @@ from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
 from lic_compiler.quant.precision_file import WIDTH_RANGE, knobs_of, read_precision
 from lic_compiler.quant.score import Target
-from lic_compiler.quant.search import HELD_OUT, hybrid_search
+from lic_compiler.quant.search import CONFIDENCE, HELD_OUT, hybrid_search
 
 MODES = ("uniform", "hybrid")
 GDN_INPUTS = ("act", "gdn")
@@ -75,6 +76,7 @@ class AssignPrecisionPass(ModulePass):
     images: str = ""
     count: int = CALIBRATION_COUNT
     held_out: int | float = HELD_OUT
+    confidence: int | float = CONFIDENCE  # of the held-out drop's bound; 0: the mean drop
     objective: str = "max-fps"
     # The design's target, as lic-set-parallelism's options (licc passes its own).
     device: str = "zcu102"
@@ -103,6 +105,11 @@ class AssignPrecisionPass(ModulePass):
                 raise LiccError(
                     f"lic-assign-precision: {name.replace('_', '-')} must be positive, got {getattr(self, name)}"
                 )
+        if not 0 <= self.confidence < 1:
+            raise LiccError(
+                f"lic-assign-precision: confidence is the held-out check's one-sided level, in [0, 1) "
+                f"(0: the mean drop), got {self.confidence}"
+            )
         if self.file and self.mode != "uniform":
             raise LiccError(
                 f"lic-assign-precision: file= gives the widths, mode={self.mode} would choose them; drop one of the two"
@@ -147,7 +154,7 @@ class AssignPrecisionPass(ModulePass):
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
                 op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.target(),
-                {k: uniform[k] for k in searched}, float(self.held_out),
+                {k: uniform[k] for k in searched}, float(self.held_out), float(self.confidence),
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)

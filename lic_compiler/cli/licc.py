@@ -22,6 +22,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import OBJECTIVES, SCOPES
 from lic_compiler.passes.set_parallelism import SetParallelismPass
 from lic_compiler.pipeline_edit import expand_pipeline
+from lic_compiler.quant.precision_file import read_precision
 
 
 class _Command(click.Command):
@@ -128,6 +129,8 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     The board and the design goal (--device … --scope) set lic-set-parallelism's
     options in the pipeline; -p stays for experts."""
     start = time.perf_counter()
+    if precision_file is not None:
+        read_precision(precision_file)  # a bad file fails here, before the import and calibration
     hardware = Hardware(device, clock_mhz, util_cap, target_fps, objective, scope)
     pipeline = expand_pipeline(pipeline, DEFAULT_PIPELINE)
     images = f"count={calibration_count}" + (f' images="{calibration}"' if calibration else "")
