@@ -21,8 +21,9 @@ max-fps), one curve per precision, each rate point (checkpoint) its own build:
 A curve's FPS is its slowest rate point's. Rates and PSNRs are the integer
 codec's real bitstreams on ``--images`` (`lic_compiler.eval.integer`, as
 ``licc-eval rd --integer``), BD-rate against the first family's float curve
-(PCHIP). For each hybrid point the table also gives the PSNR drop the search
-measured on its held-out images next to the drop on ``--images``.
+(PCHIP), and each point's PSNR drop against that family's float at the same
+rate point. For each hybrid point the table also gives the PSNR drop the search
+measured on its held-out images (and its confidence bound) next to the drop on ``--images``.
 
 ``--checkpoints LABEL=A.pt,B.pt,...`` adds a family of rate points (e.g.
 quantization-aware fine-tuned ones) whose W8A8 and hybrid curves join the
@@ -226,8 +227,10 @@ def run(args: argparse.Namespace) -> dict:
                     "family": label,
                     "fps": [p["precision"]["design"]["fps"] for p in points],
                     "bd_rate": None if bd is None else bd["bd-rate-pchip"],
-                    "kodak_drop": [None if p["eval"] is None else floats[c]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
-                                   for c, p in zip(ckpts, points)],
+                    # Against the anchor family's float at the same rate point: a fine-tuned
+                    # family's own float model is not the codec it is measured against.
+                    "kodak_drop": [None if p["eval"] is None else floats[a]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
+                                   for a, p in zip(anchor_ckpts, points)],
                     "held_out_drop": [p["precision"].get("held_out", {}).get("psnr_drop") for p in points],
                     "held_out_bound": [p["precision"].get("held_out", {}).get("psnr_drop_bound") for p in points],
                     "widths": [p["precision"]["widths"] for p in points],
