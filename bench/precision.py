@@ -13,17 +13,23 @@ max-fps), one curve per precision, each rate point (checkpoint) its own build:
 - ``W8A8``: licc's uniform default (8-bit weights and activations, 16-bit GDN path);
 - ``hybrid B``: ``lic-assign-precision{mode=hybrid objective=max-fps
   max-psnr-drop=B}`` searched for that device and frame on the bundled
-  calibration images (half of them held out of the search).
+  calibration images (half of them held out of the search);
+- ``NAME`` of ``--files NAME=PRECISION_FILE``: the widths of a precision
+  file (``lic-assign-precision{file=…}``, e.g. the one a family's
+  checkpoints were fine-tuned through with ``licc-train finetune --qat``).
 
 A curve's FPS is its slowest rate point's. Rates and PSNRs are the integer
 codec's real bitstreams on ``--images`` (`lic_compiler.eval.integer`, as
 ``licc-eval rd --integer``), BD-rate against the first family's float curve
-(PCHIP). For each hybrid point the table also gives the PSNR drop the search
-measured on its held-out images next to the drop on ``--images``.
+(PCHIP), and each point's PSNR drop against that family's float at the same
+rate point. For each hybrid point the table also gives the PSNR drop the search
+measured on its held-out images (and its confidence bound) next to the drop on ``--images``.
 
 ``--checkpoints LABEL=A.pt,B.pt,...`` adds a family of rate points (e.g.
 quantization-aware fine-tuned ones) whose W8A8 and hybrid curves join the
-front; the default is the bundled student at q1–q4. Every point (a design's
+front; the default is the bundled student at q1–q4. ``--only
+LABEL=CURVE,CURVE`` restricts a family to some of its curves (a
+fine-tuned family to the precision it was trained through). Every point (a design's
 FPS, a search with its integer IR, an evaluation) is cached under
 ``--cache``, keyed by what determines it, so an interrupted run resumes where
 it stopped. ``--search-only`` runs the searches and solves but evaluates only
@@ -168,6 +174,8 @@ def run(args: argparse.Namespace) -> dict:
     kodak = str(args.images.resolve())
     images = load_test_images(args.images)[: args.limit]
     families = dict(spec.split("=", 1) for spec in args.checkpoints)
+    files = dict(spec.split("=", 1) for spec in args.files)
+    only = {label: curves.split(",") for label, curves in (spec.split("=", 1) for spec in args.only)}
     frame = tuple(int(v) for v in args.frame.split("x"))
     out: dict[str, Any] = {"frame": args.frame, "images": kodak, "devices": {}}
     floats = {}
@@ -184,6 +192,9 @@ def run(args: argparse.Namespace) -> dict:
             configs: list[tuple[str, str]] = [("W8A8", "lic-assign-precision")]
             configs += [(f"hybrid {b:g}", f'lic-assign-precision{{mode=hybrid objective=max-fps max-psnr-drop={b:g} '
                                            f'device={device} frame="{args.frame}"}}') for b in args.budgets]
+            configs += [(name, f'lic-assign-precision{{file="{path}"}}') for name, path in files.items()]
+            if label in only:
+                configs = [c for c in configs if c[0] in only[label]]
             if label == next(iter(families)):
                 fps = [cache.get({"fps": c, "device": device, "frame": args.frame, "uniform": UNIFORM["W16A16"]},
                                  lambda c=c: uniform_fps(c, UNIFORM["W16A16"], device, frame))["fps"] for c in ckpts]
@@ -198,10 +209,11 @@ def run(args: argparse.Namespace) -> dict:
                         break
                     evaluated = None if args.search_only or args.cached_only else images
                     point["eval"] = eval_point(cache, c, point, evaluated, kodak, args.limit, not args.unchecked)
-                    if name == "W8A8":
+                    if name == "W8A8" or name in files:
+                        options = UNIFORM.get(name, f'file="{files.get(name)}"')
                         point["precision"]["design"] = cache.get(
-                            {"fps": c, "device": device, "frame": args.frame, "uniform": UNIFORM["W8A8"]},
-                            lambda c=c: uniform_fps(c, UNIFORM["W8A8"], device, frame))
+                            {"fps": c, "device": device, "frame": args.frame, "uniform": options},
+                            lambda c=c, options=options: uniform_fps(c, options, device, frame))
                     points.append(point)
                     psnr = "not evaluated" if point["eval"] is None else f"{point['eval']['summary']['psnr-rgb']:.3f} dB"
                     print(f"{device} {label} {name} {Path(c).stem}: {point['precision']['design']['fps']:.2f} FPS, {psnr}",
@@ -215,9 +227,12 @@ def run(args: argparse.Namespace) -> dict:
                     "family": label,
                     "fps": [p["precision"]["design"]["fps"] for p in points],
                     "bd_rate": None if bd is None else bd["bd-rate-pchip"],
-                    "kodak_drop": [None if p["eval"] is None else floats[c]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
-                                   for c, p in zip(ckpts, points)],
+                    # Against the anchor family's float at the same rate point: a fine-tuned
+                    # family's own float model is not the codec it is measured against.
+                    "kodak_drop": [None if p["eval"] is None else floats[a]["summary"]["psnr-rgb"] - p["eval"]["summary"]["psnr-rgb"]
+                                   for a, p in zip(anchor_ckpts, points)],
                     "held_out_drop": [p["precision"].get("held_out", {}).get("psnr_drop") for p in points],
+                    "held_out_bound": [p["precision"].get("held_out", {}).get("psnr_drop_bound") for p in points],
                     "widths": [p["precision"]["widths"] for p in points],
                     "chosen": [p["precision"].get("chosen") for p in points],
                 })
@@ -233,24 +248,34 @@ def table(result: dict) -> str:
         w8a8 = _fps(next(r for r in rows if r["curve"] == "W8A8"))
         lines += ["", f"{device}:", "",
                   "| curve | FPS | × W8A8 | FPS per rate point | BD-rate | drop on the images, per rate point "
-                  "| held-out drop (search) | largest excess on the images |",
-                  "|---|---:|---:|---|---:|---|---|---:|"]
+                  "| held-out drop (search) | its confidence bound | largest excess on the images: over the drop "
+                  "/ over the bound |",
+                  "|---|---:|---:|---|---:|---|---|---|---:|"]
         for r in rows:
             fps = _fps(r)
             if fps is None:
-                lines.append(f"| {r['curve']} | no design fits | | | | | | |")
+                lines.append(f"| {r['curve']} | no design fits | | | | | | | |")
                 continue
-            held, kodak = r["held_out_drop"], r["kodak_drop"]
-            pairs = [k - h for k, h in zip(kodak, held or []) if k is not None and h is not None]
-            excess = f"{max(pairs):+.3f} dB" if pairs else ""
+            held, bound, kodak = r["held_out_drop"], r.get("held_out_bound"), r["kodak_drop"]
+            excess = " / ".join(_excess(kodak, h) for h in (held, bound) if _excess(kodak, h))
             drops = " / ".join("—" if d is None else f"{d:.3f}" for d in kodak) + " dB"
             bd = "not evaluated" if r["bd_rate"] is None else f"{r['bd_rate']:+.2f} %"
             lines.append(
                 f"| {r['curve']} | {fps:.2f} | {fps / w8a8:.2f} | {' / '.join(f'{f:.1f}' for f in r['fps'])} | "
                 f"{bd} | {drops} | "
-                f"{'' if not held or None in held else ' / '.join(f'{h:.3f}' for h in held) + ' dB'} | {excess} |"
+                f"{_drops(held)} | {_drops(bound)} | {excess} |"
             )
     return "\n".join(lines)
+
+
+def _drops(values: list | None) -> str:
+    return "" if not values or None in values else " / ".join(f"{v:.3f}" for v in values) + " dB"
+
+
+def _excess(kodak: list, measured: list | None) -> str:
+    """The largest amount by which the drop on the images exceeds the measured one."""
+    pairs = [k - m for k, m in zip(kodak, measured or []) if k is not None and m is not None]
+    return f"{max(pairs):+.3f} dB" if pairs else ""
 
 
 def _fps(row: dict) -> float | None:
@@ -282,8 +307,12 @@ def main() -> int:
     parser.add_argument("--images", type=Path, required=True, help="evaluation image folder (Kodak)")
     parser.add_argument("--checkpoints", action="append", default=None, metavar="LABEL=A.pt,B.pt,...",
                         help="a family of rate points (repeatable) [default: the bundled student q1-q4]")
+    parser.add_argument("--only", action="append", default=[], metavar="LABEL=CURVE,CURVE",
+                        help="the curves of a family (repeatable), e.g. 'qat=W8A8' [default: all]")
+    parser.add_argument("--files", action="append", default=[], metavar="NAME=PRECISION_FILE",
+                        help="a curve of a precision file's widths (repeatable)")
     parser.add_argument("--devices", nargs="+", default=["zcu102", "kv260"])
-    parser.add_argument("--budgets", type=float, nargs="+", default=[0.05, 0.1, 0.2], help="hybrid max-psnr-drop (dB)")
+    parser.add_argument("--budgets", type=float, nargs="*", default=[0.05, 0.1, 0.2], help="hybrid max-psnr-drop (dB)")
     parser.add_argument("--frame", default="1280x720")
     parser.add_argument("--limit", type=int, default=None, help="evaluate on the first N images only")
     parser.add_argument("--search-only", action="store_true",

@@ -35,9 +35,7 @@ the decoder gets the rounded integer latent, as the hardware does.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -49,7 +47,7 @@ from xdsl.ir import Operation
 from lic_compiler.calibration import CALIBRATION_COUNT
 from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import GDN, MODEL_CLASSES
-from lic_compiler.passes.assign_precision import WIDTH_RANGE
+from lic_compiler.quant.precision_file import knobs_of
 
 WeightSource = Callable[[], tuple[Tensor, Tensor | None]]
 # What a build of the model quantises: the codec's two image-facing functions.
@@ -57,25 +55,7 @@ FUNCTIONS = {"encoder": "g_a", "decoder": "g_s"}
 PIXELS = 255.0
 
 
-# --- the precision file -------------------------------------------------------
-
-
-def read_precision(path: str | Path) -> dict[str, int]:
-    """The widths of a precision file: `lic-assign-precision`'s ``lic.precision`` summary as JSON."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as e:
-        raise LiccError(f"precision file {path} is unreadable ({e}); write one with `licc-train precision`") from None
-    widths = data.get("widths") if isinstance(data, dict) else None
-    if not isinstance(widths, dict) or not all(isinstance(v, int) for v in widths.values()):
-        raise LiccError(
-            f"precision file {path} has no \"widths\" object of knob label → bits; write one with `licc-train precision`"
-        )
-    lo, hi = WIDTH_RANGE
-    wrong = [label for label, bits in widths.items() if not lo <= bits <= hi]
-    if wrong:
-        raise LiccError(f"precision file {path}: {wrong[0]} has {widths[wrong[0]]} bits; widths are {lo}…{hi} bits")
-    return widths
+# --- the precision -------------------------------------------------------------
 
 
 def precision_summary(model: nn.Module, precision: str = "lic-assign-precision", count: int = CALIBRATION_COUNT) -> dict:
@@ -102,31 +82,18 @@ def _float_ir(model: nn.Module, precision: str, count: int, widths: dict[str, in
     model.train(training)
     parse_pipeline("convert-torch-to-lic,lic-rewrite-gdn{measure=false}").apply(make_context(), module)
     if widths is not None:
-        _check_labels(module, widths)  # before calibrating: a wrong file fails at once
+        knobs_of(module, widths)  # before calibrating: a wrong file fails at once
     parse_pipeline(f"lic-calibrate{{count={count}}},{precision}").apply(make_context(), module)
     if widths is not None:
         _apply_widths(module, widths)
     return module
 
 
-def _check_labels(module: ModuleOp, widths: dict[str, int]) -> None:
-    from lic_compiler.quant.plan import knobs
-
-    unknown = sorted(set(widths) - {k.label for k in knobs(module)})
-    if unknown:
-        raise LiccError(
-            f"the precision file sets {', '.join(unknown)}, which this model does not have; "
-            "write the file for this architecture with `licc-train precision`"
-        )
-
-
 def _apply_widths(module: ModuleOp, widths: dict[str, int]) -> None:
     from lic_compiler.quant import attrs
-    from lic_compiler.quant.plan import knobs
 
-    own = {k.label: k for k in knobs(module)}
-    for label, bits in widths.items():
-        own[label].apply(bits)
+    for knob, bits in knobs_of(module, widths).items():
+        knob.apply(bits)
     attrs.put(module, attrs.PRECISION, {"mode": "file", "widths": widths})
 
 

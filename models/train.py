@@ -36,7 +36,8 @@ from lic_compiler.models.checkpoint import atomic_save, copy_model, load_checkpo
 from lic_compiler.models.data import ImageFolder
 from lic_compiler.models.distill import Objective
 from lic_compiler.models.losses import KDWeights, psnr, rate_distortion
-from lic_compiler.models.qat import QatCodec, read_precision
+from lic_compiler.models.qat import QatCodec
+from lic_compiler.quant.precision_file import read_precision
 
 STATE, MODEL, CONFIG, LOG = "state.pt", "model.pt", "config.json", "log.jsonl"
 

@@ -22,9 +22,13 @@ the verifier proves.
   latent → decoder, the real integer codec) is at most ``max-psnr-drop`` dB
   below the float codec's and whose latent costs at most
   ``max-rate-increase`` percent more bits, on the fit images and on the
-  ``held-out`` share of the images the search never fits. See
+  ``held-out`` share of the images the search never fits (there: the mean
+  drop plus a one-sided ``confidence`` margin from the per-image spread). See
   `lic_compiler.quant.search`. The hyper-transforms' widths change the rate,
   not this PSNR: they keep the uniform widths.
+- ``file=PATH``: the uniform widths, then each knob a precision file
+  (`lic_compiler.quant.precision_file`, e.g. what `licc-train finetune --qat`
+  trained through) names at its width; ``mode`` must stay uniform.
 
 The module attribute ``lic.precision`` records the mode, the widths per
 knob, and for hybrid the drops and rates measured on both splits and the
@@ -44,15 +48,15 @@ from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
+from lic_compiler.quant.precision_file import WIDTH_RANGE, knobs_of, read_precision
 from lic_compiler.quant.score import Target
-from lic_compiler.quant.search import HELD_OUT, hybrid_search
+from lic_compiler.quant.search import CONFIDENCE, HELD_OUT, hybrid_search
 
 MODES = ("uniform", "hybrid")
 GDN_INPUTS = ("act", "gdn")
 # The functions whose widths change the PSNR the hybrid budget measures; the
 # hyper-transforms' change the rate only, and keep the uniform widths.
 SEARCHED = ("encoder", "decoder")
-WIDTH_RANGE = (2, 16)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class AssignPrecisionPass(ModulePass):
     images: str = ""
     count: int = CALIBRATION_COUNT
     held_out: int | float = HELD_OUT
+    confidence: int | float = CONFIDENCE  # of the held-out drop's bound; 0: the mean drop
     objective: str = "max-fps"
     # The design's target, as lic-set-parallelism's options (licc passes its own).
     device: str = "zcu102"
@@ -80,6 +85,7 @@ class AssignPrecisionPass(ModulePass):
     scope: str = "joint"
     target_fps: int | float | None = None
     frame: str = ""  # WxH the design is built for; default the module's
+    file: str = ""  # a precision file: its widths over the uniform ones
 
     def check(self) -> None:
         if self.mode not in MODES:
@@ -99,6 +105,15 @@ class AssignPrecisionPass(ModulePass):
                 raise LiccError(
                     f"lic-assign-precision: {name.replace('_', '-')} must be positive, got {getattr(self, name)}"
                 )
+        if not 0 <= self.confidence < 1:
+            raise LiccError(
+                f"lic-assign-precision: confidence is the held-out check's one-sided level, in [0, 1) "
+                f"(0: the mean drop), got {self.confidence}"
+            )
+        if self.file and self.mode != "uniform":
+            raise LiccError(
+                f"lic-assign-precision: file= gives the widths, mode={self.mode} would choose them; drop one of the two"
+            )
         if not 0 < self.held_out < 1:
             raise LiccError(
                 f"lic-assign-precision: held-out is the share of the images kept from the search, in (0, 1), "
@@ -119,20 +134,27 @@ class AssignPrecisionPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.check()
+        from_file = read_precision(self.file) if self.file else None
         fix_interfaces(op)
         all_knobs = knobs(op)
         widths = {"weight": self.weights, "act": self.activations, "gdn": self.gdn}
         uniform = uniform_widths(all_knobs, widths, self.gdn_inputs == "gdn")
         for knob, bits in uniform.items():
             knob.apply(bits)
-        if self.mode == "uniform":
+        if from_file is not None:
+            chosen = knobs_of(op, from_file)
+            for knob, bits in chosen.items():
+                knob.apply(bits)
+            labelled = {k.label: bits for k, bits in [*uniform.items(), *chosen.items()]}
+            summary = {"mode": "file", "file": self.file, "widths": labelled}
+        elif self.mode == "uniform":
             summary = {"mode": "uniform", "widths": {k.label: bits for k, bits in uniform.items()}}
         else:
             images = load_images(self.images or None, self.count)
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
                 op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.target(),
-                {k: uniform[k] for k in searched}, float(self.held_out),
+                {k: uniform[k] for k in searched}, float(self.held_out), float(self.confidence),
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)

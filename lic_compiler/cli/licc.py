@@ -22,6 +22,7 @@ from lic_compiler.errors import LiccError
 from lic_compiler.hw.design import OBJECTIVES, SCOPES
 from lic_compiler.passes.set_parallelism import SetParallelismPass
 from lic_compiler.pipeline_edit import expand_pipeline
+from lic_compiler.quant.precision_file import read_precision
 
 
 class _Command(click.Command):
@@ -97,6 +98,9 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
               help="hybrid precision's budget: dB of codec PSNR on the calibration images, those the "
                    "search fits and a held-out half")
+@click.option("--precision-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="a width per tensor from a precision file (licc-train precision's format, e.g. what "
+                   "finetune --qat trained through) over the uniform widths")
 @click.option("--weights", "weight_bits", type=click.IntRange(2, 16), default=8, show_default=True,
               help="uniform precision: weight bits")
 @click.option("--activations", "act_bits", type=click.IntRange(2, 16), default=8, show_default=True,
@@ -114,7 +118,7 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
-         precision: str, max_psnr_drop: float, weight_bits: int, act_bits: int, gdn_bits: int,
+         precision: str, max_psnr_drop: float, precision_file: Path | None, weight_bits: int, act_bits: int, gdn_bits: int,
          calibration: Path | None, calibration_count: int, device: str | None, clock_mhz: float | None,
          util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None,
          calibrate_with: Path | None) -> None:
@@ -125,13 +129,15 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     The board and the design goal (--device … --scope) set lic-set-parallelism's
     options in the pipeline; -p stays for experts."""
     start = time.perf_counter()
+    if precision_file is not None:
+        read_precision(precision_file)  # a bad file fails here, before the import and calibration
     hardware = Hardware(device, clock_mhz, util_cap, target_fps, objective, scope)
     pipeline = expand_pipeline(pipeline, DEFAULT_PIPELINE)
     images = f"count={calibration_count}" + (f' images="{calibration}"' if calibration else "")
     widths = (
         f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
         else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
-    )
+    ) + (f' file="{precision_file}"' if precision_file else "")
     latents = f' encoder="{calibrate_with}"' if calibrate_with else ""
     pipeline = with_options(with_options(pipeline, "lic-calibrate", images + latents), "lic-assign-precision", widths)
     if prune is not None:

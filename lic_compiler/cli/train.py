@@ -14,7 +14,8 @@ from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
 from lic_compiler.models.checkpoint import load_checkpoint
 from lic_compiler.models.losses import KDWeights
-from lic_compiler.models.qat import precision_summary, read_precision
+from lic_compiler.models.qat import precision_summary
+from lic_compiler.quant.precision_file import read_precision
 from lic_compiler.models.recipe import ZOO, run_recipe
 from lic_compiler.models.train import TrainConfig, train
 

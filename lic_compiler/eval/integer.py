@@ -278,7 +278,8 @@ def integer_codec_from_checkpoint(
     model, meta = load_checkpoint(path)
     hyper = meta["arch"] in HYPERPRIORS
     module = compile_integer(path, precision, count=count, quantize=quantize, parts=HYPER_PARTS if hyper else PARTS)
-    config = {"checkpoint": str(path), "arch": meta["arch"], "precision": precision, "quantize": quantize,
-              **meta["config"]}
+    # The training config first: its own "precision" (fp32/bf16) must not hide the integer codec's.
+    config = {**meta["config"], "checkpoint": str(path), "arch": meta["arch"], "precision": precision,
+              "quantize": quantize}
     codec = IntegerHyperpriorCodec if hyper else IntegerCodec
     return codec(model, module, label or f"{Path(path).stem} (integer)", config)

@@ -11,7 +11,13 @@ images), which the entropy coder's learned CDFs track.
 
 The images are split (`split`): the search fits its choices on the *fit*
 images and checks the result on *held-out* images it never fitted, so that
-its budget is one that holds on images it did not see.
+its budget is one that holds on images it did not see. The held-out check
+is a one-sided confidence bound, not the sample's mean: the mean PSNR drop
+over the held-out images plus Student's t quantile (``confidence``, 0.95 by
+default) times the standard error of the per-image drops (`Check.bound`).
+A handful of images say little about the mean drop of images like them, and
+the search, which spends up to the budget, otherwise accepts whatever
+happens to lose little on those few.
 
 Hardware is the emitted design's (`lic_compiler.quant.score`): ``max-fps``
 ranks assignments by the solved design's frame rate, ``min-resources`` by
@@ -30,8 +36,9 @@ rate (or ``target-fps``).
    resources that bind for max-fps). A move's saving is re-priced only when
    the last move changed one of its stages.
 4. Verification: measure the assignment on the fit images, then on the
-   held-out ones; while either exceeds a budget, raise the knob with the
-   largest sensitivity by one choice and measure again.
+   held-out ones; while either exceeds a budget (on the held-out images the
+   drop's confidence bound), raise the knob with the largest sensitivity by
+   one choice and measure again.
 5. The uniform assignment (``weights``, ``activations``, ``gdn``,
    ``gdn-inputs``) is a candidate too when it meets both budgets on both
    splits: both are solved exactly and the better design for the objective
@@ -45,6 +52,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import t as student_t
 from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.errors import LiccError
@@ -87,6 +95,8 @@ _MIN_SENSITIVITY = 1e-3
 RATE_FLOOR = 0.01
 # The share of the images held out of the search by default.
 HELD_OUT = 0.5
+# The held-out check's one-sided confidence level, by default.
+CONFIDENCE = 0.95
 
 Widths = dict[Knob, Choice]
 Sensitivity = Callable[[Knob, Choice], tuple[float, float]]  # (dB, percent) lost at a choice
@@ -94,8 +104,13 @@ Sensitivity = Callable[[Knob, Choice], tuple[float, float]]  # (dB, percent) los
 
 @dataclass(frozen=True)
 class Quality:
-    psnr: float  # dB, mean over the images
+    psnrs: tuple[float, ...]  # dB, per image
     bits: float  # the latent's empirical entropy, bits per image pixel
+
+    @property
+    def psnr(self) -> float:
+        """The mean over the images."""
+        return float(np.mean(self.psnrs))
 
 
 def latent_bits(latents: Sequence[np.ndarray], pixels: int) -> float:
@@ -133,11 +148,28 @@ class Check:
     """One assignment measured on one split against the float codec there."""
 
     images: int
-    drop: float  # dB
+    drop: float  # dB, mean over the images
     rate: float  # percent
+    margin: float = 0.0  # dB: the confidence margin over the mean drop (0 on the fit images)
+
+    @property
+    def bound(self) -> float:
+        """The drop the budget is held to: the mean plus the confidence margin."""
+        return self.drop + self.margin
 
     def summary(self) -> dict:
-        return {"images": self.images, "psnr_drop": self.drop, "rate_increase": self.rate}
+        return {"images": self.images, "psnr_drop": self.drop, "rate_increase": self.rate} | (
+            {"margin": self.margin, "psnr_drop_bound": self.bound} if self.margin else {}
+        )
+
+
+def confidence_margin(drops: Sequence[float], confidence: float) -> float:
+    """One-sided Student-t margin on the mean of per-image drops: t(confidence, n−1)·s/√n
+    (0 with fewer than two images or confidence 0, where no spread can be measured)."""
+    n = len(drops)
+    if n < 2 or confidence <= 0:
+        return 0.0
+    return float(student_t.ppf(confidence, n - 1) * np.std(drops, ddof=1) / np.sqrt(n))
 
 
 @dataclass
@@ -177,7 +209,8 @@ class HybridResult:
         ]
         lines += [f"  {label:<24} {bits} bits" for label, bits in self.widths.items()]
         for name, c in (("fit", self.fit), ("held-out", self.held_out)):
-            lines.append(f"  {name} images: PSNR drop {c.drop:.4f} dB, rate {c.rate:+.3f} %")
+            bound = f" (bound {c.bound:.4f} dB: + {c.margin:.4f} confidence margin)" if c.margin else ""
+            lines.append(f"  {name} images: PSNR drop {c.drop:.4f} dB{bound}, rate {c.rate:+.3f} %")
         d = self.design
         line = f"  design: {d.fps:.2f} FPS, cost {d.cost:.3f} (DSP {d.used['dsp']}, LUT {d.used['lut']})"
         if self.uniform is not None:
@@ -187,14 +220,14 @@ class HybridResult:
         return "\n".join(lines)
 
 
-def _mean_psnr(runs) -> float:
+def _psnrs(runs) -> tuple[float, ...]:
     values = codec_psnr(runs)
     if values is None:
         raise LiccError(
             "lic-assign-precision: hybrid mode measures the codec's PSNR through @encoder and @decoder; "
             "import both (licc --part encoder,decoder) or use mode=uniform"
         )
-    return float(np.mean(values))
+    return tuple(float(v) for v in values)
 
 
 def _pixels(images: Sequence[np.ndarray]) -> int:
@@ -213,17 +246,20 @@ class _Measurer:
     copies: dict[Knob, Knob]  # search knob → the same knob of `module`
     images: Sequence[np.ndarray]
     reference: Quality  # the float codec's
+    confidence: float  # of the checks' margins (0: the mean drop)
     count: int = 0
     _latents: dict[tuple, list[np.ndarray]] = field(default_factory=dict)
 
     @classmethod
-    def on(cls, module: ModuleOp, all_knobs: list[Knob], images: Sequence[np.ndarray]) -> _Measurer:
+    def on(
+        cls, module: ModuleOp, all_knobs: list[Knob], images: Sequence[np.ndarray], confidence: float = 0.0
+    ) -> _Measurer:
         measured, fitted = measurement_copy(module, images)
         runs = drive(measured, fitted)
         reference = Quality(
-            _mean_psnr(runs), latent_bits([np.round(y) for y in runs["encoder"][1]], _pixels(fitted))
+            _psnrs(runs), latent_bits([np.round(y) for y in runs["encoder"][1]], _pixels(fitted))
         )
-        return cls(measured, dict(zip(all_knobs, knobs(measured))), fitted, reference)
+        return cls(measured, dict(zip(all_knobs, knobs(measured))), fitted, reference, confidence)
 
     def __call__(self, widths: Widths) -> Quality:
         from lic_compiler.interpreter import make_interpreter
@@ -241,15 +277,19 @@ class _Measurer:
             self._latents[key] = [interpreter.call_op("encoder", (x,))[0] for x in pixels]
         latents = self._latents[key]
         decoded = [interpreter.call_op("decoder", (q,))[0] for q in latents]
-        psnr = _mean_psnr({"encoder": (pixels, []), "decoder": ([], decoded)})
-        return Quality(psnr, latent_bits(latents, _pixels(self.images)))
+        psnrs = _psnrs({"encoder": (pixels, []), "decoder": ([], decoded)})
+        return Quality(psnrs, latent_bits(latents, _pixels(self.images)))
 
     def check(self, widths: Widths) -> Check:
         return self.against(self(widths))
 
     def against(self, q: Quality) -> Check:
         """A measured quality against the float codec's on these images."""
-        return Check(len(self.images), self.reference.psnr - q.psnr, rate_increase(q.bits, self.reference.bits))
+        drops = np.subtract(self.reference.psnrs, q.psnrs)
+        return Check(
+            len(self.images), float(np.mean(drops)), rate_increase(q.bits, self.reference.bits),
+            confidence_margin(drops, self.confidence),
+        )
 
 
 @dataclass
@@ -299,14 +339,15 @@ class _Hardware:
 
 def _check_reachable(checks: Sequence[Check], budget: float, rate_budget: float) -> None:
     """Refuse a budget the widest choices miss, naming the best reachable drop (or rate)."""
-    drop, rate = max(c.drop for c in checks), max(c.rate for c in checks)
+    drop, rate = max(c.bound for c in checks), max(c.rate for c in checks)
     widest = ", ".join(f"{kind} {choices[0].record}" for kind, choices in CHOICES.items())
     for name, given, best, unit in (("max-psnr-drop", budget, drop, " dB"), ("max-rate-increase", rate_budget, rate, " %")):
         if best > given:
             what = "drop" if unit == " dB" else "rate increase"
             raise LiccError(
                 f"lic-assign-precision: {name}={given:g} is out of reach: the best reachable {what} is "
-                f"{best:.4f}{unit} (the widest choices, {widest} bits, on the fit and held-out images); "
+                f"{best:.4f}{unit} (the widest choices, {widest} bits, on the fit images and, with its "
+                f"confidence margin, on the held-out ones); "
                 f"raise {name} to at least {best:.4f}"
             )
 
@@ -320,15 +361,16 @@ def hybrid_search(
     target: Target,
     uniform: dict[Knob, int],
     held_out: float = HELD_OUT,
+    confidence: float = CONFIDENCE,
 ) -> HybridResult:
     """Choose every knob's width of `module` (see the module docstring) and apply it."""
     start = time.perf_counter()
     fit_images, held_images = split(images, held_out)
     fit = _Measurer.on(module, all_knobs, fit_images)
-    held = _Measurer.on(module, all_knobs, held_images)
+    held = _Measurer.on(module, all_knobs, held_images, confidence)
 
     def fits(c: Check) -> bool:
-        return c.drop <= budget and c.rate <= rate_budget
+        return c.bound <= budget and c.rate <= rate_budget
 
     top: Widths = {k: CHOICES[k.kind][0] for k in all_knobs}
     base = fit(top)

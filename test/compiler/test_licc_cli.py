@@ -98,6 +98,8 @@ def _bad_inputs(tmp: Path, checkpoint: Path) -> dict[str, tuple[list, str]]:
     torch.export.save(torch.export.export(WithAttention(), (torch.zeros(1, 8, 4, 4),)), attention)
     pickled = tmp / "pickled.pt"  # built from torch.nn classes, so it unpickles anywhere
     torch.save(nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(scale_factor=2)), pickled)
+    widths = tmp / "widths.json"
+    widths.write_text('{"widths": {"@encoder weight 1": 40}}')
     return {
         "missing": ([tmp / "nope.pt"], "nope.pt"),
         "truncated": ([truncated], "truncated.pt"),
@@ -115,12 +117,14 @@ def _bad_inputs(tmp: Path, checkpoint: Path) -> dict[str, tuple[list, str]]:
                             "compile both (--part encoder,decoder) or use --precision uniform"),
         "csim-decoder-alone": ([checkpoint, "--part", "decoder", "--csim"],
                                "compile @encoder too (--part encoder,decoder) or drop --csim"),
+        "precision-file": ([checkpoint, "--frame", "32x32", "--precision-file", widths],
+                           "@encoder weight 1 has 40 bits; widths are 2…16 bits"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing", "truncated", "random", "unknown-arch", "upsample",
                                   "attention", "pickled", "pickled-allowed-unsupported", "frame",
-                                  "part", "hybrid-one-part", "csim-decoder-alone"])
+                                  "part", "hybrid-one-part", "csim-decoder-alone", "precision-file"])
 def test_bad_input_is_one_line_exit_2_no_build(case, checkpoint, tmp_path):
     args, needle = _bad_inputs(tmp_path, checkpoint)[case]
     out_dir = tmp_path / "build"

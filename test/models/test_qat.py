@@ -16,6 +16,9 @@ from lic_compiler.models.recipe import ZOO
 
 COUNT = 4  # calibration images, on both sides
 NARROW = "lic-assign-precision{weights=6 activations=6 gdn=12}"
+# A hybrid precision file as models/zoo/precision-hybrid-w4.json: 4-bit weights inside, 8 at the ends.
+HYBRID = {"@encoder weight 2": 4, "@encoder weight 3": 4, "@decoder weight 1": 4, "@decoder weight 2": 4,
+          "@decoder weight 3": 4}
 
 
 def _batch() -> torch.Tensor:
@@ -45,13 +48,17 @@ def _assert_matches_built_codec(qat: QatCodec, path: Path, precision: str, x: to
         assert torch.equal(codec.reference(x[i : i + 1]), out["x_hat"][i : i + 1])
 
 
-@pytest.mark.parametrize("precision", ["lic-assign-precision", NARROW])
+@pytest.mark.parametrize("precision", ["lic-assign-precision", NARROW, "file"])
 def test_finetuned_fake_quant_model_is_the_integer_codec_built_from_its_checkpoint(precision: str, tmp_path: Path) -> None:
+    if precision == "file":  # the build reads the file QAT trained through
+        (tmp_path / "hybrid.json").write_text(json.dumps({"widths": HYBRID}))
+        precision = f'lic-assign-precision{{file="{tmp_path / "hybrid.json"}"}}'
     torch.manual_seed(0)
     x = _batch()
     model = build("bmshj2018-factorized", 8, 12)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     widths = precision_summary(model, precision, COUNT)["widths"]
+    assert "file=" not in precision or {k: widths[k] for k in HYBRID} == HYBRID
     qat = _finetune(model, widths, x)
     assert not torch.equal(before["g_a.0.weight"], model.g_a[0].weight)
     path = tmp_path / "qat.pt"

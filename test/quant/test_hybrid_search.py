@@ -18,7 +18,8 @@ from lic_compiler.registry import parse_pipeline
 CODEC = Path(__file__).parents[1] / "lit" / "passes" / "Inputs" / "codec.mlir"
 # A small device share, so that the tiny codec's design is bound by resources.
 HARDWARE = "device=ultra96v2 util-cap=0.1"
-BUDGET = "max-psnr-drop=0.3 count=4"
+# Six images: three held out, enough for a confidence margin that still leaves room to narrow.
+BUDGET = "max-psnr-drop=0.3 count=6"
 
 
 def apply(module, pipeline: str):
@@ -76,15 +77,28 @@ def test_the_score_is_the_frame_rate_of_the_design_licc_builds(searched):
 def test_the_budget_is_checked_on_held_out_images_the_search_never_fitted(searched):
     module = searched["max-fps"]
     summary = attrs.get(module, attrs.PRECISION)
-    assert summary["fit"]["images"] == summary["held_out"]["images"] == 2
+    assert summary["fit"]["images"] == summary["held_out"]["images"] == 3
     assert summary["held_out"]["psnr_drop"] <= 0.3 and summary["fit"]["psnr_drop"] <= 0.3
-    held = load_images(count=4)[1::2]
+    held_bound = summary["held_out"]["psnr_drop"] + summary["held_out"]["margin"]
+    assert summary["held_out"]["psnr_drop_bound"] == pytest.approx(held_bound) and held_bound <= 0.3
+    held = load_images(count=6)[1::2]
     reference = np.mean(codec_psnr(drive(calibrated(), held)))
     lowered = module.clone()
     quantize(lowered)
     drop = reference - np.mean(codec_psnr(drive(lowered, held)))
     assert drop == pytest.approx(summary["held_out"]["psnr_drop"], abs=1e-9)
     assert drop != pytest.approx(summary["fit"]["psnr_drop"], abs=1e-6)  # other images, another drop
+
+
+def test_the_held_out_bound_is_a_one_sided_student_t_bound_on_the_mean_drop():
+    drops = [0.01, 0.03, 0.02, 0.06]
+    # t(0.95, 3) = 2.3534; s = 0.02160 dB; s / √4 = 0.01080 dB
+    assert search.confidence_margin(drops, 0.95) == pytest.approx(2.35336 * 0.0216025 / 2, rel=1e-4)
+    assert search.confidence_margin(drops, 0.99) > search.confidence_margin(drops, 0.95)
+    assert search.confidence_margin(drops * 4, 0.95) < search.confidence_margin(drops, 0.95)  # more images
+    assert search.confidence_margin([0.05], 0.95) == 0.0 and search.confidence_margin(drops, 0.0) == 0.0
+    check = search.Check(images=4, drop=0.03, rate=0.1, margin=0.012)
+    assert check.bound == pytest.approx(0.042) and check.summary()["psnr_drop_bound"] == pytest.approx(0.042)
 
 
 def test_the_choices_are_a_list_per_knob_kind(monkeypatch):

@@ -73,7 +73,8 @@ def test_licc_eval_rd_integer_curve(codec, tmp_path, monkeypatch, capsys):
     for i, x in enumerate(load_images(count=2, size=COMPILE_FRAME)):  # MS-SSIM needs 161 pixels a side
         Image.fromarray(np.round(x[0].transpose(1, 2, 0) * 255).astype(np.uint8)).save(images / f"{i}.png")
     checkpoint = tmp_path / "tiny.pt"
-    save_checkpoint(checkpoint, codec[1], "bmshj2018-factorized", {"N": 8, "M": 12, "gdn": "standard"})
+    # A trained checkpoint's config has its own "precision" (the training's, fp32): the results keep the codec's.
+    save_checkpoint(checkpoint, codec[1], "bmshj2018-factorized", {"N": 8, "M": 12, "gdn": "standard", "precision": "fp32"})
     out = tmp_path / "int.json"
     argv = ["licc-eval", "--threads", "1", "rd", str(checkpoint), "--images", str(images),
             "--name", "tiny-int", "--integer", "--precision", "weights=8 activations=8 gdn-inputs=act",
@@ -87,3 +88,4 @@ def test_licc_eval_rd_integer_curve(codec, tmp_path, monkeypatch, capsys):
     assert "tiny (integer)" in out.read_text()
     assert '"round-trip-checked": true' in out.read_text()
     assert "lic-quantize{scales=tensor clip=mse}" in out.read_text()  # the options reach the pipeline
+    assert "lic-assign-precision{weights=8 activations=8 gdn-inputs=act}" in out.read_text()

@@ -1,6 +1,7 @@
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid objective=fastest}' | filecheck %s --check-prefix=OBJECTIVE
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid held-out=1}' | filecheck %s --check-prefix=HELDOUT
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid scope=board}' | filecheck %s --check-prefix=SCOPE
+// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid confidence=1}' | filecheck %s --check-prefix=CONFIDENCE
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid count=1}' | filecheck %s --check-prefix=ONEIMAGE
 // RUN: sed 's/dense<\[\[\[\[0.2\]\], \[\[0.3\]\], \[\[-0.1\]\]\]/dense<[[[[2.0]], [[0.005]], [[-0.004]]]/' %S/Inputs/codec.mlir \
 // RUN:   | licc-opt --verify-diagnostics -p 'lic-calibrate{count=4},lic-assign-precision{mode=hybrid count=4 max-psnr-drop=0.0001}' \
@@ -9,9 +10,10 @@
 // OBJECTIVE: lic-assign-precision: objective must be one of max-fps, min-resources, got 'fastest'
 // HELDOUT: lic-assign-precision: held-out is the share of the images kept from the search, in (0, 1), got 1
 // SCOPE: lic-assign-precision: scope must be one of joint, per-function, got 'board'
+// CONFIDENCE: lic-assign-precision: confidence is the held-out check's one-sided level, in [0, 1) (0: the mean drop), got 1
 // ONEIMAGE: lic-assign-precision: hybrid mode fits on some images and checks on others, and got 1; give it at least 2
 
 // A first conv whose channel 0 has one large weight beside two tiny ones: at
 // 8 bits the tiny ones round to zero, so even the widest choices lose PSNR and
 // a smaller budget is out of reach; the error names the best reachable drop.
-// REACH: lic-assign-precision: max-psnr-drop=0.0001 is out of reach: the best reachable drop is [[DROP:[0-9.]+]] dB (the widest choices, weight 8, act 16, gdn 16 bits, on the fit and held-out images); raise max-psnr-drop to at least [[DROP]]
+// REACH: lic-assign-precision: max-psnr-drop=0.0001 is out of reach: the best reachable drop is [[DROP:[0-9.]+]] dB (the widest choices, weight 8, act 16, gdn 16 bits, on the fit images and, with its confidence margin, on the held-out ones); raise max-psnr-drop to at least [[DROP]]

@@ -18,16 +18,17 @@
 // CHECK: %deconv_1 = lic.conv_transpose2d {{.*}}lic.bits = 8 : i64, lic.weight_bits = 6 : i64, stride
 
 // Hybrid: the search reports each knob's width, the drop and rate it measured on
-// the images it fitted and on those held out (half by default), and the solved
+// the images it fitted and on those held out (half by default; there with the
+// bound it holds to the budget: the mean plus a 95 % confidence margin), and the solved
 // design of its answer next to the uniform assignment's.
 // HYBRID: lic-assign-precision: hybrid (max-fps), budget 0.5 dB and 0.5 % rate, fitted on 2 images, checked on 2 held out
 // HYBRID: @encoder weight 1 {{ +}}{{[0-9]+}} bits
 // HYBRID: fit images: PSNR drop {{-?[0-9.]+}} dB, rate {{[-+][0-9.]+}} %
-// HYBRID: held-out images: PSNR drop {{-?[0-9.]+}} dB, rate {{[-+][0-9.]+}} %
+// HYBRID: held-out images: PSNR drop {{-?[0-9.]+}} dB (bound {{-?[0-9.]+}} dB: + {{[0-9.]+}} confidence margin), rate {{[-+][0-9.]+}} %
 // HYBRID: design: {{[0-9.]+}} FPS, cost {{[0-9.]+}} (DSP {{[0-9]+}}, LUT {{[0-9]+}}); uniform: {{[0-9.]+}} FPS
 // HYBRID: lic.precision = {mode = "hybrid", objective = "max-fps"
 // HYBRID-SAME: fit = {images = 2 : i64
-// HYBRID-SAME: held_out = {images = 2 : i64
+// HYBRID-SAME: held_out = {images = 2 : i64, psnr_drop = {{.*}}, margin = {{[0-9.e+-]+}} : f64, psnr_drop_bound =
 // HYBRID-SAME: design = {fps =
 
 // The objective, the device and the frame the design is solved for, and the held-out share.
