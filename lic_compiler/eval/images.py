@@ -22,9 +22,9 @@ def list_images(folder: str | Path) -> list[Path]:
     """The image files directly inside ``folder``, sorted by name."""
     root = Path(folder)
     if not root.exists():
-        raise LiccError(f"image folder {root} does not exist")
+        raise LiccError(f"image folder {root} does not exist; pass a folder of images (png, jpg, ...)")
     if not root.is_dir():
-        raise LiccError(f"image folder {root} is not a directory")
+        raise LiccError(f"image folder {root} is not a directory; pass a folder of images (png, jpg, ...)")
     images = sorted(
         p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
     )
