@@ -576,7 +576,7 @@ def paced_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
 def _slack(flow: hls.DataflowOp, period: int) -> tuple[dict[hls.StageOp, int], dict[hls.StageOp, int]]:
     """Per stage, the least spare iterations per frame of it and every stage before it
     (upstream), and of it and every stage after it (downstream)."""
-    stages = list(flow.stages())  # in dataflow order: producers first
+    stages = flow.stages()  # in dataflow order: producers first
     spare = {op: period - schedule(op).iters for op in stages}
     upstream: dict[hls.StageOp, int] = {}
     for op in stages:

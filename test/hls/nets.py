@@ -23,8 +23,11 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, ModuleOp, Signedness, TensorType, f64, i64
 from xdsl.ir import Block, Region, SSAValue
 
+from lic_compiler.backends.hls_cpp import write_project
+from lic_compiler.backends.hls_cpp.csim import check
 from lic_compiler.dialects import hls, lic
 from lic_compiler.hw.fold import Folding, refold
+from lic_compiler.interpreter import run
 from lic_compiler.ir import from_numpy, make_context
 from lic_compiler.quant import attrs
 from lic_compiler.quant.fixed import multiplier_shift
@@ -388,3 +391,15 @@ def table_input(seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     rest = np.exp2(rng.uniform(0, 39, 256 - len(edges))).astype(np.int64)
     return np.asarray(edges + rest.tolist(), np.int64).reshape(1, 1, 16, 16)
+
+
+def simulate(modules: list[ModuleOp], inputs: dict, specs: dict[str, Spec], folder, count_iters: bool = False):
+    """Merge `modules`, interpret each part at the lic level, convert and fold it as
+    `specs` say, interpret it at the hls level, emit it into `folder` and C-simulate it:
+    (lic-level outputs, hls-level outputs, the C simulation's results, the hls module)."""
+    module = merge(modules)
+    references = {name: run(module, name, x)[0] for name, x in inputs.items()}
+    convert(module, specs)
+    hls_level = {name: run(module, name, x)[0] for name, x in inputs.items()}
+    write_project(module, folder)
+    return references, hls_level, check(folder, inputs, references, count_iters=count_iters), module

@@ -21,14 +21,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lic_compiler.backends.hls_cpp import write_project
-from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, check, schedule_counts
+from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, schedule_counts
 from lic_compiler.dialects import hls
 from lic_compiler.dialects.hls_geometry import DeconvGeometry, divisors
 from lic_compiler.hls_schedule import schedule
-from lic_compiler.interpreter import run
 
-from nets import Abs, Conv, Deconv, Frame, Gdn, Leaky, Residual, Shuffle, Spec, build, convert, merge, random_input, table_input, table_net
+from nets import Abs, Conv, Deconv, Frame, Gdn, Leaky, Residual, Shuffle, Spec, build, random_input, simulate, table_input, table_net
 
 FAB = "fabric"
 ALL_KINDS = Spec(3, 12, 10, [
@@ -137,13 +135,7 @@ def simulated(tmp_path_factory):
         modules.append(table_net(fn, mode, params, frac, name))
         inputs[name] = table_input(i)
         parts[name] = Spec(1, 16, 16)
-    module = merge(modules)
-    references = {name: run(module, name, x)[0] for name, x in inputs.items()}
-    convert(module, parts)
-    hls_level = {name: run(module, name, x)[0] for name, x in inputs.items()}
-    folder = tmp_path_factory.mktemp("csim")
-    write_project(module, folder)
-    return references, hls_level, check(folder, inputs, references, count_iters=True), module
+    return simulate(modules, inputs, parts, tmp_path_factory.mktemp("csim"), count_iters=True)
 
 
 def test_hls_interpreter_equals_lic_interpreter(simulated):

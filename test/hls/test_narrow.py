@@ -10,12 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lic_compiler.backends.hls_cpp import write_project
-from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir, check
+from lic_compiler.backends.hls_cpp.csim import VARIANTS, ap_types_dir
 from lic_compiler.dialects import hls
-from lic_compiler.interpreter import run
 
-from nets import Conv, Deconv, Spec, build, convert, merge, random_input
+from nets import Conv, Deconv, Spec, build, random_input, simulate
 
 FAB = "fabric"
 PARTS = {
@@ -45,13 +43,8 @@ PARTS = {
 def simulated(tmp_path_factory):
     modules = [build(spec, seed=i, name=name) for i, (name, spec) in enumerate(PARTS.items())]
     inputs = {name: random_input(spec, seed=50 + i) for i, (name, spec) in enumerate(PARTS.items())}
-    module = merge(modules)
-    references = {name: run(module, name, x)[0] for name, x in inputs.items()}
-    convert(module, PARTS)
-    hls_level = {name: run(module, name, x)[0] for name, x in inputs.items()}
     folder = tmp_path_factory.mktemp("narrow")
-    write_project(module, folder)
-    return references, hls_level, check(folder, inputs, references), module, folder
+    return (*simulate(modules, inputs, PARTS, folder), folder)
 
 
 def _stages(module, name: str) -> list[hls.FoldedStageOp]:
