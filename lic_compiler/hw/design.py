@@ -49,7 +49,7 @@ MAX_ROUNDS = 6
 CURVE_POINTS = 6
 # The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
 TIGHTEN_TOLERANCE = 0.005
-# Designs tried per target of that bisection (`_fit_at`'s search on what to reserve for FIFOs and converters).
+# Designs applied per target of that bisection (`_fit_at`'s search on what to reserve for FIFOs and converters).
 FIT_TRIES = 6
 # How much slower than the best target with nothing reserved `_rescue` looks for a design.
 RESCUE_SLOWDOWN = 4
@@ -378,15 +378,18 @@ def _fit_at(
     knobs = design.knobs(group)
     low, high = np.zeros_like(budget), None  # overran with `low` reserved; no design with `high`
     reserve = low if prior is None else prior
-    for _ in range(FIT_TRIES):
+    tries = 0
+    while tries < FIT_TRIES:
         try:
             sol = p.min_cost(t, np.maximum(budget - reserve, 0))
         except Infeasible:
+            # Only applied tries count: a reserve without a design halves towards `low`.
             high = reserve
             reserve = (low + high) // 2
-            if (reserve == low).all():
+            if (reserve == low).all() or (reserve == high).all():
                 return None
             continue
+        tries += 1
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
         apply(module, trial, trial_targets)
@@ -397,8 +400,9 @@ def _fit_at(
         # squeeze the compute stages where they fit.
         low = reserve
         grown = np.where(used > budget, np.maximum(reserve, _unpriced_use(used, knobs, sol.foldings)), reserve)
-        if high is not None:
-            grown = np.where(grown >= high, (low + high) // 2, grown)
+        if high is not None and (grown >= high).all():
+            # No design meets `t` with `high` reserved, nor with more everywhere.
+            grown = (low + high) // 2
         if (grown == reserve).all():
             return None
         reserve = grown

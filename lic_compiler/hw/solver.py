@@ -16,7 +16,10 @@ frame rate.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -124,6 +127,22 @@ def _pareto(o: Options, t: int, step: np.ndarray) -> np.ndarray:
     return idx[(o.cycles[idx] <= t) & (t < until)]
 
 
+@contextlib.contextmanager
+def _native_stdout_silenced() -> Iterator[None]:
+    """File descriptor 1 to /dev/null: HiGHS's MIP solver prints a stray debug line
+    ("HighsMipSolverData::transformNewIntegerFeasibleSolution …") from C++ on some
+    programs, past `disp=False`, into licc's output."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _program(
     options: list[Options], choices: list[np.ndarray], budget: np.ndarray,
     objective: Callable[[np.ndarray], np.ndarray] | None,
@@ -138,13 +157,14 @@ def _program(
     sizes = [len(c) for c in choices]
     stage = np.repeat(np.arange(len(choices)), sizes)
     one_each = csr_matrix((np.ones(len(stage)), (stage, np.arange(len(stage)))), shape=(len(choices), len(stage)))
-    result = milp(
-        c=np.zeros(len(stage)) if objective is None else objective(res),
-        constraints=[LinearConstraint(one_each, 1, 1), LinearConstraint(res.T.astype(float), -np.inf, budget.astype(float))],
-        integrality=np.ones(len(stage)),
-        bounds=Bounds(0, 1),
-        options={"time_limit": TIME_LIMIT},
-    )
+    with _native_stdout_silenced():
+        result = milp(
+            c=np.zeros(len(stage)) if objective is None else objective(res),
+            constraints=[LinearConstraint(one_each, 1, 1), LinearConstraint(res.T.astype(float), -np.inf, budget.astype(float))],
+            integrality=np.ones(len(stage)),
+            bounds=Bounds(0, 1),
+            options={"time_limit": TIME_LIMIT},
+        )
     if result.x is None:
         return None
     x = result.x > 0.5

@@ -206,3 +206,51 @@ def test_over_budget_names_what_converters_and_fifos_took():
     assert "they took 60 of 50 BRAM18; raise util-cap or pick a larger device" in over
     beside = _over_budget(load_device("zcu102"), budget, np.array([0, 20, 0, 10, 0]), beside=True)
     assert "they took 20 of 50 BRAM18, and no folding of the compute stages fits beside them" in beside
+
+
+FIT_BUDGET = np.array([1891, 1459, 0, 219264, 438528])
+FIT_A = ((1873, 1343, 0, 212524, 0), (0, 146, 0, 5644, 0))  # (priced, unpriced)
+
+
+def _fit(monkeypatch, designs: dict):
+    """`_fit_at` on one stage whose least-cost designs (cheapest first) are `designs`."""
+    from types import SimpleNamespace
+
+    from lic_compiler.hw import design as d
+    from lic_compiler.hw.solver import Infeasible
+    from lic_compiler.hw.stages import Cost
+
+    class Knob:
+        function = "f"
+
+        def option_cost(self, f):
+            return Cost(1, *designs[f][0])
+
+    def min_cost(t, room):
+        for name, (priced, _) in designs.items():
+            if (np.array(priced) <= room).all():
+                return SimpleNamespace(foldings=[name], cycles=t)
+        raise Infeasible("no design")
+
+    knob, applied = Knob(), {}
+    monkeypatch.setattr(d, "apply", lambda module, trial, targets: applied.update(trial))
+    monkeypatch.setattr(d, "_applied", lambda module, design: SimpleNamespace(
+        used=lambda group: dict(zip(d.RESOURCES, np.add(*designs[applied[knob]])))
+    ))
+    design, p = SimpleNamespace(knobs=lambda group: [knob]), SimpleNamespace(min_cost=min_cost)
+    fit = d._fit_at(None, design, p, ["f"], {}, {}, 100, FIT_BUDGET, np.array([0, 160, 0, 4972, 0]))
+    return None if fit is None else fit[0][knob]
+
+
+def test_fit_search_reserves_each_resource_apart(monkeypatch):
+    """A try that overruns LUTs reserves LUTs, even after a block-RAM reserve left no
+    design: that rules out only reserves at least as large in every resource. A overruns
+    block RAM with its FIFOs, B LUTs with its converters, C (dearer in compute) fits."""
+    b = ((1885, 1323, 0, 213638, 0), (0, 126, 0, 6220, 0))
+    c = ((1890, 1320, 0, 212000, 0), (0, 130, 0, 6000, 0))
+    assert _fit(monkeypatch, {"A": FIT_A, "B": b, "C": c}) == "C"
+
+
+def test_fit_search_ends_when_nothing_fits(monkeypatch):
+    b = ((1885, 1323, 0, 213638, 0), (0, 200, 0, 6220, 0))
+    assert _fit(monkeypatch, {"A": FIT_A, "B": b}) is None
