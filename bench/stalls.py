@@ -1,0 +1,82 @@
+"""Stalls included: the frame period of licc's design, cycle by cycle, against its FPS model.
+
+licc's FPS is its slowest loop's iterations per frame (`hls_schedule.design_cycles`);
+the C simulation's per-loop counts check those iterations (bench/csim_cycles.py),
+not the cycles a loop waits on a FIFO. This runs every stage's schedule cycle by
+cycle over back-to-back frames with the FIFO depths licc sized
+(`hls_schedule.simulate`: a read waits for a beat, a write for room) and prints
+each function's steady-state frame period (the last two frames' spacing) against
+the model's: what FIFO stalls, pauses between frames left unbridged among them
+(bench/fill_loss.py), cost the design.
+
+    .venv/bin/python bench/stalls.py [--model student|teacher|PT] [--parts encoder,decoder]
+        [--frames 3] [--device zcu102] [--frame 1280x720] [--no-slack] [--deepen STAGE ...]
+
+Diagnostics: ``--no-slack`` sizes the FIFOs as if no stage had spare
+iterations (every pause between frames judged by its whole length, as before
+commit af951d3); ``--deepen STAGE`` simulates the FIFO after the stage of that
+C++ name 8 times deeper than sized (the plan is not changed).
+
+Pure Python, one cycle at a time: about 5 minutes and 4 GB per function of the
+student at 1280×720.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from fps import MODELS, hls_module, only  # bench/fps.py: licc's pipeline to the hls dataflow
+
+from lic_compiler import hls_schedule as hs
+from lic_compiler.dialects import hls
+from lic_compiler.hw.design import solve
+from lic_compiler.hw.device import load_device
+from lic_compiler.hw.stages import dataflow_of
+
+
+DEEPER = 8  # `--deepen`'s factor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="student", help="student, teacher or a checkpoint")
+    parser.add_argument("--parts", default="encoder,decoder", help="the functions planned on one device")
+    parser.add_argument("--frames", type=int, default=3, help="back-to-back frames simulated (at least 2)")
+    parser.add_argument("--device", default="zcu102")
+    parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
+    parser.add_argument("--no-slack", action="store_true", help="size FIFOs as if no stage had spare iterations")
+    parser.add_argument("--deepen", nargs="*", default=[], metavar="STAGE", help="simulate these stages' output FIFOs 8× deeper")
+    args = parser.parse_args()
+    if args.no_slack:
+        hs._slack = lambda flow, period: ({op: 0 for op in flow.stages()},) * 2
+    source = dict(MODELS).get(args.model, args.model)
+    width, height = (int(v) for v in args.frame.lower().split("x"))
+    parts = args.parts.split(",")
+    module = only(hls_module(source, (width, height)), parts)
+    design = solve(module, load_device(args.device))
+    print(f"{source}, {'+'.join(parts)} at {width}×{height} on {args.device}, {args.frames} frames")
+    print(f"{'function':<10} {'model FPS':>9} {'model cycles':>12} {'simulated':>12} {'ratio':>7} {'sim s':>6}")
+    for f in module.ops:
+        flow = dataflow_of(f)  # type: ignore[arg-type]
+        if flow is None:
+            continue
+        name = f.sym_name.data  # type: ignore[attr-defined]
+        start = time.perf_counter()
+        names = hls.stage_names(flow.stages())
+        depths = [
+            hls.stream_of(v).depth.data * (DEEPER if names[v.owner] in args.deepen else 1)
+            for v in hs.internal_streams(flow)
+        ]
+        run = hs.simulate(flow, frames=args.frames, depths=depths)
+        model = hs.design_cycles(flow)
+        simulated = "deadlock" if run.deadlock else f"{run.cycles_per_frame:,}"
+        ratio = "" if run.deadlock else f"{run.cycles_per_frame / model:.4f}"
+        print(
+            f"{name:<10} {design.fps(name):9.2f} {model:12,} {simulated:>12} {ratio:>7} "
+            f"{time.perf_counter() - start:6.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
