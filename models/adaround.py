@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm import tqdm
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 
 from lic_compiler.calibration import CALIBRATION_COUNT, load_images
@@ -65,8 +66,8 @@ class RoundConfig:
     max_bits: int = 7  # layers whose weights have at most this many bits
     iters: int = 1000  # optimiser steps per layer
     batch: int = 4  # calibration images per step
-    lr: float = 1e-2  # Adam on V
-    reg: float = 0.01  # the regulariser's weight against the normalised error
+    lr: float = 0.1  # Adam on V
+    reg: float = 10.0  # the regulariser's weight against the error normalised to nearest rounding's
     warmup: float = 0.2  # share of the steps without the regulariser
     target: str = "float"
     seed: int = 0
@@ -78,7 +79,7 @@ class LayerReport:
     key: Key
     bits: int
     nearest: float  # squared error summed over the calibration images
-    rounded: float
+    rounded: float  # the chosen rounding's, bias-corrected
     channels: int  # output channels that took AdaRound's rounding (the others keep nearest)
     changed: float  # share of the weights whose level differs from nearest rounding
 
@@ -104,24 +105,24 @@ class _Layer:
 # --- the narrow layers ---------------------------------------------------------------
 
 
-def _layers(qat: QatCodec) -> dict[Key, _Layer]:
-    """The integer IR built from `qat`'s current weights, per convolution."""
+def _layers(qat: QatCodec) -> tuple[ModuleOp, dict[Key, _Layer]]:
+    """The integer IR built from `qat`'s current weights, and its convolutions."""
     from lic_compiler.ir import to_numpy
 
-    _, record = qat.integer_ir()
+    module, record = qat.integer_ir()
     out = {}
     for op, (name, index, s_in, s_w) in record.items():
         q = to_numpy(op.weight.owner.value).astype(np.int64)
         bias = None if op.bias is None else to_numpy(op.bias.owner.value).astype(np.int64)
         bits = op.weight.type.get_element_type().width.data
         out[(name, index)] = _Layer((name, index), op, bits, np.asarray(s_in), np.asarray(s_w), q, bias)
-    return out
+    return module, out
 
 
 def narrow_keys(qat: QatCodec, max_bits: int) -> list[Key]:
     """The convolutions (not GDN's norms) whose weights have at most `max_bits` bits, in program order."""
     layers = coded_layers(qat.codec)
-    return [key for key, layer in _layers(qat).items()
+    return [key for key, layer in _layers(qat)[1].items()
             if layer.bits <= max_bits and isinstance(layers[key[0]][key[1]], nn.Conv2d | nn.ConvTranspose2d)]
 
 
@@ -132,12 +133,10 @@ def _images(count: int) -> list[Tensor]:
     return [torch.from_numpy(x) for x in load_images(None, count)]
 
 
-def _integer_inputs(qat: QatCodec, layer: _Layer, images: list[Tensor]) -> Tensor:
-    """The layer's integer input on each image, as the integer codec computes it."""
+def _integer_inputs(module: ModuleOp, layer: _Layer, images: list[Tensor]) -> Tensor:
+    """The layer's integer input on each image, as the integer codec `module` computes it."""
     from lic_compiler.quant.drive import functions
 
-    module, record = qat.integer_ir()
-    op = next(op for op, r in record.items() if r[:2] == layer.key)
     f = functions(module)
     inputs = []
     with torch.no_grad():
@@ -147,7 +146,7 @@ def _integer_inputs(qat: QatCodec, layer: _Layer, images: list[Tensor]) -> Tenso
             if layer.key[0] == "decoder":
                 run = _Evaluator({})
                 run.run(f["decoder"], latent)
-            inputs.append(run.values[op.input].float())
+            inputs.append(run.values[layer.op.input].float())
     return torch.cat(inputs)
 
 
@@ -169,7 +168,7 @@ def _float_outputs(model: nn.Module, key: Key, images: list[Tensor]) -> Tensor:
 def _shape(values: np.ndarray, axis: int) -> Tensor:
     shape = [1, 1, 1, 1]
     shape[axis] = -1
-    return torch.from_numpy(np.asarray(values, np.float64)).reshape(shape)
+    return torch.from_numpy(np.array(values, np.float64)).reshape(shape)
 
 
 def _scaled_weight(layer: _Layer, module: nn.Module) -> np.ndarray:
@@ -201,21 +200,28 @@ class _Conv:
     def float_weights(self, x: Tensor) -> Tensor:
         """The float weights (bias included) on the same integer input, in real units."""
         m = self.module
-        w = m.weight.detach() * self.s_in  # x counts units of s_in
-        if isinstance(m, nn.ConvTranspose2d):
-            return F.conv_transpose2d(x, w, m.bias, m.stride, m.padding, m.output_padding)
-        return F.conv2d(x, w, m.bias, m.stride, m.padding)
+        with torch.no_grad():
+            w = m.weight * self.s_in  # x counts units of s_in
+            if isinstance(m, nn.ConvTranspose2d):
+                return F.conv_transpose2d(x, w, m.bias, m.stride, m.padding, m.output_padding)
+            return F.conv2d(x, w, m.bias, m.stride, m.padding)
 
 
-def _channel_errors(conv: _Conv, x: Tensor, target: Tensor, q: np.ndarray, chunk: int = 4) -> np.ndarray:
-    """Per output channel, the squared error summed over all the images (float64)."""
+def _residuals(conv: _Conv, x: Tensor, target: Tensor, q: np.ndarray, chunk: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Per output channel, over all the images: the squared error's sum and the error's mean (float64)."""
     weights = torch.from_numpy(q.astype(np.float32))
-    total = torch.zeros(target.shape[1], dtype=torch.float64)
+    squares = torch.zeros(target.shape[1], dtype=torch.float64)
+    sums = torch.zeros_like(squares)
     with torch.no_grad():
         for i in range(0, len(x), chunk):
-            diff = conv(x[i : i + chunk], weights).double() - target[i : i + chunk].double()
-            total += diff.pow(2).sum(dim=(0, 2, 3))
-    return total.numpy()
+            diff = target[i : i + chunk].double() - conv(x[i : i + chunk], weights).double()
+            squares += diff.pow(2).sum(dim=(0, 2, 3))
+            sums += diff.sum(dim=(0, 2, 3))
+    return squares.numpy(), (sums / (target[:, 0].numel())).numpy()
+
+
+def _channel_errors(conv: _Conv, x: Tensor, target: Tensor, q: np.ndarray) -> np.ndarray:
+    return _residuals(conv, x, target, q)[0]
 
 
 # --- the optimisation -------------------------------------------------------------------
@@ -272,25 +278,31 @@ def _optimise(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor, scaled: np.
     return np.clip(hard, -top, top).astype(np.int64)
 
 
-def _choose(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor, rounded: np.ndarray) -> tuple[np.ndarray, LayerReport]:
-    """Per output channel the rounding of the smaller error on all the images: AdaRound's or nearest."""
+def _choose(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor,
+            rounded: np.ndarray) -> tuple[np.ndarray, np.ndarray, LayerReport]:
+    """Per output channel the rounding of the smaller error on all the images (AdaRound's or nearest),
+    and the bias shift that removes the chosen rounding's mean error (bias correction)."""
     out_axis = layer.axes[1]
     near_err = _channel_errors(conv, x, target, layer.nearest)
     ada_err = _channel_errors(conv, x, target, rounded)
     better = ada_err < near_err
     chosen = np.where(_shape(better, out_axis).numpy().astype(bool), rounded, layer.nearest)
-    report = LayerReport(layer.key, layer.bits, float(near_err.sum()), float(np.minimum(ada_err, near_err).sum()),
+    squares, shift = _residuals(conv, x, target, chosen)
+    corrected = squares - shift**2 * target[:, 0].numel() if layer.bias is not None else squares
+    report = LayerReport(layer.key, layer.bits, float(near_err.sum()), float(corrected.sum()),
                          int(better.sum()), float((chosen != layer.nearest).mean()))
-    return chosen, report
+    return chosen, shift, report
 
 
-def _write(module: nn.Module, layer: _Layer, q: np.ndarray) -> None:
-    """The float weight that `lic-quantize` turns back into `q`: ``q·s_w / s_in``."""
+def _write(module: nn.Module, layer: _Layer, q: np.ndarray, shift: np.ndarray) -> None:
+    """The float weight that `lic-quantize` turns back into `q` (``q·s_w / s_in``); the bias shifted."""
     in_axis, out_axis = layer.axes
     s_w = np.broadcast_to(layer.s_w, (q.shape[out_axis],))
     w = torch.from_numpy(q.astype(np.float64)) * _shape(s_w, out_axis) / _shape(layer.s_in, in_axis)
     with torch.no_grad():
         module.weight.copy_(w.float())
+        if layer.bias is not None:
+            module.bias.add_(torch.from_numpy(shift).float())
 
 
 # --- the whole model ---------------------------------------------------------------------
@@ -305,28 +317,29 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
     """
     if cfg.target not in TARGETS:
         raise LiccError(f"unknown reconstruction target {cfg.target!r}; choose one of {', '.join(TARGETS)}")
+    if not any(" weight " in label and bits <= cfg.max_bits for label, bits in widths.items()):
+        raise LiccError(f"the precision file gives no convolution {cfg.max_bits} or fewer weight bits; "
+                        "nothing to round (raise --max-bits or narrow a weight width)")
     model.eval()
     reference = copy_model(model)
     qat = QatCodec(model, widths, count=cfg.count)
     keys = narrow_keys(qat, cfg.max_bits)
-    if not keys:
-        raise LiccError(f"the precision file gives no convolution {cfg.max_bits} or fewer weight bits; "
-                        "nothing to round (raise --max-bits or narrow a weight width)")
     images = _images(cfg.count)
     modules = coded_layers(model)
     bar = tqdm(total=len(keys) * cfg.iters, disable=not progress, dynamic_ncols=True, unit="step")
     chosen, reports = {}, []
     for key in keys:
         bar.set_description(f"@{key[0]} conv {key[1]}")
-        layer, module = _layers(qat)[key], modules[key[0]][key[1]]
+        ir, layers = _layers(qat)
+        layer, module = layers[key], modules[key[0]][key[1]]
         conv = _Conv(layer, module)
-        x = _integer_inputs(qat, layer, images)
+        x = _integer_inputs(ir, layer, images)
         target = _float_outputs(reference, key, images) if cfg.target == "float" else conv.float_weights(x)
         torch.manual_seed(cfg.seed)
         rounded = _optimise(layer, conv, x, target, _scaled_weight(layer, module), cfg, bar.update)
-        chosen[key], report = _choose(layer, conv, x, target, rounded)
+        chosen[key], shift, report = _choose(layer, conv, x, target, rounded)
         reports.append(report)
-        _write(module, layer, chosen[key])
+        _write(module, layer, chosen[key], shift)
         qat.calibrate()  # the next layers' scales, as a build measures them from these weights
     bar.close()
     return chosen, reports
