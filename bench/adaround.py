@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=RoundConfig.iters)
     parser.add_argument("--target", choices=TARGETS, default=RoundConfig.target)
     parser.add_argument("--reg", type=float, default=RoundConfig.reg)
+    parser.add_argument("--grids", default="1", help="weight steps to try, relative to lic-quantize's, e.g. 1,0.8")
     args = parser.parse_args()
     torch.set_num_threads(1)
     precision = f'lic-assign-precision{{file="{args.precision_file}"}}'
@@ -45,19 +46,20 @@ def main() -> None:
             "nearest (lic-quantize)": IntegerCodec(model, compile_integer(model, precision), "nearest")}
     rounded, _ = load_checkpoint(args.checkpoint)
     start = time.time()
-    cfg = RoundConfig(max_bits=args.max_bits, iters=args.iters, target=args.target, reg=args.reg)
+    cfg = RoundConfig(max_bits=args.max_bits, iters=args.iters, target=args.target, reg=args.reg,
+                      grids=tuple(float(r) for r in args.grids.split(",")))
     chosen, reports = round_model(rounded, read_precision(args.precision_file), cfg)
     seconds = time.time() - start
-    rows[f"AdaRound ({args.iters} steps, target {args.target})"] = IntegerCodec(
+    rows[f"AdaRound ({args.iters} steps, target {args.target}, grids {args.grids})"] = IntegerCodec(
         rounded, compile_integer(rounded, precision), "adaround")
     print(f"{args.checkpoint}, {args.precision_file}, first {len(images)} images of {args.images}")
     print(f"rounding: {seconds:.0f} s; rebuilt integer weights that differ from the chosen ones: "
           f"{verify(rounded, precision, chosen)}")
-    print("| layer | bits | error, nearest | error, AdaRound | channels AdaRound | levels changed |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| layer | bits | error, nearest | error, AdaRound | channels AdaRound | of them finer | levels changed |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for r in reports:
         print(f"| @{r.key[0]} conv {r.key[1]} | {r.bits} | {r.nearest:.4g} | {r.rounded:.4g} | {r.channels} | "
-              f"{r.changed:.1%} |")
+              f"{r.finer} | {r.changed:.1%} |")
     print("\n| weights | bpp | PSNR (dB) | drop against float (dB) |\n|---|---:|---:|---:|")
     reference = None
     for name, codec in rows.items():

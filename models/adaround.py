@@ -30,12 +30,19 @@ float weights on the same integer input. The error is the accumulator's
 (before the GDN and the activation rescale). A channel whose rounding does
 not beat nearest rounding on all the calibration images keeps nearest: no
 layer's error grows.
+
+Finer grids: ``grids`` also tries weight steps finer than lic-quantize's
+(0.8 and 0.6 of it by default), on which the channel's largest weights
+saturate at ±(2^(b−1) − 1) — the written peak sets that finer step in the
+build. Each output channel takes whichever of nearest rounding and
+AdaRound on each grid gives the least error (a channel's output depends on
+its own weights and step only).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -70,6 +77,7 @@ class RoundConfig:
     reg: float = 10.0  # the regulariser's weight against the error normalised to nearest rounding's
     warmup: float = 0.2  # share of the steps without the regulariser
     target: str = "float"
+    grids: tuple[float, ...] = (1.0, 0.8, 0.6)  # weight steps tried per layer, relative to lic-quantize's
     seed: int = 0
     count: int = CALIBRATION_COUNT  # calibration images (the shipped BSDS500 crops)
 
@@ -81,6 +89,7 @@ class LayerReport:
     nearest: float  # squared error summed over the calibration images
     rounded: float  # the chosen rounding's, bias-corrected
     channels: int  # output channels that took AdaRound's rounding (the others keep nearest)
+    finer: int  # of those, the channels on a finer grid than lic-quantize's
     changed: float  # share of the weights whose level differs from nearest rounding
 
 
@@ -278,25 +287,53 @@ def _optimise(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor, scaled: np.
     return np.clip(hard, -top, top).astype(np.int64)
 
 
-def _choose(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor,
-            rounded: np.ndarray) -> tuple[np.ndarray, np.ndarray, LayerReport]:
-    """Per output channel the rounding of the smaller error on all the images (AdaRound's or nearest),
-    and the bias shift that removes the chosen rounding's mean error (bias correction)."""
+def _on_grid(layer: _Layer, module: nn.Module, ratio: float) -> _Layer:
+    """The layer on a weight step `ratio` (≤ 1) times lic-quantize's: larger weights saturate at ±top,
+    the channel's peak among them, so a build derives this step from the written weights. No step
+    goes below lic-quantize's bias floor, which a build would raise it to."""
+    from lic_compiler.passes.quantize import _bias_floor
+    from lic_compiler.quant.fixed import levels
+
+    if ratio == 1.0:
+        return layer
+    top = levels(layer.bits, True)
+    s_w = np.broadcast_to(layer.s_w, (layer.nearest.shape[layer.axes[1]],)) * ratio
+    if layer.bias is not None:
+        fan_in = layer.nearest.size // len(s_w)
+        s_w = np.maximum(s_w, _bias_floor(module.bias.detach().double().numpy(), layer.op.input, fan_in, layer.bits))
+    nearest = np.clip(np.round(_scaled_weight(layer, module) / ratio), -top, top).astype(np.int64)
+    bias = None if layer.bias is None else np.round(module.bias.detach().double().numpy() / s_w).astype(np.int64)
+    return replace(layer, s_w=s_w, nearest=nearest, bias=bias)
+
+
+def _choose(layer: _Layer, module: nn.Module, x: Tensor, target: Tensor,
+            candidates: list[tuple[_Layer, np.ndarray]]) -> tuple[_Layer, np.ndarray, LayerReport]:
+    """Per output channel the rounding of the smallest error on all the images (nearest rounding's, or
+    AdaRound's on one of the grids), and the bias shift that removes its mean error (bias correction).
+    Returns the layer as chosen (its grid, integer weights and bias per channel)."""
     out_axis = layer.axes[1]
-    near_err = _channel_errors(conv, x, target, layer.nearest)
-    ada_err = _channel_errors(conv, x, target, rounded)
-    better = ada_err < near_err
-    chosen = np.where(_shape(better, out_axis).numpy().astype(bool), rounded, layer.nearest)
-    squares, shift = _residuals(conv, x, target, chosen)
+    errors = [_channel_errors(_Conv(layer, module), x, target, layer.nearest)]
+    errors += [_channel_errors(_Conv(grid, module), x, target, q) for grid, q in candidates]
+    best = np.argmin(np.stack(errors), axis=0)  # ties keep nearest rounding
+    options = [(layer, layer.nearest)] + candidates
+    pick = [options[i] for i in best]
+    q = np.stack([np.take(p[1], c, axis=out_axis) for c, p in enumerate(pick)], axis=out_axis)
+    bias = None if layer.bias is None else np.array([p[0].bias[c] for c, p in enumerate(pick)])
+    s_w = np.array([np.broadcast_to(p[0].s_w, best.shape)[c] for c, p in enumerate(pick)])
+    chosen = replace(layer, s_w=s_w, nearest=q, bias=bias)
+    squares, shift = _residuals(_Conv(chosen, module), x, target, q)
     corrected = squares - shift**2 * target[:, 0].numel() if layer.bias is not None else squares
-    report = LayerReport(layer.key, layer.bits, float(near_err.sum()), float(corrected.sum()),
-                         int(better.sum()), float((chosen != layer.nearest).mean()))
+    finer = sum(int((best == i + 1).sum()) for i, (grid, _) in enumerate(candidates) if grid is not layer)
+    report = LayerReport(layer.key, layer.bits, float(errors[0].sum()), float(corrected.sum()),
+                         int((best > 0).sum()), finer, float((q != layer.nearest).mean()))
     return chosen, shift, report
 
 
-def _write(module: nn.Module, layer: _Layer, q: np.ndarray, shift: np.ndarray) -> None:
-    """The float weight that `lic-quantize` turns back into `q` (``q·s_w / s_in``); the bias shifted."""
+def _write(module: nn.Module, layer: _Layer, shift: np.ndarray) -> None:
+    """The float weight that `lic-quantize` turns back into the layer's integers (``q·s_w / s_in``);
+    the bias shifted."""
     in_axis, out_axis = layer.axes
+    q = layer.nearest
     s_w = np.broadcast_to(layer.s_w, (q.shape[out_axis],))
     w = torch.from_numpy(q.astype(np.float64)) * _shape(s_w, out_axis) / _shape(layer.s_in, in_axis)
     with torch.no_grad():
@@ -326,20 +363,23 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
     keys = narrow_keys(qat, cfg.max_bits)
     images = _images(cfg.count)
     modules = coded_layers(model)
-    bar = tqdm(total=len(keys) * cfg.iters, disable=not progress, dynamic_ncols=True, unit="step")
+    bar = tqdm(total=len(keys) * cfg.iters * len(cfg.grids), disable=not progress, dynamic_ncols=True, unit="step")
     chosen, reports = {}, []
     for key in keys:
         bar.set_description(f"@{key[0]} conv {key[1]}")
         ir, layers = _layers(qat)
         layer, module = layers[key], modules[key[0]][key[1]]
-        conv = _Conv(layer, module)
         x = _integer_inputs(ir, layer, images)
-        target = _float_outputs(reference, key, images) if cfg.target == "float" else conv.float_weights(x)
-        torch.manual_seed(cfg.seed)
-        rounded = _optimise(layer, conv, x, target, _scaled_weight(layer, module), cfg, bar.update)
-        chosen[key], shift, report = _choose(layer, conv, x, target, rounded)
+        target = _float_outputs(reference, key, images) if cfg.target == "float" else _Conv(layer, module).float_weights(x)
+        candidates = []
+        for ratio in cfg.grids:
+            grid = _on_grid(layer, module, ratio)
+            scaled = _scaled_weight(layer, module) / ratio
+            candidates.append((grid, _optimise(grid, _Conv(grid, module), x, target, scaled, cfg, bar.update)))
+        result, shift, report = _choose(layer, module, x, target, candidates)
+        chosen[key] = result.nearest
         reports.append(report)
-        _write(module, layer, chosen[key], shift)
+        _write(module, result, shift)
         qat.calibrate()  # the next layers' scales, as a build measures them from these weights
     bar.close()
     return chosen, reports

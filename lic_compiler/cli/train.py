@@ -165,6 +165,9 @@ def precision_cmd(checkpoint: Path, output: Path, options: str) -> None:
               help="calibration images per step")
 @click.option("--target", type=click.Choice(TARGETS), default=RoundConfig.target, show_default=True,
               help="float: the float model's layer output; weights: the float weights on the integer input")
+@click.option("--grid", "grids", type=click.FloatRange(0, 1, min_open=True), multiple=True,
+              default=RoundConfig.grids, show_default=True,
+              help="weight step to try, relative to lic-quantize's (repeatable; finer steps saturate the largest weights)")
 @click.option("--seed", type=int, default=RoundConfig.seed, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch threads")
 def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **options: object) -> None:
@@ -177,7 +180,7 @@ def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **o
     torch.set_num_threads(threads)
     widths = read_precision(precision)
     model, meta = load_checkpoint(checkpoint)
-    cfg = RoundConfig(**options)  # type: ignore[arg-type]
+    cfg = RoundConfig(**options | {"grids": tuple(options["grids"])})  # type: ignore[arg-type]
     chosen, reports = round_model(model, widths, cfg, progress=True)
     element = f'lic-assign-precision{{file="{precision}"}}'
     differ = verify(model, element, chosen)
@@ -186,7 +189,7 @@ def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **o
                         "nothing written (report this as a bug)")
     for r in reports:
         click.echo(f"@{r.key[0]} conv {r.key[1]} ({r.bits}-bit): error {r.nearest:.4g} → {r.rounded:.4g}, "
-                   f"{r.changed:.1%} of the levels changed", err=True)
+                   f"{r.changed:.1%} of the levels changed, {r.finer} channels on a finer step", err=True)
     config = meta["config"] | {"round": {"precision": str(precision), **asdict(cfg)}}
     save_checkpoint(output, model, meta["arch"], config)
 

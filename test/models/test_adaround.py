@@ -84,6 +84,7 @@ def test_rounded_weights_rebuild_exactly_keep_the_peaks_and_change_levels(tmp_pa
     changed = [float((chosen[key] != nearest[key]).mean()) for key in chosen]
     assert all(c > 0 for c in changed), changed
     assert all(r.rounded <= r.nearest for r in reports) and any(r.rounded < r.nearest for r in reports)
+    assert sum(r.finer for r in reports) > 0  # finer grids were chosen, and rebuild exactly too
     np.testing.assert_array_equal(rebuilt[("encoder", 0)], nearest[("encoder", 0)])  # before any rounded layer
 
 
