@@ -36,7 +36,8 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=RoundConfig.iters)
     parser.add_argument("--target", choices=TARGETS, default=RoundConfig.target)
     parser.add_argument("--reg", type=float, default=RoundConfig.reg)
-    parser.add_argument("--grids", default="1", help="weight steps to try, relative to lic-quantize's, e.g. 1,0.8")
+    parser.add_argument("--grids", default=",".join(map(str, RoundConfig.grids)),
+                        help="weight steps to try, relative to lic-quantize's, e.g. 1,0.8")
     args = parser.parse_args()
     torch.set_num_threads(1)
     precision = f'lic-assign-precision{{file="{args.precision_file}"}}'
