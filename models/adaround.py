@@ -301,9 +301,10 @@ def _on_grid(layer: _Layer, module: nn.Module, ratio: float) -> _Layer:
     if layer.bias is not None:
         fan_in = layer.nearest.size // len(s_w)
         s_w = np.maximum(s_w, _bias_floor(module.bias.detach().double().numpy(), layer.op.input, fan_in, layer.bits))
-    nearest = np.clip(np.round(_scaled_weight(layer, module) / ratio), -top, top).astype(np.int64)
+    grid = replace(layer, s_w=s_w)
+    nearest = np.clip(np.round(_scaled_weight(grid, module)), -top, top).astype(np.int64)
     bias = None if layer.bias is None else np.round(module.bias.detach().double().numpy() / s_w).astype(np.int64)
-    return replace(layer, s_w=s_w, nearest=nearest, bias=bias)
+    return replace(grid, nearest=nearest, bias=bias)
 
 
 def _choose(layer: _Layer, module: nn.Module, x: Tensor, target: Tensor,
@@ -374,7 +375,7 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
         candidates = []
         for ratio in cfg.grids:
             grid = _on_grid(layer, module, ratio)
-            scaled = _scaled_weight(layer, module) / ratio
+            scaled = _scaled_weight(grid, module)
             candidates.append((grid, _optimise(grid, _Conv(grid, module), x, target, scaled, cfg, bar.update)))
         result, shift, report = _choose(layer, module, x, target, candidates)
         chosen[key] = result.nearest

@@ -138,3 +138,21 @@ def test_cli_bad_input_is_a_one_line_error_and_writes_nothing(cli, tmp_path: Pat
     code, err = cli("round", str(start), "--precision", str(path), "-o", str(out), "--iters", "2")
     assert code == 2 and err.startswith("licc-train: error: ") and expected in err and err.count("\n") == 1, err
     assert not out.exists() and not list(tmp_path.glob(".out.pt*"))
+
+
+def test_a_finer_step_stops_at_the_bias_floor(tmp_path: Path) -> None:
+    """A channel whose bias sets lic-quantize's floor just under its step: a finer grid must stop there,
+    or the build raises the step back and rebuilds other integers."""
+    from lic_compiler.models.adaround import _layers
+    from lic_compiler.passes.quantize import _bias_floor
+
+    _, precision = _precision(tmp_path, ONE)
+    model = _model()
+    layer = _layers(QatCodec(model, ONE, count=COUNT))[1][("encoder", 2)]
+    channels = len(layer.s_w)
+    per_unit = _bias_floor(np.ones(channels), layer.op.input, layer.nearest.size // channels, layer.bits)
+    with torch.no_grad():
+        model.g_a[2].bias[0] = float(0.9 * layer.s_w[0] / per_unit[0])  # floor = 0.9 × the step
+    chosen, reports = round_model(model, ONE, RoundConfig(iters=40, count=COUNT, grids=(1.0, 0.6)))
+    assert reports[0].finer > 0
+    assert verify(model, precision, chosen, count=COUNT) == 0
