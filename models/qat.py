@@ -105,7 +105,12 @@ def weight_sources(model: nn.Module) -> dict[str, list[WeightSource]]:
             f"quantization-aware training trains a factorized prior (bmshj2018-factorized); "
             f"{type(model).__name__} is not one"
         )
-    return {name: [_source(layer) for layer in getattr(model, transform)
+    return {name: [_source(layer) for layer in layers] for name, layers in coded_layers(model).items()}
+
+
+def coded_layers(model: nn.Module) -> dict[str, list[nn.Module]]:
+    """Per function, its convolutions and GDNs in program order: the IR's convolutions' layers."""
+    return {name: [layer for layer in getattr(model, transform)
                    if isinstance(layer, nn.Conv2d | nn.ConvTranspose2d | GDN)]
             for name, transform in FUNCTIONS.items()}
 

@@ -8,11 +8,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
+import torch
 
 from lic_compiler.cli.common import user_errors
 from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
-from lic_compiler.models.checkpoint import load_checkpoint
+from lic_compiler.models.adaround import TARGETS, RoundConfig, round_model, verify
+from lic_compiler.models.checkpoint import load_checkpoint, save_checkpoint
 from lic_compiler.models.losses import KDWeights
 from lic_compiler.models.qat import precision_summary
 from lic_compiler.quant.precision_file import read_precision
@@ -147,6 +149,49 @@ def precision_cmd(checkpoint: Path, output: Path, options: str) -> None:
     element = f"lic-assign-precision{{{options}}}" if options.strip() else "lic-assign-precision"
     summary = precision_summary(model, element)  # computed before the file is opened: no half-written output
     output.write_text(json.dumps(summary, indent=2) + "\n")
+
+
+@cli.command("round")
+@click.argument("checkpoint", type=existing_file)
+@click.option("--precision", "precision", required=True, type=existing_file, metavar="PRECISION_FILE",
+              help="the widths the build uses (licc --precision-file); its narrow weights are rounded")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="the rounded checkpoint to write")
+@click.option("--max-bits", type=click.IntRange(2, 16), default=RoundConfig.max_bits, show_default=True,
+              help="round the convolutions whose weights have at most this many bits")
+@click.option("--iters", type=click.IntRange(min=1), default=RoundConfig.iters, show_default=True,
+              help="optimiser steps per convolution")
+@click.option("--batch", type=click.IntRange(min=1), default=RoundConfig.batch, show_default=True,
+              help="calibration images per step")
+@click.option("--target", type=click.Choice(TARGETS), default=RoundConfig.target, show_default=True,
+              help="float: the float model's layer output; weights: the float weights on the integer input")
+@click.option("--grid", "grids", type=click.FloatRange(0, 1, min_open=True), multiple=True,
+              default=RoundConfig.grids, show_default=True,
+              help="weight step to try, relative to lic-quantize's (repeatable; finer steps saturate the largest weights)")
+@click.option("--seed", type=int, default=RoundConfig.seed, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch threads")
+def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **options: object) -> None:
+    """AdaRound CHECKPOINT's narrow weights for the build at PRECISION_FILE's widths.
+
+    Each weight of a convolution with at most --max-bits-bit weights is rounded up or down to minimise the
+    layer's output error on the calibration images, and written back as the float value lic-quantize turns
+    into that integer: licc --precision-file and licc-eval --integer build the rounded codec from OUTPUT.
+    """
+    torch.set_num_threads(threads)
+    widths = read_precision(precision)
+    model, meta = load_checkpoint(checkpoint)
+    cfg = RoundConfig(**options | {"grids": tuple(options["grids"])})  # type: ignore[arg-type]
+    chosen, reports = round_model(model, widths, cfg, progress=True)
+    element = f'lic-assign-precision{{file="{precision}"}}'
+    differ = verify(model, element, chosen)
+    if differ:
+        raise LiccError(f"a build of the rounded model changes {differ} of its rounded integer weights; "
+                        "nothing written (report this as a bug)")
+    for r in reports:
+        click.echo(f"@{r.key[0]} conv {r.key[1]} ({r.bits}-bit): error {r.nearest:.4g} → {r.rounded:.4g}, "
+                   f"{r.changed:.1%} of the levels changed, {r.finer} channels on a finer step", err=True)
+    config = meta["config"] | {"round": {"precision": str(precision), **asdict(cfg)}}
+    save_checkpoint(output, model, meta["arch"], config)
 
 
 @cli.command("recipe")
