@@ -17,12 +17,13 @@ import argparse
 import time
 
 import torch
+from weight_clip import print_drops  # bench/weight_clip.py
 
 
 def main() -> None:
     from lic_compiler.eval.codec import ModelCodec
     from lic_compiler.eval.integer import IntegerCodec, compile_integer
-    from lic_compiler.eval.rd import evaluate_point, load_test_images
+    from lic_compiler.eval.rd import load_test_images
     from lic_compiler.models import load_checkpoint
     from lic_compiler.models.adaround import TARGETS, RoundConfig, round_model, verify
     from lic_compiler.quant.precision_file import read_precision
@@ -61,12 +62,8 @@ def main() -> None:
     for r in reports:
         print(f"| @{r.key[0]} conv {r.key[1]} | {r.bits} | {r.nearest:.4g} | {r.rounded:.4g} | {r.channels} | "
               f"{r.finer} | {r.changed:.1%} |")
-    print("\n| weights | bpp | PSNR (dB) | drop against float (dB) |\n|---|---:|---:|---:|")
-    reference = None
-    for name, codec in rows.items():
-        s = evaluate_point(codec, images)["summary"]
-        reference = s["psnr-rgb"] if reference is None else reference
-        print(f"| {name} | {s['bpp']:.4f} | {s['psnr-rgb']:.3f} | {reference - s['psnr-rgb']:.3f} |", flush=True)
+    print()
+    print_drops("weights", rows, images)
 
 
 if __name__ == "__main__":

@@ -43,10 +43,22 @@ def mse_clipped(weight: np.ndarray, bits: int, axis: int, min_scale: np.ndarray 
     return np.moveaxis(q, 0, axis), scale
 
 
+def print_drops(first: str, rows: dict, images: list) -> None:
+    """A table of each codec's bpp and PSNR on `images` and its drop against the first row's."""
+    from lic_compiler.eval.rd import evaluate_point
+
+    print(f"| {first} | bpp | PSNR (dB) | drop against float (dB) |\n|---|---:|---:|---:|")
+    reference = None
+    for name, codec in rows.items():
+        s = evaluate_point(codec, images)["summary"]
+        reference = s["psnr-rgb"] if reference is None else reference
+        print(f"| {name} | {s['bpp']:.4f} | {s['psnr-rgb']:.3f} | {reference - s['psnr-rgb']:.3f} |", flush=True)
+
+
 def main() -> None:
     from lic_compiler.eval.codec import ModelCodec
     from lic_compiler.eval.integer import IntegerCodec, compile_integer
-    from lic_compiler.eval.rd import evaluate_point, load_test_images
+    from lic_compiler.eval.rd import load_test_images
     from lic_compiler.models import load_checkpoint
     from lic_compiler.quant import fixed
 
@@ -72,12 +84,7 @@ def main() -> None:
         rows[f"MSE-clipped scale, ≤ {args.max_bits}-bit weights"] = IntegerCodec(
             model, compile_integer(args.checkpoint, assign), "clipped")
     print(f"{args.checkpoint}, {assign}, first {len(images)} images of {args.images}")
-    print("| weight scale | bpp | PSNR (dB) | drop against float (dB) |\n|---|---:|---:|---:|")
-    reference = None
-    for name, codec in rows.items():
-        s = evaluate_point(codec, images)["summary"]
-        reference = s["psnr-rgb"] if reference is None else reference
-        print(f"| {name} | {s['bpp']:.4f} | {s['psnr-rgb']:.3f} | {reference - s['psnr-rgb']:.3f} |", flush=True)
+    print_drops("weight scale", rows, images)
 
 
 if __name__ == "__main__":
