@@ -17,8 +17,10 @@ iterations (every pause between frames judged by its whole length, as before
 commit af951d3); ``--deepen STAGE`` simulates the FIFO after the stage of that
 C++ name 8 times deeper than sized (the plan is not changed).
 
-Pure Python, one cycle at a time: about 5 minutes and 4 GB per function of the
-student at 1280×720.
+Pure Python, one cycle at a time, every cycle's read and write flags held as
+lists: for the student at 1280×720 about 2 minutes per function of the
+both-parts design (4.9 M cycles a frame); the decoder alone (2.5 M) peaked at
+2.2 GB resident.
 """
 
 from __future__ import annotations
