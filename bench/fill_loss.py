@@ -22,17 +22,12 @@ the run (`lic_compiler.hls_schedule.MAX_FILL_LOSS`).
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
-from math import ceil
 
-from fps import MODELS, hls_module, only  # bench/fps.py: licc's pipeline to the hls dataflow
+from fps import add_plan_arguments, planned  # bench/fps.py: licc's plan of a model
 
 from lic_compiler import hls_schedule as hs
 from lic_compiler.dialects import hls
-from lic_compiler.errors import LiccError
-from lic_compiler.hw.design import solve
-from lic_compiler.hw.device import load_device
-from lic_compiler.hw.stages import dataflow_of
+from lic_compiler.hw.design import _flows as flows
 
 
 def pauses(flow: hls.DataflowOp) -> list[tuple[str, str, int, bool]]:
@@ -43,12 +38,8 @@ def pauses(flow: hls.DataflowOp) -> list[tuple[str, str, int, bool]]:
     names = hls.stage_names(flow.stages())
     out = []
     for op in flow.stages():
-        for value in op.operands:
-            producer = value.owner
-            if not isinstance(producer, hls.StageOp):
-                continue
-            writes, reads = hs.schedule(producer).counts(1), hs.schedule(op).counts(0)
-            loss = max(writes.longest_gap(True) - downstream[op], reads.longest_gap(True) - upstream[producer])
+        for producer in (v.owner for v in op.operands if isinstance(v.owner, hls.StageOp)):
+            loss = hs.fill_loss(hs.schedule(producer), hs.schedule(op), (upstream[producer], downstream[op]))
             if loss > 0:
                 out.append((names[producer], names[op], loss, loss > hs.MAX_FILL_LOSS * period))
     return out
@@ -56,36 +47,17 @@ def pauses(flow: hls.DataflowOp) -> list[tuple[str, str, int, bool]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="student", help="student, teacher or a checkpoint")
-    parser.add_argument("--parts", default="encoder,decoder", help="the functions planned on one device")
-    parser.add_argument("--dsp", type=int, help="DSPs in the budget (default: the device's cap)")
+    add_plan_arguments(parser)
     parser.add_argument("--max-fill-loss", type=float, default=hs.MAX_FILL_LOSS)
-    parser.add_argument("--device", default="zcu102")
-    parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
     args = parser.parse_args()
     hs.MAX_FILL_LOSS = args.max_fill_loss
-    source = dict(MODELS).get(args.model, args.model)
-    width, height = (int(v) for v in args.frame.lower().split("x"))
-    parts = args.parts.split(",")
-    device = load_device(args.device)
-    if args.dsp is not None:
-        device = replace(device, resources={**device.resources, "dsp": ceil(args.dsp / device.util_cap)})
-    module = only(hls_module(source, (width, height)), parts)
-    try:
-        design = solve(module, device)
-    except LiccError as e:
-        raise SystemExit(f"no design: {e}") from None
+    title, module, design = planned(args)
     used = design.used()
     print(
-        f"{source}, {'+'.join(parts)} at {width}×{height} on {args.device}"
-        f"{f' with {args.dsp} DSPs' if args.dsp else ''}, bridged beyond {args.max_fill_loss:.2%} of the frame: "
+        f"{title}, bridged beyond {args.max_fill_loss:.2%} of the frame: "
         f"DSP {used['dsp']:,}, BRAM18 {used['bram18']:,}, LUT {used['lut']:,}"
     )
-    for f in module.ops:
-        flow = dataflow_of(f)  # type: ignore[arg-type]
-        if flow is None:
-            continue
-        name = f.sym_name.data  # type: ignore[attr-defined]
+    for name, flow in flows(module).items():
         period = hs.design_cycles(flow)
         print(f"@{name}: {design.fps(name):.2f} FPS, {period:,} cycles per frame")
         rows = pauses(flow)

@@ -39,7 +39,7 @@ from lic_compiler.dialects.hls_geometry import divisors
 from lic_compiler.driver import DEFAULT_PIPELINE
 from lic_compiler.errors import LiccError
 from lic_compiler.hw import primitives as hwp
-from lic_compiler.hw.design import solve
+from lic_compiler.hw.design import Design, solve
 from lic_compiler.hw.device import Device, load_device
 from lic_compiler.hw.report import roofline_fps
 from lic_compiler.hls_schedule import least_ring
@@ -78,6 +78,33 @@ def only(module: ModuleOp, functions: list[str]) -> ModuleOp:
         if isinstance(f, func.FuncOp) and f.sym_name.data not in functions:
             f.detach()
     return copy
+
+
+def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that plans one design (`planned`)."""
+    parser.add_argument("--model", default="student", help="student, teacher or a checkpoint")
+    parser.add_argument("--parts", default="encoder,decoder", help="the functions planned on one device")
+    parser.add_argument("--dsp", type=int, help="DSPs in the budget (default: the device's cap)")
+    parser.add_argument("--device", default="zcu102")
+    parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
+
+
+def planned(args: argparse.Namespace) -> tuple[str, ModuleOp, Design]:
+    """What licc plans for `add_plan_arguments`' options: a line naming it, the planned
+    module (FIFOs sized) and its design."""
+    source = dict(MODELS).get(args.model, args.model)
+    width, height = (int(v) for v in args.frame.lower().split("x"))
+    parts = args.parts.split(",")
+    device = load_device(args.device)
+    if args.dsp is not None:
+        device = replace(device, resources={**device.resources, "dsp": ceil(args.dsp / device.util_cap)})
+    module = only(hls_module(source, (width, height)), parts)
+    try:
+        design = solve(module, device)
+    except LiccError as e:
+        raise SystemExit(f"no design: {e}") from None
+    dsp = f" with {args.dsp} DSPs" if args.dsp is not None else ""
+    return f"{source}, {'+'.join(parts)} at {width}×{height} on {args.device}{dsp}", module, design
 
 
 # --- FINN's SetFolding, from its description ------------------------------------

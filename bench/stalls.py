@@ -10,7 +10,7 @@ the model's: what FIFO stalls, pauses between frames left unbridged among them
 (bench/fill_loss.py), cost the design.
 
     .venv/bin/python bench/stalls.py [--model student|teacher|PT] [--parts encoder,decoder]
-        [--frames 3] [--device zcu102] [--frame 1280x720] [--no-slack] [--deepen STAGE ...]
+        [--dsp N] [--frames 3] [--device zcu102] [--frame 1280x720] [--no-slack] [--deepen STAGE ...]
 
 Diagnostics: ``--no-slack`` sizes the FIFOs as if no stage had spare
 iterations (every pause between frames judged by its whole length, as before
@@ -28,13 +28,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from fps import MODELS, hls_module, only  # bench/fps.py: licc's pipeline to the hls dataflow
+from fps import add_plan_arguments, planned  # bench/fps.py: licc's plan of a model
 
 from lic_compiler import hls_schedule as hs
 from lic_compiler.dialects import hls
-from lic_compiler.hw.design import solve
-from lic_compiler.hw.device import load_device
-from lic_compiler.hw.stages import dataflow_of
+from lic_compiler.hw.design import _flows as flows
 
 
 DEEPER = 8  # `--deepen`'s factor
@@ -42,34 +40,22 @@ DEEPER = 8  # `--deepen`'s factor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="student", help="student, teacher or a checkpoint")
-    parser.add_argument("--parts", default="encoder,decoder", help="the functions planned on one device")
+    add_plan_arguments(parser)
     parser.add_argument("--frames", type=int, default=3, help="back-to-back frames simulated (at least 2)")
-    parser.add_argument("--device", default="zcu102")
-    parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
     parser.add_argument("--no-slack", action="store_true", help="size FIFOs as if no stage had spare iterations")
     parser.add_argument("--deepen", nargs="*", default=[], metavar="STAGE", help="simulate these stages' output FIFOs 8× deeper")
     args = parser.parse_args()
     if args.no_slack:
         hs._slack = lambda flow, period: ({op: 0 for op in flow.stages()},) * 2
-    source = dict(MODELS).get(args.model, args.model)
-    width, height = (int(v) for v in args.frame.lower().split("x"))
-    parts = args.parts.split(",")
-    module = only(hls_module(source, (width, height)), parts)
-    design = solve(module, load_device(args.device))
-    print(f"{source}, {'+'.join(parts)} at {width}×{height} on {args.device}, {args.frames} frames")
+    title, module, design = planned(args)
+    print(f"{title}, {args.frames} frames")
     print(f"{'function':<10} {'model FPS':>9} {'model cycles':>12} {'simulated':>12} {'ratio':>7} {'sim s':>6}")
-    for f in module.ops:
-        flow = dataflow_of(f)  # type: ignore[arg-type]
-        if flow is None:
-            continue
-        name = f.sym_name.data  # type: ignore[attr-defined]
+    for name, flow in flows(module).items():
         start = time.perf_counter()
         names = hls.stage_names(flow.stages())
-        depths = [
-            hls.stream_of(v).depth.data * (DEEPER if names[v.owner] in args.deepen else 1)
-            for v in hs.internal_streams(flow)
-        ]
+        streams = hs.internal_streams(flow)
+        sized = [hls.stream_of(v).depth.data for v in streams]
+        depths = [d * (DEEPER if names[v.owner] in args.deepen else 1) for v, d in zip(streams, sized)]
         run = hs.simulate(flow, frames=args.frames, depths=depths)
         model = hs.design_cycles(flow)
         simulated = "deadlock" if run.deadlock else f"{run.cycles_per_frame:,}"
@@ -78,6 +64,8 @@ def main() -> None:
             f"{name:<10} {design.fps(name):9.2f} {model:12,} {simulated:>12} {ratio:>7} "
             f"{time.perf_counter() - start:6.0f}"
         )
+        print(f"{'':<10} FIFO depths as sized, by producer: " + ", ".join(
+            f"{names[v.owner]} {d}" for v, d in zip(streams, sized)))
 
 
 if __name__ == "__main__":

@@ -498,6 +498,14 @@ class EventCounts:
         return int((np.searchsorted(self.pos, starts + window) - np.arange(self.events)).max())
 
 
+def fill_loss(producer: Schedule, consumer: Schedule, slack: tuple[int, int] = (0, 0)) -> int:
+    """Cycles per frame a FIFO that does not bridge the pause between frames costs: the
+    producer's pause in writing beyond the slack downstream, or the consumer's in reading
+    beyond the slack upstream (`slack` as in `fifo_depth`)."""
+    upstream, downstream = slack
+    return max(producer.counts(1).longest_gap(True) - downstream, consumer.counts(0).longest_gap(True) - upstream)
+
+
 def fifo_depth(
     producer: Schedule, consumer: Schedule, period: int, beat_bits: int, slack: tuple[int, int] = (0, 0)
 ) -> int:
@@ -520,9 +528,7 @@ def fifo_depth(
     after it, which lose throughput only by what exceeds their slack, and a
     consumer's pause stalls those before it likewise."""
     write_counts, read_counts = producer.counts(1), consumer.counts(0)
-    upstream, downstream = slack
-    loss = max(write_counts.longest_gap(True) - downstream, read_counts.longest_gap(True) - upstream)
-    across = loss > MAX_FILL_LOSS * period
+    across = fill_loss(producer, consumer, slack) > MAX_FILL_LOSS * period
     write_pause, read_pause = write_counts.longest_gap(across), read_counts.longest_gap(across)
     fast = read_counts.most(write_pause) + write_counts.most(read_pause)
     if fast * beat_bits > FIFO_BUDGET_BITS:

@@ -17,9 +17,9 @@ from lic_compiler.models.adaround import TARGETS, RoundConfig, round_model, veri
 from lic_compiler.models.checkpoint import load_checkpoint, save_checkpoint
 from lic_compiler.models.losses import KDWeights
 from lic_compiler.models.qat import precision_summary
-from lic_compiler.quant.precision_file import read_precision
 from lic_compiler.models.recipe import ZOO, run_recipe
 from lic_compiler.models.train import TrainConfig, train
+from lic_compiler.quant.precision_file import read_precision
 
 # Paths are checked by the loaders, which say what is wrong in one line (click's checks print usage).
 existing_dir = click.Path(file_okay=False, path_type=Path)
