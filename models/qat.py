@@ -53,8 +53,9 @@ WeightSource = Callable[[], tuple[Tensor, Tensor | None]]
 # What a build of the model quantises: the codec's two image-facing functions.
 FUNCTIONS = {"encoder": "g_a", "decoder": "g_s"}
 PIXELS = 255.0
-# `keep_steps` holds the weight steps of the convolutions this narrow (AdaRound's default reach).
-KEEP_BITS = 7
+# `hold` acts on the convolutions whose weights are this narrow (AdaRound's default reach).
+HOLD_BITS = 7
+HOLDS = ("steps", "weights")
 
 
 # --- the precision -------------------------------------------------------------
@@ -304,14 +305,17 @@ class QatCodec(nn.Module):
     """
 
     def __init__(self, model: nn.Module, widths: dict[str, int] | None = None, count: int = CALIBRATION_COUNT,
-                 keep_steps: bool = False):
+                 hold: str | None = None):
         super().__init__()
         self.codec = model
         self.widths, self.count = widths, count
         self.sources = weight_sources(model)
         self.s_in: dict[tuple[str, int], np.ndarray] = {}  # each convolution's input scales at the last build
         self.calibrate()
-        self.held = self._peaks() if keep_steps else {}
+        narrow = self._peaks() if hold else {}
+        for layer, _, _ in narrow.values() if hold == "weights" else ():
+            layer.weight.requires_grad_(False)  # the levels stay; the rest of the model trains around them
+        self.held = narrow if hold == "steps" else {}
 
     def calibrate(self) -> None:
         """Re-derive the activation ranges (and the latent's width) from the current weights."""
@@ -340,7 +344,7 @@ class QatCodec(nn.Module):
         return module, record
 
     def _peaks(self) -> dict[tuple[str, int], tuple[nn.Module, Tensor, Tensor]]:
-        """Per convolution of at most `KEEP_BITS`-bit weights (GDN norms aside): its layer, a mask of each
+        """Per convolution of at most `HOLD_BITS`-bit weights (GDN norms aside): its layer, a mask of each
         output channel's largest ``|w·s_in|`` (the element lic-quantize derives the channel's step from),
         and those elements' values."""
         _, record = self.integer_ir()
@@ -348,7 +352,7 @@ class QatCodec(nn.Module):
         out = {}
         for op, (name, index, s_in, _) in record.items():
             layer = layers[name][index]
-            if isinstance(layer, GDN) or op.weight.type.get_element_type().width.data > KEEP_BITS:
+            if isinstance(layer, GDN) or op.weight.type.get_element_type().width.data > HOLD_BITS:
                 continue
             in_axis, out_axis = (0, 1) if _transposed(op) else (1, 0)
             scaled = (layer.weight.detach().double() * _per_channel(s_in, in_axis)).abs().movedim(out_axis, 0)
@@ -361,7 +365,7 @@ class QatCodec(nn.Module):
 
     @torch.no_grad()
     def hold_steps(self) -> None:
-        """With `keep_steps`, after each optimiser step: put every held channel's peak back and clip its other
+        """With ``hold="steps"``, after each optimiser step: put every held channel's peak back and clip its other
         weights just inside it (``|w·s_in|`` at the last build's input scales), so the channel's weight step
         — lic-quantize's ``max|w·s_in| / (2^(b−1) − 1)`` — stays the one the starting checkpoint had
         (AdaRound's, say) and an update moves single weights between levels instead of re-scaling the grid."""

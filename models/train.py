@@ -72,7 +72,7 @@ class TrainConfig:
     precision: str = "fp32"  # "bf16": the transforms' training forward under bfloat16 autocast
     scale: float = 1.0  # training images resized by this factor before cropping (see ImageFolder)
     qat: str | None = None  # a precision file: train through the integer codec (models.qat)
-    keep_steps: bool = False  # with qat: hold the narrow layers' weight steps (QatCodec.hold_steps)
+    hold: str | None = None  # with qat: hold the narrow layers' weight "steps" or "weights" (QatCodec)
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -223,7 +223,7 @@ def _objective(cfg: TrainConfig) -> Objective:
     if cfg.qat:
         if cfg.precision != "fp32":
             raise LiccError("--qat trains through the integer codec (float64 in torch); drop --precision bf16")
-        model = QatCodec(model.train(), read_precision(cfg.qat), keep_steps=cfg.keep_steps)
+        model = QatCodec(model.train(), read_precision(cfg.qat), hold=cfg.hold)
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
 
 

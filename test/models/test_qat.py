@@ -28,8 +28,8 @@ def _batch() -> torch.Tensor:
 
 
 def _finetune(model: torch.nn.Module, widths: dict | None, x: torch.Tensor, steps: int = 2,
-              keep_steps: bool = False) -> QatCodec:
-    qat = QatCodec(model.train(), widths, count=COUNT, keep_steps=keep_steps).train()
+              hold: str | None = None) -> QatCodec:
+    qat = QatCodec(model.train(), widths, count=COUNT, hold=hold).train()
     opt = torch.optim.Adam(qat.parameters(), lr=1e-2)  # large: the integer weights must move
     for _ in range(steps):
         opt.zero_grad()
@@ -129,8 +129,8 @@ def _narrow_grid(qat: QatCodec) -> dict[tuple[str, int], tuple[np.ndarray, np.nd
             for op, (name, index, _, s_w) in record.items() if op.weight.type.get_element_type().width.data == 4}
 
 
-@pytest.mark.parametrize("keep_steps", [False, True])
-def test_keep_steps_holds_the_narrow_weight_steps_and_still_builds_bit_for_bit(keep_steps: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("hold", [None, "steps", "weights"])
+def test_hold_keeps_the_narrow_weight_steps_or_weights_and_still_builds_bit_for_bit(hold: str | None, tmp_path: Path) -> None:
     (tmp_path / "hybrid.json").write_text(json.dumps({"widths": HYBRID}))
     precision = f'lic-assign-precision{{file="{tmp_path / "hybrid.json"}"}}'
     torch.manual_seed(0)
@@ -140,25 +140,25 @@ def test_keep_steps_holds_the_narrow_weight_steps_and_still_builds_bit_for_bit(k
         model.g_a[-1].weight.mul_(3)  # a latent that does not round to zero: the decoder trains too
     widths = precision_summary(model, precision, COUNT)["widths"]
     before = _narrow_grid(QatCodec(copy_model(model), widths, count=COUNT))
-    qat = _finetune(model, widths, x, steps=3, keep_steps=keep_steps)
-    assert set(qat.held) == (set(before) if keep_steps else set())
+    qat = _finetune(model, widths, x, steps=3, hold=hold)
+    assert set(qat.held) == (set(before) if hold == "steps" else set())
     after = _narrow_grid(qat)  # the scales of the start's calibration, as between two saves
     steps_kept = [np.array_equal(before[k][0], after[k][0]) for k in before]
-    levels_moved = [not np.array_equal(before[k][1], after[k][1]) for k in before]
-    assert all(steps_kept) if keep_steps else not any(steps_kept)
-    assert any(levels_moved)
+    levels_kept = [np.array_equal(before[k][1], after[k][1]) for k in before]
+    assert all(steps_kept) if hold else not any(steps_kept)
+    assert all(levels_kept) if hold == "weights" else not all(levels_kept)
     path = tmp_path / "qat.pt"
     save_checkpoint(path, model, "bmshj2018-factorized", {"lmbda": 0.01})
     _assert_matches_built_codec(qat, path, precision, x)
 
 
-def test_cli_keep_steps_needs_qat_and_narrow_weights(cli, images: Path, tmp_path: Path) -> None:
+def test_cli_hold_needs_qat_and_narrow_weights(cli, images: Path, tmp_path: Path) -> None:
     start = tmp_path / "start.pt"
     save_checkpoint(start, build("bmshj2018-factorized", 4, 6), "bmshj2018-factorized", {"lmbda": 0.01})
     (tmp_path / "w8.json").write_text(json.dumps({"widths": {"@encoder weight 1": 8}}))
-    cases = {(): "--keep-steps holds the weight steps of the integer codec --qat trains through; add --qat PRECISION_FILE",
-             ("--qat", str(tmp_path / "w8.json")): "gives none; drop --keep-steps or narrow a weight width"}
+    cases = {(): "--hold acts on the integer codec --qat trains through; add --qat PRECISION_FILE",
+             ("--qat", str(tmp_path / "w8.json")): "gives none; drop --hold or narrow a weight width"}
     for extra, message in cases.items():
-        code, out = cli("finetune", str(start), "--keep-steps", *extra, "--data", str(images), "--steps", "1",
+        code, out = cli("finetune", str(start), "--hold", "steps", *extra, "--data", str(images), "--steps", "1",
                         "--crop", "16", "--threads", "1", "--out", str(tmp_path / "run"))
         assert code == 2 and out.startswith("licc-train: error: ") and message in out and out.count("\n") == 1, out
