@@ -53,6 +53,9 @@ WeightSource = Callable[[], tuple[Tensor, Tensor | None]]
 # What a build of the model quantises: the codec's two image-facing functions.
 FUNCTIONS = {"encoder": "g_a", "decoder": "g_s"}
 PIXELS = 255.0
+# `hold` acts on the convolutions whose weights are this narrow (AdaRound's default reach).
+HOLD_BITS = 7
+HOLDS = ("steps", "weights")
 
 
 # --- the precision -------------------------------------------------------------
@@ -301,12 +304,18 @@ class QatCodec(nn.Module):
     integer latent; ``x_hat`` is the integer decoder's 8-bit image / 255.
     """
 
-    def __init__(self, model: nn.Module, widths: dict[str, int] | None = None, count: int = CALIBRATION_COUNT):
+    def __init__(self, model: nn.Module, widths: dict[str, int] | None = None, count: int = CALIBRATION_COUNT,
+                 hold: str | None = None):
         super().__init__()
         self.codec = model
         self.widths, self.count = widths, count
         self.sources = weight_sources(model)
+        self.s_in: dict[tuple[str, int], np.ndarray] = {}  # each convolution's input scales at the last build
         self.calibrate()
+        narrow = self._peaks() if hold else {}
+        for layer, _, _ in narrow.values() if hold == "weights" else ():
+            layer.weight.requires_grad_(False)  # the levels stay; the rest of the model trains around them
+        self.held = narrow if hold == "steps" else {}
 
     def calibrate(self) -> None:
         """Re-derive the activation ranges (and the latent's width) from the current weights."""
@@ -330,7 +339,46 @@ class QatCodec(nn.Module):
                 _set_constant(op, "weight", w.detach().numpy())
                 if b is not None:
                     _set_constant(op, "bias", b.detach().numpy())
-        return module, _recording_quantize(module)
+        record = _recording_quantize(module)
+        self.s_in = {(name, index): s_in for name, index, s_in, _ in record.values()}
+        return module, record
+
+    def _peaks(self) -> dict[tuple[str, int], tuple[nn.Module, Tensor, Tensor]]:
+        """Per convolution of at most `HOLD_BITS`-bit weights (GDN norms aside): its layer, a mask of each
+        output channel's largest ``|w·s_in|`` (the element lic-quantize derives the channel's step from),
+        and those elements' values."""
+        _, record = self.integer_ir()
+        layers = coded_layers(self.codec)
+        out = {}
+        for op, (name, index, s_in, _) in record.items():
+            layer = layers[name][index]
+            if isinstance(layer, GDN) or op.weight.type.get_element_type().width.data > HOLD_BITS:
+                continue
+            in_axis, out_axis = (0, 1) if _transposed(op) else (1, 0)
+            scaled = (layer.weight.detach().double() * _per_channel(s_in, in_axis)).abs().movedim(out_axis, 0)
+            flat = scaled.flatten(1)
+            mask = torch.zeros_like(flat, dtype=torch.bool)
+            mask[torch.arange(len(flat)), flat.argmax(dim=1)] = True
+            mask = mask.reshape(scaled.shape).movedim(0, out_axis)
+            out[(name, index)] = (layer, mask, layer.weight.detach()[mask].clone())
+        return out
+
+    @torch.no_grad()
+    def hold_steps(self) -> None:
+        """With ``hold="steps"``, after each optimiser step: put every held channel's peak back and clip its other
+        weights just inside it (``|w·s_in|`` at the last build's input scales), so the channel's weight step
+        — lic-quantize's ``max|w·s_in| / (2^(b−1) − 1)`` — stays the one the starting checkpoint had
+        (AdaRound's, say) and an update moves single weights between levels instead of re-scaling the grid."""
+        for key, (layer, mask, peak) in self.held.items():
+            in_axis, out_axis = (0, 1) if isinstance(layer, nn.ConvTranspose2d) else (1, 0)
+            s_in = _per_channel(self.s_in[key], in_axis)
+            peaks = torch.zeros_like(layer.weight, dtype=torch.float64)
+            peaks[mask] = peak.double().abs()
+            top = (peaks * s_in).amax(dim=tuple(d for d in range(4) if d != out_axis), keepdim=True)
+            bound = (top / s_in * (1 - 1e-6)).float()  # strictly below the peak: it stays the maximum
+            w = torch.minimum(torch.maximum(layer.weight, -bound), bound)
+            w[mask] = peak
+            layer.weight.copy_(w)
 
     def _weights(self, record: dict) -> dict[Operation, tuple[Tensor, Tensor | None]]:
         """Per integer convolution: its integer weights and bias carrying the float ones' gradients."""

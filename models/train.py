@@ -72,6 +72,7 @@ class TrainConfig:
     precision: str = "fp32"  # "bf16": the transforms' training forward under bfloat16 autocast
     scale: float = 1.0  # training images resized by this factor before cropping (see ImageFolder)
     qat: str | None = None  # a precision file: train through the integer codec (models.qat)
+    hold: str | None = None  # with qat: hold the narrow layers' weight "steps" or "weights" (QatCodec)
 
 
 RESUMABLE = ("steps", "val_every", "val_crop", "save_every")
@@ -173,6 +174,8 @@ def _step(cfg, wrapped, model, train_set, opt, aux_opt, sched, step: int, device
     if cfg.clip > 0:
         nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g["params"]], cfg.clip)
     opt.step()
+    if isinstance(model, QatCodec):
+        model.hold_steps()
     sched.step()
     aux_opt.zero_grad(set_to_none=True)
     aux = model.aux_loss()
@@ -220,7 +223,7 @@ def _objective(cfg: TrainConfig) -> Objective:
     if cfg.qat:
         if cfg.precision != "fp32":
             raise LiccError("--qat trains through the integer codec (float64 in torch); drop --precision bf16")
-        model = QatCodec(model.train(), read_precision(cfg.qat))
+        model = QatCodec(model.train(), read_precision(cfg.qat), hold=cfg.hold)
     return Objective(model.train(), cfg.lmbda, teacher, KDWeights(**cfg.kd)).train()
 
 

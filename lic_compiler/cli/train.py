@@ -16,7 +16,7 @@ from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
 from lic_compiler.models.adaround import TARGETS, RoundConfig, round_model, verify
 from lic_compiler.models.checkpoint import load_checkpoint, save_checkpoint
 from lic_compiler.models.losses import KDWeights
-from lic_compiler.models.qat import precision_summary
+from lic_compiler.models.qat import HOLD_BITS, HOLDS, precision_summary
 from lic_compiler.models.recipe import ZOO, run_recipe
 from lic_compiler.models.train import TrainConfig, train
 from lic_compiler.quant.precision_file import read_precision
@@ -120,12 +120,21 @@ def distill_cmd(**kwargs: object) -> None:
 @click.option("--gdn", type=click.Choice(GDN_VARIANTS), help="switch the GDN form [default: the checkpoint's]")
 @click.option("--qat", "qat", type=existing_file, metavar="PRECISION_FILE",
               help="quantization-aware: train through the integer codec at these widths (`licc-train precision`)")
+@click.option("--hold", type=click.Choice(HOLDS),
+              help="with --qat, in the ≤ 7-bit convolutions, e.g. after `licc-train round`: steps: keep each output "
+                   "channel's weight step (its largest weight fixed, the others clipped inside it); weights: keep "
+                   "the weights (their biases and all other layers train)")
 @run_options
 def finetune_cmd(checkpoint: Path, **kwargs: object) -> None:
     """Continue training an existing checkpoint, e.g. after changing its GDN form, or through its integer codec."""
     config, data, val, out, threads, device = _split(kwargs)
+    if config["hold"] and config["qat"] is None:
+        raise LiccError("--hold acts on the integer codec --qat trains through; add --qat PRECISION_FILE")
     if config["qat"] is not None:
-        read_precision(config["qat"])  # a bad file fails here, before any training
+        widths = read_precision(config["qat"])  # a bad file fails here, before any training
+        if config["hold"] and not any(" weight " in k and bits <= HOLD_BITS for k, bits in widths.items()):
+            raise LiccError(f"--hold acts on weights of {HOLD_BITS} or fewer bits and {config['qat']} "
+                            "gives none; drop --hold or narrow a weight width")
         config["qat"] = str(config["qat"])
     _, meta = load_checkpoint(checkpoint)
     cfg = meta["config"]

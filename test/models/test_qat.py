@@ -10,6 +10,7 @@ import torch
 from lic_compiler.calibration import load_images
 from lic_compiler.eval.integer import IntegerCodec, compile_integer
 from lic_compiler.models import build, load_checkpoint, save_checkpoint
+from lic_compiler.models.checkpoint import copy_model
 from lic_compiler.models.losses import rate_distortion
 from lic_compiler.models.qat import QatCodec, precision_summary
 from lic_compiler.models.recipe import ZOO
@@ -26,13 +27,15 @@ def _batch() -> torch.Tensor:
     return torch.from_numpy(np.concatenate(load_images(None, 2)))[:, :, :64, :64].float()
 
 
-def _finetune(model: torch.nn.Module, widths: dict | None, x: torch.Tensor, steps: int = 2) -> QatCodec:
-    qat = QatCodec(model.train(), widths, count=COUNT).train()
+def _finetune(model: torch.nn.Module, widths: dict | None, x: torch.Tensor, steps: int = 2,
+              hold: str | None = None) -> QatCodec:
+    qat = QatCodec(model.train(), widths, count=COUNT, hold=hold).train()
     opt = torch.optim.Adam(qat.parameters(), lr=1e-2)  # large: the integer weights must move
     for _ in range(steps):
         opt.zero_grad()
         rate_distortion(qat(x), x, 0.01)["loss"].backward()
         opt.step()
+        qat.hold_steps()  # as the training loop does
     return qat
 
 
@@ -114,4 +117,48 @@ def test_cli_bad_precision_files_are_one_line_errors(cli, images: Path, tmp_path
         file, *extra = name.split()
         code, out = cli("finetune", str(start), "--qat", str(tmp_path / file), "--data", str(images), *extra,
                         "--steps", "1", "--crop", "16", "--threads", "1", "--out", str(tmp_path / file[:-5]))
+        assert code == 2 and out.startswith("licc-train: error: ") and message in out and out.count("\n") == 1, out
+
+
+def _narrow_grid(qat: QatCodec) -> dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]:
+    """Per 4-bit convolution of the current build: its weight steps and integer weights."""
+    from lic_compiler.ir import to_numpy
+
+    _, record = qat.integer_ir()
+    return {(name, index): (np.asarray(s_w), to_numpy(op.weight.owner.value))
+            for op, (name, index, _, s_w) in record.items() if op.weight.type.get_element_type().width.data == 4}
+
+
+@pytest.mark.parametrize("hold", [None, "steps", "weights"])
+def test_hold_keeps_the_narrow_weight_steps_or_weights_and_still_builds_bit_for_bit(hold: str | None, tmp_path: Path) -> None:
+    (tmp_path / "hybrid.json").write_text(json.dumps({"widths": HYBRID}))
+    precision = f'lic-assign-precision{{file="{tmp_path / "hybrid.json"}"}}'
+    torch.manual_seed(0)
+    x = _batch()
+    model = build("bmshj2018-factorized", 8, 12)
+    with torch.no_grad():
+        model.g_a[-1].weight.mul_(3)  # a latent that does not round to zero: the decoder trains too
+    widths = precision_summary(model, precision, COUNT)["widths"]
+    before = _narrow_grid(QatCodec(copy_model(model), widths, count=COUNT))
+    qat = _finetune(model, widths, x, steps=3, hold=hold)
+    assert set(qat.held) == (set(before) if hold == "steps" else set())
+    after = _narrow_grid(qat)  # the scales of the start's calibration, as between two saves
+    steps_kept = [np.array_equal(before[k][0], after[k][0]) for k in before]
+    levels_kept = [np.array_equal(before[k][1], after[k][1]) for k in before]
+    assert all(steps_kept) if hold else not any(steps_kept)
+    assert all(levels_kept) if hold == "weights" else not all(levels_kept)
+    path = tmp_path / "qat.pt"
+    save_checkpoint(path, model, "bmshj2018-factorized", {"lmbda": 0.01})
+    _assert_matches_built_codec(qat, path, precision, x)
+
+
+def test_cli_hold_needs_qat_and_narrow_weights(cli, images: Path, tmp_path: Path) -> None:
+    start = tmp_path / "start.pt"
+    save_checkpoint(start, build("bmshj2018-factorized", 4, 6), "bmshj2018-factorized", {"lmbda": 0.01})
+    (tmp_path / "w8.json").write_text(json.dumps({"widths": {"@encoder weight 1": 8}}))
+    cases = {(): "--hold acts on the integer codec --qat trains through; add --qat PRECISION_FILE",
+             ("--qat", str(tmp_path / "w8.json")): "gives none; drop --hold or narrow a weight width"}
+    for extra, message in cases.items():
+        code, out = cli("finetune", str(start), "--hold", "steps", *extra, "--data", str(images), "--steps", "1",
+                        "--crop", "16", "--threads", "1", "--out", str(tmp_path / "run"))
         assert code == 2 and out.startswith("licc-train: error: ") and message in out and out.count("\n") == 1, out
