@@ -55,7 +55,7 @@ from xdsl.ir import Operation
 from lic_compiler.calibration import CALIBRATION_COUNT, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.models.checkpoint import copy_model
-from lic_compiler.models.qat import PIXELS, QatCodec, _convs, _Evaluator, _transposed, coded_layers
+from lic_compiler.models.qat import PIXELS, QatCodec, _convs, _Evaluator, _axes, coded_layers
 
 TARGETS = ("float", "weights")
 # The rectified sigmoid's stretch (AdaRound's ζ, γ): h reaches 0 and 1 exactly.
@@ -108,7 +108,7 @@ class _Layer:
     @property
     def axes(self) -> tuple[int, int]:
         """(input, output) channel axes of the weight."""
-        return (0, 1) if _transposed(self.op) else (1, 0)
+        return _axes(self.op)
 
 
 # --- the narrow layers ---------------------------------------------------------------

@@ -164,7 +164,7 @@ def _recording_quantize(module: ModuleOp) -> dict[Operation, tuple[str, int, np.
         def _conv(self, op, positive_bias):  # type: ignore[no-untyped-def]
             acc = super()._conv(op, positive_bias)
             index = sum(1 for owner, *_ in record.values() if owner == self.name)
-            cin = op.weight.type.get_shape()[0 if _transposed(op) else 1]
+            cin = op.weight.type.get_shape()[_axes(op)[0]]
             record[acc.value.owner] = (self.name, index, self.map[op.input].channel_scale(cin), np.asarray(acc.scale))
             return acc
 
@@ -189,10 +189,11 @@ def _inline_constants() -> Iterator[None]:
         ir.INLINE_LIMIT = limit
 
 
-def _transposed(op: Operation) -> bool:
+def _axes(op: Operation) -> tuple[int, int]:
+    """A convolution's weight axes: (input channels, output channels)."""
     from lic_compiler.dialects import lic
 
-    return isinstance(op, lic.ConvTranspose2dOp)
+    return (0, 1) if isinstance(op, lic.ConvTranspose2dOp) else (1, 0)
 
 
 # --- straight-through evaluation of the integer IR -------------------------------
@@ -313,7 +314,7 @@ class QatCodec(nn.Module):
         self.s_in: dict[tuple[str, int], np.ndarray] = {}  # each convolution's input scales at the last build
         self.calibrate()
         narrow = self._peaks() if hold else {}
-        for layer, _, _ in narrow.values() if hold == "weights" else ():
+        for layer, *_ in narrow.values() if hold == "weights" else ():
             layer.weight.requires_grad_(False)  # the levels stay; the rest of the model trains around them
         self.held = narrow if hold == "steps" else {}
 
@@ -343,10 +344,10 @@ class QatCodec(nn.Module):
         self.s_in = {(name, index): s_in for name, index, s_in, _ in record.values()}
         return module, record
 
-    def _peaks(self) -> dict[tuple[str, int], tuple[nn.Module, Tensor, Tensor]]:
-        """Per convolution of at most `HOLD_BITS`-bit weights (GDN norms aside): its layer, a mask of each
-        output channel's largest ``|w·s_in|`` (the element lic-quantize derives the channel's step from),
-        and those elements' values."""
+    def _peaks(self) -> dict[tuple[str, int], tuple[nn.Module, tuple[int, int], Tensor, Tensor]]:
+        """Per convolution of at most `HOLD_BITS`-bit weights (GDN norms aside): its layer, its weight's
+        axes (`_axes`), a mask of each output channel's largest ``|w·s_in|`` (the element lic-quantize
+        derives the channel's step from), and those elements' values."""
         _, record = self.integer_ir()
         layers = coded_layers(self.codec)
         out = {}
@@ -354,13 +355,13 @@ class QatCodec(nn.Module):
             layer = layers[name][index]
             if isinstance(layer, GDN) or op.weight.type.get_element_type().width.data > HOLD_BITS:
                 continue
-            in_axis, out_axis = (0, 1) if _transposed(op) else (1, 0)
+            in_axis, out_axis = _axes(op)
             scaled = (layer.weight.detach().double() * _per_channel(s_in, in_axis)).abs().movedim(out_axis, 0)
             flat = scaled.flatten(1)
             mask = torch.zeros_like(flat, dtype=torch.bool)
             mask[torch.arange(len(flat)), flat.argmax(dim=1)] = True
             mask = mask.reshape(scaled.shape).movedim(0, out_axis)
-            out[(name, index)] = (layer, mask, layer.weight.detach()[mask].clone())
+            out[(name, index)] = (layer, (in_axis, out_axis), mask, layer.weight.detach()[mask].clone())
         return out
 
     @torch.no_grad()
@@ -369,8 +370,7 @@ class QatCodec(nn.Module):
         weights just inside it (``|w·s_in|`` at the last build's input scales), so the channel's weight step
         — lic-quantize's ``max|w·s_in| / (2^(b−1) − 1)`` — stays the one the starting checkpoint had
         (AdaRound's, say) and an update moves single weights between levels instead of re-scaling the grid."""
-        for key, (layer, mask, peak) in self.held.items():
-            in_axis, out_axis = (0, 1) if isinstance(layer, nn.ConvTranspose2d) else (1, 0)
+        for key, (layer, (in_axis, out_axis), mask, peak) in self.held.items():
             s_in = _per_channel(self.s_in[key], in_axis)
             peaks = torch.zeros_like(layer.weight, dtype=torch.float64)
             peaks[mask] = peak.double().abs()
@@ -387,7 +387,7 @@ class QatCodec(nn.Module):
         out = {}
         for op, (name, index, s_in, s_w) in record.items():
             w, b = self.sources[name][index]()
-            in_axis, out_axis = (0, 1) if _transposed(op) else (1, 0)
+            in_axis, out_axis = _axes(op)
             q_w = to_numpy(op.weight.owner.value)
             scale = _per_channel(s_in, in_axis) / _per_channel(np.broadcast_to(s_w, (q_w.shape[out_axis],)), out_axis)
             weight = _Straight.apply(torch.from_numpy(q_w.astype(np.float64)), w.double() * scale, torch.ones(()))
