@@ -6,16 +6,10 @@ not the cycles a loop waits on a FIFO. This runs every stage's schedule cycle by
 cycle over back-to-back frames with the FIFO depths licc sized
 (`hls_schedule.simulate`: a read waits for a beat, a write for room) and prints
 each function's steady-state frame period (the last two frames' spacing) against
-the model's: what FIFO stalls, pauses between frames left unbridged among them
-(bench/fill_loss.py), cost the design.
+the model's: 1.0000 when the FIFOs keep the pace, as `hls-size-fifos` sizes them to.
 
     .venv/bin/python bench/stalls.py [--model student|teacher|PT] [--parts encoder,decoder]
-        [--dsp N] [--frames 3] [--device zcu102] [--frame 1280x720] [--no-slack] [--deepen STAGE ...]
-
-Diagnostics: ``--no-slack`` sizes the FIFOs as if no stage had spare
-iterations (every pause between frames judged by its whole length, as before
-commit af951d3); ``--deepen STAGE`` simulates the FIFO after the stage of that
-C++ name 8 times deeper than sized (the plan is not changed).
+        [--dsp N] [--frames 3] [--device zcu102] [--frame 1280x720]
 
 Pure Python, one cycle at a time, every cycle's read and write flags held as
 lists: for the student at 1280×720 about 2 minutes per function of the
@@ -35,18 +29,11 @@ from lic_compiler.dialects import hls
 from lic_compiler.hw.design import _flows as flows
 
 
-DEEPER = 8  # `--deepen`'s factor
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_plan_arguments(parser)
     parser.add_argument("--frames", type=int, default=3, help="back-to-back frames simulated (at least 2)")
-    parser.add_argument("--no-slack", action="store_true", help="size FIFOs as if no stage had spare iterations")
-    parser.add_argument("--deepen", nargs="*", default=[], metavar="STAGE", help="simulate these stages' output FIFOs 8× deeper")
     args = parser.parse_args()
-    if args.no_slack:
-        hs._slack = lambda flow, period: ({op: 0 for op in flow.stages()},) * 2
     title, module, design = planned(args)
     print(f"{title}, {args.frames} frames")
     print(f"{'function':<10} {'model FPS':>9} {'model cycles':>12} {'simulated':>12} {'ratio':>7} {'sim s':>6}")
@@ -55,8 +42,7 @@ def main() -> None:
         names = hls.stage_names(flow.stages())
         streams = hs.internal_streams(flow)
         sized = [hls.stream_of(v).depth.data for v in streams]
-        depths = [d * (DEEPER if names[v.owner] in args.deepen else 1) for v, d in zip(streams, sized)]
-        run = hs.simulate(flow, frames=args.frames, depths=depths)
+        run = hs.simulate(flow, frames=args.frames)
         model = hs.design_cycles(flow)
         simulated = "deadlock" if run.deadlock else f"{run.cycles_per_frame:,}"
         ratio = "" if run.deadlock else f"{run.cycles_per_frame / model:.4f}"

@@ -13,17 +13,17 @@ kernel's reads and writes follow a fixed pattern:
 
 This module is the one description of those schedules: the emitter writes
 its constants (ring sizes, trip counts, per-phase tables) into the stage
-headers, `hls-size-fifos` sizes FIFOs from the periods, and
-`simulate` runs them cycle by cycle to check the sizes and the frame rate.
+headers, `hls-size-fifos` sizes FIFOs from a stall-free schedule of every
+loop at the slowest one's pace (`steady_timing`), and `simulate` runs them
+cycle by cycle to check the sizes and the frame rate.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from math import ceil
 
 import numpy as np
 from xdsl.ir import SSAValue
@@ -53,7 +53,7 @@ class Schedule:
     # Kernel constants the emitter writes into the stage's configuration.
     constants: dict[str, int] = field(default_factory=dict)
     _flags: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
-    _counts: dict[int, EventCounts] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _positions: Positions | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def iters(self) -> int:
@@ -78,18 +78,36 @@ class Schedule:
                 a.flags.writeable = False  # shared by every caller
         return self._flags
 
-    def counts(self, side: int) -> EventCounts:
-        """`EventCounts` of the reads (side 0) or the writes (1), kept as `flags`."""
-        _keep(self)
-        if side not in self._counts:
-            self._counts[side] = EventCounts(self.flags()[side])
-        return self._counts[side]
+    def positions(self) -> Positions:
+        """The iterations that read and write, and how they interleave (kept as `flags`)."""
+        if self._positions is None:
+            reads, writes = self.flags()
+            at_read, at_write = (np.flatnonzero(f).astype(np.int32) for f in (reads, writes))
+            self._positions = Positions(
+                at_read, at_write, np.cumsum(writes, dtype=np.int32)[at_read] - writes[at_read],
+                np.cumsum(reads, dtype=np.int32)[at_write] - 1,
+            )
+        else:
+            _keep(self)
+        return self._positions
 
     def events(self) -> tuple[np.ndarray, np.ndarray]:
         return (
             _events(self.periods[:, 0], self.periods[:, 1], self.reads),
             _events(self.periods[:, 0], self.periods[:, 2], self.writes),
         )
+
+
+@dataclass(frozen=True)
+class Positions:
+    """A schedule's reading and writing iterations in one frame, and per read the index of
+    the first write at or after it, per write the index of the last read at or before it
+    (−1: none)."""
+
+    reads: np.ndarray
+    writes: np.ndarray
+    next_write: np.ndarray
+    last_read: np.ndarray
 
 
 # Schedules whose per-cycle arrays (flags, event positions: tens of bytes per cycle of a
@@ -111,7 +129,7 @@ def _keep(s: Schedule) -> None:
     _kept.move_to_end(id(s))
     while _kept_cycles > PER_CYCLE_KEPT and len(_kept) > 1:
         _, (old, cycles) = _kept.popitem(last=False)
-        old._flags, old._counts = None, {}
+        old._flags = old._positions = None
         _kept_cycles -= cycles
 
 
@@ -192,6 +210,7 @@ def mvau_cycles(h: int, w: int, nf: int, sf: int, mmv: int, lag: int = 0) -> int
     return h * row_groups(w, mmv) * nf * sf + lag
 
 
+@lru_cache(maxsize=4096)
 def mvau_schedule(h: int, w: int, nf: int, sf: int, mmv: int, units: int, lag: int) -> Schedule:
     """`licc::mvau`, `licc::gdn`: per group of MMV pixels (⌈W/MMV⌉ per row), NF folds of
     SF steps; fold 0 reads, each fold writes — `lag` iterations after its end when the
@@ -215,6 +234,7 @@ class _LaggedSchedule(Schedule):
         return reads, np.r_[np.zeros(lag, dtype=bool), writes[:-lag]]
 
 
+@lru_cache(maxsize=4096)
 def stream_schedule(beats: int) -> Schedule:
     """`licc::pointwise`: one beat in, one beat out, every cycle."""
     return Schedule(np.array([[beats, beats, beats]], dtype=np.int64), SPREAD, SPREAD, {})
@@ -455,90 +475,195 @@ def design_cycles(flow: hls.DataflowOp) -> int:
     return max(schedule(op).iters for op in flow.stages())
 
 
-# The throughput a stream may give up once a frame rather than buffer a frame's first rows.
-MAX_FILL_LOSS = 0.005
-# A FIFO this large (two BRAM18) may hold more than the design's pace strictly needs.
-FIFO_BUDGET_BITS = 2 * 18 * 1024
+@dataclass(frozen=True)
+class Timing:
+    """The cycle of each reading and each writing iteration of a stage's loop in one frame
+    of a periodic schedule (frame f runs f periods later)."""
+
+    reads: np.ndarray
+    writes: np.ndarray
 
 
-class EventCounts:
-    """Events of a per-iteration flag array (one frame): the pauses between them and
-    their count over any window of iterations."""
-
-    def __init__(self, flags: np.ndarray) -> None:
-        self.size = flags.size
-        pos = np.flatnonzero(flags)
-        self.events = pos.size
-        # Two frames back to back: a window may straddle the boundary.
-        self.pos = np.concatenate([pos, pos + self.size])
-        steps = np.diff(self.pos)
-        self.inner_gap = int(steps[: max(self.events - 1, 0)].max(initial=1) - 1)
-        # The longest run of back-to-back events: no window up to that long can hold more.
-        breaks = np.flatnonzero(steps != 1)
-        self.run = int(np.diff(breaks, prepend=-1, append=self.pos.size - 1).max()) if self.events else 0
-
-    def longest_gap(self, across_frames: bool) -> int:
-        """The most consecutive iterations without an event: between a frame's first and
-        last event, or also from a frame's last to the next frame's first."""
-        if self.events == 0:
-            return self.size
-        if not across_frames:
-            return self.inner_gap
-        return max(self.inner_gap, self.size - 1 - int(self.pos[self.events - 1]) + int(self.pos[0]))
-
-    def most(self, window: int) -> int:
-        """The most events in any `window` consecutive iterations (a busiest window
-        starts at an event)."""
-        if window <= 0 or self.events == 0:
-            return 0
-        window = min(window, self.size)
-        if window <= self.run:
-            return window
-        starts = self.pos[: self.events]
-        return int((np.searchsorted(self.pos, starts + window) - np.arange(self.events)).max())
+def steady_timing(flow: hls.DataflowOp) -> dict[hls.StageOp, Timing]:
+    """A schedule of every loop at the design's frame period in which the slowest loop
+    (the first, on a tie) never waits (`_Steady`)."""
+    return _Steady(flow).timing
 
 
-def fill_loss(producer: Schedule, consumer: Schedule, slack: tuple[int, int] = (0, 0)) -> int:
-    """Cycles per frame a FIFO that does not bridge the pause between frames costs: the
-    producer's pause in writing beyond the slack downstream, or the consumer's in reading
-    beyond the slack upstream (`slack` as in `fifo_depth`)."""
-    upstream, downstream = slack
-    return max(producer.counts(1).longest_gap(True) - downstream, consumer.counts(0).longest_gap(True) - upstream)
+class _Steady:
+    """The slowest loop runs back to back; the stages that feed it run as late as its
+    reads allow, the others as early as their inputs allow. Then, stage by stage, a
+    stage and those between it and the dataflow's ends move to the other end of what
+    their neighbours allow (a feeding stage and the ones before it early, in dataflow
+    order; another stage and the ones after it late, last first) where their FIFOs then
+    hold fewer bits: a burst waits where the stream is narrow (a transposed
+    convolution's block rows as its input pixels, a window generator's windows as its
+    input rows). No move breaks a neighbour's order of reads and writes, so the schedule
+    stays stall-free. The stages reading the dataflow's input and the last stage keep
+    their places: they anchor the schedule.
+
+    Each loop is periodic with the frame period, its frames one after another (a frame's
+    beats are read in the frame they are written), so one frame of iterations describes
+    it."""
+
+    def __init__(self, flow: hls.DataflowOp) -> None:
+        stages = flow.stages()
+        self.schedules = {op: schedule(op) for op in stages}
+        self.period = max(s.iters for s in self.schedules.values())
+        self._depths: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, int]] = {}
+        pacer = next(op for op in stages if self.schedules[op].iters == self.period)
+        before = _reaching(pacer, _producers)
+        self.timing = self._first(stages, pacer, before)
+        for op in stages:
+            if op in before and _producers(op):
+                reached = _reaching(op, _producers)
+                upstream = [s for s in stages if s in reached and _producers(s)]
+                if not self._try([op], self._early) and upstream:
+                    self._try([*upstream, op], self._early)
+        after = [op for op in stages if op not in before and op is not pacer and _consumers(op)]
+        for op in reversed(after):
+            reached = _reaching(op, _consumers)
+            downstream = [s for s in reversed(after) if s in reached]
+            if not self._try([op], self._late) and downstream:
+                self._try([*downstream, op], self._late)
+
+    def _first(
+        self, stages: list[hls.StageOp], pacer: hls.StageOp, before: set[hls.StageOp]
+    ) -> dict[hls.StageOp, Timing]:
+        """The pacer back to back, the stages before it late, the others early."""
+        at = self.schedules[pacer].positions()
+        timing = {pacer: Timing(at.reads, at.writes)}
+        for op in reversed(stages):  # consumers first; only the pacer's and theirs are timed
+            if op in before:
+                timing[op] = self._late(op, timing)
+        for op in stages:  # producers first
+            if op not in timing:
+                timing[op] = self._early(op, timing)
+        return timing
+
+    def depth(self, value: SSAValue) -> int:
+        """The depth `value`'s FIFO needs for this schedule."""
+        consumer = next(iter(value.uses)).operation
+        return self._depth(self.timing[value.owner].writes, self.timing[consumer].reads)  # type: ignore[index]
+
+    def _late(self, op: hls.StageOp, timing: dict[hls.StageOp, Timing]) -> Timing:
+        """`op` as late as its timed consumers' reads allow."""
+        due = [timing[c].reads - 1 for c in _consumers(op) if c in timing]
+        return _as_late(self.schedules[op], np.minimum.reduce(due), self.period)
+
+    def _early(self, op: hls.StageOp, timing: dict[hls.StageOp, Timing]) -> Timing:
+        """`op` as early as its producers' writes allow."""
+        ready = [timing[p].writes + 1 for p in _producers(op)]
+        return _as_early(self.schedules[op], np.maximum.reduce(ready) if ready else None, self.period)
+
+    def _try(self, ops: list[hls.StageOp], move: Callable[[hls.StageOp, dict[hls.StageOp, Timing]], Timing]) -> bool:
+        """Move `ops`, in that order, if their FIFOs then hold fewer bits; whether it did."""
+        trial = dict(self.timing)
+        for op in ops:
+            moved = move(op, trial)
+            if not np.array_equal(moved.writes, trial[op].writes) or not np.array_equal(moved.reads, trial[op].reads):
+                trial[op] = moved  # an unmoved stage keeps its arrays: their FIFOs' depths are known
+        if self._held_bits(ops, trial) >= self._held_bits(ops, self.timing):
+            return False
+        self.timing = trial
+        return True
+
+    def _held_bits(self, ops: list[hls.StageOp], timing: dict[hls.StageOp, Timing]) -> int:
+        """The bits of the FIFOs into, between and out of `ops`, between timed stages."""
+        streams = {v: None for op in ops for v in (*op.operands, *op.results)}
+        return sum(
+            self._depth(timing[v.owner].writes, timing[c].reads) * _beat_bits(v)  # type: ignore[index]
+            for v in streams
+            for c in (u.operation for u in v.uses)
+            if v.owner in timing and c in timing
+        )
+
+    def _depth(self, written: np.ndarray, read: np.ndarray) -> int:
+        """`_most_held` + 1, at least `MIN_DEPTH`; each pair of timings once."""
+        key = (id(written), id(read))
+        if key not in self._depths:  # the arrays are kept with it, so their ids stay theirs
+            depth = max(MIN_DEPTH, _most_held(written, read, self.period) + 1)
+            self._depths[key] = (written, read, depth)
+        return self._depths[key][2]
 
 
-def fifo_depth(
-    producer: Schedule, consumer: Schedule, period: int, beat_bits: int, slack: tuple[int, int] = (0, 0)
-) -> int:
-    """The depth that lets neither end wait for the other beyond the design's pace.
+def _producers(op: hls.StageOp) -> list[hls.StageOp]:
+    return [v.owner for v in op.operands if isinstance(v.owner, hls.StageOp)]
 
-    A FIFO bridges the producer's longest pause in writing (a polyphase stage
-    between block rows) while the consumer reads, and the consumer's longest
-    pause in reading (an MVAU's folds after the first) while the producer
-    writes: the most reads, and the most writes, in any window of that many
-    iterations (each side at full speed). A stage with slack runs at the
-    design's pace on average, so when that bound needs more than
-    `FIFO_BUDGET_BITS`, the other side is counted at that pace instead (the
-    iterations it gets through in the pause's cycles). The pause between
-    frames (a window generator's first rows, a transposed convolution's first
-    block row) is bridged only if it would cost more than `MAX_FILL_LOSS` of
-    the frame period: at 720p bridging it would buffer a frame's first rows to
-    save a fraction of a percent. `slack` = (upstream, downstream): the least
-    spare iterations per frame (period − loop iterations) of the stages before
-    the producer and after the consumer; a producer's pause idles the stages
-    after it, which lose throughput only by what exceeds their slack, and a
-    consumer's pause stalls those before it likewise."""
-    write_counts, read_counts = producer.counts(1), consumer.counts(0)
-    across = fill_loss(producer, consumer, slack) > MAX_FILL_LOSS * period
-    write_pause, read_pause = write_counts.longest_gap(across), read_counts.longest_gap(across)
-    fast = read_counts.most(write_pause) + write_counts.most(read_pause)
-    if fast * beat_bits > FIFO_BUDGET_BITS:
 
-        def paced(iterations: int, schedule: Schedule) -> int:
-            return ceil(iterations * schedule.iters / period)
+def _consumers(op: hls.StageOp) -> list[hls.StageOp]:
+    return [use.operation for r in op.results for use in r.uses if isinstance(use.operation, hls.StageOp)]
 
-        slow = read_counts.most(paced(write_pause, consumer)) + write_counts.most(paced(read_pause, producer))
-        fast = max(slow, FIFO_BUDGET_BITS // beat_bits)
-    return max(MIN_DEPTH, fast)
+
+def _reaching(op: hls.StageOp, step: Callable[[hls.StageOp], list[hls.StageOp]]) -> set[hls.StageOp]:
+    """The stages reached from `op` by repeated `step`s (its producers: those whose beats
+    reach it; its consumers: those its beats reach)."""
+    out: set[hls.StageOp] = set()
+    todo = [op]
+    while todo:
+        for s in step(todo.pop()):
+            if s not in out:
+                out.add(s)
+                todo.append(s)
+    return out
+
+
+def _beat_bits(value: SSAValue) -> int:
+    stream = hls.stream_of(value)
+    return stream.beat.values * stream.bits
+
+
+def _as_late(s: Schedule, due: np.ndarray, period: int) -> Timing:
+    """Each iteration as late as the deadlines of its writes (`due`, per write) and of
+    the next frame's allow: iteration j runs at j + min(latest, min over the writes
+    i ≥ j of due_i − i)."""
+    at = s.positions()
+    shift = np.minimum.accumulate((due - at.writes)[::-1])[::-1]
+    latest = int(shift[0]) + period - s.iters  # the next frame's first iteration is due shift[0] + period
+    shift = np.minimum(shift, latest)
+    read_shift = np.append(shift, latest)[at.next_write]
+    return Timing(at.reads + read_shift, at.writes + shift)
+
+
+def _as_early(s: Schedule, ready: np.ndarray | None, period: int) -> Timing:
+    """Each iteration as early as its reads' beats (`ready`, per read) and the previous
+    frame's last iteration allow: iteration j runs at j + max(earliest, max over the reads
+    i ≤ j of ready_i − i)."""
+    at = s.positions()
+    if ready is None:  # reads the dataflow's input, always there
+        return Timing(at.reads, at.writes)
+    shift = np.maximum.accumulate(ready - at.reads)
+    earliest = int(shift[-1]) - (period - s.iters)  # the previous frame's last iteration ran at shift[-1] − period
+    shift = np.maximum(shift, earliest)
+    write_shift = np.append(shift, earliest)[at.last_read]  # index −1: before the first read
+    return Timing(at.reads + shift, at.writes + write_shift)
+
+
+def _most_held(written: np.ndarray, read: np.ndarray, period: int) -> int:
+    """The most beats a FIFO holds at the start of a write's cycle: beats written before
+    it, less those read before it, this frame's and the earlier frames' (written and
+    read `period` cycles apart per frame)."""
+    held = np.arange(written.size) - np.searchsorted(read, written)
+    lag = 1
+    while read[-1] - lag * period >= written[0]:  # an earlier frame's beats are still in the FIFO
+        held += read.size - np.searchsorted(read, written + lag * period)
+        lag += 1
+    return int(held.max())
+
+
+def fifo_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
+    """The depth of each stream between two stages (region inputs are AXI ports, not
+    FIFOs): one more than the most beats it holds in `steady_timing`'s schedule.
+
+    With those depths the hardware keeps that schedule's pace: a loop of a dataflow runs
+    each iteration as soon as its read finds a beat and its write finds room, so, by
+    induction over the cycles, no iteration runs later than in a schedule whose every
+    read finds its beat and every write its room at those depths. The frame period is
+    the slowest loop's, the FPS model's, with the pauses between frames (a window
+    generator's first rows, a transposed convolution's first block row) and a
+    residual's skip (the other path's latency) held by the FIFOs that need them."""
+    steady = _Steady(flow)
+    return {v: steady.depth(v) for v in internal_streams(flow)}
 
 
 def size_fifos(flow: hls.DataflowOp) -> None:
@@ -551,112 +676,9 @@ def size_fifos(flow: hls.DataflowOp) -> None:
             Rewriter.replace_value_with_new_type(value, stream.with_depth(depth))
 
 
-def fifo_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
-    """The depth of each stream between two stages (region inputs are AXI ports, not
-    FIFOs): `paced_depths`, and on a fork's streams the beats `skip_beats` adds."""
-    paced = paced_depths(flow)
-    out = dict(paced)
-    for join in (op for op in flow.stages() if isinstance(op, hls.AddOp)):
-        for value, beats in skip_beats(join, paced).items():
-            out[value] += beats
-    return out
-
-
-def paced_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
-    """Each stream's `fifo_depth` from its producer's and consumer's schedules."""
-    period = design_cycles(flow)
-    upstream, downstream = _slack(flow, period)
-    out = {}
-    for op in flow.stages():
-        for value in op.operands:
-            producer = value.owner
-            if isinstance(producer, hls.StageOp):
-                stream = hls.stream_of(value)
-                out[value] = fifo_depth(
-                    schedule(producer), schedule(op), period, stream.lanes.data * stream.bits,
-                    (upstream[producer], downstream[op]),
-                )
-    return out
-
-
-def _slack(flow: hls.DataflowOp, period: int) -> tuple[dict[hls.StageOp, int], dict[hls.StageOp, int]]:
-    """Per stage, the least spare iterations per frame of it and every stage before it
-    (upstream), and of it and every stage after it (downstream)."""
-    stages = flow.stages()  # in dataflow order: producers first
-    spare = {op: period - schedule(op).iters for op in stages}
-    upstream: dict[hls.StageOp, int] = {}
-    for op in stages:
-        before = [upstream[v.owner] for v in op.operands if isinstance(v.owner, hls.StageOp)]
-        upstream[op] = min([spare[op], *before])
-    downstream: dict[hls.StageOp, int] = {}
-    for op in reversed(stages):
-        after = [downstream[use.operation] for r in op.results for use in r.uses if use.operation in spare]
-        downstream[op] = min([spare[op], *after])
-    return upstream, downstream
-
-
-# --- residuals -----------------------------------------------------------------------
-
-
-def _path(value: SSAValue, fork: hls.ForkOp | None) -> tuple[list[hls.StageOp], SSAValue] | None:
-    """The stages from `fork` (the nearest fork when None) to `value`, first first, and the
-    fork's result the path starts at; through other forks and joins by their inputs."""
-    stages: list[hls.StageOp] = []
-    while isinstance(op := value.owner, hls.StageOp):
-        if isinstance(op, hls.ForkOp) and (fork is None or op is fork):
-            return stages[::-1], value
-        stages.append(op)
-        value = op.input
-    return None
-
-
-def _needs(op: hls.StageOp, wanted: np.ndarray) -> np.ndarray:
-    """Per count of output beats wanted, the input beats `op`'s loop reads before writing
-    the last of them (its schedule's order of reads and writes)."""
-    reads, writes = schedule(op).flags()
-    read_before = np.cumsum(reads)[np.flatnonzero(writes)]
-    return np.where(wanted > 0, read_before[np.maximum(wanted, 1) - 1], 0)
-
-
-def path_needs(stages: Sequence[hls.StageOp], wanted: np.ndarray) -> np.ndarray:
-    """Per count of beats wanted at the end of a path of stages, the beats it reads."""
-    for op in reversed(stages):
-        wanted = _needs(op, wanted)
-    return wanted
-
-
-def skip_beats(join: hls.AddOp, depths: dict[SSAValue, int]) -> dict[SSAValue, int]:
-    """Beats a residual's fork must hold on each of its streams beyond their FIFOs' own.
-
-    To write the k-th beat the join adds, one path reads M(k) beats from the fork
-    while the join has taken the k − 1 before from the other, which reads S(k − 1)
-    of them; the fork has also filled the first path's FIFOs (of `depths`). The
-    other path's first stream holds the difference: its FIFO
-    must, or the fork waits on it while the first path waits on the fork.
-    """
-    paths = None
-    for skip, main in ((join.addend, join.input), (join.input, join.addend)):
-        if (short := _path(skip, None)) is not None:
-            long = _path(main, short[1].owner)  # type: ignore[arg-type]
-            if long is not None:
-                paths = (short, long)
-                break
-    if paths is None:
-        raise ValueError(f"{join.name}: its two inputs do not start at one hls.fork")
-    k = np.arange(join.in_type.beats + 1)
-    (a, start_a), (b, start_b) = paths
-    need_a, need_b = path_needs(a, k), path_needs(b, k)
-    return {
-        start_a: max(int(np.max(need_b[1:] - need_a[:-1])), 0) + _in_flight(start_b, b, depths),
-        start_b: max(int(np.max(need_a[1:] - need_b[:-1])), 0) + _in_flight(start_a, a, depths),
-    }
-
-
-def _in_flight(start: SSAValue, stages: Sequence[hls.StageOp], depths: dict[SSAValue, int]) -> int:
-    """Fork beats a path's FIFOs hold when full: each stream's depth in beats of the fork's."""
-    fork_beats = hls.stream_of(start).beats
-    streams = [start, *(op.output for op in stages[:-1])]
-    return sum(ceil(depths[s] * fork_beats / hls.stream_of(s).beats) for s in streams)
+def internal_streams(flow: hls.DataflowOp) -> list[SSAValue]:
+    """The streams from one stage to another (FIFOs), by producer, then result."""
+    return [r for op in flow.stages() for r in op.results if isinstance(next(iter(r.uses)).operation, hls.StageOp)]
 
 
 # --- cycle-level simulation ------------------------------------------------------------
@@ -674,11 +696,6 @@ class Simulation:
     def cycles_per_frame(self) -> int:
         """The steady-state frame period: the last two frames' spacing."""
         return self.frame_ends[-1] - self.frame_ends[-2]
-
-
-def internal_streams(flow: hls.DataflowOp) -> list[SSAValue]:
-    """The streams from one stage to another (FIFOs), by producer, then result."""
-    return [r for op in flow.stages() for r in op.results if isinstance(next(iter(r.uses)).operation, hls.StageOp)]
 
 
 def simulate(flow: hls.DataflowOp, frames: int = 3, depths: list[int] | None = None) -> Simulation:

@@ -1,18 +1,15 @@
 """`hls-size-fifos`: the depth of every stream between two stages.
 
-A chain of stages (one input and one output stream each, every stream one
-consumer) cannot deadlock whatever its depths: depths set the throughput. A
-residual can: its fork writes both paths, so the skip's stream also holds
-the other path's latency in beats (`lic_compiler.hls_schedule.skip_beats`). Each kernel's loop reads and writes in a fixed
-pattern (`lic_compiler.hls_schedule`): an MVAU takes its input vector in a
-burst once per pixel and then pauses for its other folds, a stride-2
-window generator takes two input rows per output row, a transposed
-convolution hands out a block row at a time. A stream's depth bridges its
-producer's longest pause in writing and its consumer's longest pause in
-reading: what the other side moves meanwhile (`fifo_depth` has the
-details, and the two exceptions that keep 720p designs from buffering whole
-rows to save a fraction of a percent). `lic_compiler.hls_schedule.simulate`
-runs the schedules cycle by cycle to check the depths and the frame rate.
+Each kernel's loop reads and writes in a fixed pattern
+(`lic_compiler.hls_schedule`): an MVAU takes its input vector in a burst
+once per pixel and then pauses for its other folds, a stride-2 window
+generator takes two input rows per output row, a transposed convolution
+hands out a block row at a time. `hls_schedule.steady_timing` places every
+iteration of every loop in a schedule at the slowest loop's pace in which
+that loop never waits, and each stream gets one more than the most beats it
+holds there: the hardware then keeps exactly the FPS model's pace, pauses
+between frames and a residual's skip included (`fifo_depths` says why).
+`hls_schedule.simulate` runs the schedules cycle by cycle to check it.
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from lic_compiler.hls_schedule import size_fifos
 
 @dataclass(frozen=True)
 class SizeFifosPass(ModulePass):
-    """Set each stream's FIFO depth from its producer's and consumer's schedules."""
+    """Set each stream's FIFO depth from a stall-free schedule of the stages' loops."""
 
     name = "hls-size-fifos"
 

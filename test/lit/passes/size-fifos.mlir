@@ -1,22 +1,20 @@
 // RUN: licc-opt %s -p hls-size-fifos | filecheck %s
 
-// Depths from the stages' schedules (lic_compiler/hls_schedule.py): a stream
-// bridges its producer's longest pause in writing and its consumer's longest
-// pause in reading, holding what the other side moves meanwhile. %c0 (the
-// slowest stage, 9,216 cycles a frame) reads its 9 input beats in fold 0 of 4
-// and pauses 27 cycles, while %w0 emits a beat a cycle: 27. %w1's longest
-// pause, its first rows at the start of a frame, is not bridged: the stages
-// after it are faster than %c0 by more than the pause, so it idles them
-// without costing a frame any time; its pauses within a frame are short: 3.
-// The polyphase stage reads a row of %c1 per
-// block row; %c1's 4 lanes share one epilogue unit, so its beats leave 4 cycles
-// after each fold: 31. The AXI input and output have no FIFO.
+// Depths from a stall-free schedule of the stages' loops at the slowest one's
+// pace (lic_compiler/hls_schedule.py, steady_timing): each stream holds the most
+// beats it ever holds there, plus one. %c0 is the slowest (9,218 cycles a frame)
+// and runs back to back; %w0 runs as late as %c0's reads allow: 5 (4 costs a
+// cycle a frame). The stages after %c0 have slack for %w1's first rows at the
+// start of a frame and for the polyphase stage's block rows: %c0's output holds
+// 3, the others the minimum, 2 (a cycle-level run of this design at these depths
+// keeps the pace; with %c0's at 2 it takes 9,224 cycles a frame). The AXI input
+// and output have no FIFO.
 
 // CHECK: ^bb0(%in: !hls.stream<4x16x16xi8, lanes = 4, depth = 2>):
-// CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 27>
-// CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 8>
-// CHECK-NEXT: %w1 = hls.window %c0 {{.*}} -> !hls.stream<200x8x8xi8, lanes = 50, depth = 3>
-// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 31>
+// CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 5>
+// CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 3>
+// CHECK-NEXT: %w1 = hls.window %c0 {{.*}} -> !hls.stream<200x8x8xi8, lanes = 50, depth = 2>
+// CHECK-NEXT: %c1 = hls.mvau %w1 {{.*}} -> !hls.stream<4x8x8xi8, lanes = 4, depth = 2>
 // CHECK-NEXT: %d = hls.deconv %c1 {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: %p = hls.pointwise %d {{.*}} -> !hls.stream<2x16x16xi8, lanes = 2, depth = 2>
 // CHECK-NEXT: hls.yield %p
