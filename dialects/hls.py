@@ -474,7 +474,10 @@ class DataflowOp(IRDLOperation):
     """One streaming design: tensors in, tensors out, stages in between.
 
     The block's arguments are the input streams (one per operand, same tensor),
-    `hls.yield` gives the output streams (one per result).
+    `hls.yield` gives the output streams (one per result). `period`, set by
+    `hls-size-fifos`, is the frame period in cycles its FIFOs are sized for: at
+    least the slowest loop's iterations per frame, more where a pause between
+    frames saves the FIFO memory that would bridge it.
     """
 
     name = "hls.dataflow"
@@ -482,6 +485,9 @@ class DataflowOp(IRDLOperation):
     inputs = var_operand_def(TensorType)
     outputs = var_result_def(TensorType)
     body = region_def("single_block")
+    period = opt_prop_def(IntegerAttr[I64])
+
+    irdl_options = (ParsePropInAttrDict(),)
 
     assembly_format = "$inputs attr-dict `:` functional-type($inputs, $outputs) $body"
 
@@ -497,6 +503,8 @@ class DataflowOp(IRDLOperation):
 
     def verify_(self) -> None:
         block = self.block
+        if self.period is not None and self.period.value.data < 1:
+            raise VerifyException(f"'hls.dataflow' period must be a positive cycle count, got {self.period.value.data}")
         if len(block.args) != len(self.inputs):
             raise VerifyException("'hls.dataflow' needs one block argument per input")
         for tensor, arg in zip(self.inputs, block.args):

@@ -24,8 +24,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from math import ceil
 
 import numpy as np
+from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import SSAValue
 
 from lic_compiler.dialects import hls
@@ -484,62 +486,46 @@ class Timing:
     writes: np.ndarray
 
 
-def steady_timing(flow: hls.DataflowOp) -> dict[hls.StageOp, Timing]:
-    """A schedule of every loop at the design's frame period in which the slowest loop
-    (the first, on a tie) never waits (`_Steady`)."""
-    return _Steady(flow).timing
+def steady_timing(flow: hls.DataflowOp, period: int | None = None) -> dict[hls.StageOp, Timing]:
+    """A schedule of every loop at `period` cycles a frame (default: the slowest loop's
+    iterations) in which no loop waits (`_Steady`)."""
+    return _Steady(flow, period or design_cycles(flow)).timing
 
 
 class _Steady:
-    """The slowest loop runs back to back; the stages that feed it run as late as its
-    reads allow, the others as early as their inputs allow. Then, stage by stage, a
-    stage and those between it and the dataflow's ends move to the other end of what
-    their neighbours allow (a feeding stage and the ones before it early, in dataflow
-    order; another stage and the ones after it late, last first) where their FIFOs then
-    hold fewer bits: a burst waits where the stream is narrow (a transposed
-    convolution's block rows as its input pixels, a window generator's windows as its
-    input rows). No move breaks a neighbour's order of reads and writes, so the schedule
-    stays stall-free. The stages reading the dataflow's input and the last stage keep
-    their places: they anchor the schedule.
+    """Every stage runs as early as its inputs allow, from the stages that read the
+    dataflow's input (they anchor the schedule), each frame after its previous one at
+    `period` cycles a frame; the slowest loop then pauses only where its inputs pause,
+    within the `period` − its iterations it has to spare. Then, last stage first, a
+    stage, or it and every stage after it, moves as late as its consumers' reads allow
+    where their FIFOs then hold fewer bits: a burst waits where the stream is narrow (a
+    transposed convolution's block rows as its input pixels, a window generator's windows
+    as its input rows, a residual's skip as the fork's copy). No move breaks a neighbour's
+    order of reads and writes, so the schedule stays stall-free. The last stage keeps its
+    place.
 
     Each loop is periodic with the frame period, its frames one after another (a frame's
     beats are read in the frame they are written), so one frame of iterations describes
     it."""
 
-    def __init__(self, flow: hls.DataflowOp) -> None:
+    def __init__(self, flow: hls.DataflowOp, period: int) -> None:
         stages = flow.stages()
         self.schedules = {op: schedule(op) for op in stages}
-        self.period = max(s.iters for s in self.schedules.values())
+        self.period = period
         self._depths: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, int]] = {}
-        pacer = next(op for op in stages if self.schedules[op].iters == self.period)
-        before = _reaching(pacer, _producers)
-        self.timing = self._first(stages, pacer, before)
-        for op in stages:
-            if op in before and _producers(op):
-                reached = _reaching(op, _producers)
-                upstream = [s for s in stages if s in reached and _producers(s)]
-                if not self._try([op], self._early) and upstream:
-                    self._try([*upstream, op], self._early)
-        after = [op for op in stages if op not in before and op is not pacer and _consumers(op)]
-        for op in reversed(after):
-            reached = _reaching(op, _consumers)
-            downstream = [s for s in reversed(after) if s in reached]
-            if not self._try([op], self._late) and downstream:
-                self._try([*downstream, op], self._late)
-
-    def _first(
-        self, stages: list[hls.StageOp], pacer: hls.StageOp, before: set[hls.StageOp]
-    ) -> dict[hls.StageOp, Timing]:
-        """The pacer back to back, the stages before it late, the others early."""
-        at = self.schedules[pacer].positions()
-        timing = {pacer: Timing(at.reads, at.writes)}
-        for op in reversed(stages):  # consumers first; only the pacer's and theirs are timed
-            if op in before:
-                timing[op] = self._late(op, timing)
+        self._moved: dict[tuple, tuple[tuple[Timing, ...], Timing]] = {}
+        self.timing: dict[hls.StageOp, Timing] = {}
         for op in stages:  # producers first
-            if op not in timing:
-                timing[op] = self._early(op, timing)
-        return timing
+            self.timing[op] = self._early(op, self.timing)
+        movable = [op for op in stages if _consumers(op)]
+        for op in reversed(movable):
+            after, before = _reaching(op, _consumers), _reaching(op, _producers)
+            downstream = [s for s in reversed(movable) if s in after]
+            upstream = [s for s in reversed(stages) if s in before]  # consumers first
+            groups = [g for g in ([*downstream, op], [op, *upstream]) if len(g) > 1]
+            gain, trial = min((self._trial(ops, self._late) for ops in ([op], *groups)), key=lambda t: t[0])
+            if gain < 0:
+                self.timing = trial
 
     def depth(self, value: SSAValue) -> int:
         """The depth `value`'s FIFO needs for this schedule."""
@@ -547,26 +533,31 @@ class _Steady:
         return self._depth(self.timing[value.owner].writes, self.timing[consumer].reads)  # type: ignore[index]
 
     def _late(self, op: hls.StageOp, timing: dict[hls.StageOp, Timing]) -> Timing:
-        """`op` as late as its timed consumers' reads allow."""
-        due = [timing[c].reads - 1 for c in _consumers(op) if c in timing]
-        return _as_late(self.schedules[op], np.minimum.reduce(due), self.period)
+        """`op` as late as its consumers' reads allow (once per timing of them: a move
+        of several stages tries again what single moves tried)."""
+        after = tuple(timing[c] for c in _consumers(op))
+        key = (op, *map(id, after))
+        if key not in self._moved:  # the timings are kept with it, so their ids stay theirs
+            due = np.minimum.reduce([t.reads - 1 for t in after])
+            self._moved[key] = (after, _as_late(self.schedules[op], due, self.period))
+        return self._moved[key][1]
 
     def _early(self, op: hls.StageOp, timing: dict[hls.StageOp, Timing]) -> Timing:
         """`op` as early as its producers' writes allow."""
         ready = [timing[p].writes + 1 for p in _producers(op)]
         return _as_early(self.schedules[op], np.maximum.reduce(ready) if ready else None, self.period)
 
-    def _try(self, ops: list[hls.StageOp], move: Callable[[hls.StageOp, dict[hls.StageOp, Timing]], Timing]) -> bool:
-        """Move `ops`, in that order, if their FIFOs then hold fewer bits; whether it did."""
+    def _trial(
+        self, ops: list[hls.StageOp], move: Callable[[hls.StageOp, dict[hls.StageOp, Timing]], Timing]
+    ) -> tuple[int, dict[hls.StageOp, Timing]]:
+        """The timing with `ops` moved, in that order, and the bits it adds to the FIFOs."""
         trial = dict(self.timing)
         for op in ops:
             moved = move(op, trial)
-            if not np.array_equal(moved.writes, trial[op].writes) or not np.array_equal(moved.reads, trial[op].reads):
+            was = trial[op]
+            if moved is not was and not (np.array_equal(moved.writes, was.writes) and np.array_equal(moved.reads, was.reads)):
                 trial[op] = moved  # an unmoved stage keeps its arrays: their FIFOs' depths are known
-        if self._held_bits(ops, trial) >= self._held_bits(ops, self.timing):
-            return False
-        self.timing = trial
-        return True
+        return self._held_bits(ops, trial) - self._held_bits(ops, self.timing), trial
 
     def _held_bits(self, ops: list[hls.StageOp], timing: dict[hls.StageOp, Timing]) -> int:
         """The bits of the FIFOs into, between and out of `ops`, between timed stages."""
@@ -619,7 +610,8 @@ def _as_late(s: Schedule, due: np.ndarray, period: int) -> Timing:
     i ≥ j of due_i − i)."""
     at = s.positions()
     shift = np.minimum.accumulate((due - at.writes)[::-1])[::-1]
-    latest = int(shift[0]) + period - s.iters  # the next frame's first iteration is due shift[0] + period
+    # The next frame's first iteration is due shift[0] + period (int32 as the positions: half the memory traffic).
+    latest = shift.dtype.type(int(shift[0]) + period - s.iters)
     shift = np.minimum(shift, latest)
     read_shift = np.append(shift, latest)[at.next_write]
     return Timing(at.reads + read_shift, at.writes + shift)
@@ -633,7 +625,7 @@ def _as_early(s: Schedule, ready: np.ndarray | None, period: int) -> Timing:
     if ready is None:  # reads the dataflow's input, always there
         return Timing(at.reads, at.writes)
     shift = np.maximum.accumulate(ready - at.reads)
-    earliest = int(shift[-1]) - (period - s.iters)  # the previous frame's last iteration ran at shift[-1] − period
+    earliest = shift.dtype.type(int(shift[-1]) - (period - s.iters))  # the previous frame's last ran at shift[-1] − period
     shift = np.maximum(shift, earliest)
     write_shift = np.append(shift, earliest)[at.last_read]  # index −1: before the first read
     return Timing(at.reads + shift, at.writes + write_shift)
@@ -645,35 +637,63 @@ def _most_held(written: np.ndarray, read: np.ndarray, period: int) -> int:
     read `period` cycles apart per frame)."""
     held = np.arange(written.size) - np.searchsorted(read, written)
     lag = 1
-    while read[-1] - lag * period >= written[0]:  # an earlier frame's beats are still in the FIFO
-        held += read.size - np.searchsorted(read, written + lag * period)
+    # The first k writes find beats of the frame `lag` before still in the FIFO.
+    while (k := int(np.searchsorted(written, read[-1] - lag * period, "right"))) > 0:
+        held[:k] += read.size - np.searchsorted(read, written[:k] + lag * period)
         lag += 1
     return int(held.max())
 
 
-def fifo_depths(flow: hls.DataflowOp) -> dict[SSAValue, int]:
-    """The depth of each stream between two stages (region inputs are AXI ports, not
-    FIFOs): one more than the most beats it holds in `steady_timing`'s schedule.
+# Pauses per frame `size_fifos` weighs, in parts of the slowest loop's iterations.
+PAUSES = (0.0, 0.01)
 
-    With those depths the hardware keeps that schedule's pace: a loop of a dataflow runs
-    each iteration as soon as its read finds a beat and its write finds room, so, by
-    induction over the cycles, no iteration runs later than in a schedule whose every
-    read finds its beat and every write its room at those depths. The frame period is
-    the slowest loop's, the FPS model's, with the pauses between frames (a window
-    generator's first rows, a transposed convolution's first block row) and a
-    residual's skip (the other path's latency) held by the FIFOs that need them."""
-    steady = _Steady(flow)
+
+def fifo_depths(flow: hls.DataflowOp, period: int | None = None) -> dict[SSAValue, int]:
+    """The depth of each stream between two stages (region inputs are AXI ports, not
+    FIFOs): one more than the most beats it holds in `steady_timing`'s schedule at
+    `period` (default: the slowest loop's iterations).
+
+    With those depths the hardware keeps that schedule's pace or a faster one: a loop
+    of a dataflow runs each iteration as soon as its read finds a beat and its write
+    finds room, so, by induction over the cycles, no iteration runs later than in a
+    schedule whose every read finds its beat and every write its room at those depths.
+    The pauses between frames (a window generator's first rows, a transposed
+    convolution's first block row) and a residual's skip (the other path's latency) are
+    held by the FIFOs that need them, or, at a longer period, waited out."""
+    steady = _Steady(flow, period or design_cycles(flow))
     return {v: steady.depth(v) for v in internal_streams(flow)}
 
 
-def size_fifos(flow: hls.DataflowOp) -> None:
-    """Give every internal stream the depth `fifo_depths` finds for it."""
+def fifo_bram18(depths: dict[SSAValue, int]) -> int:
+    """Block RAM the FIFOs of `depths` take (the shallow ones are LUTRAM)."""
+    from lic_compiler.hw.primitives import buffer
+
+    return sum(buffer(d, _beat_bits(v)).bram18 for v, d in depths.items())
+
+
+def size_fifos(flow: hls.DataflowOp, most: int | None = None) -> None:
+    """Size every internal stream for the frame period `paced_period` picks, and record
+    that period on the dataflow (the FPS model's frame period)."""
     from xdsl.rewriter import Rewriter
 
-    for value, depth in fifo_depths(flow).items():
+    period, depths = paced_period(flow, most)
+    for value, depth in depths.items():
         stream = hls.stream_of(value)
         if stream.depth.data != depth:
             Rewriter.replace_value_with_new_type(value, stream.with_depth(depth))
+    flow.period = IntegerAttr(period, 64)
+
+
+def paced_period(flow: hls.DataflowOp, most: int | None = None) -> tuple[int, dict[SSAValue, int]]:
+    """The frame period, and the FIFO depths for it, of the shortest pause in `PAUSES`
+    (no more than `most` cycles a frame) whose FIFOs take no more block RAM than the
+    least any of them takes: a pause costs its share of the frame rate, bridging it
+    costs memory."""
+    slowest = design_cycles(flow)
+    periods = sorted({p for p in (slowest + ceil(f * slowest) for f in PAUSES) if most is None or p <= most} | {slowest})
+    sized = [(p, fifo_depths(flow, p)) for p in periods]
+    least = min(fifo_bram18(d) for _, d in sized)
+    return next((p, d) for p, d in sized if fifo_bram18(d) <= least)
 
 
 def internal_streams(flow: hls.DataflowOp) -> list[SSAValue]:

@@ -68,6 +68,7 @@ class Design:
     mult_impls: tuple[str, ...] = MULT_IMPLS  # where products may go
     max_mmv: int = MAX_MMV  # pixels a stage may take at once
     tiling: bool = False  # only pixel groups that tile the rows (no padded groups)
+    period_cap: int | None = None  # cycles a frame may take (a target FPS): bounds FIFO sizing's pause
     _costs: dict[StageModel, Cost] = field(default_factory=dict, repr=False)
 
     def cost(self, s: StageModel) -> Cost:
@@ -79,6 +80,13 @@ class Design:
         return folding_of(s.op)  # type: ignore[arg-type]
 
     def cycles(self, function: str) -> int:
+        """`function`'s frame period: its slowest loop's iterations, or the longer period
+        its FIFOs are sized for (`hls_schedule.paced_period`)."""
+        flow = self.stages[function][0].op.parent_op()
+        period = flow.period.value.data if isinstance(flow, hls.DataflowOp) and flow.period else 0
+        return max(self.loop_cycles(function), period)
+
+    def loop_cycles(self, function: str) -> int:
         return max(self.cost(s).cycles for s in self.stages[function])
 
     def group_cycles(self, function: str) -> int:
@@ -91,7 +99,7 @@ class Design:
 
     def pace_setters(self, function: str) -> list[StageModel]:
         """The stages whose loops set the function's frame period (ties listed once each)."""
-        t = self.cycles(function)
+        t = self.loop_cycles(function)
         return [s for s in self.stages[function] if self.cost(s).cycles == t]
 
     def latency_cycles(self, function: str) -> float:
@@ -192,11 +200,14 @@ def _flows(module: ModuleOp) -> dict[str, hls.DataflowOp]:
     }
 
 
-def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int]) -> None:
-    """Refold every dataflow and size its FIFOs (so their memory is costed)."""
+def apply(
+    module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int], period_cap: int | None = None
+) -> None:
+    """Refold every dataflow and size its FIFOs (so their memory and frame period are
+    costed), its frame period at most `period_cap` cycles."""
     for name, flow in _flows(module).items():
         refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
-        size_fifos(flow)
+        size_fifos(flow, period_cap)
 
 
 def solve(
@@ -219,6 +230,7 @@ def solve(
     styles = _ram_styles(device, ram_styles)
     impls = _mult_impls(mult_impls)
     settings = (device, clock, cap, scope, styles, impls, max_mmv, objective, target_fps)
+    period_cap = _cycles_for(target_fps, clock) if target_fps is not None else None
     free: dict[str, int] = {}
     try:
         return _solve_rounds(module, *settings, tiling=False, free=free)
@@ -230,7 +242,9 @@ def solve(
             return _solve_rounds(module, *settings, tiling=True)
         except _OverBudget as e:
             if objective == "max-fps":
-                design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv)
+                design = Design(
+                    device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, period_cap=period_cap
+                )
                 if (rescued := _rescue(module, design, free)) is not None:
                     return rescued
             raise LiccError(str(e)) from None
@@ -258,7 +272,8 @@ def _solve_rounds(
     """Solve, apply, and solve again with what the applied design's converters and FIFOs
     took reserved, until a design fits. `free` gets each group's best target with nothing
     reserved (for `_rescue`)."""
-    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
+    period_cap = _cycles_for(target_fps, clock) if target_fps is not None else None
+    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling, period_cap)
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
@@ -291,8 +306,8 @@ def _solve_rounds(
             targets |= dict.fromkeys(group, t)
         if not free:
             free.update(targets)
-        apply(module, foldings, targets)
-        design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling)
+        apply(module, foldings, targets, period_cap)
+        design = _applied(module, design)
         over = False
         for group in design.groups():
             used = _budget_array(design.used(group))
@@ -333,7 +348,7 @@ def _tighten(
                 hi, (foldings, targets) = mid, fit
     if not changed:
         return design
-    apply(module, foldings, targets)
+    apply(module, foldings, targets, design.period_cap)
     return _applied(module, design)
 
 
@@ -392,7 +407,7 @@ def _fit_at(
         tries += 1
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
-        apply(module, trial, trial_targets)
+        apply(module, trial, trial_targets, design.period_cap)
         used = _budget_array(_applied(module, design).used(group))
         if (used <= budget).all():
             return trial, trial_targets

@@ -83,7 +83,9 @@ def _explicit_packing(op: hls.FoldedStageOp, f: Folding) -> hwp.Packing | None:
 
 def refold(flow: hls.DataflowOp, foldings: dict[Operation, Folding], target: int | None = None) -> None:
     """Apply `foldings` (compute stage → folding; others keep theirs) and re-derive every
-    stream's beat for the cycle target `target` (None: the slowest compute stage's)."""
+    stream's beat for the cycle target `target` (None: the slowest compute stage's). The
+    frame period FIFO sizing chose goes with the FIFOs it sized (`hls-size-fifos` sets both)."""
+    flow.properties.pop("period", None)
     for lanes in [op for op in flow.block.ops if isinstance(op, hls.LanesOp)]:
         lanes.output.replace_all_uses_with(lanes.input)
         flow.block.erase_op(lanes)

@@ -1,10 +1,11 @@
 """hls-size-fifos and the cycle-level simulation of the kernels' schedules.
 
 `hls-size-fifos` sizes each FIFO for a stall-free schedule of every loop at
-the slowest loop's pace (`steady_timing`): run cycle by cycle, the design
-must keep exactly that pace, the frame period of the cost model of
-`lic-set-parallelism`. Depth 2 must not; a residual's skip made shallow
-deadlocks.
+a frame period (`steady_timing`): the slowest loop's iterations, or a little
+more where a pause between frames saves block RAM (`paced_period`). Run
+cycle by cycle, the design must keep that period or a shorter one, and it is
+the frame period of the cost model of `lic-set-parallelism`. Depth 2 must
+not; a residual's skip made shallow deadlocks.
 """
 
 from __future__ import annotations
@@ -50,19 +51,21 @@ def test_sized_depths_keep_the_models_pace(name, util_cap):
     flow, target = designed(name, util_cap)
     sized = hs.simulate(flow, frames=4)
     assert not sized.deadlock
-    assert sized.cycles_per_frame == hs.design_cycles(flow) == target
+    assert sized.cycles_per_frame == hs.design_cycles(flow) == flow.period.value.data == target
     # No stream ever holds more than its depth.
     depths = [hls.stream_of(s).depth.data for s in hs.internal_streams(flow)]
     assert all(peak <= depth for peak, depth in zip(sized.max_occupancy, depths))
 
 
 @pytest.mark.parametrize("name", sorted(DESIGNS))
-def test_the_steady_timing_is_a_schedule(name):
+@pytest.mark.parametrize("pause", [0, 0.05])
+def test_the_steady_timing_is_a_schedule(name, pause):
     """Every beat is read after it is written, every loop runs its iterations in order,
-    one frame's last before the next frame's first, and the slowest never waits."""
+    one frame's last before the next frame's first; without a pause the slowest loop
+    never waits."""
     flow, _ = designed(name, 0.08)
-    period = hs.design_cycles(flow)
-    timing = hs.steady_timing(flow)
+    period = hs.design_cycles(flow) + round(pause * hs.design_cycles(flow))
+    timing = hs.steady_timing(flow, period)
     for value in hs.internal_streams(flow):
         consumer = next(iter(value.uses)).operation
         assert (timing[consumer].reads > timing[value.owner].writes).all()
@@ -74,9 +77,28 @@ def test_the_steady_timing_is_a_schedule(name):
         steps, index = np.diff(known), np.flatnonzero(cycles >= 0)
         assert (steps >= np.diff(index)).all()
         assert known[-1] - known[0] <= period - 1 - (index[0] + hs.schedule(op).iters - 1 - index[-1])
-    pacer = next(op for op in flow.stages() if hs.schedule(op).iters == period)
-    at = hs.schedule(pacer).positions()
-    assert np.array_equal(timing[pacer].reads, at.reads) and np.array_equal(timing[pacer].writes, at.writes)
+    if not pause:
+        pacer = next(op for op in flow.stages() if hs.schedule(op).iters == period)
+        at = hs.schedule(pacer).positions()
+        assert np.array_equal(np.diff(timing[pacer].reads), np.diff(at.reads))
+        assert np.array_equal(timing[pacer].writes - timing[pacer].reads[0], at.writes - at.reads[0])
+
+
+def test_a_pause_that_saves_block_ram_is_taken_and_counted(monkeypatch):
+    """Where a pause between frames lets the FIFOs take less block RAM, `hls-size-fifos`
+    takes the shortest such pause; the frame period it records is the FPS model's, and
+    the hardware, run cycle by cycle, keeps it or is faster. `period_cap` (a target
+    FPS) bounds it."""
+    monkeypatch.setattr(hs, "PAUSES", (0.0, 0.02, 0.05, 0.2))
+    flow, target = designed("decoder", 0.08)
+    slowest = hs.design_cycles(flow)
+    rams = {f: hs.fifo_bram18(hs.fifo_depths(flow, slowest + hs.ceil(f * slowest))) for f in hs.PAUSES}
+    assert rams[0.0] > rams[0.05] == rams[0.2]  # the decoder's first block row, waited out
+    assert flow.period.value.data == target == slowest + hs.ceil(min(f for f in rams if rams[f] == rams[0.2]) * slowest)
+    run = hs.simulate(flow, frames=4)
+    assert not run.deadlock and slowest <= run.cycles_per_frame <= target
+    hs.size_fifos(flow, slowest)
+    assert flow.period.value.data == slowest
 
 
 def test_a_shallow_skip_deadlocks():
