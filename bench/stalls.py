@@ -1,12 +1,15 @@
 """Stalls included: the frame period of licc's design, cycle by cycle, against its FPS model.
 
-licc's FPS is its slowest loop's iterations per frame (`hls_schedule.design_cycles`);
-the C simulation's per-loop counts check those iterations (bench/csim_cycles.py),
-not the cycles a loop waits on a FIFO. This runs every stage's schedule cycle by
-cycle over back-to-back frames with the FIFO depths licc sized
-(`hls_schedule.simulate`: a read waits for a beat, a write for room) and prints
-each function's steady-state frame period (the last two frames' spacing) against
-the model's: 1.0000 when the FIFOs keep the pace, as `hls-size-fifos` sizes them to.
+licc's FPS is the frame period its FIFOs are sized for (the `period` of each
+`hls.dataflow`): its slowest loop's iterations per frame, plus the pause per frame
+the planner took where bridging it would not fit (`hls_schedule.PAUSES`). The C
+simulation's per-loop counts check the iterations (bench/csim_cycles.py), not the
+cycles a loop waits on a FIFO. This runs every stage's schedule cycle by cycle over
+back-to-back frames with the FIFO depths licc sized (`hls_schedule.simulate`: a
+read waits for a beat, a write for room) and prints each function's steady-state
+frame period (the last two frames' spacing) against the model's: at most 1.0000
+when the FIFOs keep the pace, as `hls-size-fifos` sizes them to (below 1 where the
+hardware needs less of the pause than the model counts).
 
     .venv/bin/python bench/stalls.py [--model student|teacher|PT] [--parts encoder,decoder]
         [--dsp N] [--frames 3] [--device zcu102] [--frame 1280x720]
@@ -36,18 +39,21 @@ def main() -> None:
     args = parser.parse_args()
     title, module, design = planned(args)
     print(f"{title}, {args.frames} frames")
-    print(f"{'function':<10} {'model FPS':>9} {'model cycles':>12} {'simulated':>12} {'ratio':>7} {'sim s':>6}")
+    print(
+        f"{'function':<10} {'model FPS':>9} {'loop cycles':>12} {'model cycles':>12} {'simulated':>12} "
+        f"{'ratio':>7} {'sim s':>6}"
+    )
     for name, flow in flows(module).items():
         start = time.perf_counter()
         names = hls.stage_names(flow.stages())
         streams = hs.internal_streams(flow)
         sized = [hls.stream_of(v).depth.data for v in streams]
         run = hs.simulate(flow, frames=args.frames)
-        model = hs.design_cycles(flow)
+        model = design.cycles(name)
         simulated = "deadlock" if run.deadlock else f"{run.cycles_per_frame:,}"
         ratio = "" if run.deadlock else f"{run.cycles_per_frame / model:.4f}"
         print(
-            f"{name:<10} {design.fps(name):9.2f} {model:12,} {simulated:>12} {ratio:>7} "
+            f"{name:<10} {design.fps(name):9.2f} {hs.design_cycles(flow):12,} {model:12,} {simulated:>12} {ratio:>7} "
             f"{time.perf_counter() - start:6.0f}"
         )
         print(f"{'':<10} FIFO depths as sized, by producer: " + ", ".join(

@@ -523,9 +523,18 @@ class _Steady:
             downstream = [s for s in reversed(movable) if s in after]
             upstream = [s for s in reversed(stages) if s in before]  # consumers first
             groups = [g for g in ([*downstream, op], [op, *upstream]) if len(g) > 1]
-            gain, trial = min((self._trial(ops, self._late) for ops in ([op], *groups)), key=lambda t: t[0])
+            self._best([[op], *groups], self._late)
+        for op in (s for s in stages if _producers(s)):
+            later = _reaching(op, _consumers)
+            self._best([[op], [op, *(s for s in stages if s in later)]], self._early)
+
+    def _best(self, moves: list[list[hls.StageOp]], move: Callable[[hls.StageOp, dict[hls.StageOp, Timing]], Timing]) -> None:
+        """Make the first of `moves` after which the FIFOs hold fewer bits."""
+        for ops in moves:
+            gain, trial = self._trial(ops, move)
             if gain < 0:
                 self.timing = trial
+                return
 
     def depth(self, value: SSAValue) -> int:
         """The depth `value`'s FIFO needs for this schedule."""
@@ -536,16 +545,21 @@ class _Steady:
         """`op` as late as its consumers' reads allow (once per timing of them: a move
         of several stages tries again what single moves tried)."""
         after = tuple(timing[c] for c in _consumers(op))
-        key = (op, *map(id, after))
+        key = (op, "late", *map(id, after))
         if key not in self._moved:  # the timings are kept with it, so their ids stay theirs
             due = np.minimum.reduce([t.reads - 1 for t in after])
-            self._moved[key] = (after, _as_late(self.schedules[op], due, self.period))
+            late = _as_late(self.schedules[op], due, self.period)
+            self._moved[key] = (after, _prologue_early(late, self._early(op, timing), self.period))
         return self._moved[key][1]
 
     def _early(self, op: hls.StageOp, timing: dict[hls.StageOp, Timing]) -> Timing:
-        """`op` as early as its producers' writes allow."""
-        ready = [timing[p].writes + 1 for p in _producers(op)]
-        return _as_early(self.schedules[op], np.maximum.reduce(ready) if ready else None, self.period)
+        """`op` as early as its producers' writes allow (once per timing of them)."""
+        before = tuple(timing[p] for p in _producers(op))
+        key = (op, "early", *map(id, before))
+        if key not in self._moved:
+            ready = np.maximum.reduce([t.writes + 1 for t in before]) if before else None
+            self._moved[key] = (before, _as_early(self.schedules[op], ready, self.period))
+        return self._moved[key][1]
 
     def _trial(
         self, ops: list[hls.StageOp], move: Callable[[hls.StageOp, dict[hls.StageOp, Timing]], Timing]
@@ -617,6 +631,16 @@ def _as_late(s: Schedule, due: np.ndarray, period: int) -> Timing:
     return Timing(at.reads + read_shift, at.writes + shift)
 
 
+def _prologue_early(late: Timing, early: Timing, period: int) -> Timing:
+    """`late` with the reads before its first write at their `early` cycles (a window
+    generator's first rows read as they arrive, not in a burst before its first window),
+    where the previous frame's last iteration allows."""
+    first = int(np.searchsorted(late.reads, late.writes[0]))
+    if first == 0 or early.reads[0] + period <= max(late.reads[-1], late.writes[-1]):
+        return late
+    return Timing(np.r_[early.reads[:first], late.reads[first:]], late.writes)
+
+
 def _as_early(s: Schedule, ready: np.ndarray | None, period: int) -> Timing:
     """Each iteration as early as its reads' beats (`ready`, per read) and the previous
     frame's last iteration allow: iteration j runs at j + max(earliest, max over the reads
@@ -631,21 +655,54 @@ def _as_early(s: Schedule, ready: np.ndarray | None, period: int) -> Timing:
     return Timing(at.reads + shift, at.writes + write_shift)
 
 
+# Writes per block of `_most_held`'s search: one search per block bounds what its writes hold.
+HELD_BLOCK = 256
+
+
 def _most_held(written: np.ndarray, read: np.ndarray, period: int) -> int:
     """The most beats a FIFO holds at the start of a write's cycle: beats written before
     it, less those read before it, this frame's and the earlier frames' (written and
-    read `period` cycles apart per frame)."""
-    held = np.arange(written.size) - np.searchsorted(read, written)
+    read `period` cycles apart per frame). Counted exactly only in the blocks of
+    `HELD_BLOCK` writes that may hold more than a block's first write does: within a
+    block no write has more writes before it than its last, fewer reads before it
+    than its first, or more of an earlier frame's beats unread than its first."""
+    first = np.arange(0, written.size, HELD_BLOCK)
+    at_first = _held(written, read, period, first)
+    last = np.minimum(first + HELD_BLOCK, written.size) - 1
+    bound = at_first + (last - first)
+    best = int(at_first.max())
+    blocks = np.flatnonzero(bound > best)
+    if blocks.size:
+        rest = (first[blocks, None] + np.arange(1, HELD_BLOCK)).ravel()
+        rest = rest[rest < written.size]
+        best = max(best, int(_held(written, read, period, rest).max(initial=best)))
+    return best
+
+
+def _held(written: np.ndarray, read: np.ndarray, period: int, at: np.ndarray) -> np.ndarray:
+    """The beats held at the start of the writes `at` (indices into `written`)."""
+    cycles = written[at]
+    held = at - np.searchsorted(read, cycles)
     lag = 1
-    # The first k writes find beats of the frame `lag` before still in the FIFO.
-    while (k := int(np.searchsorted(written, read[-1] - lag * period, "right"))) > 0:
-        held[:k] += read.size - np.searchsorted(read, written[:k] + lag * period)
+    # The first k of them find beats of the frame `lag` before still in the FIFO.
+    while (k := int(np.searchsorted(cycles, read[-1] - lag * period, "right"))) > 0:
+        held[:k] += read.size - np.searchsorted(read, cycles[:k] + lag * period)
         lag += 1
-    return int(held.max())
+    return held
 
 
-# Pauses per frame `size_fifos` weighs, in parts of the slowest loop's iterations.
-PAUSES = (0.0, 0.01)
+# Pauses per frame a planned design may take instead of bridging them in FIFOs, in parts
+# of the slowest loop's iterations (`lic_compiler.hw.design` takes the shortest that fits).
+# None shorter than 0.5 %: every try sizes the FIFOs again, and the bundled student's
+# ZCU102 design (both parts) does not fit without that much.
+PAUSES = (0.005, 0.01, 0.02, 0.03)
+
+
+def paced(flow: hls.DataflowOp, pause: float, most: int | None = None) -> int:
+    """The frame period of the slowest loop with `pause` added, at most `most` cycles."""
+    slowest = design_cycles(flow)
+    period = slowest + ceil(pause * slowest)
+    return period if most is None else max(slowest, min(period, most))
 
 
 def fifo_depths(flow: hls.DataflowOp, period: int | None = None) -> dict[SSAValue, int]:
@@ -664,36 +721,27 @@ def fifo_depths(flow: hls.DataflowOp, period: int | None = None) -> dict[SSAValu
     return {v: steady.depth(v) for v in internal_streams(flow)}
 
 
-def fifo_bram18(depths: dict[SSAValue, int]) -> int:
-    """Block RAM the FIFOs of `depths` take (the shallow ones are LUTRAM)."""
-    from lic_compiler.hw.primitives import buffer
+def size_fifos(flow: hls.DataflowOp, period: int | None = None) -> None:
+    """Size every internal stream for `period` cycles a frame (default: the period the
+    dataflow records, else its slowest loop's) and record it on the dataflow: the FPS
+    model's frame period."""
+    slowest = design_cycles(flow)
+    if period is None:
+        period = flow.period.value.data if flow.period else slowest
+    period = max(period, slowest)  # a period recorded before a refold may be too short
+    set_depths(flow, period, list(fifo_depths(flow, period).values()))
 
-    return sum(buffer(d, _beat_bits(v)).bram18 for v, d in depths.items())
 
-
-def size_fifos(flow: hls.DataflowOp, most: int | None = None) -> None:
-    """Size every internal stream for the frame period `paced_period` picks, and record
-    that period on the dataflow (the FPS model's frame period)."""
+def set_depths(flow: hls.DataflowOp, period: int, depths: list[int]) -> None:
+    """Give the internal streams (`internal_streams` order) `depths` and record `period`
+    on the dataflow."""
     from xdsl.rewriter import Rewriter
 
-    period, depths = paced_period(flow, most)
-    for value, depth in depths.items():
+    for value, depth in zip(internal_streams(flow), depths, strict=True):
         stream = hls.stream_of(value)
         if stream.depth.data != depth:
             Rewriter.replace_value_with_new_type(value, stream.with_depth(depth))
     flow.period = IntegerAttr(period, 64)
-
-
-def paced_period(flow: hls.DataflowOp, most: int | None = None) -> tuple[int, dict[SSAValue, int]]:
-    """The frame period, and the FIFO depths for it, of the shortest pause in `PAUSES`
-    (no more than `most` cycles a frame) whose FIFOs take no more block RAM than the
-    least any of them takes: a pause costs its share of the frame rate, bridging it
-    costs memory."""
-    slowest = design_cycles(flow)
-    periods = sorted({p for p in (slowest + ceil(f * slowest) for f in PAUSES) if most is None or p <= most} | {slowest})
-    sized = [(p, fifo_depths(flow, p)) for p in periods]
-    least = min(fifo_bram18(d) for _, d in sized)
-    return next((p, d) for p, d in sized if fifo_bram18(d) <= least)
 
 
 def internal_streams(flow: hls.DataflowOp) -> list[SSAValue]:

@@ -5,11 +5,14 @@ Each kernel's loop reads and writes in a fixed pattern
 once per pixel and then pauses for its other folds, a stride-2 window
 generator takes two input rows per output row, a transposed convolution
 hands out a block row at a time. `hls_schedule.steady_timing` places every
-iteration of every loop in a schedule at the slowest loop's pace in which
-that loop never waits, and each stream gets one more than the most beats it
-holds there: the hardware then keeps exactly the FPS model's pace, pauses
-between frames and a residual's skip included (`fifo_depths` says why).
-`hls_schedule.simulate` runs the schedules cycle by cycle to check it.
+iteration of every loop in a periodic schedule at the dataflow's frame period
+(its `period`, which `lic-set-parallelism` sets, else the slowest loop's
+iterations) in which no loop waits, and each stream gets one more than the
+most beats it holds there: the hardware then keeps that period or a shorter
+one, pauses between frames and a residual's skip included (`fifo_depths`
+says why). The pass records the period it sized for on the dataflow: the FPS
+model's. `hls_schedule.simulate` runs the schedules cycle by cycle to check
+it.
 """
 
 from __future__ import annotations

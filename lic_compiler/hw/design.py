@@ -35,7 +35,7 @@ from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, Module
 
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
-from lic_compiler.hls_schedule import size_fifos
+from lic_compiler.hls_schedule import PAUSES, internal_streams, paced, set_depths, size_fifos
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
 from lic_compiler.hw.fold import Folding, folding_of, refold
 from lic_compiler.hw.solver import RESOLUTION, Infeasible, Problem
@@ -200,14 +200,49 @@ def _flows(module: ModuleOp) -> dict[str, hls.DataflowOp]:
     }
 
 
-def apply(
-    module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int], period_cap: int | None = None
-) -> None:
-    """Refold every dataflow and size its FIFOs (so their memory and frame period are
-    costed), its frame period at most `period_cap` cycles."""
-    for name, flow in _flows(module).items():
+def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int], design: Design) -> None:
+    """Refold every dataflow and size its FIFOs (so their memory is costed) for the
+    shortest pause per frame (`PAUSES`); a group of `design` that does not fit so, for
+    the longest, the least memory (`_shortest_pause` then looks in between)."""
+    flows = _flows(module)
+    for name, flow in flows.items():
         refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
-        size_fifos(flow, period_cap)
+        size_fifos(flow, paced(flow, PAUSES[0], design.period_cap))
+    for group in design.groups():
+        if not _fits(module, design, group):
+            for f in group:
+                size_fifos(flows[f], paced(flows[f], PAUSES[-1], design.period_cap))
+
+
+def _fits(module: ModuleOp, design: Design, group: Sequence[str]) -> bool:
+    return bool((_budget_array(_applied(module, design).used(group)) <= _budget_array(design.budget())).all())
+
+
+def _shortest_pause(module: ModuleOp, design: Design) -> Design:
+    """`design` with each group's FIFOs sized for the shortest pause per frame (`PAUSES`)
+    with which it fits the budget: a pause costs its share of the frame rate, bridging it
+    costs the FIFO memory (a window generator's first rows, a transposed convolution's
+    first block row). `apply` tried the shortest and, where it did not fit, sized the
+    longest; this tries those in between, shortest first."""
+    flows = _flows(module)
+    for group in design.groups():
+        f = group[0]
+        if flows[f].period.value.data == paced(flows[f], PAUSES[0], design.period_cap):  # type: ignore[union-attr]
+            continue
+        longest = {f: _depths(flows[f]) for f in group}
+        for pause in PAUSES[1:-1]:
+            for f in group:
+                size_fifos(flows[f], paced(flows[f], pause, design.period_cap))
+            if _fits(module, design, group):
+                break
+        else:
+            for f, (period, depths) in longest.items():
+                set_depths(flows[f], period, depths)
+    return _applied(module, design)
+
+
+def _depths(flow: hls.DataflowOp) -> tuple[int, list[int]]:
+    return flow.period.value.data, [hls.stream_of(v).depth.data for v in internal_streams(flow)]  # type: ignore[union-attr]
 
 
 def solve(
@@ -233,21 +268,20 @@ def solve(
     period_cap = _cycles_for(target_fps, clock) if target_fps is not None else None
     free: dict[str, int] = {}
     try:
-        return _solve_rounds(module, *settings, tiling=False, free=free)
+        design = _solve_rounds(module, *settings, tiling=False, free=free)
     except _OverBudget:
         # Padded pixel groups let neighbours differ in pixels at once, and a width converter
         # between them holds lcm(pixels) whole pixels: on a small device those can take the
         # budget. Groups that tile the rows keep converters small.
         try:
-            return _solve_rounds(module, *settings, tiling=True)
+            design = _solve_rounds(module, *settings, tiling=True)
         except _OverBudget as e:
-            if objective == "max-fps":
-                design = Design(
-                    device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, period_cap=period_cap
-                )
-                if (rescued := _rescue(module, design, free)) is not None:
-                    return rescued
-            raise LiccError(str(e)) from None
+            unfit = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, period_cap=period_cap)
+            rescued = _rescue(module, unfit, free) if objective == "max-fps" else None
+            if rescued is None:
+                raise LiccError(str(e)) from None
+            design = rescued
+    return _shortest_pause(module, design)
 
 
 def planning(
@@ -306,7 +340,7 @@ def _solve_rounds(
             targets |= dict.fromkeys(group, t)
         if not free:
             free.update(targets)
-        apply(module, foldings, targets, period_cap)
+        apply(module, foldings, targets, design)
         design = _applied(module, design)
         over = False
         for group in design.groups():
@@ -348,7 +382,7 @@ def _tighten(
                 hi, (foldings, targets) = mid, fit
     if not changed:
         return design
-    apply(module, foldings, targets, design.period_cap)
+    apply(module, foldings, targets, design)
     return _applied(module, design)
 
 
@@ -407,7 +441,7 @@ def _fit_at(
         tries += 1
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
-        apply(module, trial, trial_targets, design.period_cap)
+        apply(module, trial, trial_targets, design)
         used = _budget_array(_applied(module, design).used(group))
         if (used <= budget).all():
             return trial, trial_targets
@@ -597,8 +631,8 @@ def apply_parallelism(
     for group in design.groups():
         t = max(k.option_cost(foldings[k]).cycles for k in design.knobs(group))
         targets |= dict.fromkeys(group, t)
-    apply(module, foldings, targets)
-    design = Design(device, clock, cap, chosen_scope, module_stages(module), design.ram_styles)
+    apply(module, foldings, targets, design)
+    design = _shortest_pause(module, _applied(module, design))
     _check_budget(design, where)
     return design
 

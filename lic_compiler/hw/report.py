@@ -85,6 +85,7 @@ def hardware_report(design: Design) -> dict:
             "frame": list(stages[0].op.in_type.get_shape()),
             "fps": design.fps(fn),
             "cycles": design.cycles(fn),
+            "loop_cycles": design.loop_cycles(fn),
             "latency_ms": design.latency_cycles(fn) / (design.clock_mhz * 1e3),
             "pace": [s.name for s in pace],
             "macs": macs,
@@ -161,6 +162,15 @@ def render_markdown(report: dict) -> str:
             f"| {fn} | {f['fps']:.2f} | {f['latency_ms']:.2f} ms | {pace} "
             f"| {f['used']['dsp']:,} | {roofs[0]:.2f} | {ratios[0]:.2f} | {roofs[1]:.2f} | {ratios[1]:.2f} |"
         )
+    paused = {fn: f for fn, f in report["functions"].items() if f["cycles"] > f["loop_cycles"]}
+    if paused:
+        lines.append("")
+        lines += [
+            f"The frame period of {fn} is its slowest loop's {f['loop_cycles']:,} cycles plus a pause of "
+            f"{f['cycles'] - f['loop_cycles']:,} ({f['cycles'] / f['loop_cycles'] - 1:.2%}): its FIFOs wait out the "
+            "gaps between frames where bridging them would not fit the budget (counted in its FPS)."
+            for fn, f in paused.items()
+        ]
     lines += ["", "| functions | FPS | FPS / cap roofline | " + " | ".join(RESOURCE_LABELS[r] for r in RESOURCES) + " |"]
     lines.append("|---|---:|---:|" + "---:|" * len(RESOURCES))
     for g in report["groups"]:

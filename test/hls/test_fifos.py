@@ -18,7 +18,8 @@ from xdsl.parser import Parser
 
 from lic_compiler import hls_schedule as hs
 from lic_compiler.dialects import hls
-from lic_compiler.hw.design import MODULE_ATTR
+from lic_compiler.hw import design as design_module
+from lic_compiler.hw.design import MODULE_ATTR, Design, from_ir
 from lic_compiler.ir import make_context
 from lic_compiler.registry import parse_pipeline
 
@@ -46,12 +47,15 @@ def designed(name: str, util_cap: float):
 @pytest.mark.parametrize("name", sorted(DESIGNS))
 @pytest.mark.parametrize("util_cap", [0.08, 0.8])
 def test_sized_depths_keep_the_models_pace(name, util_cap):
-    """Cycle by cycle, with the sized FIFOs, the frame period is the cost model's: the
-    slowest loop's iterations, pauses between frames and residual skips included."""
+    """Cycle by cycle, with the sized FIFOs, the frame period is at most the cost
+    model's (the slowest loop's iterations and the shortest pause, which these small
+    designs' FIFOs fit with), pauses between frames and residual skips included, and
+    at least the slowest loop's."""
     flow, target = designed(name, util_cap)
     sized = hs.simulate(flow, frames=4)
     assert not sized.deadlock
-    assert sized.cycles_per_frame == hs.design_cycles(flow) == flow.period.value.data == target
+    assert flow.period.value.data == target == hs.paced(flow, hs.PAUSES[0])
+    assert hs.design_cycles(flow) <= sized.cycles_per_frame <= target
     # No stream ever holds more than its depth.
     depths = [hls.stream_of(s).depth.data for s in hs.internal_streams(flow)]
     assert all(peak <= depth for peak, depth in zip(sized.max_occupancy, depths))
@@ -84,21 +88,33 @@ def test_the_steady_timing_is_a_schedule(name, pause):
         assert np.array_equal(timing[pacer].writes - timing[pacer].reads[0], at.writes - at.reads[0])
 
 
-def test_a_pause_that_saves_block_ram_is_taken_and_counted(monkeypatch):
-    """Where a pause between frames lets the FIFOs take less block RAM, `hls-size-fifos`
-    takes the shortest such pause; the frame period it records is the FPS model's, and
-    the hardware, run cycle by cycle, keeps it or is faster. `period_cap` (a target
-    FPS) bounds it."""
-    monkeypatch.setattr(hs, "PAUSES", (0.0, 0.02, 0.05, 0.2))
-    flow, target = designed("decoder", 0.08)
+def test_the_shortest_pause_that_fits_is_taken_and_counted(monkeypatch):
+    """Where bridging a pause between frames takes more block RAM than the budget holds,
+    the planner takes the shortest pause (`PAUSES`) with which the design fits; the frame
+    period it records is the FPS model's, and the hardware, run cycle by cycle, keeps it
+    or is faster."""
+    pauses = (0.0, 0.02, 0.05, 0.2)
+    monkeypatch.setattr(design_module, "PAUSES", pauses)
+    flow, _ = designed("decoder", 0.08)
+    module = flow.get_toplevel_object()
+    used = {}
+    for pause in pauses:
+        hs.size_fifos(flow, hs.paced(flow, pause))
+        used[pause] = from_ir(module).used()
+    assert used[0.0]["bram18"] > used[0.05]["bram18"]  # the decoder's first block row, waited out
+    budget = from_ir(module).budget() | {"bram18": used[0.05]["bram18"]}
+    shortest = next(p for p in pauses if all(used[p][r] <= budget[r] for r in budget))
+    assert shortest > 0
+    monkeypatch.setattr(Design, "budget", lambda self: budget)
+    design = design_module._shortest_pause(module, from_ir(module))
     slowest = hs.design_cycles(flow)
-    rams = {f: hs.fifo_bram18(hs.fifo_depths(flow, slowest + hs.ceil(f * slowest))) for f in hs.PAUSES}
-    assert rams[0.0] > rams[0.05] == rams[0.2]  # the decoder's first block row, waited out
-    assert flow.period.value.data == target == slowest + hs.ceil(min(f for f in rams if rams[f] == rams[0.2]) * slowest)
+    assert flow.period.value.data == hs.paced(flow, shortest) > slowest
+    assert design.fps("decoder") == pytest.approx(design.clock_mhz * 1e6 / flow.period.value.data)
     run = hs.simulate(flow, frames=4)
-    assert not run.deadlock and slowest <= run.cycles_per_frame <= target
-    hs.size_fifos(flow, slowest)
-    assert flow.period.value.data == slowest
+    assert not run.deadlock and slowest <= run.cycles_per_frame <= flow.period.value.data
+    # A target FPS bounds the pause.
+    hs.size_fifos(flow, hs.paced(flow, 0.2, most=slowest + 10))
+    assert flow.period.value.data == slowest + 10
 
 
 def test_a_shallow_skip_deadlocks():

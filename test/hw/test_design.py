@@ -12,6 +12,7 @@ import pytest
 
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
+from lic_compiler.hls_schedule import PAUSES
 from lic_compiler.hw.design import apply_parallelism, export_parallelism, from_ir, solve
 from lic_compiler.hw.device import load_device
 from lic_compiler.hw.report import hardware_report, render_markdown, write_hardware_report
@@ -162,7 +163,8 @@ def test_report_has_one_row_per_emitted_stage(codec, tmp_path):
     assert gdn["lic_ops"][0].startswith("lic.mul") and any(o.startswith("lic.table") for o in gdn["lic_ops"])
     for fn, f in report["functions"].items():
         pace = [r for r in report["stages"] if r["function"] == fn and r["sets_pace"]]
-        assert [r["stage"] for r in pace] == f["pace"] and all(r["cycles"] == f["cycles"] for r in pace)
+        assert [r["stage"] for r in pace] == f["pace"] and all(r["cycles"] == f["loop_cycles"] for r in pace)
+        assert f["loop_cycles"] <= f["cycles"] <= f["loop_cycles"] * (1 + PAUSES[-1]) + 1
     curve = report["fps_vs_dsp"][0]
     fps = [p["fps"] for p in curve["points"]]
     assert fps == sorted(fps) and curve["chosen"]["fps"] == pytest.approx(report["groups"][0]["fps"])
@@ -233,11 +235,11 @@ def _fit(monkeypatch, designs: dict):
         raise Infeasible("no design")
 
     knob, applied = Knob(), {}
-    monkeypatch.setattr(d, "apply", lambda module, trial, targets: applied.update(trial))
+    monkeypatch.setattr(d, "apply", lambda module, trial, targets, design: applied.update(trial))
     monkeypatch.setattr(d, "_applied", lambda module, design: SimpleNamespace(
         used=lambda group: dict(zip(d.RESOURCES, np.add(*designs[applied[knob]])))
     ))
-    design, p = SimpleNamespace(knobs=lambda group: [knob]), SimpleNamespace(min_cost=min_cost)
+    design, p = SimpleNamespace(knobs=lambda group: [knob], period_cap=None), SimpleNamespace(min_cost=min_cost)
     fit = d._fit_at(None, design, p, ["f"], {}, {}, 100, FIT_BUDGET, np.array([0, 160, 0, 4972, 0]))
     return None if fit is None else fit[0][knob]
 

@@ -27,6 +27,19 @@ func.func @read_twice_by_yield(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
 
 // -----
 
+// A frame period (hls-size-fifos records it) is a positive cycle count.
+func.func @zero_period(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  %y = hls.dataflow %x {period = 0 : i64} : (tensor<1x2x4x4xi8>) -> tensor<1x2x4x4xi8> {
+  ^bb0(%in: !hls.stream<2x4x4xi8, lanes = 2, depth = 2>):
+    %a = hls.pointwise %in {steps = [#hls.relu]} : !hls.stream<2x4x4xi8, lanes = 2, depth = 2> -> !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+    hls.yield %a : !hls.stream<2x4x4xi8, lanes = 2, depth = 2>
+  }
+  func.return %y : tensor<1x2x4x4xi8>
+}
+// CHECK: 'hls.dataflow' period must be a positive cycle count, got 0
+
+// -----
+
 // Lanes divide the channels.
 func.func @lanes(%x: !hls.stream<6x4x4xi8, lanes = 4, depth = 2>)
 // CHECK: !hls.stream lanes (4) must divide the 6 channels

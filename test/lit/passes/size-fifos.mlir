@@ -1,15 +1,18 @@
 // RUN: licc-opt %s -p hls-size-fifos | filecheck %s
 
-// Depths from a stall-free schedule of the stages' loops at the slowest one's
-// pace (lic_compiler/hls_schedule.py, steady_timing): each stream holds the most
-// beats it ever holds there, plus one. %c0 is the slowest (9,218 cycles a frame)
-// and runs back to back; %w0 runs as late as %c0's reads allow: 5 (4 costs a
-// cycle a frame). The stages after %c0 have slack for %w1's first rows at the
-// start of a frame and for the polyphase stage's block rows: %c0's output holds
-// 3, the others the minimum, 2 (a cycle-level run of this design at these depths
-// keeps the pace; with %c0's at 2 it takes 9,224 cycles a frame). The AXI input
-// and output have no FIFO.
+// Depths from a stall-free schedule of the stages' loops at the dataflow's
+// frame period (lic_compiler/hls_schedule.py, steady_timing), here the slowest
+// loop's, %c0's 9,218 cycles a frame, which hls-size-fifos records as `period`
+// (lic-set-parallelism may choose a longer one where a pause between frames
+// saves block RAM). Each stream holds the most beats it ever holds there, plus
+// one. %w0 runs as late as %c0's reads allow: 5 (4 costs a cycle a frame). The
+// stages after %c0 have slack for %w1's first rows at the start of a frame and
+// for the polyphase stage's block rows: %c0's output holds 3, the others the
+// minimum, 2 (a cycle-level run of this design at these depths keeps the pace;
+// with %c0's at 2 it takes 9,224 cycles a frame). The AXI input and output have
+// no FIFO.
 
+// CHECK: hls.dataflow %x {period = 9218 : i64}
 // CHECK: ^bb0(%in: !hls.stream<4x16x16xi8, lanes = 4, depth = 2>):
 // CHECK-NEXT: %w0 = hls.window %in {{.*}} -> !hls.stream<36x16x16xi8, lanes = 4, depth = 5>
 // CHECK-NEXT: %c0 = hls.mvau %w0 {{.*}} -> !hls.stream<8x16x16xi8, lanes = 2, depth = 3>
