@@ -20,6 +20,7 @@ device's utilisation cap. Per case it prints:
 Run from the repository (about 25 minutes on two cores: every curve point is a whole solve):
 
     .venv/bin/python bench/fps.py [--student PT] [--teacher PT] [--device zcu102] [--frame 1280x720] [--max-mmv 20]
+        [--cases encoder,decoder,both]
 
 An empty path (``--teacher ''``) skips that model.
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from math import ceil
 
@@ -303,7 +305,10 @@ def narrower_designs(
     return out
 
 
-def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]], max_mmv: int = MAX_MMV) -> None:
+def run(
+    device: Device, frame: tuple[int, int], models: list[tuple[str, str]], max_mmv: int = MAX_MMV,
+    cases: Sequence[str] = tuple(c for c, _ in SCENARIOS),
+) -> None:
     clock = device.clock_mhz
     budget = device.budget()
     print(
@@ -322,7 +327,7 @@ def run(device: Device, frame: tuple[int, int], models: list[tuple[str, str]], m
         start = time.perf_counter()
         module = hls_module(source, frame)
         print(f"{label}: {source} through the pipeline to hls in {time.perf_counter() - start:.1f} s")
-        for case, functions in SCENARIOS:
+        for case, functions in ((c, f) for c, f in SCENARIOS if c in cases):
             sub = only(module, functions)
             start = time.perf_counter()
             try:
@@ -381,10 +386,14 @@ def main() -> None:
     parser.add_argument("--device", default="zcu102")
     parser.add_argument("--frame", default="1280x720", help="WIDTHxHEIGHT")
     parser.add_argument("--max-mmv", type=int, default=MAX_MMV, help="lic-set-parallelism's max-mmv (the knob's range)")
+    parser.add_argument("--cases", default=",".join(c for c, _ in SCENARIOS), help="which of encoder,decoder,both")
     args = parser.parse_args()
     width, height = (int(v) for v in args.frame.lower().split("x"))
     models = [(name, path) for name, path in (("student", args.student), ("teacher", args.teacher)) if path]
-    run(load_device(args.device), (width, height), models, args.max_mmv)
+    cases = args.cases.split(",")
+    if unknown := [c for c in cases if c not in dict(SCENARIOS)]:
+        parser.error(f"unknown case {unknown[0]!r}; pick from {', '.join(dict(SCENARIOS))}")
+    run(load_device(args.device), (width, height), models, args.max_mmv, cases)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ class Design:
     max_mmv: int = MAX_MMV  # pixels a stage may take at once
     tiling: bool = False  # only pixel groups that tile the rows (no padded groups)
     period_cap: int | None = None  # cycles a frame may take (a target FPS): bounds FIFO sizing's pause
+    # Groups (by first function) whose applied designs needed the longest pause: later tries start there.
+    _memory_bound: set[str] = field(default_factory=set, repr=False)
     _costs: dict[StageModel, Cost] = field(default_factory=dict, repr=False)
 
     def cost(self, s: StageModel) -> Cost:
@@ -202,16 +204,20 @@ def _flows(module: ModuleOp) -> dict[str, hls.DataflowOp]:
 
 def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[str, int], design: Design) -> None:
     """Refold every dataflow and size its FIFOs (so their memory is costed) for the
-    shortest pause per frame (`PAUSES`); a group of `design` that does not fit so, for
-    the longest, the least memory (`_shortest_pause` then looks in between)."""
+    shortest pause per frame (`PAUSES`); a group of `design` that does not fit so, and
+    from then on every try of it, for the longest, the least memory (`_shortest_pause`
+    then looks for the shortest that fits)."""
     flows = _flows(module)
     for name, flow in flows.items():
         refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
-        size_fifos(flow, paced(flow, PAUSES[0], design.period_cap))
     for group in design.groups():
-        if not _fits(module, design, group):
+        for pause in (PAUSES[0], PAUSES[-1]) if group[0] not in design._memory_bound else (PAUSES[-1],):
             for f in group:
-                size_fifos(flows[f], paced(flows[f], PAUSES[-1], design.period_cap))
+                size_fifos(flows[f], paced(flows[f], pause, design.period_cap))
+            if pause == PAUSES[0] and not _fits(module, design, group):
+                design._memory_bound.add(group[0])
+            else:
+                break
 
 
 def _fits(module: ModuleOp, design: Design, group: Sequence[str]) -> bool:
@@ -222,15 +228,15 @@ def _shortest_pause(module: ModuleOp, design: Design) -> Design:
     """`design` with each group's FIFOs sized for the shortest pause per frame (`PAUSES`)
     with which it fits the budget: a pause costs its share of the frame rate, bridging it
     costs the FIFO memory (a window generator's first rows, a transposed convolution's
-    first block row). `apply` tried the shortest and, where it did not fit, sized the
-    longest; this tries those in between, shortest first."""
+    first block row). `apply` sized the shortest where it fits, else the longest; this
+    tries the others, shortest first."""
     flows = _flows(module)
     for group in design.groups():
         f = group[0]
         if flows[f].period.value.data == paced(flows[f], PAUSES[0], design.period_cap):  # type: ignore[union-attr]
             continue
         longest = {f: _depths(flows[f]) for f in group}
-        for pause in PAUSES[1:-1]:
+        for pause in PAUSES[:-1]:
             for f in group:
                 size_fifos(flows[f], paced(flows[f], pause, design.period_cap))
             if _fits(module, design, group):

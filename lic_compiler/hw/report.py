@@ -14,6 +14,7 @@ from pathlib import Path
 from xdsl.dialects.builtin import ModuleOp
 
 from lic_compiler.dialects import hls
+from lic_compiler.hls_schedule import PAUSES
 from lic_compiler.hw import primitives as hwp
 from lic_compiler.hw.design import CURVE_POINTS, Design, export_parallelism, fps_vs_dsp, from_ir
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES
@@ -167,8 +168,9 @@ def render_markdown(report: dict) -> str:
         lines.append("")
         lines += [
             f"The frame period of {fn} is its slowest loop's {f['loop_cycles']:,} cycles plus a pause of "
-            f"{f['cycles'] - f['loop_cycles']:,} ({f['cycles'] / f['loop_cycles'] - 1:.2%}): its FIFOs wait out the "
-            "gaps between frames where bridging them would not fit the budget (counted in its FPS)."
+            f"{f['cycles'] - f['loop_cycles']:,} ({f['cycles'] / f['loop_cycles'] - 1:.2%}), counted in its FPS: "
+            "its FIFOs wait out that much of the gaps between frames rather than bridge them (the shortest "
+            "pause of " + ", ".join(f"{p:.1%}" for p in PAUSES) + " with which the design fits the budget)."
             for fn, f in paused.items()
         ]
     lines += ["", "| functions | FPS | FPS / cap roofline | " + " | ".join(RESOURCE_LABELS[r] for r in RESOURCES) + " |"]
