@@ -37,6 +37,19 @@ saturate at ±(2^(b−1) − 1) — the written peak sets that finer step in the
 build. Each output channel takes whichever of nearest rounding and
 AdaRound on each grid gives the least error (a channel's output depends on
 its own weights and step only).
+
+Objectives: by default (``objective="layer"``) that choice is the rounding.
+``"output"`` then rounds the layer once more, on each channel's chosen step and
+with its bias trained alongside (in the accumulator's units; the build
+rounds it), against the output of the layer's function — the latent before
+its rounding, the decoded image in pixels — computed by the rest of the
+integer IR from the layer's integer input (the later layers at the
+build's current rounding, GDN tables and all, straight-through gradients as
+in QAT), the target the float model's output. The refined rounding is
+kept only where it beats the layer-wise choice on all the calibration
+images (BRECQ, Li et al. 2021, reconstructs blocks; this reconstructs the
+function's output, one layer's rounding at a time, since the later layers'
+scales follow each rounded layer's weights).
 """
 
 from __future__ import annotations
@@ -58,13 +71,14 @@ from lic_compiler.models.checkpoint import copy_model
 from lic_compiler.models.qat import PIXELS, QatCodec, _convs, _Evaluator, _axes, coded_layers
 
 TARGETS = ("float", "weights")
-# What a layer's rounding minimises: its accumulator's error, or its function's output's (the latent, the image).
+# What a layer's rounding minimises: its accumulator's error, or then its function's output's (the latent, the image).
 OBJECTIVES = ("layer", "output")
 # The rectified sigmoid's stretch (AdaRound's ζ, γ): h reaches 0 and 1 exactly.
 ZETA, GAMMA = 1.1, -0.1
 # The regulariser's exponent, annealed from the first to the second after the warm-up.
 BETA = (20.0, 2.0)
 
+CROP = (128, 128)  # the size of the calibration crops, and of the crops `data` gives
 Key = tuple[str, int]  # (function, index among its convolutions, GDN norms included)
 
 
@@ -83,6 +97,8 @@ class RoundConfig:
     grids: tuple[float, ...] = (1.0, 0.8, 0.6)  # weight steps tried per layer, relative to lic-quantize's
     seed: int = 0
     count: int = CALIBRATION_COUNT  # calibration images (the shipped BSDS500 crops)
+    data: str | None = None  # a folder whose first `crops` images, center-cropped, the rounding fits instead
+    crops: int = 128
 
 
 @dataclass
@@ -94,7 +110,7 @@ class LayerReport:
     channels: int  # output channels that took AdaRound's rounding (the others keep nearest)
     finer: int  # of those, the channels on a finer grid than lic-quantize's
     changed: float  # share of the weights whose level differs from nearest rounding
-    output: tuple[float, float] | None = None  # objective "output": the function's output error, layer → output
+    output: tuple[float, float] | None = None  # objective "output": its error, layer-wise choice → refined
 
 
 @dataclass
@@ -142,8 +158,11 @@ def narrow_keys(qat: QatCodec, max_bits: int) -> list[Key]:
 # --- what a layer sees ---------------------------------------------------------------
 
 
-def _images(count: int) -> list[Tensor]:
-    return [torch.from_numpy(x) for x in load_images(None, count)]
+def _images(cfg: RoundConfig) -> list[Tensor]:
+    """What the rounding fits: the calibration images, or `cfg.data`'s first images center-cropped to them."""
+    if cfg.data is None:
+        return [torch.from_numpy(x) for x in load_images(None, cfg.count)]
+    return [torch.from_numpy(x) for x in load_images(cfg.data, cfg.crops, size=CROP)]
 
 
 def _integer_inputs(module: ModuleOp, layer: _Layer, images: list[Tensor]) -> Tensor:
@@ -403,18 +422,17 @@ def _output_error(tail: _Tail, x: Tensor, target: Tensor, weight: Tensor, bias: 
                    for i in range(0, len(x), chunk))
 
 
-def _refine(ir: ModuleOp, layer: _Layer, chosen: _Layer, shift: np.ndarray, report: LayerReport, module: nn.Module,
+def _refine(tail: _Tail, layer: _Layer, chosen: _Layer, shift: np.ndarray, report: LayerReport, module: nn.Module,
             x: Tensor, target: Tensor, cfg: RoundConfig, step: Callable[[], object]
             ) -> tuple[_Layer, np.ndarray, LayerReport]:
-    """Objective "output": AdaRound once more on each channel's chosen step, the bias trained with it, against
-    the function's output (the later layers at the build's rounding, the GDNs' integer arithmetic and all);
-    kept if it beats the layer-wise choice on all the calibration images. `layer` is the integer IR's,
-    whose accumulator units the tail rescales from: a finer step enters as its ratio to the IR's."""
+    """Objective "output": AdaRound once more on each channel's chosen step, the bias trained with it,
+    against what `tail` computes (the later layers at the build's rounding, the GDNs' integer arithmetic
+    and all); kept if it beats the layer-wise choice on all the calibration images. `layer` is the integer
+    IR's, whose accumulator units the tail rescales from: a finer step enters as its ratio to the IR's."""
     out_axis = layer.axes[1]
     s_w = np.broadcast_to(chosen.s_w, (chosen.nearest.shape[out_axis],)).astype(np.float64)
     s_ir = np.broadcast_to(layer.s_w, s_w.shape).astype(np.float64)
     ratio = _shape(s_w / s_ir, out_axis)
-    tail = _Tail(ir, layer)
     target = target.clamp(*tail.range)
     bias = None
     if layer.bias is not None:  # the bias as a build rounds it, in the IR's accumulator units
@@ -455,14 +473,14 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
     if not any(" weight " in label and bits <= cfg.max_bits for label, bits in widths.items()):
         raise LiccError(f"the precision file gives no convolution {cfg.max_bits} or fewer weight bits; "
                         "nothing to round (raise --max-bits or narrow a weight width)")
+    images = _images(cfg)  # a bad folder fails before the calibration
     model.eval()
     reference = copy_model(model)
     qat = QatCodec(model, widths, count=cfg.count)
     keys = narrow_keys(qat, cfg.max_bits)
-    images = _images(cfg.count)
     modules = coded_layers(model)
-    outputs = _function_outputs(reference, images) if cfg.objective == "output" else {}
-    passes = len(cfg.grids) + (cfg.objective == "output")
+    outputs = _function_outputs(reference, images) if cfg.objective != "layer" else {}
+    passes = len(cfg.grids) + (cfg.objective != "layer")
     bar = tqdm(total=len(keys) * cfg.iters * passes, disable=not progress, dynamic_ncols=True, unit="step")
     chosen, reports = {}, []
     for key in keys:
@@ -479,8 +497,9 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
             error = _layer_error(conv, x, target, grid.nearest)
             candidates.append((grid, _optimise(grid, scaled, cfg, len(x), error, bar.update)))
         result, shift, report = _choose(layer, module, x, target, candidates)
-        if cfg.objective == "output":
-            result, shift, report = _refine(ir, layer, result, shift, report, module, x, outputs[key[0]], cfg, bar.update)
+        if cfg.objective != "layer":
+            result, shift, report = _refine(_Tail(ir, layer), layer, result, shift, report, module, x,
+                                            outputs[key[0]], cfg, bar.update)
         chosen[key] = result.nearest
         reports.append(report)
         _write(module, result, shift)

@@ -210,3 +210,48 @@ def test_the_layer_objective_reports_no_output_error_and_a_bad_objective_is_an_e
     assert reports[0].output is None
     with pytest.raises(LiccError, match="unknown rounding objective 'image'; choose one of layer, output"):
         round_model(_model(), ONE, replace(CFG, objective="image"))
+
+
+def _folder(tmp_path: Path, count: int) -> Path:
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):  # smooth images larger than a crop, of different sizes
+        small = rng.integers(0, 256, (8, 9 + i, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((150 + 10 * i, 140), Image.BILINEAR).save(folder / f"{i}.png")
+    return folder
+
+
+def test_data_rounds_on_that_folders_center_crops_and_rebuilds_exactly(tmp_path: Path) -> None:
+    from lic_compiler.models.adaround import _images
+
+    folder = _folder(tmp_path, 3)
+    cfg = replace(CFG, data=str(folder), crops=2)
+    images = _images(cfg)
+    assert [tuple(x.shape) for x in images] == [(1, 3, 128, 128)] * 2
+    assert not torch.equal(images[0], torch.from_numpy(load_images(None, 1)[0]))
+    _, precision = _precision(tmp_path, ONE)
+    model = _model()
+    chosen, _ = round_model(model, ONE, cfg)
+    assert verify(model, precision, chosen, count=COUNT) == 0  # the build's scales stay the calibration crops'
+    default, _ = round_model(_model(), ONE, CFG)
+    assert not np.array_equal(chosen[("encoder", 2)], default[("encoder", 2)])
+
+
+def test_cli_data_is_recorded_and_an_empty_folder_is_an_error(cli, tmp_path: Path) -> None:
+    start = tmp_path / "start.pt"
+    save_checkpoint(start, _model(), "bmshj2018-factorized", {"lmbda": 0.01})
+    path, _ = _precision(tmp_path, ONE)
+    folder, out = _folder(tmp_path, 2), tmp_path / "rounded.pt"
+    code, err = cli("round", str(start), "--precision", str(path), "-o", str(out), "--iters", "2",
+                    "--data", str(folder), "--crops", "2")
+    assert code == 0, err
+    recorded = load_checkpoint(out)[1]["config"]["round"]
+    assert (recorded["data"], recorded["crops"]) == (str(folder), 2)
+    (tmp_path / "empty").mkdir()
+    code, err = cli("round", str(start), "--precision", str(path), "-o", str(tmp_path / "no.pt"), "--iters", "2",
+                    "--data", str(tmp_path / "empty"))
+    assert code == 2 and "holds no images" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "no.pt").exists()
