@@ -97,7 +97,7 @@ class RoundConfig:
     grids: tuple[float, ...] = (1.0, 0.8, 0.6)  # weight steps tried per layer, relative to lic-quantize's
     seed: int = 0
     count: int = CALIBRATION_COUNT  # calibration images (the shipped BSDS500 crops)
-    data: str | None = None  # a folder whose first `crops` images, center-cropped, the rounding fits instead
+    data: tuple[str, ...] = ()  # folders whose first `crops` images, center-cropped, the rounding fits instead
     crops: int = 128
 
 
@@ -159,10 +159,14 @@ def narrow_keys(qat: QatCodec, max_bits: int) -> list[Key]:
 
 
 def _images(cfg: RoundConfig) -> list[Tensor]:
-    """What the rounding fits: the calibration images, or `cfg.data`'s first images center-cropped to them."""
-    if cfg.data is None:
+    """What the rounding fits: the calibration images, or the first `cfg.crops` of `cfg.data`'s folders' images
+    (in the folders' order) center-cropped to them."""
+    if not cfg.data:
         return [torch.from_numpy(x) for x in load_images(None, cfg.count)]
-    return [torch.from_numpy(x) for x in load_images(cfg.data, cfg.crops, size=CROP)]
+    images: list[np.ndarray] = []
+    for folder in cfg.data:
+        images += load_images(folder, cfg.crops, size=CROP) if len(images) < cfg.crops else []
+    return [torch.from_numpy(x) for x in images[: cfg.crops]]
 
 
 def _integer_inputs(module: ModuleOp, layer: _Layer, images: list[Tensor]) -> Tensor:

@@ -180,11 +180,11 @@ def precision_cmd(checkpoint: Path, output: Path, options: str) -> None:
 @click.option("--grid", "grids", type=click.FloatRange(0, 1, min_open=True), multiple=True,
               default=RoundConfig.grids, show_default=True,
               help="weight step to try, relative to lic-quantize's (repeatable; finer steps saturate the largest weights)")
-@click.option("--data", type=existing_dir,
-              help="fit the rounding to this folder's first --crops images, center-cropped to 128×128 "
-                   "[default: the 32 calibration crops]")
+@click.option("--data", type=existing_dir, multiple=True,
+              help="fit the rounding to the first --crops images of this folder (repeatable: in order), center-"
+                   "cropped to 128×128 [default: the 32 calibration crops]")
 @click.option("--crops", type=click.IntRange(min=1), default=RoundConfig.crops, show_default=True,
-              help="with --data: how many of its images")
+              help="with --data: how many images")
 @click.option("--seed", type=int, default=RoundConfig.seed, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch threads")
 def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **options: object) -> None:
@@ -197,7 +197,7 @@ def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **o
     torch.set_num_threads(threads)
     widths = read_precision(precision)
     model, meta = load_checkpoint(checkpoint)
-    data = None if options["data"] is None else str(options["data"])
+    data = tuple(str(folder) for folder in options["data"])
     cfg = RoundConfig(**options | {"grids": tuple(options["grids"]), "data": data})  # type: ignore[arg-type]
     chosen, reports = round_model(model, widths, cfg, progress=True)
     element = f'lic-assign-precision{{file="{precision}"}}'

@@ -228,9 +228,11 @@ def test_data_rounds_on_that_folders_center_crops_and_rebuilds_exactly(tmp_path:
     from lic_compiler.models.adaround import _images
 
     folder = _folder(tmp_path, 3)
-    cfg = replace(CFG, data=str(folder), crops=2)
+    cfg = replace(CFG, data=(str(folder),), crops=2)
     images = _images(cfg)
     assert [tuple(x.shape) for x in images] == [(1, 3, 128, 128)] * 2
+    both = _images(replace(cfg, data=(str(folder), str(folder)), crops=5))  # the second folder adds its first two
+    assert len(both) == 5 and torch.equal(both[3], images[0]) and torch.equal(both[4], images[1])
     assert not torch.equal(images[0], torch.from_numpy(load_images(None, 1)[0]))
     _, precision = _precision(tmp_path, ONE)
     model = _model()
@@ -249,7 +251,7 @@ def test_cli_data_is_recorded_and_an_empty_folder_is_an_error(cli, tmp_path: Pat
                     "--data", str(folder), "--crops", "2")
     assert code == 0, err
     recorded = load_checkpoint(out)[1]["config"]["round"]
-    assert (recorded["data"], recorded["crops"]) == (str(folder), 2)
+    assert (list(recorded["data"]), recorded["crops"]) == ([str(folder)], 2)
     (tmp_path / "empty").mkdir()
     code, err = cli("round", str(start), "--precision", str(path), "-o", str(tmp_path / "no.pt"), "--iters", "2",
                     "--data", str(tmp_path / "empty"))
