@@ -191,8 +191,9 @@ def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **o
     """AdaRound CHECKPOINT's narrow weights for the build at PRECISION_FILE's widths.
 
     Each weight of a convolution with at most --max-bits-bit weights is rounded up or down to minimise the
-    layer's output error on the calibration images, and written back as the float value lic-quantize turns
-    into that integer: licc --precision-file and licc-eval --integer build the rounded codec from OUTPUT.
+    layer's output error on the calibration images (or --data's), and written back as the float value
+    lic-quantize turns into that integer: licc --precision-file and licc-eval --integer build the rounded
+    codec from OUTPUT.
     """
     torch.set_num_threads(threads)
     widths = read_precision(precision)
