@@ -37,6 +37,19 @@ saturate at ±(2^(b−1) − 1) — the written peak sets that finer step in the
 build. Each output channel takes whichever of nearest rounding and
 AdaRound on each grid gives the least error (a channel's output depends on
 its own weights and step only).
+
+Objectives: by default (``objective="layer"``) that choice is the rounding.
+``"output"`` then rounds the layer once more, on each channel's chosen step and
+with its bias trained alongside (in the accumulator's units; the build
+rounds it), against the output of the layer's function — the latent before
+its rounding, the decoded image in pixels — computed by the rest of the
+integer IR from the layer's integer input (the later layers at the
+build's current rounding, GDN tables and all, straight-through gradients as
+in QAT), the target the float model's output. The refined rounding is
+kept only where it beats the layer-wise choice on all the calibration
+images (BRECQ, Li et al. 2021, reconstructs blocks; this reconstructs the
+function's output, one layer's rounding at a time, since the later layers'
+scales follow each rounded layer's weights).
 """
 
 from __future__ import annotations
@@ -58,11 +71,14 @@ from lic_compiler.models.checkpoint import copy_model
 from lic_compiler.models.qat import PIXELS, QatCodec, _convs, _Evaluator, _axes, coded_layers
 
 TARGETS = ("float", "weights")
+# What a layer's rounding minimises: its accumulator's error, or then its function's output's (the latent, the image).
+OBJECTIVES = ("layer", "output")
 # The rectified sigmoid's stretch (AdaRound's ζ, γ): h reaches 0 and 1 exactly.
 ZETA, GAMMA = 1.1, -0.1
 # The regulariser's exponent, annealed from the first to the second after the warm-up.
 BETA = (20.0, 2.0)
 
+CROP = (128, 128)  # the size of the calibration crops, and of the crops `data` gives
 Key = tuple[str, int]  # (function, index among its convolutions, GDN norms included)
 
 
@@ -77,9 +93,12 @@ class RoundConfig:
     reg: float = 10.0  # the regulariser's weight against the error normalised to nearest rounding's
     warmup: float = 0.2  # share of the steps without the regulariser
     target: str = "float"
+    objective: str = "layer"
     grids: tuple[float, ...] = (1.0, 0.8, 0.6)  # weight steps tried per layer, relative to lic-quantize's
     seed: int = 0
     count: int = CALIBRATION_COUNT  # calibration images (the shipped BSDS500 crops)
+    data: tuple[str, ...] = ()  # folders whose first `crops` images, center-cropped, the rounding fits instead
+    crops: int = 128
 
 
 @dataclass
@@ -91,6 +110,7 @@ class LayerReport:
     channels: int  # output channels that took AdaRound's rounding (the others keep nearest)
     finer: int  # of those, the channels on a finer grid than lic-quantize's
     changed: float  # share of the weights whose level differs from nearest rounding
+    output: tuple[float, float] | None = None  # objective "output": its error, layer-wise choice → refined
 
 
 @dataclass
@@ -138,8 +158,15 @@ def narrow_keys(qat: QatCodec, max_bits: int) -> list[Key]:
 # --- what a layer sees ---------------------------------------------------------------
 
 
-def _images(count: int) -> list[Tensor]:
-    return [torch.from_numpy(x) for x in load_images(None, count)]
+def _images(cfg: RoundConfig) -> list[Tensor]:
+    """What the rounding fits: the calibration images, or the first `cfg.crops` of `cfg.data`'s folders' images
+    (in the folders' order) center-cropped to them."""
+    if not cfg.data:
+        return [torch.from_numpy(x) for x in load_images(None, cfg.count)]
+    images: list[np.ndarray] = []
+    for folder in cfg.data:
+        images += load_images(folder, cfg.crops, size=CROP) if len(images) < cfg.crops else []
+    return [torch.from_numpy(x) for x in images[: cfg.crops]]
 
 
 def _integer_inputs(module: ModuleOp, layer: _Layer, images: list[Tensor]) -> Tensor:
@@ -254,9 +281,13 @@ def _peaks(scaled: np.ndarray, out_axis: int) -> np.ndarray:
     return np.moveaxis(mask.reshape(np.moveaxis(scaled, out_axis, 0).shape), 0, out_axis)
 
 
-def _optimise(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor, scaled: np.ndarray, cfg: RoundConfig,
-              step: Callable[[], object]) -> np.ndarray:
-    """AdaRound's integer weights for the layer (each floor or floor + 1, clipped to the levels)."""
+def _optimise(layer: _Layer, scaled: np.ndarray, cfg: RoundConfig, count: int,
+              error: Callable[[Tensor, Tensor], Tensor], step: Callable[[], object],
+              extra: list[Tensor] = ()) -> np.ndarray:
+    """AdaRound's integer weights for the layer (each floor or floor + 1, clipped to the levels).
+
+    `error(q, pick)` is the normalised error of the soft integer weights `q` on the calibration
+    images `pick` (of `count`); `extra` are further parameters it trains (a bias)."""
     from lic_compiler.quant.fixed import levels
 
     top = levels(layer.bits, True)
@@ -266,25 +297,28 @@ def _optimise(layer: _Layer, conv: _Conv, x: Tensor, target: Tensor, scaled: np.
     free = torch.from_numpy(~fixed)
     base_t = torch.from_numpy(base.astype(np.float32))
     v = _initial_v(scaled - base).requires_grad_()
-    opt = torch.optim.Adam([v], lr=cfg.lr)
+    opt = torch.optim.Adam([v, *extra], lr=cfg.lr)
     gen = torch.Generator().manual_seed(cfg.seed)
-    norm = float(_channel_errors(conv, x, target, layer.nearest).sum()) / len(x) or 1.0
     warm = int(cfg.warmup * cfg.iters)
     for i in range(cfg.iters):
-        pick = torch.randperm(len(x), generator=gen)[: cfg.batch]
+        pick = torch.randperm(count, generator=gen)[: cfg.batch]
         h = torch.where(free, _soft(v), near_h)
-        q = (base_t + h).clamp(-top, top)
-        error = (conv(x[pick], q) - target[pick]).pow(2).sum() / len(pick) / norm
-        loss = error
+        loss = error((base_t + h).clamp(-top, top), pick)
         if i >= warm:
             beta = BETA[1] + (BETA[0] - BETA[1]) * (1 - (i - warm) / max(cfg.iters - warm, 1))
-            loss = error + cfg.reg * (1 - (2 * _soft(v)[free] - 1).abs().pow(beta)).mean()
+            loss = loss + cfg.reg * (1 - (2 * _soft(v)[free] - 1).abs().pow(beta)).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
         step()
     hard = np.where(fixed, layer.nearest, base + (_soft(v.detach()).numpy() >= 0.5))
     return np.clip(hard, -top, top).astype(np.int64)
+
+
+def _layer_error(conv: _Conv, x: Tensor, target: Tensor, nearest: np.ndarray) -> Callable[[Tensor, Tensor], Tensor]:
+    """The accumulator's squared error on a batch, relative to nearest rounding's mean per image."""
+    norm = float(_channel_errors(conv, x, target, nearest).sum()) / len(x) or 1.0
+    return lambda q, pick: (conv(x[pick], q) - target[pick]).pow(2).sum() / len(pick) / norm
 
 
 def _on_grid(layer: _Layer, module: nn.Module, ratio: float) -> _Layer:
@@ -343,6 +377,89 @@ def _write(module: nn.Module, layer: _Layer, shift: np.ndarray) -> None:
             module.bias.add_(torch.from_numpy(shift).float())
 
 
+# --- the output objective -------------------------------------------------------------
+
+
+def _function_outputs(model: nn.Module, images: list[Tensor]) -> dict[str, Tensor]:
+    """The float model's outputs in the integer codec's units: the latent before rounding, the image in pixels
+    (decoded from the rounded float latent)."""
+    with torch.no_grad():
+        latents = [model.g_a(x) for x in images]
+        pixels = [model.g_s(torch.round(y)) * PIXELS for y in latents]
+    return {"encoder": torch.cat(latents).double(), "decoder": torch.cat(pixels).double()}
+
+
+class _Tail:
+    """The rest of the layer's function from its convolution on, as the integer IR computes it (the later
+    layers as the build has them), the convolution's weights and bias given: the function's output before
+    its last rounding, saturated, for the layer's integer input."""
+
+    def __init__(self, module: ModuleOp, layer: _Layer):
+        from xdsl.dialects import func
+
+        from lic_compiler.dialects import lic
+        from lic_compiler.quant.drive import functions
+
+        ops = list(functions(module)[layer.key[0]].body.block.ops)
+        constants = _Evaluator({})
+        for op in ops:
+            if isinstance(op, lic.ConstantOp):
+                constants.values[op.results[0]] = constants._op(op)
+        self.constants = constants.values
+        self.ops = [op for op in ops[ops.index(layer.op):] if not isinstance(op, lic.ConstantOp | func.ReturnOp)]
+        self.out = ops[-1].operands[0]
+        self.range = lic.int_range(self.out.type.get_element_type())
+        self.op = layer.op
+
+    def __call__(self, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        run = _Evaluator({self.op: (weight, bias)})
+        run.values = {**self.constants, self.op.input: x.double()}
+        for op in self.ops:
+            run.values[op.results[0]] = run._op(op)
+        return run.surrogate.get(self.out, run.values[self.out]).clamp(*self.range)
+
+
+def _output_error(tail: _Tail, x: Tensor, target: Tensor, weight: Tensor, bias: Tensor | None, chunk: int = 4) -> float:
+    """The function's squared output error summed over all the images."""
+    with torch.no_grad():
+        return sum(float((tail(x[i : i + chunk], weight, bias) - target[i : i + chunk]).pow(2).sum())
+                   for i in range(0, len(x), chunk))
+
+
+def _refine(tail: _Tail, layer: _Layer, chosen: _Layer, shift: np.ndarray, report: LayerReport, module: nn.Module,
+            x: Tensor, target: Tensor, cfg: RoundConfig, step: Callable[[], object]
+            ) -> tuple[_Layer, np.ndarray, LayerReport]:
+    """Objective "output": AdaRound once more on each channel's chosen step, the bias trained with it,
+    against what `tail` computes (the later layers at the build's rounding, the GDNs' integer arithmetic
+    and all); kept if it beats the layer-wise choice on all the calibration images. `layer` is the integer
+    IR's, whose accumulator units the tail rescales from: a finer step enters as its ratio to the IR's."""
+    out_axis = layer.axes[1]
+    s_w = np.broadcast_to(chosen.s_w, (chosen.nearest.shape[out_axis],)).astype(np.float64)
+    s_ir = np.broadcast_to(layer.s_w, s_w.shape).astype(np.float64)
+    ratio = _shape(s_w / s_ir, out_axis)
+    target = target.clamp(*tail.range)
+    bias = None
+    if layer.bias is not None:  # the bias as a build rounds it, in the IR's accumulator units
+        float_bias = module.bias.detach().double().numpy()
+        bias = torch.from_numpy(np.round((float_bias + shift) / s_w) * s_w / s_ir)
+    start = _output_error(tail, x, target, torch.from_numpy(chosen.nearest.astype(np.float64)) * ratio, bias)
+    norm = start / len(x) or 1.0
+    trained = [] if bias is None else [bias.clone().requires_grad_()]
+
+    def error(q: Tensor, pick: Tensor) -> Tensor:
+        out = tail(x[pick], q.double() * ratio, trained[0] if trained else None)
+        return (out - target[pick]).pow(2).sum() / len(pick) / norm
+
+    q = _optimise(chosen, _scaled_weight(chosen, module), cfg, len(x), error, step, trained)
+    new_bias = trained[0].detach() if trained else None
+    end = _output_error(tail, x, target, torch.from_numpy(q.astype(np.float64)) * ratio, new_bias)
+    if end >= start:
+        return chosen, shift, replace(report, output=(start, start))
+    new_shift = shift if new_bias is None else new_bias.numpy() * s_ir - float_bias
+    refined = replace(chosen, nearest=q)
+    return refined, new_shift, replace(report, output=(start, end), changed=float((q != layer.nearest).mean()))
+
+
 # --- the whole model ---------------------------------------------------------------------
 
 
@@ -355,16 +472,20 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
     """
     if cfg.target not in TARGETS:
         raise LiccError(f"unknown reconstruction target {cfg.target!r}; choose one of {', '.join(TARGETS)}")
+    if cfg.objective not in OBJECTIVES:
+        raise LiccError(f"unknown rounding objective {cfg.objective!r}; choose one of {', '.join(OBJECTIVES)}")
     if not any(" weight " in label and bits <= cfg.max_bits for label, bits in widths.items()):
         raise LiccError(f"the precision file gives no convolution {cfg.max_bits} or fewer weight bits; "
                         "nothing to round (raise --max-bits or narrow a weight width)")
+    images = _images(cfg)  # a bad folder fails before the calibration
     model.eval()
     reference = copy_model(model)
     qat = QatCodec(model, widths, count=cfg.count)
     keys = narrow_keys(qat, cfg.max_bits)
-    images = _images(cfg.count)
     modules = coded_layers(model)
-    bar = tqdm(total=len(keys) * cfg.iters * len(cfg.grids), disable=not progress, dynamic_ncols=True, unit="step")
+    outputs = _function_outputs(reference, images) if cfg.objective != "layer" else {}
+    passes = len(cfg.grids) + (cfg.objective != "layer")
+    bar = tqdm(total=len(keys) * cfg.iters * passes, disable=not progress, dynamic_ncols=True, unit="step")
     chosen, reports = {}, []
     for key in keys:
         bar.set_description(f"@{key[0]} conv {key[1]}")
@@ -376,8 +497,13 @@ def round_model(model: nn.Module, widths: dict[str, int], cfg: RoundConfig = Rou
         for ratio in cfg.grids:
             grid = _on_grid(layer, module, ratio)
             scaled = _scaled_weight(grid, module)
-            candidates.append((grid, _optimise(grid, _Conv(grid, module), x, target, scaled, cfg, bar.update)))
+            conv = _Conv(grid, module)
+            error = _layer_error(conv, x, target, grid.nearest)
+            candidates.append((grid, _optimise(grid, scaled, cfg, len(x), error, bar.update)))
         result, shift, report = _choose(layer, module, x, target, candidates)
+        if cfg.objective != "layer":
+            result, shift, report = _refine(_Tail(ir, layer), layer, result, shift, report, module, x,
+                                            outputs[key[0]], cfg, bar.update)
         chosen[key] = result.nearest
         reports.append(report)
         _write(module, result, shift)

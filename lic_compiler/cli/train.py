@@ -13,7 +13,7 @@ import torch
 from lic_compiler.cli.common import user_errors
 from lic_compiler.errors import LiccError
 from lic_compiler.models.arch import ARCHITECTURES, GDN_VARIANTS
-from lic_compiler.models.adaround import TARGETS, RoundConfig, round_model, verify
+from lic_compiler.models.adaround import OBJECTIVES, TARGETS, RoundConfig, round_model, verify
 from lic_compiler.models.checkpoint import load_checkpoint, save_checkpoint
 from lic_compiler.models.losses import KDWeights
 from lic_compiler.models.qat import HOLD_BITS, HOLDS, precision_summary
@@ -174,22 +174,32 @@ def precision_cmd(checkpoint: Path, output: Path, options: str) -> None:
               help="calibration images per step")
 @click.option("--target", type=click.Choice(TARGETS), default=RoundConfig.target, show_default=True,
               help="float: the float model's layer output; weights: the float weights on the integer input")
+@click.option("--objective", type=click.Choice(OBJECTIVES), default=RoundConfig.objective, show_default=True,
+              help="layer: each layer's output error; output: then re-round each layer, its bias with it, against "
+                   "its function's output (the latent, the decoded image) through the later integer layers")
 @click.option("--grid", "grids", type=click.FloatRange(0, 1, min_open=True), multiple=True,
               default=RoundConfig.grids, show_default=True,
               help="weight step to try, relative to lic-quantize's (repeatable; finer steps saturate the largest weights)")
+@click.option("--data", type=existing_dir, multiple=True,
+              help="fit the rounding to the first --crops images of this folder (repeatable: in order), center-"
+                   "cropped to 128×128 [default: the 32 calibration crops]")
+@click.option("--crops", type=click.IntRange(min=1), default=RoundConfig.crops, show_default=True,
+              help="with --data: how many images")
 @click.option("--seed", type=int, default=RoundConfig.seed, show_default=True)
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="torch threads")
 def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **options: object) -> None:
     """AdaRound CHECKPOINT's narrow weights for the build at PRECISION_FILE's widths.
 
     Each weight of a convolution with at most --max-bits-bit weights is rounded up or down to minimise the
-    layer's output error on the calibration images, and written back as the float value lic-quantize turns
-    into that integer: licc --precision-file and licc-eval --integer build the rounded codec from OUTPUT.
+    layer's output error on the calibration images (or --data's), and written back as the float value
+    lic-quantize turns into that integer: licc --precision-file and licc-eval --integer build the rounded
+    codec from OUTPUT.
     """
     torch.set_num_threads(threads)
     widths = read_precision(precision)
     model, meta = load_checkpoint(checkpoint)
-    cfg = RoundConfig(**options | {"grids": tuple(options["grids"])})  # type: ignore[arg-type]
+    data = tuple(str(folder) for folder in options["data"])
+    cfg = RoundConfig(**options | {"grids": tuple(options["grids"]), "data": data})  # type: ignore[arg-type]
     chosen, reports = round_model(model, widths, cfg, progress=True)
     element = f'lic-assign-precision{{file="{precision}"}}'
     differ = verify(model, element, chosen)
@@ -198,7 +208,8 @@ def round_cmd(checkpoint: Path, precision: Path, output: Path, threads: int, **o
                         "nothing written (report this as a bug)")
     for r in reports:
         click.echo(f"@{r.key[0]} conv {r.key[1]} ({r.bits}-bit): error {r.nearest:.4g} → {r.rounded:.4g}, "
-                   f"{r.changed:.1%} of the levels changed, {r.finer} channels on a finer step", err=True)
+                   f"{r.changed:.1%} of the levels changed, {r.finer} channels on a finer step"
+                   + (f"; output error {r.output[0]:.4g} → {r.output[1]:.4g}" if r.output else ""), err=True)
     config = meta["config"] | {"round": {"precision": str(precision), **asdict(cfg)}}
     save_checkpoint(output, model, meta["arch"], config)
 

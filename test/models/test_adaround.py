@@ -1,6 +1,7 @@
 """AdaRound: rounded weights sit on the build's grid, rebuild exactly, and cut each layer's error."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from lic_compiler.calibration import load_images
+from lic_compiler.errors import LiccError
 from lic_compiler.eval.integer import compile_integer
 from lic_compiler.ir import to_numpy
 from lic_compiler.models import build, load_checkpoint, save_checkpoint
@@ -114,6 +116,19 @@ def test_cli_rounds_a_checkpoint(cli, tmp_path: Path) -> None:
     assert "@encoder conv 2 (4-bit): error" in err
     _, meta = load_checkpoint(out)
     assert meta["config"]["round"]["precision"] == str(path) and meta["config"]["round"]["iters"] == 3
+    assert meta["config"]["round"]["objective"] == "layer" and "output error" not in err
+
+
+def test_cli_rounds_against_the_output(cli, tmp_path: Path) -> None:
+    start = tmp_path / "start.pt"
+    save_checkpoint(start, _model(), "bmshj2018-factorized", {"lmbda": 0.01})
+    path, _ = _precision(tmp_path, LAST)
+    out = tmp_path / "rounded.pt"
+    code, err = cli("round", str(start), "--precision", str(path), "-o", str(out), "--iters", "3",
+                    "--objective", "output")
+    assert code == 0, err
+    assert "@decoder conv 4 (4-bit): error" in err and "; output error " in err
+    assert load_checkpoint(out)[1]["config"]["round"]["objective"] == "output"
 
 
 @pytest.mark.parametrize("case", ["no narrow", "bad file", "missing checkpoint", "hyperprior"])
@@ -156,3 +171,89 @@ def test_a_finer_step_stops_at_the_bias_floor(tmp_path: Path) -> None:
     chosen, reports = round_model(model, ONE, RoundConfig(iters=40, count=COUNT, grids=(1.0, 0.6)))
     assert reports[0].finer > 0
     assert verify(model, precision, chosen, count=COUNT) == 0
+
+
+LAST = {"@decoder weight 3": 4}  # the decoder's last 4-bit layer of the hybrid: an 8-bit layer after it
+
+
+def _image_error(source: object, reference: torch.nn.Module, precision: str) -> float:
+    """The squared pixel error of the integer codec built from `source` against the float reference's decoded
+    image (from its own rounded latent), on the calibration images."""
+    from lic_compiler.quant.drive import functions
+
+    f = functions(compile_integer(source, precision, count=COUNT))
+    error = 0.0
+    with torch.no_grad():
+        for x in (torch.from_numpy(x) for x in load_images(None, COUNT)):
+            latent, _ = _Evaluator({}).run(f["encoder"], torch.round(x.double() * 255))
+            image, _ = _Evaluator({}).run(f["decoder"], latent)
+            error += float((image - (reference.g_s(torch.round(reference.g_a(x))) * 255).clamp(0, 255)).pow(2).sum())
+    return error
+
+
+def test_the_output_objective_lowers_the_built_codecs_image_error_and_rebuilds_exactly(tmp_path: Path) -> None:
+    path, precision = _precision(tmp_path, LAST)
+    reference = _model()
+    by_layer, by_output = _model(), _model()
+    round_model(by_layer, LAST, CFG)
+    chosen, reports = round_model(by_output, LAST, replace(CFG, objective="output"))
+    (report,) = reports
+    assert report.output is not None and report.output[1] < report.output[0]
+    save_checkpoint(tmp_path / "rounded.pt", by_output, "bmshj2018-factorized", {"lmbda": 0.01})
+    assert verify(tmp_path / "rounded.pt", precision, chosen, count=COUNT) == 0
+    # What the build decodes, measured independently of the rounding's own evaluation.
+    assert _image_error(tmp_path / "rounded.pt", reference, precision) < _image_error(by_layer, reference, precision)
+
+
+def test_the_layer_objective_reports_no_output_error_and_a_bad_objective_is_an_error() -> None:
+    _, reports = round_model(_model(), ONE, replace(CFG, iters=2))
+    assert reports[0].output is None
+    with pytest.raises(LiccError, match="unknown rounding objective 'image'; choose one of layer, output"):
+        round_model(_model(), ONE, replace(CFG, objective="image"))
+
+
+def _folder(tmp_path: Path, count: int) -> Path:
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):  # smooth images larger than a crop, of different sizes
+        small = rng.integers(0, 256, (8, 9 + i, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((150 + 10 * i, 140), Image.BILINEAR).save(folder / f"{i}.png")
+    return folder
+
+
+def test_data_rounds_on_that_folders_center_crops_and_rebuilds_exactly(tmp_path: Path) -> None:
+    from lic_compiler.models.adaround import _images
+
+    folder = _folder(tmp_path, 3)
+    cfg = replace(CFG, data=(str(folder),), crops=2)
+    images = _images(cfg)
+    assert [tuple(x.shape) for x in images] == [(1, 3, 128, 128)] * 2
+    both = _images(replace(cfg, data=(str(folder), str(folder)), crops=5))  # the second folder adds its first two
+    assert len(both) == 5 and torch.equal(both[3], images[0]) and torch.equal(both[4], images[1])
+    assert not torch.equal(images[0], torch.from_numpy(load_images(None, 1)[0]))
+    _, precision = _precision(tmp_path, ONE)
+    model = _model()
+    chosen, _ = round_model(model, ONE, cfg)
+    assert verify(model, precision, chosen, count=COUNT) == 0  # the build's scales stay the calibration crops'
+    default, _ = round_model(_model(), ONE, CFG)
+    assert not np.array_equal(chosen[("encoder", 2)], default[("encoder", 2)])
+
+
+def test_cli_data_is_recorded_and_an_empty_folder_is_an_error(cli, tmp_path: Path) -> None:
+    start = tmp_path / "start.pt"
+    save_checkpoint(start, _model(), "bmshj2018-factorized", {"lmbda": 0.01})
+    path, _ = _precision(tmp_path, ONE)
+    folder, out = _folder(tmp_path, 2), tmp_path / "rounded.pt"
+    code, err = cli("round", str(start), "--precision", str(path), "-o", str(out), "--iters", "2",
+                    "--data", str(folder), "--crops", "2")
+    assert code == 0, err
+    recorded = load_checkpoint(out)[1]["config"]["round"]
+    assert (list(recorded["data"]), recorded["crops"]) == ([str(folder)], 2)
+    (tmp_path / "empty").mkdir()
+    code, err = cli("round", str(start), "--precision", str(path), "-o", str(tmp_path / "no.pt"), "--iters", "2",
+                    "--data", str(tmp_path / "empty"))
+    assert code == 2 and "holds no images" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "no.pt").exists()
