@@ -360,6 +360,8 @@ def run(
             )
             print(f"{'':<18} curve (DSPs:FPS): " + " ".join(f"{b}:{f:.1f}" for b, f in curve))
     for (label, case), goal in GOALS.items():
+        if case not in cases or label not in dict(models):
+            continue
         if (label, case) in results:
             fps = results[(label, case)]
             print(f"goal {label} {case} ≥ {goal:g} FPS: {'met' if fps >= goal else 'NOT met'} ({fps:.2f})")
