@@ -494,15 +494,16 @@ def steady_timing(flow: hls.DataflowOp, period: int | None = None) -> dict[hls.S
 
 class _Steady:
     """Every stage runs as early as its inputs allow, from the stages that read the
-    dataflow's input (they anchor the schedule), each frame after its previous one at
-    `period` cycles a frame; the slowest loop then pauses only where its inputs pause,
-    within the `period` − its iterations it has to spare. Then, last stage first, a
-    stage, or it and every stage after it, moves as late as its consumers' reads allow
-    where their FIFOs then hold fewer bits: a burst waits where the stream is narrow (a
-    transposed convolution's block rows as its input pixels, a window generator's windows
-    as its input rows, a residual's skip as the fork's copy). No move breaks a neighbour's
-    order of reads and writes, so the schedule stays stall-free. The last stage keeps its
-    place.
+    dataflow's input, each frame `period` cycles after the previous one; the slowest loop
+    then pauses only where its inputs pause, within the `period` − its iterations it has
+    to spare. Then, last stage first, a stage alone, or with every stage after it, or with
+    every stage before it, moves as late as its consumers' reads allow (its reads before
+    its first write still as its inputs arrive), and, first stage first, a stage alone
+    or with every stage after it moves as early as its inputs allow, where the FIFOs
+    around the moved stages then hold fewer bits: a burst waits where the stream is
+    narrow (a transposed convolution's block rows as its input pixels, a window
+    generator's windows as its input rows). No move breaks a neighbour's order of reads
+    and writes, so the schedule stays stall-free. The last stage keeps its place.
 
     Each loop is periodic with the frame period, its frames one after another (a frame's
     beats are read in the frame they are written), so one frame of iterations describes

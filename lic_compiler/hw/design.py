@@ -83,7 +83,7 @@ class Design:
 
     def cycles(self, function: str) -> int:
         """`function`'s frame period: its slowest loop's iterations, or the longer period
-        its FIFOs are sized for (`hls_schedule.paced_period`)."""
+        its FIFOs are sized for (a pause of `hls_schedule.PAUSES`)."""
         flow = self.stages[function][0].op.parent_op()
         period = flow.period.value.data if isinstance(flow, hls.DataflowOp) and flow.period else 0
         return max(self.loop_cycles(function), period)
@@ -143,6 +143,11 @@ def fmt(x: float) -> str:
 
 def _cycles_for(fps: float, clock_mhz: float) -> int:
     return int(clock_mhz * 1e6 // fps)
+
+
+def _period_cap(target_fps: float | None, clock_mhz: float) -> int | None:
+    """The most cycles a frame may take: a target FPS bounds the pause FIFO sizing takes."""
+    return None if target_fps is None else _cycles_for(target_fps, clock_mhz)
 
 
 def problem(knobs: Sequence[KnobModel], design: Design) -> Problem:
@@ -232,8 +237,8 @@ def _shortest_pause(module: ModuleOp, design: Design) -> Design:
     tries the others, shortest first."""
     flows = _flows(module)
     for group in design.groups():
-        f = group[0]
-        if flows[f].period.value.data == paced(flows[f], PAUSES[0], design.period_cap):  # type: ignore[union-attr]
+        first = flows[group[0]]
+        if first.period.value.data == paced(first, PAUSES[0], design.period_cap):  # type: ignore[union-attr]
             continue
         longest = {f: _depths(flows[f]) for f in group}
         for pause in PAUSES[:-1]:
@@ -271,7 +276,6 @@ def solve(
     styles = _ram_styles(device, ram_styles)
     impls = _mult_impls(mult_impls)
     settings = (device, clock, cap, scope, styles, impls, max_mmv, objective, target_fps)
-    period_cap = _cycles_for(target_fps, clock) if target_fps is not None else None
     free: dict[str, int] = {}
     try:
         design = _solve_rounds(module, *settings, tiling=False, free=free)
@@ -282,7 +286,10 @@ def solve(
         try:
             design = _solve_rounds(module, *settings, tiling=True)
         except _OverBudget as e:
-            unfit = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, period_cap=period_cap)
+            unfit = Design(
+                device, clock, cap, scope, module_stages(module), styles, impls, max_mmv,
+                period_cap=_period_cap(target_fps, clock),
+            )
             rescued = _rescue(module, unfit, free) if objective == "max-fps" else None
             if rescued is None:
                 raise LiccError(str(e)) from None
@@ -312,8 +319,9 @@ def _solve_rounds(
     """Solve, apply, and solve again with what the applied design's converters and FIFOs
     took reserved, until a design fits. `free` gets each group's best target with nothing
     reserved (for `_rescue`)."""
-    period_cap = _cycles_for(target_fps, clock) if target_fps is not None else None
-    design = Design(device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling, period_cap)
+    design = Design(
+        device, clock, cap, scope, module_stages(module), styles, impls, max_mmv, tiling, _period_cap(target_fps, clock)
+    )
     budget = _budget_array(design.budget())
     reserve = {tuple(g): np.zeros(len(RESOURCES), dtype=np.int64) for g in design.groups()}
     targets: dict[str, int] = {}
