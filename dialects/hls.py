@@ -155,6 +155,11 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
     def bits(self) -> int:
         return self.element_type.width.data
 
+    @property
+    def beat_bits(self) -> int:
+        """Bits of one beat: the width of the FIFO that holds the stream."""
+        return self.beat.values * self.bits
+
     def with_depth(self, depth: int) -> StreamType:
         return StreamType(self.get_shape(), self.element_type, self.lanes.data, depth, self.pixels.data)
 

@@ -14,7 +14,8 @@ kernel's reads and writes follow a fixed pattern:
 This module is the one description of those schedules: the emitter writes
 its constants (ring sizes, trip counts, per-phase tables) into the stage
 headers, `hls-size-fifos` sizes FIFOs from a stall-free schedule of every
-loop at the slowest one's pace (`steady_timing`), and `simulate` runs them
+loop at the dataflow's frame period (`steady_timing`; the slowest loop's
+iterations plus the pause the planner chose), and `simulate` runs them
 cycle by cycle to check the sizes and the frame rate.
 """
 
@@ -578,7 +579,7 @@ class _Steady:
         """The bits of the FIFOs into, between and out of `ops`, between timed stages."""
         streams = {v: None for op in ops for v in (*op.operands, *op.results)}
         return sum(
-            self._depth(timing[v.owner].writes, timing[c].reads) * _beat_bits(v)  # type: ignore[index]
+            self._depth(timing[v.owner].writes, timing[c].reads) * hls.stream_of(v).beat_bits  # type: ignore[index]
             for v in streams
             for c in (u.operation for u in v.uses)
             if v.owner in timing and c in timing
@@ -612,11 +613,6 @@ def _reaching(op: hls.StageOp, step: Callable[[hls.StageOp], list[hls.StageOp]])
                 out.add(s)
                 todo.append(s)
     return out
-
-
-def _beat_bits(value: SSAValue) -> int:
-    stream = hls.stream_of(value)
-    return stream.beat.values * stream.bits
 
 
 def _as_late(s: Schedule, due: np.ndarray, period: int) -> Timing:

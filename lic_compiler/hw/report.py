@@ -128,7 +128,7 @@ def _fifo_row(s: StageModel, stream: hls.StreamType, memory: hwp.Memory) -> dict
     it, its depth in beats and bits per beat; its memory is part of that stage's cost."""
     return {
         "function": s.function, "read_by": s.name, "depth": stream.depth.data,
-        "beat_bits": stream.beat.values * stream.bits, "bram18": memory.bram18, "uram": memory.uram,
+        "beat_bits": stream.beat_bits, "bram18": memory.bram18, "uram": memory.uram,
         "skip": _is_skip(s, stream),
     }
 

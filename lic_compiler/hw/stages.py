@@ -251,7 +251,7 @@ class StageModel:
     def own_cost(self) -> Cost:
         s = self.op.in_type
         cycles = sched.schedule(self.op).iters
-        return Cost(cycles, lut=20 + s.beat.values * s.bits, ff=s.beat.values * s.bits, depth=2)
+        return Cost(cycles, lut=20 + s.beat_bits, ff=s.beat_bits, depth=2)
 
 
 @dataclass(eq=False)
@@ -271,7 +271,7 @@ def _fifo(value: SSAValue) -> list[tuple[hls.StreamType, hwp.Memory]]:
     if not isinstance(value.owner, hls.StageOp):
         return []
     s = hls.stream_of(value)
-    return [(s, hwp.buffer(s.depth.data, s.beat.values * s.bits))]
+    return [(s, hwp.buffer(s.depth.data, s.beat_bits))]
 
 
 def _consumer(op: hls.StageOp) -> hls.StageOp:
@@ -375,7 +375,7 @@ class CropModel(StageModel):
 
     def own_cost(self) -> Cost:
         s = self.op.in_type
-        return Cost(sched.schedule(self.op).iters, lut=CONTROL_LUTS // 3, ff=s.beat.values * s.bits, depth=1)
+        return Cost(sched.schedule(self.op).iters, lut=CONTROL_LUTS // 3, ff=s.beat_bits, depth=1)
 
 
 @dataclass(eq=False)
