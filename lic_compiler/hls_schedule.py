@@ -21,11 +21,14 @@ cycle by cycle to check the sizes and the frame rate.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from math import ceil
+from threading import Lock
 
 import numpy as np
 from xdsl.dialects.builtin import IntegerAttr
@@ -75,24 +78,26 @@ class Schedule:
         schedule is among those last used, up to `PER_CYCLE_KEPT` cycles: FIFO sizing asks
         each for both ends, and thousands of schedules stay cached)."""
         _keep(self)
-        if self._flags is None:
-            self._flags = self.events()
-            for a in self._flags:
+        flags = self._flags  # a local: another thread's `_keep` may drop the attribute
+        if flags is None:
+            flags = self._flags = self.events()
+            for a in flags:
                 a.flags.writeable = False  # shared by every caller
-        return self._flags
+        return flags
 
     def positions(self) -> Positions:
         """The iterations that read and write, and how they interleave (kept as `flags`)."""
-        if self._positions is None:
+        positions = self._positions
+        if positions is None:
             reads, writes = self.flags()
             at_read, at_write = (np.flatnonzero(f).astype(np.int32) for f in (reads, writes))
-            self._positions = Positions(
+            positions = self._positions = Positions(
                 at_read, at_write, np.cumsum(writes, dtype=np.int32)[at_read] - writes[at_read],
                 np.cumsum(reads, dtype=np.int32)[at_write] - 1,
             )
         else:
             _keep(self)
-        return self._positions
+        return positions
 
     def events(self) -> tuple[np.ndarray, np.ndarray]:
         return (
@@ -120,20 +125,22 @@ class Positions:
 PER_CYCLE_KEPT = 100_000_000
 _kept: OrderedDict[int, tuple[Schedule, int]] = OrderedDict()  # id → (schedule, its cycles)
 _kept_cycles = 0
+_kept_lock = Lock()  # dataflows are sized in threads (`size_all`)
 
 
 def _keep(s: Schedule) -> None:
     """Mark `s` most recently used; the least recently used beyond `PER_CYCLE_KEPT`
     cycles drop their per-cycle arrays (recomputed, identically, when asked again)."""
     global _kept_cycles
-    if id(s) not in _kept:  # a kept schedule is alive, so its id is its own
-        _kept[id(s)] = (s, s.iters)
-        _kept_cycles += s.iters
-    _kept.move_to_end(id(s))
-    while _kept_cycles > PER_CYCLE_KEPT and len(_kept) > 1:
-        _, (old, cycles) = _kept.popitem(last=False)
-        old._flags = old._positions = None
-        _kept_cycles -= cycles
+    with _kept_lock:
+        if id(s) not in _kept:  # a kept schedule is alive, so its id is its own
+            _kept[id(s)] = (s, s.iters)
+            _kept_cycles += s.iters
+        _kept.move_to_end(id(s))
+        while _kept_cycles > PER_CYCLE_KEPT and len(_kept) > 1:
+            _, (old, cycles) = _kept.popitem(last=False)
+            old._flags = old._positions = None
+            _kept_cycles -= cycles
 
 
 def _events(lengths: np.ndarray, counts: np.ndarray, pattern: str) -> np.ndarray:
@@ -514,7 +521,7 @@ class _Steady:
         stages = flow.stages()
         self.schedules = {op: schedule(op) for op in stages}
         self.period = period
-        self._depths: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, int]] = {}
+        self._depths: dict[tuple[int, int, bool], tuple[np.ndarray, np.ndarray, int]] = {}
         self._moved: dict[tuple, tuple[tuple[Timing, ...], Timing]] = {}
         self.timing: dict[hls.StageOp, Timing] = {}
         for op in stages:  # producers first
@@ -549,7 +556,7 @@ class _Steady:
         after = tuple(timing[c] for c in _consumers(op))
         key = (op, "late", *map(id, after))
         if key not in self._moved:  # the timings are kept with it, so their ids stay theirs
-            due = np.minimum.reduce([t.reads - 1 for t in after])
+            due = _bound([t.reads for t in after], np.minimum, -1)
             late = _as_late(self.schedules[op], due, self.period)
             self._moved[key] = (after, _prologue_early(late, self._early(op, timing), self.period))
         return self._moved[key][1]
@@ -559,7 +566,7 @@ class _Steady:
         before = tuple(timing[p] for p in _producers(op))
         key = (op, "early", *map(id, before))
         if key not in self._moved:
-            ready = np.maximum.reduce([t.writes + 1 for t in before]) if before else None
+            ready = _bound([t.writes for t in before], np.maximum, 1) if before else None
             self._moved[key] = (before, _as_early(self.schedules[op], ready, self.period))
         return self._moved[key][1]
 
@@ -576,22 +583,33 @@ class _Steady:
         return self._held_bits(ops, trial) - self._held_bits(ops, self.timing), trial
 
     def _held_bits(self, ops: list[hls.StageOp], timing: dict[hls.StageOp, Timing]) -> int:
-        """The bits of the FIFOs into, between and out of `ops`, between timed stages."""
+        """The bits of the FIFOs into, between and out of `ops`, between timed stages, as
+        deep as they are at every `_sample`-th write (a move is chosen on these, in a
+        fraction of the time; the depths are counted exactly)."""
         streams = {v: None for op in ops for v in (*op.operands, *op.results)}
         return sum(
-            self._depth(timing[v.owner].writes, timing[c].reads) * hls.stream_of(v).beat_bits  # type: ignore[index]
+            self._depth(timing[v.owner].writes, timing[c].reads, _sample(bits)) * bits  # type: ignore[index]
             for v in streams
+            if (bits := hls.stream_of(v).beat_bits)
             for c in (u.operation for u in v.uses)
             if v.owner in timing and c in timing
         )
 
-    def _depth(self, written: np.ndarray, read: np.ndarray) -> int:
+    def _depth(self, written: np.ndarray, read: np.ndarray, step: int = 1) -> int:
         """`_most_held` + 1, at least `MIN_DEPTH`; each pair of timings once."""
-        key = (id(written), id(read))
+        key = (id(written), id(read), step)
         if key not in self._depths:  # the arrays are kept with it, so their ids stay theirs
-            depth = max(MIN_DEPTH, _most_held(written, read, self.period) + 1)
+            depth = max(MIN_DEPTH, _most_held(written, read, self.period, step) + 1)
             self._depths[key] = (written, read, depth)
         return self._depths[key][2]
+
+
+def _bound(times: list[np.ndarray], pick: np.ufunc, offset: int) -> np.ndarray:
+    """A new array of `offset` + the `pick` (maximum or minimum) of `times`, per beat."""
+    out = times[0] + np.int32(offset)
+    for t in times[1:]:
+        pick(out, t + np.int32(offset), out=out)
+    return out
 
 
 def _producers(op: hls.StageOp) -> list[hls.StageOp]:
@@ -620,12 +638,13 @@ def _as_late(s: Schedule, due: np.ndarray, period: int) -> Timing:
     the next frame's allow: iteration j runs at j + min(latest, min over the writes
     i ≥ j of due_i − i)."""
     at = s.positions()
-    shift = np.minimum.accumulate((due - at.writes)[::-1])[::-1]
-    # The next frame's first iteration is due shift[0] + period (int32 as the positions: half the memory traffic).
-    latest = shift.dtype.type(int(shift[0]) + period - s.iters)
-    shift = np.minimum(shift, latest)
-    read_shift = np.append(shift, latest)[at.next_write]
-    return Timing(at.reads + read_shift, at.writes + shift)
+    shift = np.subtract(due, at.writes, out=due)  # `due` is the caller's scratch
+    np.minimum.accumulate(shift[::-1], out=shift[::-1])
+    latest = int(shift[0]) + period - s.iters  # the next frame's first iteration is due shift[0] + period
+    np.minimum(shift, latest, out=shift)
+    read_shift = shift.take(np.minimum(at.next_write, shift.size - 1))
+    read_shift[np.searchsorted(at.next_write, shift.size) :] = latest  # reads after the last write
+    return Timing(np.add(at.reads, read_shift, out=read_shift), np.add(at.writes, shift, out=shift))
 
 
 def _prologue_early(late: Timing, early: Timing, period: int) -> Timing:
@@ -645,24 +664,35 @@ def _as_early(s: Schedule, ready: np.ndarray | None, period: int) -> Timing:
     at = s.positions()
     if ready is None:  # reads the dataflow's input, always there
         return Timing(at.reads, at.writes)
-    shift = np.maximum.accumulate(ready - at.reads)
-    earliest = shift.dtype.type(int(shift[-1]) - (period - s.iters))  # the previous frame's last ran at shift[-1] − period
-    shift = np.maximum(shift, earliest)
-    write_shift = np.append(shift, earliest)[at.last_read]  # index −1: before the first read
-    return Timing(at.reads + shift, at.writes + write_shift)
+    shift = np.maximum.accumulate(np.subtract(ready, at.reads, out=ready), out=ready)  # `ready` is the caller's scratch
+    earliest = int(shift[-1]) - (period - s.iters)  # the previous frame's last ran at shift[-1] − period
+    np.maximum(shift, earliest, out=shift)
+    write_shift = shift.take(at.last_read)
+    write_shift[: np.searchsorted(at.last_read, 0)] = earliest  # writes before the first read
+    return Timing(np.add(at.reads, shift, out=shift), np.add(at.writes, write_shift, out=write_shift))
 
 
 # Writes per block of `_most_held`'s search: one search per block bounds what its writes hold.
 HELD_BLOCK = 256
+# The placement compares moves by the beats a FIFO holds at every n-th write, n such
+# that a FIFO is short by at most this many bits (a wide FIFO is counted exactly).
+SAMPLE_BITS = 1024
 
 
-def _most_held(written: np.ndarray, read: np.ndarray, period: int) -> int:
+def _sample(beat_bits: int) -> int:
+    return max(1, min(HELD_BLOCK, SAMPLE_BITS // beat_bits))
+
+
+def _most_held(written: np.ndarray, read: np.ndarray, period: int, step: int = 1) -> int:
     """The most beats a FIFO holds at the start of a write's cycle: beats written before
     it, less those read before it, this frame's and the earlier frames' (written and
     read `period` cycles apart per frame). Counted exactly only in the blocks of
     `HELD_BLOCK` writes that may hold more than a block's first write does: within a
     block no write has more writes before it than its last, fewer reads before it
-    than its first, or more of an earlier frame's beats unread than its first."""
+    than its first, or more of an earlier frame's beats unread than its first. With a
+    `step` > 1: at every step-th write only (at most step − 1 fewer)."""
+    if step > 1:
+        return int(_held(written, read, period, np.arange(0, written.size, step)).max())
     first = np.arange(0, written.size, HELD_BLOCK)
     at_first = _held(written, read, period, first)
     last = np.minimum(first + HELD_BLOCK, written.size) - 1
@@ -722,11 +752,27 @@ def size_fifos(flow: hls.DataflowOp, period: int | None = None) -> None:
     """Size every internal stream for `period` cycles a frame (default: the period the
     dataflow records, else its slowest loop's) and record it on the dataflow: the FPS
     model's frame period."""
+    size_all([(flow, period)])
+
+
+def size_all(sizes: Sequence[tuple[hls.DataflowOp, int | None]]) -> None:
+    """`size_fifos` for each (dataflow, period), the dataflows placed in threads (their
+    array work runs side by side: numpy lets go of the interpreter lock)."""
+    periods = [_period(flow, period) for flow, period in sizes]
+    flows = [flow for flow, _ in sizes]
+    with ThreadPoolExecutor(max(1, min(len(flows), os.cpu_count() or 1))) as pool:
+        depths = list(pool.map(lambda fp: list(fifo_depths(*fp).values()), zip(flows, periods)))
+    for flow, period, d in zip(flows, periods, depths):
+        set_depths(flow, period, d)
+
+
+def _period(flow: hls.DataflowOp, period: int | None) -> int:
+    """`period`, else the dataflow's recorded one, else its slowest loop's; at least the
+    slowest loop's (a period recorded before a refold may be too short)."""
     slowest = design_cycles(flow)
     if period is None:
         period = flow.period.value.data if flow.period else slowest
-    period = max(period, slowest)  # a period recorded before a refold may be too short
-    set_depths(flow, period, list(fifo_depths(flow, period).values()))
+    return max(period, slowest)
 
 
 def set_depths(flow: hls.DataflowOp, period: int, depths: list[int]) -> None:

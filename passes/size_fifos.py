@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from lic_compiler.dialects import hls
-from lic_compiler.hls_schedule import size_fifos
+from lic_compiler.hls_schedule import size_all
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,4 @@ class SizeFifosPass(ModulePass):
     name = "hls-size-fifos"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for flow in op.walk():
-            if isinstance(flow, hls.DataflowOp):
-                size_fifos(flow)
+        size_all([(flow, None) for flow in op.walk() if isinstance(flow, hls.DataflowOp)])

@@ -35,7 +35,7 @@ from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, Module
 
 from lic_compiler.dialects import hls
 from lic_compiler.errors import LiccError
-from lic_compiler.hls_schedule import PAUSES, internal_streams, paced, set_depths, size_fifos
+from lic_compiler.hls_schedule import PAUSES, internal_streams, paced, set_depths, size_all
 from lic_compiler.hw.device import RESOURCE_LABELS, RESOURCES, Device, load_device
 from lic_compiler.hw.fold import Folding, folding_of, refold
 from lic_compiler.hw.solver import RESOLUTION, Infeasible, Problem
@@ -217,8 +217,7 @@ def apply(module: ModuleOp, foldings: dict[KnobModel, Folding], targets: dict[st
         refold(flow, {s.op: f for s, f in foldings.items() if s.function == name}, targets.get(name))
     for group in design.groups():
         for pause in (PAUSES[0], PAUSES[-1]) if group[0] not in design._memory_bound else (PAUSES[-1],):
-            for f in group:
-                size_fifos(flows[f], paced(flows[f], pause, design.period_cap))
+            size_all([(flows[f], paced(flows[f], pause, design.period_cap)) for f in group])
             if pause == PAUSES[0] and not _fits(module, design, group):
                 design._memory_bound.add(group[0])
             else:
@@ -242,8 +241,7 @@ def _shortest_pause(module: ModuleOp, design: Design) -> Design:
             continue
         longest = {f: _depths(flows[f]) for f in group}
         for pause in PAUSES[:-1]:
-            for f in group:
-                size_fifos(flows[f], paced(flows[f], pause, design.period_cap))
+            size_all([(flows[f], paced(flows[f], pause, design.period_cap)) for f in group])
             if _fits(module, design, group):
                 break
         else:

@@ -389,14 +389,23 @@ class KnobModel(StageModel, ABC):
     def macs(self) -> int:
         return self.geometry.macs()
 
-    @property
+    # Widths are read once per model: xDSL's accessors cost microseconds, and a table prices thousands of foldings.
+    @cached_property
     def weight_bits(self) -> int:
         return bits(self.op.properties[self.weight_name].type.get_element_type())  # type: ignore[attr-defined]
 
-    @property
+    @cached_property
+    def in_bits(self) -> int:
+        return self.op.in_type.bits  # type: ignore[attr-defined]
+
+    @cached_property
+    def acc_bits(self) -> int:
+        return bits(self.op.acc_type)  # type: ignore[attr-defined]
+
+    @cached_property
     def operand_bits(self) -> int:
         """Bits of the activation operand of the stage's products."""
-        return self.op.in_type.bits
+        return self.in_bits
 
     def pe_choices(self) -> list[int]:
         return self.geometry.pe_choices()
@@ -451,12 +460,16 @@ class KnobModel(StageModel, ABC):
         """Whether folding `f`'s multiply-accumulate array (a part of its cost) fits `cap` =
         (DSPs, LUTs) alone: most foldings of a wide reduction do not, and pricing them
         whole was most of the planning time."""
-        return _array_fits(f.pe, f.simd, f.mmv, self.impl(f), self.weight_bits, self.operand_bits, bits(self.op.acc_type), cap, self.packs)  # type: ignore[attr-defined]
+        return _array_fits(f.pe, f.simd, f.mmv, self.impl(f), self.weight_bits, self.operand_bits, self.acc_bits, cap, self.packs)
 
     def impl(self, f: Folding) -> str:
         """How the products are computed: ``shift`` for power-of-two weights (wherever
         the folding places products), else the folding's ``mult_impl``."""
-        return "shift" if getattr(self.op, "weight_pow2", None) is not None else f.mult_impl
+        return "shift" if self.shifts else f.mult_impl
+
+    @cached_property
+    def shifts(self) -> bool:
+        return getattr(self.op, "weight_pow2", None) is not None
 
     @property
     def packs(self) -> tuple[bool, bool]:
@@ -556,7 +569,7 @@ def _mvau(
 class MvauModel(KnobModel):
     kind = "mvau"
 
-    @property
+    @cached_property
     def packs(self) -> tuple[bool, bool]:
         return True, self.op.in_type.element_type.signedness.data != Signedness.UNSIGNED
 
@@ -588,11 +601,11 @@ class MvauModel(KnobModel):
 
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op
-        a = op.in_type.bits
+        a = self.in_bits
         nf, sf = g.folds(f.pe, f.simd)
         units = g.epilogue(f.pe, f.simd, f.mmv)
         cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
-        core = _mvau(g, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, units=units, packs=self.packs, impl=self.impl(f))
+        core = _mvau(g, f, self.weight_bits, a, self.acc_bits, self.epilogue, cycles, units=units, packs=self.packs, impl=self.impl(f))
         if in_beat is None and self.window is not None:  # an option: its window generator too
             g = self.window_geometry
             return core + window_cost(g, _window_feed(g, f.simd, f.mmv), f.simd, f.mmv, a, f.ram_style)
@@ -638,11 +651,11 @@ class GdnModel(KnobModel):
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op
         assert isinstance(op, hls.GdnOp)
-        a, q = op.in_type.bits, self.operand_bits
+        a, q = self.in_bits, self.operand_bits
         nf, sf = g.folds(f.pe, f.simd)
         units = g.epilogue(f.pe, f.simd, f.mmv)
         cycles = sched.mvau_cycles(g.h, g.w, nf, sf, f.mmv, units[1])
-        core = _mvau(g, f, self.weight_bits, q, bits(op.acc_type), self.epilogue, cycles, units=units)
+        core = _mvau(g, f, self.weight_bits, q, self.acc_bits, self.epilogue, cycles, units=units)
         lanes, (n, lag) = f.pe * f.mmv, units
         # x·n per epilogue unit, where the stage puts its products; a lane's x waits with it.
         dsp, lut = products(n, 0, a, self.norm_bits, f.mult_impl)
@@ -683,7 +696,7 @@ class DeconvModel(KnobModel):
 
     def folding_cost(self, f: Folding, in_beat: Beat | None) -> Cost:
         g, op = self.geometry, self.op
-        a = op.in_type.bits
+        a = self.in_bits
         e = g.at_once_channels(f.simd)
         # An option writes the beat refold will give it; an applied stage, its stream's.
         out_pixels = g.out_pixels(f.pe, f.simd, f.mmv) if in_beat is None else op.out_type.pixels.data
@@ -693,7 +706,7 @@ class DeconvModel(KnobModel):
         nf = g.cout // f.pe
         words = nf * (g.cin // e if e is not None else sum(g.steps(f.simd)))
         mvau = MvauGeometry(g.cin * max(g.taps), g.cout, g.h, g.w)
-        core = _mvau(mvau, f, self.weight_bits, a, bits(op.acc_type), self.epilogue, cycles, words, impl=self.impl(f))
+        core = _mvau(mvau, f, self.weight_bits, a, self.acc_bits, self.epilogue, cycles, words, impl=self.impl(f))
         ring = timing.constants["RING"]
         lines = hwp.buffer(ring * g.w * g.cin // in_beat.values, in_beat.values * a, f.ram_style)
         core = core.plus(lines)

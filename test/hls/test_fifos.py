@@ -190,6 +190,33 @@ def test_most_held_counts_the_earlier_frames_beats():
     assert hs._most_held(written, read - 7, 10) == 3  # read at 5–8: within the frame
 
 
+def test_a_sampled_count_is_short_by_less_than_its_step():
+    """The placement compares moves by the beats held at every step-th write: never
+    more than the exact count, and fewer by at most step − 1."""
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n = int(rng.integers(5, 400))
+        written = np.cumsum(rng.integers(1, 4, n))
+        read = np.sort(written + rng.integers(1, 60, n))
+        period = int(read[-1] - written[0]) // int(rng.integers(1, 3)) + 1
+        exact = hs._most_held(written, read, period)
+        for step in (2, 16, 64):
+            assert exact - step < hs._most_held(written, read, period, step) <= exact
+
+
+def test_dataflows_sized_side_by_side_get_their_own_depths():
+    """`size_all` places the dataflows in threads: each gets the depths it gets alone."""
+    flows = []
+    for name in ("encoder", "decoder"):
+        module = build(DESIGNS[name], name=name)
+        parse_pipeline("convert-lic-to-hls,lic-set-parallelism{util-cap=0.8}").apply(make_context(), module)
+        flows.append(next(op for op in module.walk() if isinstance(op, hls.DataflowOp)))
+    hs.size_all([(flow, hs.paced(flow, 0.01)) for flow in flows])
+    together = [[hls.stream_of(v).depth.data for v in hs.internal_streams(flow)] for flow in flows]
+    alone = [list(hs.fifo_depths(flow, hs.paced(flow, 0.01)).values()) for flow in flows]
+    assert together == alone and all(flow.period.value.data == hs.paced(flow, 0.01) for flow in flows)
+
+
 def test_a_loop_keeps_its_frames_in_order():
     """A 4-iteration loop in a 5-cycle frame: as late as its writes' deadlines allow, but
     a frame's last iteration before the next frame's first; as early as its beats allow,
