@@ -31,8 +31,8 @@ front; the default is the bundled student at q1–q4. ``--only
 LABEL=CURVE,CURVE`` restricts a family to some of its curves (a
 fine-tuned family to the precision it was trained through). Every point (a design's
 FPS, a search with its integer IR, an evaluation) is cached under
-``--cache``, keyed by what determines it, so an interrupted run resumes where
-it stopped. ``--search-only`` runs the searches and solves but evaluates only
+``--cache``, keyed by what determines it (a design or a search also by a hash
+of the compiler's sources), so an interrupted run resumes where it stopped. ``--search-only`` runs the searches and solves but evaluates only
 what is cached (the rest shows as not evaluated), ``--cached-only`` runs
 nothing new (curves not searched yet are left out); ``--unchecked`` skips the
 integer codec's check that each bitstream decodes to the encoder side's
@@ -56,6 +56,20 @@ ROOT = Path(__file__).resolve().parents[1]
 ZOO = ROOT / "models" / "zoo"
 STUDENT = ",".join(str(ZOO / f"student-kd-factorized-64-96-q{q}.pt") for q in (1, 2, 3, 4))
 UNIFORM = {"W16A16": "weights=16 activations=16 gdn=16", "W8A8": ""}
+
+
+def _code_version() -> str:
+    """A hash of the compiler's sources: a design's FPS and a search's choice depend on
+    the cost model and the passes, so a cached one from other code is not reused (an
+    evaluation is keyed by its widths and checkpoint instead)."""
+    digest = hashlib.sha256()
+    for folder in ("lic_compiler", "passes", "dialects"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CODE = _code_version()
 
 
 class Cache:
@@ -132,7 +146,7 @@ def search_point(cache: Cache, checkpoint: str, precision: str, cached_only: boo
         ir.write_text(text)
         return {"precision": attrs.get(module, attrs.PRECISION), "ir": ir.name}
 
-    key = {"search": checkpoint, "precision": precision}
+    key = {"search": checkpoint, "precision": precision, "code": CODE}
     return cache.peek(key) if cached_only else cache.get(key, compute)
 
 
@@ -196,7 +210,7 @@ def run(args: argparse.Namespace) -> dict:
             if label in only:
                 configs = [c for c in configs if c[0] in only[label]]
             if label == next(iter(families)):
-                fps = [cache.get({"fps": c, "device": device, "frame": args.frame, "uniform": UNIFORM["W16A16"]},
+                fps = [cache.get({"fps": c, "device": device, "frame": args.frame, "uniform": UNIFORM["W16A16"], "code": CODE},
                                  lambda c=c: uniform_fps(c, UNIFORM["W16A16"], device, frame))["fps"] for c in ckpts]
                 rows.append({"curve": "W16A16 (float-costed)", "family": label, "fps": fps, "bd_rate": 0.0,
                              "kodak_drop": [0.0] * len(ckpts), "held_out_drop": None, "widths": None})
@@ -212,7 +226,7 @@ def run(args: argparse.Namespace) -> dict:
                     if name == "W8A8" or name in files:
                         options = UNIFORM.get(name, f'file="{files.get(name)}"')
                         point["precision"]["design"] = cache.get(
-                            {"fps": c, "device": device, "frame": args.frame, "uniform": options},
+                            {"fps": c, "device": device, "frame": args.frame, "uniform": options, "code": CODE},
                             lambda c=c, options=options: uniform_fps(c, options, device, frame))
                     points.append(point)
                     psnr = "not evaluated" if point["eval"] is None else f"{point['eval']['summary']['psnr-rgb']:.3f} dB"
