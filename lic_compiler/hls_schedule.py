@@ -521,7 +521,7 @@ class _Steady:
         stages = flow.stages()
         self.schedules = {op: schedule(op) for op in stages}
         self.period = period
-        self._depths: dict[tuple[int, int, bool], tuple[np.ndarray, np.ndarray, int]] = {}
+        self._depths: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray, int]] = {}  # (written, read, step)
         self._moved: dict[tuple, tuple[tuple[Timing, ...], Timing]] = {}
         self.timing: dict[hls.StageOp, Timing] = {}
         for op in stages:  # producers first
