@@ -31,8 +31,9 @@ front; the default is the bundled student at q1–q4. ``--only
 LABEL=CURVE,CURVE`` restricts a family to some of its curves (a
 fine-tuned family to the precision it was trained through). Every point (a design's
 FPS, a search with its integer IR, an evaluation) is cached under
-``--cache``, keyed by what determines it (a design or a search also by a hash
-of the compiler's sources), so an interrupted run resumes where it stopped. ``--search-only`` runs the searches and solves but evaluates only
+``--cache``, keyed by what determines it (a design or a search also by a
+hash of the compiler's sources), so an interrupted run resumes where it
+stopped. ``--search-only`` runs the searches and solves but evaluates only
 what is cached (the rest shows as not evaluated), ``--cached-only`` runs
 nothing new (curves not searched yet are left out); ``--unchecked`` skips the
 integer codec's check that each bitstream decodes to the encoder side's
