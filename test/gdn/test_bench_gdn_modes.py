@@ -1,6 +1,5 @@
 """bench/gdn_modes.py: real bitstreams through interpreted transforms, and its verdict."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -10,15 +9,9 @@ from PIL import Image
 
 from lic_compiler.models import build, save_checkpoint
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "gdn_modes.py"
-
-
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("gdn_modes", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+def bench(load_bench):
+    return load_bench("gdn_modes")
 
 
 def _rate_points(folder: Path) -> list[Path]:

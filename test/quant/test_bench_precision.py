@@ -1,20 +1,12 @@
 """bench/precision.py: its table compares a search with the drop against the checkpoint's
 own float, and its cache keys designs by the compiler's sources."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "precision.py"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("precision", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+def bench(load_bench):
+    return load_bench("precision")
 
 
 def _row(curve: str, fps: float, kodak: list, own: list | None = None, held: list | None = None) -> dict:
