@@ -39,6 +39,17 @@ refusal, and times the phases up to it. Run from the repository:
         [--teacher-scope per-function|joint] [--runs N]
 
 An empty path (``--teacher ''``) skips that model.
+
+Against another checkout. Issue 15 asks that `licc` on the student be no
+slower than at the commit the issue was filed at (96affe1); an absolute goal
+moves with the machine (the same build took 8.3 s in one session and 17 s in
+another). ``--against DIR`` times the `licc` command line of this checkout
+and of the checkout in DIR (its own ``.venv``, e.g. a `git worktree` of the
+older commit) on the student, alternately, ``--runs`` times each, and prints
+the fastest of each and their ratio:
+
+    git worktree add --detach ../licc-96affe1 96affe1 && make -C ../licc-96affe1 install
+    .venv/bin/python bench/build_time.py --teacher '' --runs 3 --against ../licc-96affe1
 """
 
 from __future__ import annotations
@@ -111,6 +122,38 @@ def build(model: str, frame: str, scope: str | None, out_dir: Path) -> tuple[flo
     return wall, json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def licc_wall(checkout: Path, model: str, frame: str, out_dir: Path) -> float:
+    """Wall seconds of `checkout`'s `licc` building `model` from the command line."""
+    cmd = [str(checkout / ".venv" / "bin" / "licc"), model, "-o", str(out_dir), "--frame", frame]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=checkout)
+    wall = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"build_time: {checkout}'s licc failed on {model} (rc {run.returncode}):\n{run.stderr[-2000:]}")
+    return wall
+
+
+def rev(checkout: Path) -> str:
+    run = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return run.stdout.strip() or "?"
+
+
+def against(other: Path, model: str, frame: str, runs: int, tmp: Path) -> None:
+    """`licc` on `model` here and in `other`, alternately; the fastest of each and their ratio."""
+    if not (other / ".venv" / "bin" / "licc").is_file():
+        sys.exit(f"build_time: {other} has no .venv/bin/licc; run `make install` there first")
+    walls: dict[Path, list[float]] = {ROOT: [], other: []}
+    for _ in range(runs):
+        for i, checkout in enumerate(walls):
+            walls[checkout].append(licc_wall(checkout, str(Path(model).resolve()), frame, tmp / f"against-{i}"))
+    here, there = min(walls[ROOT]), min(walls[other])
+    print(f"licc {model} (fastest of {runs}, alternating):")
+    print(f"  this checkout ({rev(ROOT)})   {here:7.2f} s   runs: {' '.join(f'{w:.2f}' for w in walls[ROOT])}")
+    print(f"  {other} ({rev(other)})   {there:7.2f} s   runs: {' '.join(f'{w:.2f}' for w in walls[other])}")
+    print(f"  ratio {here / there:.2f}: {'no slower' if here <= there else 'slower'}\n")
+
+
 def show(name: str, model: str, scope: str | None, wall: float, result: dict) -> None:
     timings: dict[str, float] = result["timings"]
     print(f"{name}: {model}" + (f" (scope={scope})" if scope else ""))
@@ -141,6 +184,8 @@ def main() -> None:
     parser.add_argument("--teacher-scope", choices=("per-function", "joint"), default="per-function",
                         help="lic-set-parallelism's scope for the teacher (see the docstring)")
     parser.add_argument("--runs", type=int, default=1, help="builds per model; the fastest is shown (default 1)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout (with its .venv) whose licc to time on the student, alternately")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--scope", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -158,6 +203,8 @@ def main() -> None:
             if model:
                 runs = [build(model, args.frame, scope, Path(tmp) / name) for _ in range(args.runs)]
                 show(name, model, scope, *min(runs, key=lambda run: run[0]))
+        if args.against and args.student:
+            against(args.against.resolve(), args.student, args.frame, args.runs, Path(tmp))
 
 
 if __name__ == "__main__":
