@@ -18,8 +18,10 @@ knows — width converters between stages, FIFO depths — is then costed from
 the IR; if it pushes the design over the budget, the solve is repeated with
 that much less for the compute stages. Once a design fits that way, faster
 targets down to the best with nothing reserved are bisected, each tried with
-a few least-cost designs that reserve what the previous try's converters and
-FIFOs took (a faster design's own may take less than the rounds' reserve).
+a few least-cost designs (a faster design's own converters and FIFOs may take
+less than the rounds' reserve); a try that overruns the budget charges each
+of its options what the converters and FIFOs before its stage took, so the
+next try weighs that folding at its applied price.
 """
 
 from __future__ import annotations
@@ -428,46 +430,49 @@ def _fit_at(
     targets: dict[str, int], t: int, budget: np.ndarray, prior: np.ndarray | None = None,
 ) -> tuple[dict[KnobModel, Folding], dict[str, int]] | None:
     """The least-cost design of `group` meeting `t` that fits once applied (its converters
-    and FIFOs counted), or None: a search on how much of the budget to reserve for what
-    the compute stages' options do not price. The first try reserves `prior` (what a
-    fitted design's converters and FIFOs took: a design of similar foldings needs about
-    as much). A try that overruns a resource reserves there what its own converters and
-    FIFOs took; a reserve with which no design meets `t` is halved towards the largest
-    that overran (a least-cost design with nothing reserved may take the block RAM its
-    own FIFOs need, where one a little dearer in compute fits, while reserving all one
-    bad try's FIFOs can leave no room at all)."""
+    and FIFOs counted), or None after `FIT_TRIES` applied tries. `prior` (what a fitted
+    design's converters and FIFOs took: a design of similar foldings needs about as
+    much) is reserved off the budget, halved while no design meets `t` beside it. A try
+    that overruns charges each of its options what its converters and FIFOs took
+    (`_learn`, kept in `p` for later targets), so the next try is another design, one
+    that is dearer in compute where that saves FIFOs: reserving one bad try's FIFOs for
+    every other design can leave no room at all."""
     knobs = design.knobs(group)
-    low, high = np.zeros_like(budget), None  # overran with `low` reserved; no design with `high`
-    reserve = low if prior is None else prior
-    tries = 0
-    while tries < FIT_TRIES:
-        try:
-            sol = p.min_cost(t, np.maximum(budget - reserve, 0))
-        except Infeasible:
-            # Only applied tries count: a reserve without a design halves towards `low`.
-            high = reserve
-            reserve = (low + high) // 2
-            if (reserve == low).all() or (reserve == high).all():
-                return None
-            continue
-        tries += 1
+    reserve = np.zeros_like(budget) if prior is None else prior
+    for _ in range(FIT_TRIES):
+        while True:
+            try:
+                sol = p.min_cost(t, np.maximum(budget - reserve, 0))
+                break
+            except Infeasible:
+                if not reserve.any():
+                    return None
+                reserve = reserve // 2
         trial = {k: f for k, f in foldings.items() if k.function not in group} | dict(zip(knobs, sol.foldings))
         trial_targets = targets | dict.fromkeys(group, sol.cycles)
         apply(module, trial, trial_targets, design)
-        used = _budget_array(_applied(module, design).used(group))
-        if (used <= budget).all():
+        applied = _applied(module, design)
+        if (_budget_array(applied.used(group)) <= budget).all():
             return trial, trial_targets
-        # Reserve more only in the resources the try overran: reserving there too would
-        # squeeze the compute stages where they fit.
-        low = reserve
-        grown = np.where(used > budget, np.maximum(reserve, _unpriced_use(used, knobs, sol.foldings)), reserve)
-        if high is not None and (grown >= high).all():
-            # No design meets `t` with `high` reserved, nor with more everywhere.
-            grown = (low + high) // 2
-        if (grown == reserve).all():
-            return None
-        reserve = grown
+        _learn(p, design, applied, group, sol.foldings)
     return None
+
+
+def _learn(p: Problem, design: Design, applied: Design, group: Sequence[str], chosen: Sequence[Folding]) -> None:
+    """Charge each compute stage's chosen option, in `p`, what the applied design's stages
+    from the one before it up to it (converters, lanes, its input FIFOs) took beyond the
+    option's price: the next least-cost design then weighs a folding whose FIFOs ran deep
+    at its true price instead of reserving one design's FIFOs for every other."""
+    knobs = design.knobs(group)
+    index = {(k.function, k.name): n for n, k in enumerate(knobs)}
+    for f in group:
+        pending = np.zeros(len(RESOURCES), dtype=np.int64)
+        for s in applied.stages[f]:  # stages after the last compute stage stay the reserve's
+            pending += _budget_array(total([applied.cost(s)]))
+            if isinstance(s, KnobModel):
+                n = index[(f, s.name)]
+                p.learn(n, chosen[n], np.maximum(pending - _budget_array(total([knobs[n].option_cost(chosen[n])])), 0))
+                pending[:] = 0
 
 
 def _unpriced(design: Design, group: Sequence[str]) -> np.ndarray:

@@ -198,6 +198,20 @@ class Problem:
         self.step: np.ndarray | None = None  # fixed ε steps, for budgets swept around one design
         self.tolerance = TOLERANCE  # of the bisection on cycle targets
         self.options = [options(s) for s in self.stages]
+        self._priced = list(self.options)  # the tables before `learn`
+        self._learned: list[dict[int, np.ndarray]] = [{} for _ in self.stages]
+
+    def learn(self, stage: int, folding: Any, extra: np.ndarray) -> None:
+        """Charge one option of one stage `extra` beyond its price from now on (what applying
+        it showed it takes: the most seen, so a charge never shrinks). The stage's table is
+        copied, never the shared one changed."""
+        base, learned = self._priced[stage], self._learned[stage]
+        i = base.foldings.index(folding)
+        learned[i] = np.maximum(learned.get(i, 0), extra)
+        res = base.res.copy()
+        for j, v in learned.items():
+            res[j] += v
+        self.options[stage] = Options(base.foldings, base.cycles, res)
 
     def candidates(self) -> np.ndarray:
         """Every cycle target worth trying, ascending: from the fastest possible bottleneck up."""

@@ -214,8 +214,9 @@ FIT_BUDGET = np.array([1891, 1459, 0, 219264, 438528])
 FIT_A = ((1873, 1343, 0, 212524, 0), (0, 146, 0, 5644, 0))  # (priced, unpriced)
 
 
-def _fit(monkeypatch, designs: dict):
-    """`_fit_at` on one stage whose least-cost designs (cheapest first) are `designs`."""
+def _fit(monkeypatch, designs: dict, prior=(0, 160, 0, 4972, 0)):
+    """`_fit_at` on one stage whose least-cost designs (cheapest first) are `designs`;
+    a try that overruns charges its option what it did not price (`_learn`)."""
     from types import SimpleNamespace
 
     from lic_compiler.hw import design as d
@@ -228,31 +229,71 @@ def _fit(monkeypatch, designs: dict):
         def option_cost(self, f):
             return Cost(1, *designs[f][0])
 
+    charges: dict[str, np.ndarray] = {}
+
     def min_cost(t, room):
         for name, (priced, _) in designs.items():
-            if (np.array(priced) <= room).all():
+            if (np.add(priced, charges.get(name, 0)) <= room).all():
                 return SimpleNamespace(foldings=[name], cycles=t)
         raise Infeasible("no design")
+
+    def learn(p, design, applied, group, chosen):
+        charges[chosen[0]] = np.array(designs[chosen[0]][1])
 
     knob, applied = Knob(), {}
     monkeypatch.setattr(d, "apply", lambda module, trial, targets, design: applied.update(trial))
     monkeypatch.setattr(d, "_applied", lambda module, design: SimpleNamespace(
         used=lambda group: dict(zip(d.RESOURCES, np.add(*designs[applied[knob]])))
     ))
+    monkeypatch.setattr(d, "_learn", learn)
     design, p = SimpleNamespace(knobs=lambda group: [knob], period_cap=None), SimpleNamespace(min_cost=min_cost)
-    fit = d._fit_at(None, design, p, ["f"], {}, {}, 100, FIT_BUDGET, np.array([0, 160, 0, 4972, 0]))
+    fit = d._fit_at(None, design, p, ["f"], {}, {}, 100, FIT_BUDGET, np.array(prior))
     return None if fit is None else fit[0][knob]
 
 
-def test_fit_search_reserves_each_resource_apart(monkeypatch):
-    """A try that overruns LUTs reserves LUTs, even after a block-RAM reserve left no
-    design: that rules out only reserves at least as large in every resource. A overruns
-    block RAM with its FIFOs, B LUTs with its converters, C (dearer in compute) fits."""
+def test_fit_search_charges_each_overrun_to_its_design(monkeypatch):
+    """A overruns block RAM with its FIFOs, B LUTs with its converters, C (dearer in
+    compute) fits: each overrun is charged to its own design, not reserved for the
+    others, so C is found although B's and A's overruns together leave it no room."""
     b = ((1885, 1323, 0, 213638, 0), (0, 126, 0, 6220, 0))
     c = ((1890, 1320, 0, 212000, 0), (0, 130, 0, 6000, 0))
-    assert _fit(monkeypatch, {"A": FIT_A, "B": b, "C": c}) == "C"
+    assert _fit(monkeypatch, {"A": FIT_A, "B": b, "C": c}, prior=(0, 0, 0, 0, 0)) == "C"
+
+
+def test_fit_search_halves_a_prior_that_leaves_no_room(monkeypatch):
+    c = ((1890, 1320, 0, 212000, 0), (0, 130, 0, 6000, 0))
+    assert _fit(monkeypatch, {"C": c}, prior=(0, 400, 0, 0, 0)) == "C"
 
 
 def test_fit_search_ends_when_nothing_fits(monkeypatch):
     b = ((1885, 1323, 0, 213638, 0), (0, 200, 0, 6220, 0))
     assert _fit(monkeypatch, {"A": FIT_A, "B": b}) is None
+
+
+def test_learn_charges_each_option_what_its_stages_took(codec):
+    """Applied, a design's converters, lanes and FIFOs are charged to the compute stage
+    after them: the charges and the options' prices add up to what the design uses,
+    but for the stages after each function's last compute stage."""
+    from lic_compiler.hw.design import _budget_array, _learn, problem
+    from lic_compiler.hw.stages import total
+
+    design = solve(codec, load_device("ultra96v2"))
+    group = list(design.stages)
+    knobs = design.knobs(group)
+    chosen = [design.folding(k) for k in knobs]
+    p = problem(knobs, design)
+    _learn(p, design, design, group, chosen)
+    charged = np.zeros(5, dtype=np.int64)
+    for n, (k, f) in enumerate(zip(knobs, chosen)):
+        i = p.options[n].foldings.index(f)
+        charged += p.options[n].res[i]
+    trailing = []
+    for f in group:
+        stages = design.stages[f]
+        last = max(i for i, s in enumerate(stages) if isinstance(s, KnobModel))
+        trailing += [design.cost(s) for s in stages[last + 1:]]
+    expected = _budget_array(design.used(group)) - _budget_array(total(trailing))
+    priced = _budget_array(total([k.option_cost(f) for k, f in zip(knobs, chosen)]))
+    assert (charged > priced).any()  # the design's FIFOs and lanes took something
+    assert (charged >= expected).all()  # each charge is clipped at 0, never below
+    assert charged[0] == expected[0]  # DSPs: every one is a compute stage's, priced exactly

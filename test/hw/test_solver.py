@@ -153,3 +153,17 @@ def test_min_cost_is_not_the_first_fit():
     budget = np.array([100, 5, 0, 100, 100])
     assert problem.search(1, budget, cheapest=False) in ([0, 1], [1, 0])  # the two that fit
     assert problem.search(1, budget, cheapest=True) == [1, 0]
+
+
+def test_learn_charges_one_option_and_leaves_the_shared_table():
+    """A charged option costs its charge on top from then on (the most seen); the table
+    the stages share is not changed."""
+    table = Options([Folding(1, 1), Folding(2, 1)], np.array([1, 1]), np.array([[0, 3, 0, 0, 0], [50, 4, 0, 0, 0]]))
+    problem = Problem([0], lambda i: table, resolution=None)
+    budget = np.array([100, 5, 0, 100, 100])
+    assert problem.min_cost(1, budget).foldings == [Folding(1, 1)]
+    problem.learn(0, Folding(1, 1), np.array([0, 3, 0, 0, 0]))
+    problem.learn(0, Folding(1, 1), np.array([0, 1, 0, 0, 0]))
+    assert problem.min_cost(1, budget).foldings == [Folding(2, 1)]
+    assert problem.options[0].res[0].tolist() == [0, 6, 0, 0, 0]
+    assert table.res[0].tolist() == [0, 3, 0, 0, 0]
