@@ -21,9 +21,12 @@ the verifier proves.
   default the module's), among those whose codec PSNR (encoder → integer
   latent → decoder, the real integer codec) is at most ``max-psnr-drop`` dB
   below the float codec's and whose latent costs at most
-  ``max-rate-increase`` percent more bits, on the fit images and on the
-  ``held-out`` share of the images the search never fits (there: the mean
-  drop plus a one-sided ``confidence`` margin from the per-image spread). See
+  ``max-rate-increase`` percent more bits, on the images it fits (``images``,
+  ``count``: the calibration crops) and on held-out images it never fits
+  (there: the mean drop plus a one-sided ``confidence`` margin from the
+  per-image spread): ``held-out-images=photos`` (the default) the 16 shipped
+  whole photographs (`HELD_OUT_DIR`), a folder every image of, or ``split``
+  a ``held-out`` share of the search images. See
   `lic_compiler.quant.search`. The hyper-transforms' widths change the rate,
   not this PSNR: they keep the uniform widths.
 - ``file=PATH``: the uniform widths, then each knob a precision file
@@ -39,12 +42,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from lic_compiler.calibration import CALIBRATION_COUNT, load_images
+from lic_compiler.calibration import CALIBRATION_COUNT, HELD_OUT_DIR, load_images
 from lic_compiler.errors import LiccError
 from lic_compiler.quant import attrs
 from lic_compiler.quant.plan import fix_interfaces, knobs, uniform_widths
@@ -75,7 +79,8 @@ class AssignPrecisionPass(ModulePass):
     max_rate_increase: int | float = 0.5  # percent
     images: str = ""
     count: int = CALIBRATION_COUNT
-    held_out: int | float = HELD_OUT
+    held_out: int | float = HELD_OUT  # the share of `images` held out with held-out-images=split
+    held_out_images: str = "photos"  # photos (the shipped ones), split, or a folder
     confidence: int | float = CONFIDENCE  # of the held-out drop's bound; 0: the mean drop
     objective: str = "max-fps"
     # The design's target, as lic-set-parallelism's options (licc passes its own).
@@ -119,7 +124,15 @@ class AssignPrecisionPass(ModulePass):
                 f"lic-assign-precision: held-out is the share of the images kept from the search, in (0, 1), "
                 f"got {self.held_out}"
             )
+        if self.held_out_images not in ("photos", "split") and not Path(self.held_out_images).is_dir():
+            raise LiccError(
+                f"lic-assign-precision: held-out-images={self.held_out_images} is not a folder; give photos (the "
+                "shipped whole photographs), split (a held-out share of the search images) or a folder of images"
+            )
         self.target().check()
+
+    def _held_out_folder(self) -> str:
+        return str(HELD_OUT_DIR) if self.held_out_images == "photos" else self.held_out_images
 
     def target(self) -> Target:
         frame = None
@@ -151,10 +164,11 @@ class AssignPrecisionPass(ModulePass):
             summary = {"mode": "uniform", "widths": {k.label: bits for k, bits in uniform.items()}}
         else:
             images = load_images(self.images or None, self.count)
+            held = None if self.held_out_images == "split" else load_images(self._held_out_folder(), None)
             searched = [k for k in all_knobs if k.function in SEARCHED]
             result = hybrid_search(
                 op, searched, images, float(self.max_psnr_drop), float(self.max_rate_increase), self.target(),
-                {k: uniform[k] for k in searched}, float(self.held_out), float(self.confidence),
+                {k: uniform[k] for k in searched}, float(self.held_out), float(self.confidence), held,
             )
             summary = result.summary()
             print(result.report(), file=sys.stderr)

@@ -96,8 +96,11 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
               help="bit widths: the same everywhere, or chosen per tensor for the fastest design on --device "
                    "(the cheapest with --objective min-resources) under --max-psnr-drop")
 @click.option("--max-psnr-drop", type=click.FloatRange(min=0, min_open=True), default=0.05, show_default=True,
-              help="hybrid precision's budget: dB of codec PSNR on the calibration images, those the "
-                   "search fits and a held-out half")
+              help="hybrid precision's budget: dB of codec PSNR on the calibration images the search fits "
+                   "and, with a confidence margin, on held-out photographs it never fits")
+@click.option("--held-out-images", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="hybrid precision: the held-out images the budget is checked on  [default: 16 bundled "
+                   "whole BSDS500 validation photographs]")
 @click.option("--precision-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="a width per tensor from a precision file (licc-train precision's format, e.g. what "
                    "finetune --qat trained through) over the uniform widths")
@@ -118,7 +121,7 @@ def _list_devices(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @user_errors("licc")
 def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, arch: str | None,
          allow_pickle: bool, pipeline: str, prune: str | None, dump_ir: bool, csim: bool, image: Path | None,
-         precision: str, max_psnr_drop: float, precision_file: Path | None, weight_bits: int, act_bits: int, gdn_bits: int,
+         precision: str, max_psnr_drop: float, held_out_images: Path | None, precision_file: Path | None, weight_bits: int, act_bits: int, gdn_bits: int,
          calibration: Path | None, calibration_count: int, device: str | None, clock_mhz: float | None,
          util_cap: float | None, target_fps: float | None, objective: str | None, scope: str | None,
          calibrate_with: Path | None) -> None:
@@ -135,7 +138,8 @@ def main(model: Path, out_dir: Path, parts: str, frame: tuple[int, int] | None, 
     pipeline = expand_pipeline(pipeline, DEFAULT_PIPELINE)
     images = f"count={calibration_count}" + (f' images="{calibration}"' if calibration else "")
     widths = (
-        f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}" if precision == "hybrid"
+        f"mode=hybrid max-psnr-drop={max_psnr_drop} {images}"
+        + (f' held-out-images="{held_out_images}"' if held_out_images else "") if precision == "hybrid"
         else f"weights={weight_bits} activations={act_bits} gdn={gdn_bits}"
     ) + (f' file="{precision_file}"' if precision_file else "")
     latents = f' encoder="{calibrate_with}"' if calibrate_with else ""

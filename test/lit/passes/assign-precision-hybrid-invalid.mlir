@@ -2,7 +2,8 @@
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid held-out=1}' | filecheck %s --check-prefix=HELDOUT
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid scope=board}' | filecheck %s --check-prefix=SCOPE
 // RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid confidence=1}' | filecheck %s --check-prefix=CONFIDENCE
-// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid count=1}' | filecheck %s --check-prefix=ONEIMAGE
+// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-calibrate{count=1},lic-assign-precision{mode=hybrid count=1 held-out-images=split}' | filecheck %s --check-prefix=ONEIMAGE
+// RUN: licc-opt %S/Inputs/codec.mlir --verify-diagnostics -p 'lic-assign-precision{mode=hybrid held-out-images="%t/none"}' | filecheck %s --check-prefix=HELDDIR
 // RUN: sed 's/dense<\[\[\[\[0.2\]\], \[\[0.3\]\], \[\[-0.1\]\]\]/dense<[[[[2.0]], [[0.005]], [[-0.004]]]/' %S/Inputs/codec.mlir \
 // RUN:   | licc-opt --verify-diagnostics -p 'lic-calibrate{count=4},lic-assign-precision{mode=hybrid count=4 max-psnr-drop=0.0001}' \
 // RUN:   | filecheck %s --check-prefix=REACH
@@ -12,6 +13,7 @@
 // SCOPE: lic-assign-precision: scope must be one of joint, per-function, got 'board'
 // CONFIDENCE: lic-assign-precision: confidence is the held-out check's one-sided level, in [0, 1) (0: the mean drop), got 1
 // ONEIMAGE: lic-assign-precision: hybrid mode fits on some images and checks on others, and got 1; give it at least 2
+// HELDDIR: lic-assign-precision: held-out-images={{.*}}/none is not a folder; give photos (the shipped whole photographs), split (a held-out share of the search images) or a folder of images
 
 // A first conv whose channel 0 has one large weight beside two tiny ones: at
 // 8 bits the tiny ones round to zero, so even the widest choices lose PSNR and
