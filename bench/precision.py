@@ -13,7 +13,7 @@ max-fps), one curve per precision, each rate point (checkpoint) its own build:
 - ``W8A8``: licc's uniform default (8-bit weights and activations, 16-bit GDN path);
 - ``hybrid B``: ``lic-assign-precision{mode=hybrid objective=max-fps
   max-psnr-drop=B}`` searched for that device and frame on the bundled
-  calibration images (half of them held out of the search);
+  calibration crops, its budget checked on the bundled held-out photographs;
 - ``NAME`` of ``--files NAME=PRECISION_FILE``: the widths of a precision
   file (``lic-assign-precision{file=…}``, e.g. the one a family's
   checkpoints were fine-tuned through with ``licc-train finetune --qat``).
