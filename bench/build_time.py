@@ -108,30 +108,30 @@ def child(model: str, frame: str, scope: str | None, out_dir: str) -> None:
     end_program(0)
 
 
+def timed(cmd: list[str], cwd: Path, what: str) -> tuple[float, str]:
+    """Wall seconds of `cmd` run with one torch thread, and its output; exits naming `what` if it fails."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    start = time.perf_counter()
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
+    wall = time.perf_counter() - start
+    if run.returncode != 0:
+        sys.exit(f"build_time: {what} failed (rc {run.returncode}):\n{run.stderr[-2000:]}")
+    return wall, run.stdout
+
+
 def build(model: str, frame: str, scope: str | None, out_dir: Path) -> tuple[float, dict]:
     """Wall seconds of a fresh process building `model`, and what it reported."""
     cmd = [sys.executable, __file__, "--child", model, "--frame", frame, "--out", str(out_dir)]
     if scope:
         cmd += ["--scope", scope]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    start = time.perf_counter()
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    wall = time.perf_counter() - start
-    if run.returncode != 0:
-        sys.exit(f"build_time: the build of {model} failed (rc {run.returncode}):\n{run.stderr[-2000:]}")
-    return wall, json.loads(run.stdout.strip().splitlines()[-1])
+    wall, out = timed(cmd, ROOT, f"the build of {model}")
+    return wall, json.loads(out.strip().splitlines()[-1])
 
 
 def licc_wall(checkout: Path, model: str, frame: str, out_dir: Path) -> float:
     """Wall seconds of `checkout`'s `licc` building `model` from the command line."""
     cmd = [str(checkout / ".venv" / "bin" / "licc"), model, "-o", str(out_dir), "--frame", frame]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
-    start = time.perf_counter()
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=checkout)
-    wall = time.perf_counter() - start
-    if run.returncode != 0:
-        sys.exit(f"build_time: {checkout}'s licc failed on {model} (rc {run.returncode}):\n{run.stderr[-2000:]}")
-    return wall
+    return timed(cmd, checkout, f"{checkout}'s licc on {model}")[0]
 
 
 def rev(checkout: Path) -> str:
