@@ -51,7 +51,7 @@ MAX_ROUNDS = 6
 CURVE_POINTS = 6
 # The bisection for a faster design than the rounds' (see `_tighten`): each step applies one.
 TIGHTEN_TOLERANCE = 0.01
-# Designs applied per target of that bisection (`_fit_at`'s search on what to reserve for FIFOs and converters).
+# Designs applied per target of that bisection (`_fit_at`: each overrun is charged to its options).
 FIT_TRIES = 6
 # How much slower than the best target with nothing reserved `_rescue` looks for a design.
 RESCUE_SLOWDOWN = 4
