@@ -28,18 +28,20 @@ from __future__ import annotations
 import argparse
 import time
 
+import numpy as np
 import torch
 
 
-def sets(images: str) -> list[tuple[str, str | None, int | None, tuple[int, int] | None]]:
-    """(name, folder, count, size) of each image set (folder None: the shipped crops)."""
-    from lic_compiler.calibration import CALIBRATION_COUNT, HELD_OUT_DIR
+def sets(images: str) -> list[tuple[str, list[np.ndarray]]]:
+    """(name, images) of each held-out set."""
+    from lic_compiler.calibration import HELD_OUT_DIR, load_images
+    from lic_compiler.quant.search import HELD_OUT, split
 
     return [
-        ("crops", None, CALIBRATION_COUNT, None),
-        ("photos", str(HELD_OUT_DIR), None, None),
-        ("images 256", images, None, (256, 256)),
-        ("images", images, None, None),
+        ("crops", split(load_images(), HELD_OUT)[1]),
+        ("photos", load_images(HELD_OUT_DIR, None)),
+        ("images 256", load_images(images, None, (256, 256))),
+        ("images", load_images(images, None)),
     ]
 
 
@@ -51,13 +53,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    from lic_compiler.calibration import fit_image, load_images
+    from lic_compiler.calibration import fit_image
     from lic_compiler.frontend import import_model
     from lic_compiler.ir import make_context
-    from lic_compiler.quant.frame import FRAME_MULTIPLE, at_frame
+    from lic_compiler.quant.frame import at_frame, measured_size
     from lic_compiler.quant.plan import knobs
     from lic_compiler.quant.precision_file import read_precision
-    from lic_compiler.quant.search import CONFIDENCE, HELD_OUT, Choice, _Measurer, split
+    from lic_compiler.quant.search import CONFIDENCE, Choice, _Measurer
     from lic_compiler.registry import parse_pipeline
 
     widths = read_precision(args.precision_file)
@@ -67,12 +69,9 @@ def main() -> None:
     )
     print(f"{args.checkpoint} with {args.precision_file}: PSNR drop against the float codec "
           f"(mean, and its {CONFIDENCE:.0%} bound)")
-    for name, folder, count, size in sets(args.images):
+    for name, images in sets(args.images):
         start = time.perf_counter()
-        images = load_images(folder, count, size)
-        if name == "crops":
-            images = split(images, HELD_OUT)[1]
-        frame = (images[0].shape[3] // FRAME_MULTIPLE * FRAME_MULTIPLE, images[0].shape[2] // FRAME_MULTIPLE * FRAME_MULTIPLE)
+        frame = measured_size((images[0].shape[3], images[0].shape[2]))
         images = [fit_image(x, frame) for x in images]
         module = at_frame(base, frame)
         chosen = {k: Choice(widths[k.label]) for k in knobs(module) if k.function in ("encoder", "decoder")}

@@ -114,15 +114,19 @@ def _shape(op: Operation) -> list[int]:
 FRAME_MULTIPLE = 64
 
 
-def measurement_module(module: ModuleOp, image_size: Frame) -> ModuleOp:
-    """`module`, or a copy at the calibration images' size when that is smaller.
+def measured_size(image_size: Frame) -> Frame:
+    """The frame images of `image_size` are measured at: rounded down to a multiple of
+    `FRAME_MULTIPLE` (at least one)."""
+    width, height = (max(FRAME_MULTIPLE, s // FRAME_MULTIPLE * FRAME_MULTIPLE) for s in image_size)
+    return width, height
 
-    The size is rounded down to a multiple of `FRAME_MULTIPLE` (at least one).
-    """
+
+def measurement_module(module: ModuleOp, image_size: Frame) -> ModuleOp:
+    """`module`, or a copy at the calibration images' size (`measured_size`) when that is smaller."""
     frame = image_frame(module)
     if frame is None:
         return module
-    width, height = (max(FRAME_MULTIPLE, s // FRAME_MULTIPLE * FRAME_MULTIPLE) for s in image_size)
+    width, height = measured_size(image_size)
     if (width, height) == frame or width > frame[0] or height > frame[1]:
         return module
     return at_frame(module, (width, height))
