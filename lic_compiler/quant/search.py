@@ -28,21 +28,32 @@ ranks assignments by the solved design's frame rate, ``min-resources`` by
 the resources of the cheapest design meeting the uniform assignment's frame
 rate (or ``target-fps``).
 
-1. Start with every knob at its first (widest) choice (`CHOICES`).
-2. Sensitivity of a knob at a choice: the PSNR lost and the rate added on the
-   fit images when only that knob takes it (measured on demand, clamped at 0;
-   decoder knobs reuse the encoder's latents and add no rate).
+1. Sensitivity of a knob at a choice: the PSNR lost and the rate added on the
+   fit images when only that knob takes it, the others at their widest
+   (`CHOICES`' first); signed, a choice may lose less than the widest; decoder
+   knobs reuse the encoder's latents and add no rate.
+2. Start with every knob at its widest choice, but each weight at the choice
+   losing the least PSNR whose rate increase fits the rate budget (every
+   choice measured; ties go to the wider). A wider weight grid does not hold
+   a narrower one (scale max|w|/(2^(b−1)−1)), so weights rounded or
+   fine-tuned to 4 bits (`licc-train round`, `finetune --qat`) lose more at
+   8 bits than at 4; activation and GDN scales are calibrated at build time,
+   not fitted into a checkpoint, so their widest choice stands. If that start
+   misses a budget, the widest choices are the start; if they miss it too,
+   the budget is refused.
 3. Greedy descent: of the moves that take one knob one choice further and
-   keep both estimates (the widest codec's plus the knobs' sensitivities)
-   within their budgets, take the one saving most hardware per unit of budget
-   spent, saving as the `Estimator` prices it (the compute stages' least
-   resources at the uniform design's frame period, weighted towards the
-   resources that bind for max-fps). A move's saving is re-priced only when
+   keep both estimates (the start's losses plus the changes of the knobs'
+   sensitivities, which may be gains) within their budgets, take the one
+   saving most hardware per unit of budget spent (gains not counted), saving
+   as the `Estimator` prices it (the compute stages' least resources at the
+   uniform design's frame period, weighted towards the resources that bind
+   for max-fps). A move's saving is re-priced only when
    the last move changed one of its stages.
 4. Verification: measure the assignment on the fit images, then on the
    held-out ones; while either exceeds a budget (on the held-out images the
-   drop's confidence bound), raise the knob with the largest sensitivity by
-   one choice and measure again.
+   drop's confidence bound), raise the knob with the largest sensitivity to
+   the nearest wider choice that loses less (its start at the latest) and
+   measure again.
 5. The uniform assignment (``weights``, ``activations``, ``gdn``,
    ``gdn-inputs``) is a candidate too when it meets both budgets on both
    splits: both are solved exactly and the better design for the objective
@@ -93,6 +104,8 @@ CHOICES: dict[str, tuple[Choice, ...]] = {
     "act": _widths(16, 12, 10, 8, 6, 4),
     "gdn": _widths(16, 12, 10, 8, 6, 4),
 }
+# Knob kinds a checkpoint can be fitted to: each starts at its least lossy choice.
+FITTED = ("weight",)
 # A move spending less of the budgets counts as spending this much (moves are ranked per unit).
 _MIN_SENSITIVITY = 1e-3
 # Rates are compared relative to at least this many bits per pixel.
@@ -189,6 +202,9 @@ class HybridResult:
     chosen: str  # "search" or "uniform"
     measurements: int
     seconds: float
+    # Where the descent started, when not at the widest choices: the knobs that differ, measured.
+    start: dict[str, int | str] = field(default_factory=dict)
+    start_checks: tuple[Check, Check] | None = None
 
     def summary(self) -> dict:
         return {
@@ -203,7 +219,13 @@ class HybridResult:
             "widths": self.widths,
             "design": self.design.summary(),
             "chosen": self.chosen,
-        } | ({} if self.uniform is None else {"uniform_design": self.uniform.summary()})
+        } | ({} if self.uniform is None else {"uniform_design": self.uniform.summary()}) | self._start_summary()
+
+    def _start_summary(self) -> dict:
+        if self.start_checks is None:
+            return {}
+        fit, held = self.start_checks
+        return {"start": {"widths": self.start, "fit": fit.summary(), "held_out": held.summary()}}
 
     def report(self) -> str:
         lines = [
@@ -211,6 +233,12 @@ class HybridResult:
             f"rate, fitted on {self.fit.images} images, checked on {self.held_out.images} held out "
             f"({self.measurements} integer-codec measurements, {self.seconds:.0f} s)",
         ]
+        if self.start_checks is not None:
+            fit, held = self.start_checks
+            lines.append(
+                f"  started at the widest choices but {', '.join(f'{k} {b}' for k, b in self.start.items())} bits "
+                f"(their least lossy widths): fit drop {fit.drop:.4f} dB, held-out bound {held.bound:.4f} dB"
+            )
         lines += [f"  {label:<24} {bits} bits" for label, bits in self.widths.items()]
         for name, c in (("fit", self.fit), ("held-out", self.held_out)):
             bound = f" (bound {c.bound:.4f} dB: + {c.margin:.4f} confidence margin)" if c.margin else ""
@@ -342,16 +370,17 @@ class _Hardware:
 
 
 def _check_reachable(checks: Sequence[Check], budget: float, rate_budget: float) -> None:
-    """Refuse a budget the widest choices miss, naming the best reachable drop (or rate)."""
+    """Refuse a budget the starts miss, naming the best reachable drop (or rate)."""
     drop, rate = max(c.bound for c in checks), max(c.rate for c in checks)
-    widest = ", ".join(f"{kind} {choices[0].record}" for kind, choices in CHOICES.items())
+    widest = ", ".join(f"{kind} {choices[0].record}" for kind, choices in CHOICES.items() if kind not in FITTED)
+    fitted = " and ".join(f"each {kind}" for kind in FITTED)
     for name, given, best, unit in (("max-psnr-drop", budget, drop, " dB"), ("max-rate-increase", rate_budget, rate, " %")):
         if best > given:
             what = "drop" if unit == " dB" else "rate increase"
             raise LiccError(
                 f"lic-assign-precision: {name}={given:g} is out of reach: the best reachable {what} is "
-                f"{best:.4f}{unit} (the widest choices, {widest} bits, on the fit images and, with its "
-                f"confidence margin, on the held-out ones); "
+                f"{best:.4f}{unit} (the search's start: {widest} bits, {fitted} at its widest or its least "
+                f"lossy width, on the fit images and, with its confidence margin, on the held-out ones); "
                 f"raise {name} to at least {best:.4f}"
             )
 
@@ -370,7 +399,7 @@ def hybrid_search(
 ) -> HybridResult:
     """Choose every knob's width of `module` (see the module docstring) and apply it: fitted
     on `images` and checked on `held_images`, or without them on a `held_out` share of `images`."""
-    start = time.perf_counter()
+    began = time.perf_counter()
     fit_images, held_images = split(images, held_out) if held_images is None else (list(images), held_images)
     fit = _Measurer.on(module, all_knobs, fit_images)
     held = _Measurer.on(module, all_knobs, held_images, confidence)
@@ -380,27 +409,33 @@ def hybrid_search(
 
     top: Widths = {k: CHOICES[k.kind][0] for k in all_knobs}
     base = fit(top)
-    widest = fit.against(base)
-    _check_reachable([widest, held.check(top)], budget, rate_budget)
     sensitivity: dict[tuple[Knob, Choice], tuple[float, float]] = {(k, top[k]): (0.0, 0.0) for k in all_knobs}
 
     def sens(knob: Knob, choice: Choice) -> tuple[float, float]:
         if (knob, choice) not in sensitivity:
             q = fit({**top, knob: choice})
-            sensitivity[(knob, choice)] = (
-                max(0.0, base.psnr - q.psnr), max(0.0, rate_increase(q.bits, base.bits))
-            )
+            sensitivity[(knob, choice)] = (base.psnr - q.psnr, rate_increase(q.bits, base.bits))
         return sensitivity[(knob, choice)]
 
+    tried: list[tuple[Widths, tuple[Check, Check]]] = []
+    fitted = _start(all_knobs, sens, rate_budget)
+    for widths in [fitted, top] if fitted != top else [top]:
+        tried.append((widths, (fit.against(base) if widths == top else fit.check(widths), held.check(widths))))
+        if all(fits(c) for c in tried[-1][1]):
+            break
+    else:  # neither start fits: the error names the nearer
+        nearer = min((checks for _, checks in tried), key=lambda cs: max(c.bound for c in cs))
+        _check_reachable(nearer, budget, rate_budget)
+    start, (first, _) = tried[-1]
     hardware = _Hardware(module, all_knobs, target, {k: Choice(b) for k, b in uniform.items()})
-    current = _descend(hardware, dict(top), sens, (widest.drop, widest.rate), budget, rate_budget)
+    current = _descend(hardware, dict(start), sens, (first.drop, first.rate), budget, rate_budget)
     on_fit = fit.check(current)
     while not fits(on_fit):
-        _raise_one(current, sens, budget, rate_budget)
+        _raise_one(current, start, sens, budget, rate_budget)
         on_fit = fit.check(current)
     checked = (on_fit, held.check(current))
     while not (fits(checked[0]) and fits(checked[1])):
-        _raise_one(current, sens, budget, rate_budget)
+        _raise_one(current, start, sens, budget, rate_budget)
         checked = (fit.check(current), held.check(current))
     design = hardware.exact(current)
     chosen, uniform_score = "search", None
@@ -423,13 +458,27 @@ def hybrid_search(
         uniform=uniform_score,
         chosen=chosen,
         measurements=fit.count + held.count,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - began,
+        start={k.label: start[k].record for k in all_knobs if start[k] != top[k]},
+        start_checks=None if start == top else tried[-1][1],
     )
 
 
 def _spent(losses: tuple[float, float], budget: float, rate_budget: float) -> float:
-    """Losses (dB, percent) as the fraction of the budgets they spend."""
-    return losses[0] / budget + losses[1] / rate_budget
+    """Losses (dB, percent) as the fraction of the budgets they spend; a gain spends nothing
+    (a rate saved is PSNR lost: it must not pay for PSNR in a ranking)."""
+    return max(0.0, losses[0]) / budget + max(0.0, losses[1]) / rate_budget
+
+
+def _start(all_knobs: list[Knob], sens: Sensitivity, rate_budget: float) -> Widths:
+    """Step 2 of the module docstring: the widest choices, each knob of a `FITTED` kind at the
+    choice losing the least PSNR whose rate increase fits `rate_budget` (the wider on a tie)."""
+    def start_of(k: Knob) -> Choice:
+        if k.kind not in FITTED:
+            return CHOICES[k.kind][0]
+        return min((c for c in CHOICES[k.kind] if sens(k, c)[1] <= rate_budget), key=lambda c: sens(k, c)[0])
+
+    return {k: start_of(k) for k in all_knobs}
 
 
 def _descend(
@@ -449,8 +498,8 @@ def _descend(
             if step == len(choices):
                 continue
             nxt = choices[step]
-            extra = (max(0.0, sens(knob, nxt)[0] - sens(knob, current[knob])[0]),
-                     max(0.0, sens(knob, nxt)[1] - sens(knob, current[knob])[1]))
+            extra = (sens(knob, nxt)[0] - sens(knob, current[knob])[0],
+                     sens(knob, nxt)[1] - sens(knob, current[knob])[1])
             if estimate[0] + extra[0] > budget or estimate[1] + extra[1] > rate_budget:
                 continue
             move = moves.get(knob)
@@ -473,12 +522,17 @@ def _descend(
         estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
 
 
-def _raise_one(current: Widths, sens: Sensitivity, budget: float, rate_budget: float) -> None:
-    """Give the knob whose choice is the most sensitive the previous (more precise) choice."""
-    raisable = [k for k in current if current[k] != CHOICES[k.kind][0]]
-    knob = max(raisable, key=lambda k: _spent(sens(k, current[k]), budget, rate_budget))
+def _raise_one(current: Widths, start: Widths, sens: Sensitivity, budget: float, rate_budget: float) -> None:
+    """Give the knob whose choice is the most sensitive, of those the descent moved, the
+    nearest wider choice that loses less, or else its start."""
+    def spent(knob: Knob, choice: Choice) -> float:
+        return _spent(sens(knob, choice), budget, rate_budget)
+
+    knob = max((k for k in current if current[k] != start[k]), key=lambda k: spent(k, current[k]))
     choices = CHOICES[knob.kind]
-    current[knob] = choices[choices.index(current[knob]) - 1]
+    wider = choices[choices.index(start[knob]):choices.index(current[knob])]
+    better = [c for c in reversed(wider) if spent(knob, c) < spent(knob, current[knob])]
+    current[knob] = better[0] if better else start[knob]
 
 
 def _better(a: Score, b: Score, objective: str) -> bool:

@@ -1,5 +1,6 @@
 """The hybrid precision search: scored on the emitted design, checked on held-out images."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -7,12 +8,15 @@ import pytest
 
 from lic_compiler.calibration import HELD_OUT_DIR, load_images
 from lic_compiler.errors import LiccError
+from lic_compiler.frontend import import_model
 from lic_compiler.ir import make_context, parse_module
+from lic_compiler.models import load_checkpoint
+from lic_compiler.models.recipe import ZOO
 from lic_compiler.passes.quantize import quantize
 from lic_compiler.quant import attrs, search
 from lic_compiler.quant.drive import codec_psnr, drive
 from lic_compiler.quant.frame import at_frame
-from lic_compiler.quant.plan import knobs
+from lic_compiler.quant.plan import Knob, fix_interfaces, knobs
 from lic_compiler.registry import parse_pipeline
 
 CODEC = Path(__file__).parents[1] / "lit" / "passes" / "Inputs" / "codec.mlir"
@@ -131,6 +135,75 @@ def test_the_uniform_assignment_wins_when_the_descent_cannot_beat_it(monkeypatch
     assert set(summary["widths"].values()) == {8, 16}
 
 
+def test_weights_rounded_to_4_bits_start_the_search_at_4_bits():
+    # The shipped rounded student: AdaRound fitted five layers' 4-bit integers (the d1w8
+    # file's), written back as float grid values. The 8- and 6-bit grids do not hold them
+    # (scale max|w|/(2^(b−1)−1)): those layers lose at 6 bits, less at 8, and gain at 4.
+    model, _ = load_checkpoint(ZOO / "student-qat-round-w4-factorized-64-96-q4.pt")
+    module = import_model(model, parts=["encoder", "decoder"], frame=(128, 128)).module
+    apply(module, "convert-torch-to-lic,lic-rewrite-gdn{measure=false},lic-calibrate")  # as licc: 32 crops
+    fix_interfaces(module)
+    all_knobs = knobs(module)
+    measure = search._Measurer.on(module, all_knobs, load_images(count=8))
+    top = {k: search.CHOICES[k.kind][0] for k in all_knobs}
+    base = measure(top)
+    sensitivity = {}
+
+    def sens(knob, choice):
+        if (knob, choice) not in sensitivity:
+            q = measure({**top, knob: choice})
+            sensitivity[knob, choice] = base.psnr - q.psnr, search.rate_increase(q.bits, base.bits)
+        return sensitivity[knob, choice]
+
+    start = search._start(all_knobs, sens, 0.5)
+    rounded = json.loads((ZOO / "precision-hybrid-w4-d1w8.json").read_text())["widths"]
+    weights = [k for k in all_knobs if k.kind == "weight"]
+    assert {k.label: start[k].bits for k in weights} == {k.label: rounded[k.label] for k in weights}
+    for k in weights:
+        if rounded[k.label] == 4:
+            assert sens(k, search.Choice(4))[0] < 0 < sens(k, search.Choice(6))[0], k.label
+    assert all(start[k] == top[k] for k in all_knobs if k.kind != "weight")
+
+
+def fake_knobs(*kinds: str) -> list[Knob]:
+    return [Knob(kind, "decoder", i + 1, ()) for i, kind in enumerate(kinds)]
+
+
+def test_the_start_takes_each_weights_least_lossy_width_within_the_rate_budget():
+    weight, other, costly, act = fake_knobs("weight", "weight", "weight", "act")
+    fitted = {8: 0.04, 6: 0.06, 4: 0.01, 3: 0.01, 2: 0.5}  # rounded to 4 bits; 3 ties 4
+
+    def sens(knob, choice):
+        if knob is weight:
+            return fitted[choice.bits], 0.0
+        if knob is costly:  # 4 bits gains PSNR but adds more rate than the budget
+            return (-0.05, 0.8) if choice.bits == 4 else (0.0, 0.0)
+        return (0.0, 0.0) if choice.bits in (8, 16) else (-0.001, 0.0)  # narrower measures a hair better
+
+    start = search._start([weight, other, costly, act], sens, 0.5)
+    bits = {weight: 4, other: 6, costly: 8, act: 16}
+    assert start == {k: search.Choice(b) for k, b in bits.items()}
+
+
+def test_a_raise_moves_the_most_sensitive_moved_knob_to_a_wider_choice_that_loses_less():
+    monotone, fitted, unmoved = fake_knobs("weight", "weight", "weight")
+    losses = {
+        monotone: {8: 0.0, 6: 0.02, 4: 0.03, 3: 0.2, 2: 0.9},
+        fitted: {8: 0.05, 6: 0.3, 4: -0.01, 3: 0.4, 2: 0.35},
+        unmoved: {8: 0.0, 6: 0.0, 4: 0.0, 3: 5.0, 2: 9.0},
+    }
+
+    def sens(knob, choice):
+        return losses[knob][choice.bits], 0.0
+
+    start = {monotone: search.Choice(8), fitted: search.Choice(4), unmoved: search.Choice(3)}
+    current = {monotone: search.Choice(3), fitted: search.Choice(2), unmoved: search.Choice(3)}
+    search._raise_one(current, start, sens, 0.1, 1.0)  # fitted at 2 loses most; 3 loses more, 4 less
+    assert current[fitted] == search.Choice(4)
+    search._raise_one(current, start, sens, 0.1, 1.0)  # then monotone: one choice wider
+    assert current == {monotone: search.Choice(4), fitted: search.Choice(4), unmoved: search.Choice(3)}
+
+
 def test_licc_gives_a_hybrid_search_the_device_of_the_build():
     from lic_compiler.driver import DEFAULT_PIPELINE, BuildOptions, Hardware, with_options
 
@@ -152,5 +225,25 @@ def test_a_search_whose_uniform_assignment_misses_the_budget_records_no_uniform_
     module = parse_module(CODEC.read_text())
     attrs.put(module, attrs.PRECISION, result.summary())  # an IR attribute: no None in it
     summary = attrs.get(module, attrs.PRECISION)
-    assert "uniform_design" not in summary and summary["design"]["fps"] == 40.0
-    assert "uniform" not in result.report()
+    assert "uniform_design" not in summary and "start" not in summary and summary["design"]["fps"] == 40.0
+    assert "uniform" not in result.report() and "started" not in result.report()
+
+
+def test_a_search_that_started_off_the_widest_choices_records_and_reports_where():
+    from lic_compiler.quant.score import Score
+
+    score = Score(fps=50.0, cycles=4_000_000, used={"dsp": 1, "bram18": 2, "uram": 0, "lut": 3, "ff": 4}, cost=0.5)
+    check = search.Check(images=2, drop=0.01, rate=0.1)
+    start = (search.Check(images=2, drop=-0.014, rate=0.02), search.Check(images=3, drop=-0.008, rate=0.01, margin=0.006))
+    result = search.HybridResult(
+        "max-fps", 0.1, 0.5, check, check, {"@decoder weight 2": 4}, score, None, "search", 3, 1.0,
+        start={"@decoder weight 2": 4}, start_checks=start,
+    )
+    module = parse_module(CODEC.read_text())
+    attrs.put(module, attrs.PRECISION, result.summary())
+    recorded = attrs.get(module, attrs.PRECISION)["start"]
+    assert recorded["widths"] == {"@decoder weight 2": 4}
+    assert recorded["held_out"]["psnr_drop_bound"] == pytest.approx(-0.002)
+    assert "but @decoder weight 2 4 bits (their least lossy widths): fit drop -0.0140 dB, held-out bound -0.0020 dB" in (
+        result.report()
+    )
