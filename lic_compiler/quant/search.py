@@ -51,9 +51,10 @@ rate (or ``target-fps``).
    the last move changed one of its stages.
 4. Verification: measure the assignment on the fit images, then on the
    held-out ones; while either exceeds a budget (on the held-out images the
-   drop's confidence bound), raise the knob with the largest sensitivity to
-   the nearest wider choice that loses less (its start at the latest) and
-   measure again.
+   drop's confidence bound), step one knob the descent moved back to the
+   nearest wider choice that loses less (its start at the latest): the one
+   giving up least of the descent's savings per unit of budget its
+   sensitivities recover, and measure again.
 5. The uniform assignment (``weights``, ``activations``, ``gdn``,
    ``gdn-inputs``) is a candidate too when it meets both budgets on both
    splits: both are solved exactly and the better design for the objective
@@ -116,6 +117,7 @@ HELD_OUT = 0.5
 CONFIDENCE = 0.95
 
 Widths = dict[Knob, Choice]
+Savings = dict[Knob, dict[Choice, float]]  # what the descent's move into a choice saved
 Sensitivity = Callable[[Knob, Choice], tuple[float, float]]  # (dB, percent) lost at a choice
 
 
@@ -428,14 +430,14 @@ def hybrid_search(
         _check_reachable(nearer, budget, rate_budget)
     start, (first, _) = tried[-1]
     hardware = _Hardware(module, all_knobs, target, {k: Choice(b) for k, b in uniform.items()})
-    current = _descend(hardware, dict(start), sens, (first.drop, first.rate), budget, rate_budget)
+    current, savings = _descend(hardware, dict(start), sens, (first.drop, first.rate), budget, rate_budget)
     on_fit = fit.check(current)
     while not fits(on_fit):
-        _raise_one(current, start, sens, budget, rate_budget)
+        _raise_one(current, start, savings, sens, budget, rate_budget)
         on_fit = fit.check(current)
     checked = (on_fit, held.check(current))
     while not (fits(checked[0]) and fits(checked[1])):
-        _raise_one(current, start, sens, budget, rate_budget)
+        _raise_one(current, start, savings, sens, budget, rate_budget)
         checked = (fit.check(current), held.check(current))
     design = hardware.exact(current)
     chosen, uniform_score = "search", None
@@ -484,10 +486,12 @@ def _start(all_knobs: list[Knob], sens: Sensitivity, rate_budget: float) -> Widt
 def _descend(
     hardware: _Hardware, current: Widths, sens: Sensitivity, estimate: tuple[float, float],
     budget: float, rate_budget: float,
-) -> Widths:
+) -> tuple[Widths, Savings]:
     """Step 3 of the module docstring: from `current`, take one knob one choice further at a
-    time, the move saving most per unit of budget spent, while the estimate fits."""
+    time, the move saving most per unit of budget spent, while the estimate fits; also what
+    each move taken saved, by knob and the choice it moved to."""
     here = hardware.stages(current)
+    savings: Savings = {}
     moves: dict[Knob, _Move] = {}
     changed: set[tuple[str, str]] = set(here)
     while True:
@@ -514,25 +518,44 @@ def _descend(
             if best is None or score > best[0]:
                 best = (score, knob, nxt, extra)
         if best is None:
-            return current
+            return current, savings
         _, knob, nxt, extra = best
         changed = set(moves[knob].costs)
         here = {**here, **moves[knob].costs}
         current[knob] = nxt
+        savings.setdefault(knob, {})[nxt] = moves[knob].saving
         estimate = (estimate[0] + extra[0], estimate[1] + extra[1])
 
 
-def _raise_one(current: Widths, start: Widths, sens: Sensitivity, budget: float, rate_budget: float) -> None:
-    """Give the knob whose choice is the most sensitive, of those the descent moved, the
-    nearest wider choice that loses less, or else its start."""
+def _raise_one(
+    current: Widths, start: Widths, savings: Savings, sens: Sensitivity, budget: float, rate_budget: float,
+) -> None:
+    """Step 4's step back. Each knob the descent moved may go back to the nearest wider choice
+    that loses less (or else its start); take the one giving up least of the descent's
+    savings per unit of budget it recovers (by the sensitivities), so that a cheap precision
+    goes back before one the frame rate depends on."""
     def spent(knob: Knob, choice: Choice) -> float:
         return _spent(sens(knob, choice), budget, rate_budget)
 
-    knob = max((k for k in current if current[k] != start[k]), key=lambda k: spent(k, current[k]))
-    choices = CHOICES[knob.kind]
-    wider = choices[choices.index(start[knob]):choices.index(current[knob])]
-    better = [c for c in reversed(wider) if spent(knob, c) < spent(knob, current[knob])]
-    current[knob] = better[0] if better else start[knob]
+    best: tuple[tuple[float, float], Knob, Choice] | None = None
+    for knob in (k for k in current if current[k] != start[k]):
+        choices = CHOICES[knob.kind]
+        wider = choices[choices.index(start[knob]):choices.index(current[knob])]
+        better = [c for c in reversed(wider) if spent(knob, c) < spent(knob, current[knob])]
+        back = better[0] if better else start[knob]
+        recovered = spent(knob, current[knob]) - spent(knob, back)
+        if recovered <= 0:
+            continue
+        undone = choices[choices.index(back) + 1:choices.index(current[knob]) + 1]
+        cost = sum(savings.get(knob, {}).get(c, 0.0) for c in undone)
+        rank = (max(cost, 0.0) / recovered, -recovered)
+        if best is None or rank < best[0]:
+            best = (rank, knob, back)
+    if best is None:  # no step back recovers budget by the sensitivities: the most sensitive goes back
+        knob = max((k for k in current if current[k] != start[k]), key=lambda k: spent(k, current[k]))
+        current[knob] = start[knob]
+    else:
+        current[best[1]] = best[2]
 
 
 def _better(a: Score, b: Score, objective: str) -> bool:

@@ -185,23 +185,29 @@ def test_the_start_takes_each_weights_least_lossy_width_within_the_rate_budget()
     assert start == {k: search.Choice(b) for k, b in bits.items()}
 
 
-def test_a_raise_moves_the_most_sensitive_moved_knob_to_a_wider_choice_that_loses_less():
-    monotone, fitted, unmoved = fake_knobs("weight", "weight", "weight")
+def test_a_step_back_gives_up_least_of_the_descents_savings_per_unit_of_budget_recovered():
+    fast, cheap, fitted = fake_knobs("weight", "act", "weight")
     losses = {
-        monotone: {8: 0.0, 6: 0.02, 4: 0.03, 3: 0.2, 2: 0.9},
-        fitted: {8: 0.05, 6: 0.3, 4: -0.01, 3: 0.4, 2: 0.35},
-        unmoved: {8: 0.0, 6: 0.0, 4: 0.0, 3: 5.0, 2: 9.0},
+        fast: {8: 0.0, 6: 0.02, 4: 0.03},  # its moves paid for the frame rate
+        cheap: {16: 0.0, 12: 0.01, 10: 0.02},  # its moves saved little
+        fitted: {8: 0.05, 6: 0.3, 4: -0.01, 3: 0.4, 2: 0.35},  # rounded to 4 bits: 3 loses more than 2
     }
 
     def sens(knob, choice):
         return losses[knob][choice.bits], 0.0
 
-    start = {monotone: search.Choice(8), fitted: search.Choice(4), unmoved: search.Choice(3)}
-    current = {monotone: search.Choice(3), fitted: search.Choice(2), unmoved: search.Choice(3)}
-    search._raise_one(current, start, sens, 0.1, 1.0)  # fitted at 2 loses most; 3 loses more, 4 less
-    assert current[fitted] == search.Choice(4)
-    search._raise_one(current, start, sens, 0.1, 1.0)  # then monotone: one choice wider
-    assert current == {monotone: search.Choice(4), fitted: search.Choice(4), unmoved: search.Choice(3)}
+    C = search.Choice
+    start = {fast: C(8), cheap: C(16), fitted: C(4)}
+    current = {fast: C(4), cheap: C(10), fitted: C(2)}
+    savings = {fast: {C(6): 3.0, C(4): 5.0}, cheap: {C(12): 0.1, C(10): 0.1}, fitted: {C(3): 0.2, C(2): 0.2}}
+    steps = []
+    for _ in range(4):
+        before = dict(current)
+        search._raise_one(current, start, savings, sens, 0.1, 1.0)
+        steps += [(k, current[k].bits) for k in current if current[k] != before[k]]
+    # fitted: 0.4 saving for 3.5 budgets recovered, past 3 (which loses more) to 4; cheap: 0.1
+    # for 0.1, twice; fast last: 5.0 for 0.1.
+    assert steps == [(fitted, 4), (cheap, 12), (cheap, 16), (fast, 6)]
 
 
 def test_licc_gives_a_hybrid_search_the_device_of_the_build():
