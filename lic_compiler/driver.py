@@ -165,6 +165,7 @@ def compile_model(source: str | Path | nn.Module, out_dir: str | Path, options: 
             with phase("hls emission"):
                 report |= _hls_project(module, golden, scratch, options, tuple(imported.info["frame"]))
             report |= _pruning(golden, scratch)
+            _precision(golden, scratch)
             if (padding := frame_summary(imported.info, report.get("hardware"))) is not None:
                 report["padding"] = padding
             with phase("write files"):
@@ -257,6 +258,15 @@ def _pruning(golden: ModuleOp, scratch: Path) -> dict:
     if (kept := latent_channels(golden)) is not None:
         (scratch / "latent_channels.json").write_text(json.dumps(kept) + "\n")
     return {"pruning": record}
+
+
+def _precision(golden: ModuleOp, scratch: Path) -> None:
+    """The widths the build used, as a precision file (`licc --precision-file`): a hybrid
+    search's answer builds for another device or frame without searching again."""
+    from lic_compiler.quant import attrs
+
+    if (summary := attrs.get(golden, attrs.PRECISION)) is not None:
+        (scratch / "precision.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 
 _SPEC = re.compile(r"^(?P<arch>[a-z0-9-]+):(?P<N>\d+)x(?P<M>\d+)$")

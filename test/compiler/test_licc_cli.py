@@ -57,10 +57,21 @@ def test_build_folder(checkpoint, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no scratch left
 
 
+def test_a_build_writes_its_widths_as_a_precision_file_that_rebuilds_it(checkpoint, tmp_path):
+    assert licc(checkpoint, "-o", tmp_path / "a", "--frame", "32x32", "--weights", "6").returncode == 0
+    widths = json.loads((tmp_path / "a" / "precision.json").read_text())["widths"]
+    assert {widths[label] for label in widths if " weight " in label} == {6}
+    out = licc(checkpoint, "-o", tmp_path / "b", "--frame", "32x32", "--precision-file", tmp_path / "a" / "precision.json")
+    assert out.returncode == 0, out.stderr
+    sources = [sorted((tmp_path / n / "hls").rglob("*.[ch]*")) for n in "ab"]
+    assert len(sources[0]) > 2 and [p.name for p in sources[0]] == [p.name for p in sources[1]]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(*sources))  # the same design
+
+
 def test_build_is_deterministic(checkpoint, tmp_path):
     for name in ("a", "b"):
         assert licc(checkpoint, "-o", tmp_path / name, "--frame", "32x32").returncode == 0
-    for f in ("ir/00-import.mlir", "ir/final.mlir", "report.json", "report.md"):
+    for f in ("ir/00-import.mlir", "ir/final.mlir", "report.json", "report.md", "precision.json"):
         a, b = (tmp_path / n / f for n in ("a", "b"))
         assert a.read_bytes() == b.read_bytes().replace(b"/b", b"/a"), f
 
