@@ -410,15 +410,7 @@ def hybrid_search(
         return c.bound <= budget and c.rate <= rate_budget
 
     top: Widths = {k: CHOICES[k.kind][0] for k in all_knobs}
-    base = fit(top)
-    sensitivity: dict[tuple[Knob, Choice], tuple[float, float]] = {(k, top[k]): (0.0, 0.0) for k in all_knobs}
-
-    def sens(knob: Knob, choice: Choice) -> tuple[float, float]:
-        if (knob, choice) not in sensitivity:
-            q = fit({**top, knob: choice})
-            sensitivity[(knob, choice)] = (base.psnr - q.psnr, rate_increase(q.bits, base.bits))
-        return sensitivity[(knob, choice)]
-
+    base, sens = sensitivities(fit, top)
     tried: list[tuple[Widths, tuple[Check, Check]]] = []
     fitted = _start(all_knobs, sens, rate_budget)
     for widths in [fitted, top] if fitted != top else [top]:
@@ -464,6 +456,21 @@ def hybrid_search(
         start={k.label: start[k].record for k in all_knobs if start[k] != top[k]},
         start_checks=None if start == top else tried[-1][1],
     )
+
+
+def sensitivities(measure: _Measurer, top: Widths) -> tuple[Quality, Sensitivity]:
+    """The quality of `top` on `measure`'s images, and step 1's sensitivity, measured on demand
+    and kept: the PSNR lost and the rate added when only one knob leaves `top`."""
+    base = measure(top)
+    known: dict[tuple[Knob, Choice], tuple[float, float]] = {(k, c): (0.0, 0.0) for k, c in top.items()}
+
+    def sens(knob: Knob, choice: Choice) -> tuple[float, float]:
+        if (knob, choice) not in known:
+            q = measure({**top, knob: choice})
+            known[knob, choice] = (base.psnr - q.psnr, rate_increase(q.bits, base.bits))
+        return known[knob, choice]
+
+    return base, sens
 
 
 def _spent(losses: tuple[float, float], budget: float, rate_budget: float) -> float:

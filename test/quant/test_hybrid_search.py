@@ -145,16 +145,7 @@ def test_weights_rounded_to_4_bits_start_the_search_at_4_bits():
     fix_interfaces(module)
     all_knobs = knobs(module)
     measure = search._Measurer.on(module, all_knobs, load_images(count=8))
-    top = {k: search.CHOICES[k.kind][0] for k in all_knobs}
-    base = measure(top)
-    sensitivity = {}
-
-    def sens(knob, choice):
-        if (knob, choice) not in sensitivity:
-            q = measure({**top, knob: choice})
-            sensitivity[knob, choice] = base.psnr - q.psnr, search.rate_increase(q.bits, base.bits)
-        return sensitivity[knob, choice]
-
+    _, sens = search.sensitivities(measure, {k: search.CHOICES[k.kind][0] for k in all_knobs})
     start = search._start(all_knobs, sens, 0.5)
     rounded = json.loads((ZOO / "precision-hybrid-w4-d1w8.json").read_text())["widths"]
     weights = [k for k in all_knobs if k.kind == "weight"]
@@ -162,7 +153,7 @@ def test_weights_rounded_to_4_bits_start_the_search_at_4_bits():
     for k in weights:
         if rounded[k.label] == 4:
             assert sens(k, search.Choice(4))[0] < 0 < sens(k, search.Choice(6))[0], k.label
-    assert all(start[k] == top[k] for k in all_knobs if k.kind != "weight")
+    assert all(start[k] == search.CHOICES[k.kind][0] for k in all_knobs if k.kind != "weight")
 
 
 def fake_knobs(*kinds: str) -> list[Knob]:
